@@ -1,0 +1,53 @@
+# The two commands: `make run` and `make test`. Everything else is a helper for them.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+PYTHON ?= $(shell command -v python3.12 2>/dev/null || ls /root/.pyenv/versions/3.12*/bin/python3 2>/dev/null | head -n1 || command -v python3)
+UV := $(shell command -v uv 2>/dev/null || echo .venv-uv/bin/uv)
+MANAGE := $(UV) run --frozen python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Tests run with production-like settings (DEBUG off) and a throwaway secret.
+TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef \
+	ALLOWED_HOSTS=testserver,localhost,127.0.0.1 SECURE_SSL_REDIRECT=0 \
+	SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 STATIC_MANIFEST=0
+DEV_ENV := DEBUG=1
+
+.PHONY: run test lint format install migrate seed serve messages e2e bench screenshots clean
+
+.venv-uv/bin/uv:
+	@echo "uv not found: bootstrapping it with pip into .venv-uv"
+	$(PYTHON) -m venv .venv-uv && .venv-uv/bin/pip install --quiet uv
+
+install: $(if $(shell command -v uv 2>/dev/null),,.venv-uv/bin/uv)
+	$(UV) sync --frozen --python "$(PYTHON)"
+
+migrate: install
+	$(DEV_ENV) $(MANAGE) migrate --noinput
+
+seed: migrate
+	$(DEV_ENV) $(MANAGE) load_municipalities
+	$(DEV_ENV) $(MANAGE) seed_demo
+
+run: seed
+	@echo ""
+	@echo "Serving on http://$(HOST):$(PORT)/  (log in with a demo account above, password: demo)"
+	$(DEV_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+
+test: install
+	$(TEST_ENV) $(UV) run --frozen pytest $(ARGS)
+
+lint: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+format: install
+	$(UV) run --frozen ruff format .
+	$(UV) run --frozen ruff check --fix .
+
+messages: install
+	$(DEV_ENV) $(MANAGE) makemessages -l en --ignore=.venv --ignore=.venv-uv
+	$(DEV_ENV) $(MANAGE) compilemessages --ignore=.venv --ignore=.venv-uv
+
+clean:
+	rm -rf .venv .venv-uv db.sqlite3 staticfiles .pytest_cache .ruff_cache

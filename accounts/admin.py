@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "display_name", "role", "prefecture_code", "is_active"]
+    list_filter = ["role", "is_active", "prefecture_code"]
+    filter_horizontal = ["municipalities", "jurisdictions", "groups", "user_permissions"]
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (
+            _("役割と担当範囲"),
+            {
+                "fields": (
+                    "display_name",
+                    "role",
+                    "prefecture_code",
+                    "municipalities",
+                    "jurisdictions",
+                )
+            },
+        ),
+    )

@@ -1,0 +1,81 @@
+"""Who may see what. Every view that shows records asks this module, and only this module.
+
+Two questions, answered per user:
+- which municipalities' personal records (cases, persons, consultations, minutes…) they may see;
+- which municipalities' aggregate figures (counts, the dashboard) they may see.
+
+Counselors see the municipalities they are assigned, directly or through a whole jurisdiction;
+the regional support centre and admins see their prefecture (or every prefecture when theirs
+is blank); prefecture staff see aggregates of their prefecture and no personal data at all.
+"""
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from core.models import Jurisdiction, Municipality
+
+AnyUser = User | AnonymousUser
+
+
+def _active(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def _prefecture_wide(user: User) -> QuerySet[Municipality]:
+    qs = Municipality.objects.all()
+    return qs.filter(prefecture_code=user.prefecture_code) if user.prefecture_code else qs
+
+
+def can_see_personal_data(user: AnyUser) -> bool:
+    """Whether the user may see any personal record at all."""
+    return _active(user) and user.role != User.Role.PREFECTURE
+
+
+def personal_municipalities(user: AnyUser) -> QuerySet[Municipality]:
+    """Municipalities whose cases, persons and minutes the user may see."""
+    if not can_see_personal_data(user):
+        return Municipality.objects.none()
+    if user.role in (User.Role.ADMIN, User.Role.CENTER):
+        return _prefecture_wide(user)
+    return Municipality.objects.filter(
+        Q(pk__in=user.municipalities.values("pk"))
+        | Q(jurisdiction__in=user.jurisdictions.values("pk"))
+    )
+
+
+def aggregate_municipalities(user: AnyUser) -> QuerySet[Municipality]:
+    """Municipalities whose aggregate figures the user may see."""
+    if not _active(user):
+        return Municipality.objects.none()
+    if user.role == User.Role.PREFECTURE:
+        return _prefecture_wide(user)
+    return personal_municipalities(user)
+
+
+def aggregate_jurisdictions(user: AnyUser) -> QuerySet[Jurisdiction]:
+    """Jurisdictions whose municipalities are all within the user's aggregate scope."""
+    visible = aggregate_municipalities(user)
+    return (
+        Jurisdiction.objects.filter(municipalities__in=visible)
+        .exclude(municipalities__in=Municipality.objects.exclude(pk__in=visible.values("pk")))
+        .distinct()
+    )
+
+
+def can_see_municipality(user: AnyUser, municipality_id: int) -> bool:
+    """Whether the user may see personal records of one municipality."""
+    return personal_municipalities(user).filter(pk=municipality_id).exists()
+
+
+def is_admin(user: AnyUser) -> bool:
+    return _active(user) and user.role == User.Role.ADMIN
+
+
+def sees_prefecture(user: AnyUser) -> bool:
+    """Prefecture-level roles: the overview and prefecture-wide dashboard."""
+    return _active(user) and user.role in (
+        User.Role.ADMIN,
+        User.Role.CENTER,
+        User.Role.PREFECTURE,
+    )

@@ -1,0 +1,105 @@
+"""Shared fixtures: Kochi's reference data and a few named people for permission tests.
+
+- `counselor`: 高知市's counselor (owns the case in most tests)
+- `colleague`: another counselor of 高知市
+- `outsider`: a counselor of 室戸市 (another municipality, another jurisdiction)
+- `aki_counselor`: a 安芸福祉保健所 counselor (the whole jurisdiction, 室戸市 included)
+- `center`: the regional support centre (whole prefecture)
+- `prefecture_staff`: aggregates only
+- `admin_user`: administrator
+"""
+
+import pytest
+
+from accounts.models import User
+from core.models import Jurisdiction, Municipality
+from core.services import reference_data_load_default
+
+KOCHI_CITY = "392014"
+MUROTO = "392022"
+AKI_CITY = "392031"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Load Kochi once per test database; tests run in transactions on top of it."""
+    with django_db_blocker.unblock():
+        reference_data_load_default()
+
+
+@pytest.fixture
+def kochi(db) -> None:  # type: ignore[no-untyped-def]
+    """Reference data, reloaded for transactional tests (whose flush empties every table)."""
+    if Municipality.objects.filter(prefecture_code="39").count() != 34:
+        reference_data_load_default()
+
+
+@pytest.fixture
+def kochi_city(kochi) -> Municipality:  # type: ignore[no-untyped-def]
+    return Municipality.objects.get(code=KOCHI_CITY)
+
+
+@pytest.fixture
+def muroto(kochi) -> Municipality:  # type: ignore[no-untyped-def]
+    return Municipality.objects.get(code=MUROTO)
+
+
+def make_user(username: str, role: str, *, municipalities=(), jurisdictions=()) -> User:  # type: ignore[no-untyped-def]
+    user = User.objects.create_user(
+        username=username, password="correct horse battery staple", role=role,
+        prefecture_code="39",
+    )  # fmt: skip
+    user.municipalities.set(municipalities)
+    user.jurisdictions.set(jurisdictions)
+    return user
+
+
+@pytest.fixture
+def counselor(kochi_city) -> User:  # type: ignore[no-untyped-def]
+    return make_user("counselor", User.Role.COUNSELOR, municipalities=[kochi_city])
+
+
+@pytest.fixture
+def colleague(kochi_city) -> User:  # type: ignore[no-untyped-def]
+    return make_user("colleague", User.Role.COUNSELOR, municipalities=[kochi_city])
+
+
+@pytest.fixture
+def outsider(muroto) -> User:  # type: ignore[no-untyped-def]
+    return make_user("outsider", User.Role.COUNSELOR, municipalities=[muroto])
+
+
+@pytest.fixture
+def aki_counselor(kochi) -> User:  # type: ignore[no-untyped-def]
+    return make_user(
+        "aki", User.Role.COUNSELOR, jurisdictions=[Jurisdiction.objects.get(name_ja="安芸福祉保健所")]
+    )
+
+
+@pytest.fixture
+def center(kochi) -> User:  # type: ignore[no-untyped-def]
+    return make_user("center", User.Role.CENTER)
+
+
+@pytest.fixture
+def prefecture_staff(kochi) -> User:  # type: ignore[no-untyped-def]
+    return make_user("kencho", User.Role.PREFECTURE)
+
+
+@pytest.fixture
+def admin_user(kochi) -> User:  # type: ignore[no-untyped-def]
+    user = make_user("admin", User.Role.ADMIN)
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def login(client):  # type: ignore[no-untyped-def]
+    """`login(user)` logs the test client in and returns it."""
+
+    def _login(user: User):  # type: ignore[no-untyped-def]
+        client.force_login(user)
+        return client
+
+    return _login
