@@ -5,6 +5,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.home import home_panels
+
 
 @require_GET
 @never_cache
@@ -21,4 +23,4 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {})
+    return render(request, "core/home.html", {"panels": home_panels(request)})

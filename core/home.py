@@ -1,0 +1,24 @@
+"""The home page is made of panels, one list for every app.
+
+A panel is a function `(request) -> dict | None`: None hides it (nothing to show, or not for
+this role); a dict is the panel's context and must include `template`. Each panel keeps its
+query count constant in the number of records (tested where it is defined).
+"""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.module_loading import import_string
+
+PANELS: list[str] = [
+    # "cases.selectors.home_my_cases", … added by each app as it is built.
+]
+
+
+def home_panels(request: HttpRequest) -> list[dict[str, Any]]:
+    panels = []
+    for path in PANELS:
+        panel = import_string(path)(request)
+        if panel is not None:
+            panels.append(panel)
+    return panels

@@ -1,0 +1,9 @@
+from tests.factories import CaseFactory, ConsultationFactory, ReferralFactory
+
+
+def test_factories_build_a_consistent_case_graph(kochi) -> None:  # type: ignore[no-untyped-def]
+    consultation = ConsultationFactory()
+    referral = ReferralFactory(case=consultation.case)
+    assert consultation.case.municipality == consultation.case.person.municipality
+    assert referral.case == consultation.case
+    assert CaseFactory().number != consultation.case.number

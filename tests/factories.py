@@ -1,0 +1,116 @@
+"""factory_boy factories. Municipalities come from the loaded Kochi reference data."""
+
+import datetime as dt
+
+import factory
+
+from cases.models import Case, Consultation, Person
+from core.fiscal import fiscal_year
+from core.models import Municipality
+from platforms.models import Agency, CaseMeeting
+from referrals.models import EmploymentOutcome, Referral, Resource, ResourceKind
+
+
+def kochi_city() -> Municipality:
+    return Municipality.objects.get(code="392014")
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    municipality = factory.LazyFunction(kochi_city)
+    name = factory.Sequence(lambda n: f"高知 太郎{n}")
+    kana = factory.Sequence(lambda n: f"こうち たろう{n}")
+    birth_year = 1985
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """A case with a number, as `case_open` would give it (tests only: no locking)."""
+
+    class Meta:
+        model = Case
+
+    person = factory.SubFactory(PersonFactory)
+    municipality = factory.LazyAttribute(lambda o: o.person.municipality)
+    intake_date = dt.date(2023, 6, 1)
+    fiscal_year = factory.LazyAttribute(lambda o: fiscal_year(o.intake_date))
+    sequence = factory.Sequence(lambda n: n + 1)
+    number = factory.LazyAttribute(lambda o: f"{o.municipality.name_ja}-T{o.fiscal_year}-{o.sequence:05d}")
+    intake_route = Case.Route.FAMILY
+    visitor = Case.Visitor.FAMILY
+    status = Case.Status.ACTIVE
+    status_changed_on = factory.LazyAttribute(lambda o: o.intake_date)
+
+
+class ConsultationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consultation
+
+    case = factory.SubFactory(CaseFactory)
+    date = factory.LazyAttribute(lambda o: o.case.intake_date)
+    method = Consultation.Method.PHONE
+    with_whom = Consultation.WithWhom.FAMILY
+    duration_minutes = 30
+    notes = "母親から電話。本人は自室にいることが多い。"
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+
+    name = factory.Sequence(lambda n: f"テスト社会福祉協議会{n}")
+    kind = Agency.Kind.SOCIAL_WELFARE_COUNCIL
+    municipality = factory.LazyFunction(kochi_city)
+    prefecture_code = "39"
+
+
+class CaseMeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CaseMeeting
+
+    municipality = factory.LazyFunction(kochi_city)
+    held_on = dt.date(2023, 7, 1)
+    kind = CaseMeeting.Kind.INDIVIDUAL
+    decisions = "月1回の訪問を継続する。"
+    minutes = "（秘）母親の体調が悪化している。"
+
+
+class ResourceKindFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ResourceKind
+        django_get_or_create = ("code",)
+
+    code = "ibasho"
+    name_ja = "居場所"
+    counts_as_ibasho = True
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resource
+
+    name = factory.Sequence(lambda n: f"テストの居場所{n}")
+    kind = factory.SubFactory(ResourceKindFactory)
+    operator_type = Resource.Operator.NPO
+    prefecture_code = "39"
+    municipality = factory.LazyFunction(kochi_city)
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Referral
+
+    case = factory.SubFactory(CaseFactory)
+    resource = factory.SubFactory(ResourceFactory)
+    proposed_on = factory.LazyAttribute(lambda o: o.case.intake_date)
+
+
+class EmploymentOutcomeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EmploymentOutcome
+
+    case = factory.SubFactory(CaseFactory)
+    person = factory.LazyAttribute(lambda o: o.case.person)
+    started_on = dt.date(2023, 10, 1)
+    employment_type = EmploymentOutcome.EmploymentType.PART_TIME
