@@ -1,7 +1,10 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -73,6 +76,12 @@ class Resource(models.Model):
     contact = models.CharField(_("連絡先"), max_length=200, blank=True)
     opening_days = models.CharField(_("開所日"), max_length=200, blank=True)
     capacity = models.PositiveSmallIntegerField(_("定員"), null=True, blank=True)
+    opened_on = models.DateField(
+        _("開設日"),
+        null=True,
+        blank=True,
+        help_text=_("わかる場合のみ（年度ごとの箇所数の集計に使います）"),
+    )
     supported_by_prefecture = models.BooleanField(_("県の支援あり"), default=False)
     active = models.BooleanField(_("有効"), default=True)
     notes = models.TextField(_("備考"), blank=True)
@@ -85,12 +94,31 @@ class Resource(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("referrals:resource_detail", args=[self.pk])
+
 
 class ReferralQuerySet(models.QuerySet["Referral"]):
     def in_scope(self, user) -> "ReferralQuerySet":  # type: ignore[no-untyped-def]
         from accounts.scope import personal_municipalities
 
         return self.filter(case__municipality__in=personal_municipalities(user))
+
+    def open(self) -> "ReferralQuerySet":
+        return self.filter(status__in=Referral.OPEN_STATUSES)
+
+    def counting_as_ibasho(self) -> "ReferralQuerySet":
+        """Referrals to a resource whose kind counts as 居場所等 (target three)."""
+        return self.filter(resource__kind__counts_as_ibasho=True)
+
+    def connected_between(self, start: dt.date, end: dt.date) -> "ReferralQuerySet":
+        """Referrals whose first actual use falls in [start, end] (both inclusive).
+
+        `connected_on` is set only by `referral_connect` (and kept when the referral ends),
+        and the database refuses it on any other status: a referral that never connected
+        has none and counts nowhere.
+        """
+        return self.filter(connected_on__gte=start, connected_on__lte=end)
 
 
 class Referral(models.Model):
@@ -128,6 +156,7 @@ class Referral(models.Model):
     not_realised_reason = models.CharField(
         _("不成立の理由"), max_length=20, choices=NotRealisedReason.choices, blank=True
     )
+    not_realised_detail = models.CharField(_("不成立の理由（詳細）"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -175,6 +204,41 @@ class Referral(models.Model):
                 | (Q(not_realised_on__isnull=False) & ~Q(not_realised_reason="")),
                 name="referral_not_realised_has_date_and_reason",
             ),
+            # Each status has exactly the dates of the steps it went through, so that
+            # `connected_on` (what target three counts) exists only after a real connection.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        status="proposed",
+                        arranging_on__isnull=True,
+                        connected_on__isnull=True,
+                        ended_on__isnull=True,
+                        not_realised_on__isnull=True,
+                    )
+                    | Q(
+                        status="arranging",
+                        arranging_on__isnull=False,
+                        connected_on__isnull=True,
+                        ended_on__isnull=True,
+                        not_realised_on__isnull=True,
+                    )
+                    | Q(
+                        status="connected",
+                        connected_on__isnull=False,
+                        ended_on__isnull=True,
+                        not_realised_on__isnull=True,
+                    )
+                    | Q(
+                        status="ended",
+                        connected_on__isnull=False,
+                        ended_on__isnull=False,
+                        not_realised_on__isnull=True,
+                    )
+                    | Q(status="not_realised", connected_on__isnull=True, ended_on__isnull=True)
+                )
+                & (Q(status="not_realised") | Q(not_realised_reason="")),
+                name="referral_dates_match_status",
+            ),
         ]
         indexes = [
             # K3 (ibasho links): connected referrals by connection date.
@@ -193,6 +257,24 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} → {self.resource} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("referrals:referral_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def status_date(self) -> dt.date:
+        """The date of the step the referral is at; a next step may not be earlier."""
+        return {
+            self.Status.PROPOSED: self.proposed_on,
+            self.Status.ARRANGING: self.arranging_on,
+            self.Status.CONNECTED: self.connected_on,
+            self.Status.ENDED: self.ended_on,
+            self.Status.NOT_REALISED: self.not_realised_on,
+        }[self.Status(self.status)] or self.proposed_on
 
 
 class ReferralTransition(models.Model):
@@ -273,6 +355,15 @@ class EmploymentOutcome(models.Model):
         _("判定の根拠"), max_length=10, choices=Source.choices, default=Source.AUTOMATIC
     )
     manual_reason = models.CharField(_("手動判定の理由"), max_length=500, blank=True)
+    # The connected work-training referral that made the automatic rule say yes.
+    basis_referral = models.ForeignKey(
+        Referral,
+        verbose_name=_("根拠のつなぎ"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -290,6 +381,12 @@ class EmploymentOutcome(models.Model):
             models.CheckConstraint(
                 condition=~Q(after_intermediate_source="manual") | ~Q(manual_reason=""),
                 name="employment_manual_has_reason",
+            ),
+            # An automatic "yes" always names the connected work-training referral behind it.
+            models.CheckConstraint(
+                condition=~Q(after_intermediate_source="auto", after_intermediate=True)
+                | Q(basis_referral__isnull=False),
+                name="employment_auto_yes_has_basis",
             ),
         ]
         indexes = [

@@ -1,0 +1,49 @@
+"""Admins manage the resource directory and decide which kinds count as 居場所等."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from referrals.models import Resource, ResourceKind
+
+
+@admin.register(ResourceKind)
+class ResourceKindAdmin(admin.ModelAdmin):
+    list_display = ["name_ja", "name_en", "counts_as_ibasho", "is_work_training", "sort_order"]
+    # The two flags decide targets three and four: editable straight from the list.
+    list_editable = ["counts_as_ibasho", "is_work_training", "sort_order"]
+    search_fields = ["code", "name_ja", "name_en"]
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "kind",
+        "operator_type",
+        "municipality",
+        "supported_by_prefecture",
+        "active",
+        "opened_on",
+    ]
+    list_filter = ["kind", "operator_type", "active", "supported_by_prefecture", "prefecture_code"]
+    search_fields = ["name", "address", "notes"]
+    list_select_related = ["kind", "municipality"]
+    fieldsets = [
+        (None, {"fields": ["name", "kind", "operator_type", "active"]}),
+        (
+            _("所在・連絡先"),
+            {"fields": ["prefecture_code", "municipality", "address", "contact"]},
+        ),
+        (
+            _("利用"),
+            {
+                "fields": [
+                    "opening_days",
+                    "capacity",
+                    "opened_on",
+                    "supported_by_prefecture",
+                    "notes",
+                ]
+            },
+        ),
+    ]

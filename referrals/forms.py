@@ -1,0 +1,155 @@
+"""Forms for referrals and employment outcomes. They validate; services write."""
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from referrals.models import EmploymentOutcome, Referral, Resource
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class ResourceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Resource) -> str:
+        place = obj.municipality.name if obj.municipality_id else _("県全域")
+        return f"{obj.kind.name}｜{obj.name}（{place}）"
+
+
+class ReferralCreateForm(forms.Form):
+    resource = ResourceChoiceField(
+        label=_("つなぎ先（社会資源）"),
+        queryset=Resource.objects.none(),
+        empty_label=_("選んでください"),
+    )
+    proposed_on = forms.DateField(
+        label=_("提案日"), widget=DateInput(), help_text=_("本人・家族につなぎ先を提案した日")
+    )
+
+    def __init__(self, *args: Any, resources: QuerySet[Resource], **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("proposed_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.fields["resource"].queryset = resources
+
+
+class TransitionForm(forms.Form):
+    """One step of a referral. Each button on the referral page is one of these."""
+
+    ACTIONS = {
+        "arrange": Referral.Status.ARRANGING,
+        "connect": Referral.Status.CONNECTED,
+        "end": Referral.Status.ENDED,
+        "not_realise": Referral.Status.NOT_REALISED,
+    }
+
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS], widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    on = forms.DateField(label=_("日付"), widget=DateInput())
+    reason = forms.ChoiceField(
+        label=_("不成立の理由"),
+        choices=[("", _("選んでください")), *Referral.NotRealisedReason.choices],
+        required=False,
+    )
+    detail = forms.CharField(label=_("理由の詳細"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, referral: Referral, action: str = "", **kwargs: Any) -> None:
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("on", timezone.localdate())
+        initial.setdefault("version", referral.version)
+        if action:
+            initial.setdefault("action", action)
+        super().__init__(*args, **kwargs)
+        prefix = action or (self.data.get("action") if self.is_bound else "") or "t"
+        self.auto_id = f"id_{prefix}_%s"
+        if (action or self.data.get("action")) != "not_realise":
+            del self.fields["reason"]
+            del self.fields["detail"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("action") == "not_realise" and not data.get("reason"):
+            self.add_error("reason", _("不成立の理由を選んでください。"))
+        return data
+
+    @property
+    def target(self) -> str:
+        return self.ACTIONS[self.cleaned_data["action"]]
+
+
+class NoteForm(forms.Form):
+    date = forms.DateField(label=_("日付"), widget=DateInput())
+    text = forms.CharField(
+        label=_("内容"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=_("利用の様子、本人・家族・つなぎ先からの連絡など"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("date", timezone.localdate())
+        super().__init__(*args, **kwargs)
+
+
+JUDGEMENT_CHOICES = [
+    ("auto", _("自動で判定する（このシステムのつなぎの記録から）")),
+    ("manual_yes", _("手動: 中間的就労等を経た（システム外の就労訓練など）")),
+    ("manual_no", _("手動: 中間的就労等を経ていない")),
+]
+
+
+class EmploymentForm(forms.Form):
+    started_on = forms.DateField(label=_("就労開始日"), widget=DateInput())
+    employment_type = forms.ChoiceField(
+        label=_("就労の形態"),
+        choices=[("", _("選んでください")), *EmploymentOutcome.EmploymentType.choices],
+    )
+    judgement = forms.ChoiceField(
+        label=_("中間的就労等を経たか"),
+        choices=JUDGEMENT_CHOICES,
+        widget=forms.RadioSelect,
+        initial="auto",
+        help_text=_(
+            "自動判定: 就労開始日かそれ以前に、就労訓練・中間的就労などの種別の社会資源に"
+            "「つながった」記録があれば「経た」になります（同じ日を含む）。"
+        ),
+    )
+    manual_reason = forms.CharField(
+        label=_("手動で判定する理由"),
+        max_length=500,
+        required=False,
+        help_text=_("例: 県外の就労訓練事業所を利用していた（手動の場合は必須）"),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("judgement", "auto") != "auto" and not data.get("manual_reason", "").strip():
+            self.add_error("manual_reason", _("手動で判定する場合は理由を入力してください。"))
+        return data
+
+    @property
+    def manual_after_intermediate(self) -> bool | None:
+        return {"auto": None, "manual_yes": True, "manual_no": False}[
+            self.cleaned_data["judgement"]
+        ]
+
+    @staticmethod
+    def initial_for(outcome: EmploymentOutcome) -> dict[str, Any]:
+        if outcome.after_intermediate_source == EmploymentOutcome.Source.AUTOMATIC:
+            judgement = "auto"
+        else:
+            judgement = "manual_yes" if outcome.after_intermediate else "manual_no"
+        return {
+            "started_on": outcome.started_on,
+            "employment_type": outcome.employment_type,
+            "judgement": judgement,
+            "manual_reason": outcome.manual_reason,
+            "version": outcome.version,
+        }

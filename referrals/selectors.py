@@ -1,0 +1,188 @@
+"""Reads for referrals: the resource directory, the case timeline, the follow-up lists."""
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case as SqlCase
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts import scope
+from audit.services import Action, audit_record
+from cases.models import Case
+from cases.selectors import deny
+from cases.timeline import TimelineEntry
+from referrals.models import (
+    EmploymentOutcome,
+    Referral,
+    ReferralNote,
+    ReferralTransition,
+    Resource,
+)
+
+# Follow-up thresholds (days): a referral arranging for longer than this is stuck…
+STUCK_ARRANGING_DAYS = 30
+# …and a connected ibasho referral with no note for this long needs a word with the person.
+QUIET_CONNECTED_DAYS = 90
+# How many rows a home panel shows before "and N more".
+PANEL_LIMIT = 10
+
+
+def resources_for(user: Any) -> QuerySet[Resource]:
+    """The directory: resources of the user's prefecture (all for a blank prefecture)."""
+    qs = Resource.objects.select_related("kind", "municipality")
+    code = getattr(user, "prefecture_code", "")
+    return qs.filter(prefecture_code=code) if code else qs
+
+
+def get_referral_for_user(user: Any, pk: int, *, request: HttpRequest | None = None) -> Referral:
+    """The referral if its case is in the user's scope; otherwise 404, audited as denied."""
+    referral = (
+        Referral.objects.in_scope(user)
+        .select_related(
+            "case__municipality", "case__person", "case__assigned_counselor", "resource__kind"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if referral is None:
+        raise deny(request, user=user, object_type="referrals.referral", object_id=pk)
+    return referral
+
+
+def get_employment_for_user(
+    user: Any, pk: int, *, request: HttpRequest | None = None
+) -> EmploymentOutcome:
+    outcome = (
+        EmploymentOutcome.objects.in_scope(user)
+        .select_related("case__municipality", "case__person", "basis_referral__resource")
+        .filter(pk=pk)
+        .first()
+    )
+    if outcome is None:
+        raise deny(request, user=user, object_type="referrals.employmentoutcome", object_id=pk)
+    return outcome
+
+
+def case_referrals(case: Case) -> QuerySet[Referral]:
+    return (
+        Referral.objects.filter(case=case)
+        .select_related("resource__kind", "resource__municipality")
+        .order_by("-proposed_on", "-id")
+    )
+
+
+def case_employments(case: Case) -> QuerySet[EmploymentOutcome]:
+    return EmploymentOutcome.objects.filter(case=case).select_related("basis_referral__resource")
+
+
+def referral_timeline_entries(case: Case) -> Iterable[TimelineEntry]:
+    """Case timeline provider: every referral step and every job start (two queries)."""
+    transitions = ReferralTransition.objects.filter(referral__case=case).select_related(
+        "referral__resource__kind", "by"
+    )
+    entries = [
+        TimelineEntry(
+            date=t.on,
+            kind="referral",
+            template="referrals/timeline_referral.html",
+            obj=t,
+            order=(t.created_at, t.pk),
+        )
+        for t in transitions
+    ]
+    entries.extend(
+        TimelineEntry(
+            date=e.started_on,
+            kind="employment",
+            template="referrals/timeline_employment.html",
+            obj=e,
+            order=(e.created_at, e.pk),
+        )
+        for e in EmploymentOutcome.objects.filter(case=case)
+    )
+    return entries
+
+
+# Follow-up lists ----------------------------------------------------------------------------
+
+
+def _mine_first(qs: QuerySet[Referral], user: Any) -> QuerySet[Referral]:
+    """The user's own cases first: what a counselor opening the home page expects to act on."""
+    return qs.annotate(
+        is_mine=SqlCase(When(case__assigned_counselor=user, then=Value(0)), default=Value(1))
+    )
+
+
+def stuck_arranging(user: Any, *, today: dt.date | None = None) -> QuerySet[Referral]:
+    """Referrals in 調整中 for more than 30 days, in the user's scope; own cases first."""
+    today = today or timezone.localdate()
+    qs = Referral.objects.in_scope(user).filter(
+        status=Referral.Status.ARRANGING,
+        arranging_on__lt=today - dt.timedelta(days=STUCK_ARRANGING_DAYS),
+    )
+    return (
+        _mine_first(qs, user)
+        .select_related("case__person", "resource")
+        .order_by("is_mine", "arranging_on", "id")
+    )
+
+
+def quiet_connected(user: Any, *, today: dt.date | None = None) -> QuerySet[Referral]:
+    """Connected 居場所等 referrals with no note for 90 days (or none since connecting)."""
+    today = today or timezone.localdate()
+    cutoff = today - dt.timedelta(days=QUIET_CONNECTED_DAYS)
+    last_note = ReferralNote.objects.filter(referral=OuterRef("pk")).order_by("-date")
+    qs = (
+        Referral.objects.in_scope(user)
+        .counting_as_ibasho()
+        .filter(status=Referral.Status.CONNECTED, connected_on__lte=cutoff)
+        .annotate(last_note_on=Subquery(last_note.values("date")[:1]))
+        .annotate(quiet_since=Coalesce("last_note_on", "connected_on"))
+        .filter(quiet_since__lte=cutoff)
+    )
+    return (
+        _mine_first(qs, user)
+        .select_related("case__person", "resource")
+        .order_by("is_mine", "quiet_since", "id")
+    )
+
+
+def _panel_rows(qs: QuerySet[Referral], limit: int) -> tuple[list[Referral], int]:
+    """At most `limit` rows and the total, in two queries whatever the number of rows."""
+    total = qs.order_by().aggregate(n=Count("pk"))["n"]
+    return list(qs[:limit]), total
+
+
+def home_stuck_referrals(request: HttpRequest) -> dict[str, Any] | None:
+    """Home panel: the two follow-up lists. Hidden for roles without personal data and when
+    both lists are empty. Own cases come first, then the rest of the user's scope."""
+    user = request.user
+    if not scope.can_see_personal_data(user):
+        return None
+    today = timezone.localdate()
+    stuck, stuck_total = _panel_rows(stuck_arranging(user, today=today), PANEL_LIMIT)
+    quiet, quiet_total = _panel_rows(quiet_connected(user, today=today), PANEL_LIMIT)
+    if not stuck_total and not quiet_total:
+        return None
+    return {
+        "template": "referrals/home_follow_up.html",
+        "stuck": stuck,
+        "stuck_total": stuck_total,
+        "quiet": quiet,
+        "quiet_total": quiet_total,
+        "today": today,
+        "stuck_days": STUCK_ARRANGING_DAYS,
+        "quiet_days": QUIET_CONNECTED_DAYS,
+    }
+
+
+def ensure_personal(request: HttpRequest) -> None:
+    """Prefecture staff (aggregates only) are refused personal pages with a 403."""
+    if not scope.can_see_personal_data(request.user):
+        audit_record(action=Action.DENIED, request=request, object_type="referrals")
+        raise PermissionDenied

@@ -1,0 +1,324 @@
+"""Pages for the resource directory, referrals and employment outcomes.
+
+The directory holds no personal data: every logged-in user sees it, prefecture staff included.
+Everything else follows the case's scope: an outsider gets 404 (audited), prefecture staff 403.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from audit.services import Action, audit_record
+from cases.models import Case
+from cases.selectors import get_case_for_user
+from referrals import selectors, services
+from referrals.filters import ResourceFilter
+from referrals.forms import EmploymentForm, NoteForm, ReferralCreateForm, TransitionForm
+from referrals.models import Referral
+
+RESOURCES_PER_PAGE = 25
+
+# The form action for each target status (the buttons on the referral page).
+ACTION_FOR = {target: action for action, target in TransitionForm.ACTIONS.items()}
+
+
+def _apply_errors(form: Form, error: ValidationError) -> None:
+    """Put a service's refusal next to the field it names, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# The directory ------------------------------------------------------------------------------
+
+
+@login_required
+def resource_list(request: HttpRequest) -> HttpResponse:
+    resources = selectors.resources_for(request.user)
+    filterset = ResourceFilter(
+        request.GET or None, queryset=resources, prefecture_code=request.user.prefecture_code
+    )
+    page = Paginator(filterset.qs, RESOURCES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "referrals/resource_list.html",
+        {"filter": filterset, "page": page, "query": query.urlencode()},
+    )
+
+
+@login_required
+def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    resource = get_object_or_404(selectors.resources_for(request.user), pk=pk)
+    return render(request, "referrals/resource_detail.html", {"resource": resource})
+
+
+# Referrals ----------------------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+def case_referrals(request: HttpRequest, case_pk: int) -> HttpResponse:
+    """A case's referrals and employment outcomes, with the buttons to add them."""
+    selectors.ensure_personal(request)
+    case = get_case_for_user(request.user, case_pk, request=request)
+    referrals = list(selectors.case_referrals(case))
+    employments = list(selectors.case_employments(case))
+    audit_record(action=Action.VIEW, request=request, obj=case, row_count=len(referrals))
+    return render(
+        request,
+        "referrals/case_referrals.html",
+        {"case": case, "referrals": referrals, "employments": employments},
+    )
+
+
+@login_required
+@never_cache
+def referral_create(request: HttpRequest, case_pk: int) -> HttpResponse:
+    selectors.ensure_personal(request)
+    case = get_case_for_user(request.user, case_pk, request=request)
+    resources = selectors.resources_for(request.user).filter(active=True)
+    form = ReferralCreateForm(request.POST or None, resources=resources)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.referral_propose(
+                case=case,
+                resource=form.cleaned_data["resource"],
+                proposed_on=form.cleaned_data["proposed_on"],
+                user=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("つなぎを登録しました（提案）。"))
+            return redirect(referral)
+    return render(request, "referrals/referral_form.html", {"case": case, "form": form})
+
+
+def _detail(
+    request: HttpRequest,
+    referral: Referral,
+    *,
+    failed: TransitionForm | None = None,
+    note_form: NoteForm | None = None,
+) -> HttpResponse:
+    transition_forms = []
+    for target in services.allowed_next(referral):
+        action = ACTION_FOR[target]
+        if failed is not None and failed.data.get("action") == action:
+            form = failed
+        else:
+            form = TransitionForm(referral=referral, action=action)
+        transition_forms.append({"target": Referral.Status(target), "action": action, "form": form})
+    transitions = referral.transitions.select_related("by")
+    notes = referral.notes.select_related("by")
+    return render(
+        request,
+        "referrals/referral_detail.html",
+        {
+            "referral": referral,
+            "case": referral.case,
+            "transitions": transitions,
+            "notes": notes,
+            "transition_forms": transition_forms,
+            "note_form": note_form or NoteForm(),
+        },
+    )
+
+
+@login_required
+@never_cache
+def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    selectors.ensure_personal(request)
+    referral = selectors.get_referral_for_user(request.user, pk, request=request)
+    audit_record(
+        action=Action.VIEW,
+        request=request,
+        obj=referral,
+        municipality_id=referral.case.municipality_id,
+    )
+    return _detail(request, referral)
+
+
+SERVICE_FOR: dict[str, Any] = {
+    Referral.Status.ARRANGING: services.referral_arrange,
+    Referral.Status.CONNECTED: services.referral_connect,
+    Referral.Status.ENDED: services.referral_end,
+}
+
+DONE_MESSAGE = {
+    Referral.Status.ARRANGING: gettext_lazy("「調整中」にしました。"),
+    Referral.Status.CONNECTED: gettext_lazy("「つながった」を記録しました。"),
+    Referral.Status.ENDED: gettext_lazy("「終了」を記録しました。"),
+    Referral.Status.NOT_REALISED: gettext_lazy("「不成立」を記録しました。"),
+}
+
+
+@require_POST
+@login_required
+@never_cache
+def referral_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    selectors.ensure_personal(request)
+    referral = selectors.get_referral_for_user(request.user, pk, request=request)
+    form = TransitionForm(request.POST, referral=referral)
+    if form.is_valid():
+        data = form.cleaned_data
+        common = {
+            "referral": referral,
+            "on": data["on"],
+            "expected_version": data["version"],
+            "user": request.user,
+            "request": request,
+        }
+        try:
+            if form.target == Referral.Status.NOT_REALISED:
+                services.referral_not_realise(
+                    **common, reason=data["reason"], detail=data.get("detail", "")
+                )
+            else:
+                SERVICE_FOR[form.target](**common)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, DONE_MESSAGE[form.target])
+            return redirect(referral)
+    referral.refresh_from_db()
+    return _detail(request, referral, failed=form)
+
+
+@require_POST
+@login_required
+@never_cache
+def referral_note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    selectors.ensure_personal(request)
+    referral = selectors.get_referral_for_user(request.user, pk, request=request)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.referral_note_add(
+                referral=referral,
+                date=form.cleaned_data["date"],
+                text=form.cleaned_data["text"],
+                user=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("記録を追加しました。"))
+            return redirect(referral)
+    return _detail(request, referral, note_form=form)
+
+
+@login_required
+@never_cache
+def follow_up(request: HttpRequest) -> HttpResponse:
+    """The two follow-up lists in full (the home panel shows the first rows)."""
+    selectors.ensure_personal(request)
+    stuck = list(selectors.stuck_arranging(request.user))
+    quiet = list(selectors.quiet_connected(request.user))
+    audit_record(
+        action=Action.LIST,
+        request=request,
+        object_type="referrals.referral",
+        filters={"list": "follow_up"},
+        row_count=len(stuck) + len(quiet),
+    )
+    return render(
+        request,
+        "referrals/follow_up.html",
+        {
+            "stuck": stuck,
+            "quiet": quiet,
+            "stuck_days": selectors.STUCK_ARRANGING_DAYS,
+            "quiet_days": selectors.QUIET_CONNECTED_DAYS,
+        },
+    )
+
+
+# Employment outcomes ------------------------------------------------------------------------
+
+
+def _hub(case: Case) -> str:
+    return reverse("referrals:case_referrals", args=[case.pk])
+
+
+@login_required
+@never_cache
+def employment_create(request: HttpRequest, case_pk: int) -> HttpResponse:
+    selectors.ensure_personal(request)
+    case = get_case_for_user(request.user, case_pk, request=request)
+    form = EmploymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.employment_record(
+                case=case,
+                started_on=form.cleaned_data["started_on"],
+                employment_type=form.cleaned_data["employment_type"],
+                manual_after_intermediate=form.manual_after_intermediate,
+                manual_reason=form.cleaned_data["manual_reason"],
+                user=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("就労を記録しました。"))
+            return redirect(_hub(case))
+    return render(
+        request, "referrals/employment_form.html", {"case": case, "form": form, "outcome": None}
+    )
+
+
+@login_required
+@never_cache
+def employment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    selectors.ensure_personal(request)
+    outcome = selectors.get_employment_for_user(request.user, pk, request=request)
+    if request.method == "POST":
+        form = EmploymentForm(request.POST)
+        if form.is_valid():
+            try:
+                services.employment_update(
+                    outcome=outcome,
+                    expected_version=form.cleaned_data["version"] or 0,
+                    started_on=form.cleaned_data["started_on"],
+                    employment_type=form.cleaned_data["employment_type"],
+                    manual_after_intermediate=form.manual_after_intermediate,
+                    manual_reason=form.cleaned_data["manual_reason"],
+                    user=request.user,
+                    request=request,
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, _("就労の記録を更新しました。"))
+                return redirect(_hub(outcome.case))
+    else:
+        form = EmploymentForm(initial=EmploymentForm.initial_for(outcome))
+        audit_record(
+            action=Action.VIEW,
+            request=request,
+            obj=outcome,
+            municipality_id=outcome.case.municipality_id,
+        )
+    return render(
+        request,
+        "referrals/employment_form.html",
+        {"case": outcome.case, "form": form, "outcome": outcome},
+    )
