@@ -118,13 +118,18 @@ def _detail(
     note_form: NoteForm | None = None,
 ) -> HttpResponse:
     transition_forms = []
+    page_errors: list[str] = []
     for target in services.allowed_next(referral):
         action = ACTION_FOR[target]
         if failed is not None and failed.data.get("action") == action:
             form = failed
+            failed = None
         else:
             form = TransitionForm(referral=referral, action=action)
         transition_forms.append({"target": Referral.Status(target), "action": action, "form": form})
+    if failed is not None:
+        # The step asked for is not offered (any more): say why above the page.
+        page_errors = [e for errors in failed.errors.values() for e in errors]
     transitions = referral.transitions.select_related("by")
     notes = referral.notes.select_related("by")
     return render(
@@ -137,6 +142,7 @@ def _detail(
             "notes": notes,
             "transition_forms": transition_forms,
             "note_form": note_form or NoteForm(),
+            "page_errors": page_errors,
         },
     )
 

@@ -36,9 +36,7 @@ def test_job_starting_the_day_of_the_connection_counts(counselor, trained_case) 
     assert outcome.basis_referral.connected_on == CONNECTED
 
 
-def test_job_starting_the_day_before_the_connection_does_not_count(
-    counselor, trained_case
-) -> None:
+def test_job_starting_the_day_before_the_connection_does_not_count(counselor, trained_case) -> None:
     outcome = record(trained_case, CONNECTED - dt.timedelta(days=1), counselor)
     assert outcome.after_intermediate is False
     assert outcome.basis_referral is None

@@ -167,9 +167,11 @@ def test_not_realised_keeps_reason_and_never_gets_a_connection_date(counselor, r
     )
     assert (result.status, result.not_realised_reason) == (S.NOT_REALISED, "lost_contact")
     assert result.connected_on is None
-    assert not Referral.objects.counting_as_ibasho().connected_between(
-        dt.date(2023, 4, 1), dt.date(2024, 3, 31)
-    ).exists()
+    assert (
+        not Referral.objects.counting_as_ibasho()
+        .connected_between(dt.date(2023, 4, 1), dt.date(2024, 3, 31))
+        .exists()
+    )
 
 
 def test_second_open_referral_to_same_resource_gets_a_friendly_message(
