@@ -3,6 +3,7 @@
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +19,9 @@ ACTIVE_CHOICES = [
 
 class ResourceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label=_("キーワード"), method="filter_keyword", help_text=_("名称・所在地・開所日・備考")
+        label=_("キーワード"),
+        method="filter_keyword",
+        widget=forms.SearchInput(attrs={"placeholder": _("名称・所在地・開所日など")}),
     )
     kind = django_filters.ModelChoiceFilter(
         label=_("種別"), queryset=ResourceKind.objects.all(), empty_label=_("すべて")

@@ -55,9 +55,14 @@ class TransitionForm(forms.Form):
     reason = forms.ChoiceField(
         label=_("不成立の理由"),
         choices=[("", _("選んでください")), *Referral.NotRealisedReason.choices],
-        required=False,
+        error_messages={"required": _("不成立の理由を選んでください。")},
     )
-    detail = forms.CharField(label=_("理由の詳細"), max_length=200, required=False)
+    detail = forms.CharField(
+        label=_("理由の詳細"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("「その他」のときは必須")}),
+    )
 
     def __init__(self, *args: Any, referral: Referral, action: str = "", **kwargs: Any) -> None:
         initial = kwargs.setdefault("initial", {})
@@ -71,12 +76,6 @@ class TransitionForm(forms.Form):
         if (action or self.data.get("action")) != "not_realise":
             del self.fields["reason"]
             del self.fields["detail"]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("action") == "not_realise" and not data.get("reason"):
-            self.add_error("reason", _("不成立の理由を選んでください。"))
-        return data
 
     @property
     def target(self) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case as SqlCase
-from django.db.models import Count, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
@@ -34,7 +34,10 @@ PANEL_LIMIT = 10
 
 def resources_for(user: Any) -> QuerySet[Resource]:
     """The directory: resources of the user's prefecture (all for a blank prefecture)."""
-    qs = Resource.objects.select_related("kind", "municipality")
+    # By kind, then place (prefecture-wide first, then by local government code), then name.
+    qs = Resource.objects.select_related("kind", "municipality").order_by(
+        "kind__sort_order", F("municipality__code").asc(nulls_first=True), "name"
+    )
     code = getattr(user, "prefecture_code", "")
     return qs.filter(prefecture_code=code) if code else qs
 

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audit.services import Action, audit_record
@@ -110,7 +111,7 @@ def referral_propose(
         raise ValidationError(
             {
                 "proposed_on": _("提案日はケースの受理日（%(date)s）より前にできません。")
-                % {"date": case.intake_date.isoformat()}
+                % {"date": date_format(case.intake_date)}
             }
         )
     duplicate_message = _(
@@ -171,7 +172,7 @@ def _transition(
         raise ValidationError(
             {
                 "on": _("日付は前の段階「%(step)s」の日付（%(date)s）より前にできません。")
-                % {"step": current.label, "date": previous.isoformat()}
+                % {"step": current.label, "date": date_format(previous)}
             }
         )
     changes: dict[str, Any] = {"status": target, DATE_FIELD[target]: on, **(extra or {})}
@@ -308,7 +309,7 @@ def referral_note_add(
         raise ValidationError(
             {
                 "date": _("日付はつなぎの提案日（%(date)s）より前にできません。")
-                % {"date": referral.proposed_on.isoformat()}
+                % {"date": date_format(referral.proposed_on)}
             }
         )
     note = ReferralNote.objects.create(referral=referral, date=date, text=text, by=user)
@@ -384,7 +385,7 @@ def _check_employment_dates(*, case: Case, started_on: dt.date) -> None:
         raise ValidationError(
             {
                 "started_on": _("就労開始日はケースの受理日（%(date)s）より前にできません。")
-                % {"date": case.intake_date.isoformat()}
+                % {"date": date_format(case.intake_date)}
             }
         )
 
