@@ -114,3 +114,13 @@ class EmploymentOutcomeFactory(factory.django.DjangoModelFactory):
     person = factory.LazyAttribute(lambda o: o.case.person)
     started_on = dt.date(2023, 10, 1)
     employment_type = EmploymentOutcome.EmploymentType.PART_TIME
+    after_intermediate = False
+    # An automatic "yes" must name its work-training referral (a DB constraint); a factory
+    # "yes" without one is a manual judgement with a reason.
+    after_intermediate_source = factory.LazyAttribute(
+        lambda o: "manual" if o.after_intermediate and not o.basis_referral else "auto"
+    )
+    manual_reason = factory.LazyAttribute(
+        lambda o: "テスト: システム外の就労訓練" if o.after_intermediate_source == "manual" else ""
+    )
+    basis_referral = None

@@ -100,7 +100,9 @@ def test_database_allows_a_new_referral_once_the_old_one_is_closed(kochi) -> Non
 
 def test_database_refuses_a_manual_judgement_without_a_reason(kochi) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
-        EmploymentOutcomeFactory(after_intermediate=True, after_intermediate_source="manual")
+        EmploymentOutcomeFactory(
+            after_intermediate=True, after_intermediate_source="manual", manual_reason=""
+        )
     assert not EmploymentOutcome.objects.exists()
 
 
