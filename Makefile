@@ -31,10 +31,13 @@ seed: migrate
 	$(DEV_ENV) $(MANAGE) load_municipalities
 	$(DEV_ENV) $(MANAGE) seed_demo
 
+# The development server and one background-task worker (large exports); Ctrl-C stops both.
 run: seed
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT)/  (log in with a demo account above, password: demo)"
-	$(DEV_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+	@$(DEV_ENV) .venv/bin/python manage.py db_worker --no-reload -v0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(DEV_ENV) .venv/bin/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(TEST_ENV) $(UV) run --frozen pytest $(ARGS)
