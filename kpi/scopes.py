@@ -86,8 +86,8 @@ class Scope:
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind, "prefecture_code": self.prefecture_code}
-        if self.jurisdiction is not None:
-            data["id"] = self.jurisdiction.pk
+        if self.kind == "jurisdiction":
+            data["id"] = self.jurisdiction_id
         if self.municipality is not None:
             data["code"] = self.municipality.code
         data["name"] = self.name
