@@ -78,8 +78,9 @@ def line_chart(report: Report, indicator: IndicatorResult) -> LineChart:
         max((p.cumulative or 0 for p in indicator.monthly), default=0),
         1,
     )
-    step = nice_step(highest)
-    top_value = step * math.ceil(highest / step)
+    # Some headroom, so a target at a round number is not drawn on the frame.
+    step = nice_step(highest * 1.08)
+    top_value = step * math.ceil(highest * 1.08 / step)
 
     def x_of(day_index: float) -> float:
         return LEFT + plot_w * day_index / days

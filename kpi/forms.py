@@ -11,13 +11,13 @@ from kpi.scopes import Scope
 class DashboardForm(forms.Form):
     """The dashboard's selectors (GET): fiscal year, scope and an optional report date."""
 
-    fy = forms.TypedChoiceField(label=_("年度"), coerce=int)
-    scope = forms.ChoiceField(label=_("範囲"))
+    fy = forms.TypedChoiceField(label=_("年度"), coerce=int, required=False, empty_value=None)
+    scope = forms.ChoiceField(label=_("範囲"), required=False)
     as_of = forms.DateField(
         label=_("基準日"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("空欄は今日（過去の年度は年度末）。この日までの実績を数えます。"),
+        help_text=_("空欄は今日（過去の年度は年度末）"),
     )
 
     def __init__(self, *args: Any, years: list[int], scopes: list[Scope], **kwargs: Any) -> None:

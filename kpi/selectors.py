@@ -46,7 +46,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from cases.models import Case, Consultation
-from core.fiscal import era_label, fiscal_year_label, fiscal_year_range, months_of
+from core.fiscal import era_label, fiscal_year_label, fiscal_year_range, months_of, short_label
 from core.models import Municipality
 from kpi.models import Baseline, Figure, Indicator, SurveyCount, Target
 from kpi.scopes import Scope
@@ -98,7 +98,10 @@ class BaselineValue:
 
     @property
     def label(self) -> str:
-        return f"{era_label(self.fiscal_year)} {self.period}".strip()
+        """`R3.4〜12月` as stored; a bare `R3` reads better as `令和3年度`."""
+        if self.period and self.period != short_label(self.fiscal_year):
+            return self.period
+        return era_label(self.fiscal_year)
 
 
 @dataclass
@@ -114,6 +117,11 @@ class IndicatorResult:
     monthly: list[MonthPoint]
     baseline: BaselineValue | None = None
     target_from_year: int | None = None  # the fiscal year of the stored target row
+
+    @property
+    def target_carried_from(self) -> str | None:
+        """`令和5年度` when this year's target is an earlier year's row carried forward."""
+        return era_label(self.target_from_year) if self.target_from_year else None
 
     @property
     def share(self) -> float | None:
@@ -255,6 +263,10 @@ class Report:
 
     def indicator(self, key: str) -> IndicatorResult:
         return next(i for i in self.indicators if i.key == key)
+
+    @property
+    def by_key(self) -> dict[str, IndicatorResult]:
+        return {i.key: i for i in self.indicators}
 
     def as_json(self) -> dict[str, Any]:
         """The shape printed by `kpi_report --json` (the issue's contract)."""

@@ -39,7 +39,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     if "fy" in form.errors:
         raise Http404()
-    fiscal_year = form.cleaned_data.get("fy", current)
+    fiscal_year = form.cleaned_data.get("fy") or current
     scope = by_token[form.cleaned_data.get("scope") or scopes[0].token]
     report = kpi_report(fiscal_year, scope, form.cleaned_data.get("as_of"))
     charts = [(indicator, line_chart(report, indicator)) for indicator in report.indicators]

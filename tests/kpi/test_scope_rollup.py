@@ -26,7 +26,7 @@ def aki_jurisdiction() -> Jurisdiction:
 
 
 @pytest.fixture
-def spread(kochi) -> None:  # type: ignore[no-untyped-def]
+def spread(kochi) -> None:
     """Records in four municipalities of three jurisdictions (高知市, 安芸 ×2, 中央東)."""
     for code, n in ((KOCHI, 3), (MUROTO, 2), (AKI, 1), (NANKOKU, 4)):
         for i in range(n):

@@ -78,7 +78,8 @@ def test_one_target_per_year_indicator_and_scope(kochi) -> None:
 def test_seeded_baselines(kochi) -> None:
     result = report(2023)
     assert result.indicator(K1).baseline.value == 211
-    assert result.indicator(K1).baseline.label == "令和3年度 R3.4〜12月"
+    assert result.indicator(K1).baseline.label == "R3.4〜12月"
+    assert result.indicator(K4).baseline.label == "令和3年度"
     assert result.indicator(K2).baseline.value == 10  # R1
     assert result.indicator(K3).baseline.value == 119
     assert result.indicator(K4).baseline.value == 2

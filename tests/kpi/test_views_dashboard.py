@@ -29,19 +29,19 @@ def make_records(n: int, fy: int = 2023) -> None:
         CaseMeetingFactory(municipality=case.municipality, held_on=case.intake_date)
 
 
-def options(response, name: str) -> list[str]:  # type: ignore[no-untyped-def]
+def options(response, name: str) -> list[str]:
     field = response.context["form"][name]
     return [str(value) for group in field.field.choices for value, _label in group[1]]
 
 
-def test_anonymous_is_sent_to_login(client) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_is_sent_to_login(client) -> None:
     response = client.get(URL)
     assert response.status_code == 302
     assert reverse("accounts:login") in response["Location"]
 
 
 @pytest.mark.parametrize("who", ["prefecture_staff", "center", "admin_user"])
-def test_prefecture_roles_see_the_prefecture_by_default(request, login, who) -> None:  # type: ignore[no-untyped-def]
+def test_prefecture_roles_see_the_prefecture_by_default(request, login, who) -> None:
     response = login(request.getfixturevalue(who)).get(URL)
     assert response.status_code == 200
     report = response.context["report"]
@@ -52,7 +52,7 @@ def test_prefecture_roles_see_the_prefecture_by_default(request, login, who) -> 
     assert "392022" in options(response, "scope")
 
 
-def test_counselor_sees_only_their_own_scope(login, counselor) -> None:  # type: ignore[no-untyped-def]
+def test_counselor_sees_only_their_own_scope(login, counselor) -> None:
     response = login(counselor).get(URL)
     assert response.status_code == 200
     report = response.context["report"]
@@ -62,7 +62,7 @@ def test_counselor_sees_only_their_own_scope(login, counselor) -> None:  # type:
     assert set(options(response, "scope")) == {"392014", str(report.scope.jurisdiction.pk)}
 
 
-def test_jurisdiction_counselor_sees_the_jurisdiction(login, aki_counselor) -> None:  # type: ignore[no-untyped-def]
+def test_jurisdiction_counselor_sees_the_jurisdiction(login, aki_counselor) -> None:
     response = login(aki_counselor).get(URL)
     assert response.context["report"].scope.jurisdiction.name_ja == "安芸福祉保健所"
     assert len(response.context["report"].municipalities) == 9
@@ -70,7 +70,7 @@ def test_jurisdiction_counselor_sees_the_jurisdiction(login, aki_counselor) -> N
 
 
 @pytest.mark.parametrize("scope", ["392022", "pref", "1", "abc"])
-def test_counselor_asking_for_another_scope_gets_404(login, counselor, scope) -> None:  # type: ignore[no-untyped-def]
+def test_counselor_asking_for_another_scope_gets_404(login, counselor, scope) -> None:
     if scope == "1":
         scope = str(Jurisdiction.objects.get(name_ja="安芸福祉保健所").pk)
     response = login(counselor).get(URL, {"scope": scope})
@@ -78,30 +78,30 @@ def test_counselor_asking_for_another_scope_gets_404(login, counselor, scope) ->
     assert AuditEvent.objects.filter(action="denied", object_type="kpi.scope").count() == 1
 
 
-def test_outsider_cannot_see_kochi_city(login, outsider) -> None:  # type: ignore[no-untyped-def]
+def test_outsider_cannot_see_kochi_city(login, outsider) -> None:
     assert login(outsider).get(URL, {"scope": "392014"}).status_code == 404
 
 
-def test_prefecture_staff_can_open_a_municipality(login, prefecture_staff) -> None:  # type: ignore[no-untyped-def]
+def test_prefecture_staff_can_open_a_municipality(login, prefecture_staff) -> None:
     make_records(5)
     response = login(prefecture_staff).get(URL, {"fy": "2023", "scope": "392022"})
     assert response.status_code == 200
     assert response.context["report"].indicator("new_consultations").value == 1
 
 
-def test_unknown_fiscal_year_is_404(login, prefecture_staff) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_fiscal_year_is_404(login, prefecture_staff) -> None:
     assert login(prefecture_staff).get(URL, {"fy": "1999"}).status_code == 404
     assert login(prefecture_staff).get(URL, {"fy": "x"}).status_code == 404
 
 
-def test_as_of_before_the_year_shows_an_error_next_to_the_field(login, prefecture_staff) -> None:  # type: ignore[no-untyped-def]
+def test_as_of_before_the_year_shows_an_error_next_to_the_field(login, prefecture_staff) -> None:
     response = login(prefecture_staff).get(URL, {"fy": "2023", "as_of": "2023-03-31"})
     assert response.status_code == 200
     assert "基準日は選んだ年度の初日以降" in response.content.decode()
     assert response.context["report"].as_of == dt.date(2024, 3, 31)
 
 
-def test_dashboard_shows_cards_rule_charts_and_tables(login, prefecture_staff) -> None:  # type: ignore[no-untyped-def]
+def test_dashboard_shows_cards_rule_charts_and_tables(login, prefecture_staff) -> None:
     make_records(10)
     response = login(prefecture_staff).get(URL, {"fy": "2023", "as_of": "2023-12-31"})
     html = response.content.decode()
@@ -119,13 +119,13 @@ def test_dashboard_shows_cards_rule_charts_and_tables(login, prefecture_staff) -
     assert "実態把握調査で把握した人数" in html
 
 
-def test_fy_options_are_labelled_with_era_and_year(login, prefecture_staff) -> None:  # type: ignore[no-untyped-def]
+def test_fy_options_are_labelled_with_era_and_year(login, prefecture_staff) -> None:
     html = login(prefecture_staff).get(URL).content.decode()
     assert '<option value="2021">令和3年度（2021年度）</option>' in html
     assert '<option value="2019">令和元年度（2019年度）</option>' in html
 
 
-def test_no_personal_data_and_no_inline_styles(login, center) -> None:  # type: ignore[no-untyped-def]
+def test_no_personal_data_and_no_inline_styles(login, center) -> None:
     make_records(10)
     case = case_in("392014", intake=dt.date(2023, 5, 1))
     html = login(center).get(URL, {"fy": "2023"}).content.decode()
@@ -138,12 +138,12 @@ def test_no_personal_data_and_no_inline_styles(login, center) -> None:  # type: 
     assert "<script" not in html
 
 
-def test_no_store(login, prefecture_staff) -> None:  # type: ignore[no-untyped-def]
+def test_no_store(login, prefecture_staff) -> None:
     response = login(prefecture_staff).get(URL)
     assert "no-store" in response["Cache-Control"]
 
 
-def test_user_without_any_scope_sees_a_notice(login, kochi) -> None:  # type: ignore[no-untyped-def]
+def test_user_without_any_scope_sees_a_notice(login, kochi) -> None:
     from tests.conftest import make_user
 
     lonely = make_user("lonely", "counselor")
@@ -157,7 +157,7 @@ QUERIES = 25
 
 
 @pytest.mark.parametrize("n", [10, 100])
-def test_query_count_does_not_depend_on_records(  # type: ignore[no-untyped-def]
+def test_query_count_does_not_depend_on_records(
     login, prefecture_staff, django_assert_num_queries, n
 ) -> None:
     make_records(n)
