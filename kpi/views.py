@@ -28,13 +28,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
     by_token = {s.token: s for s in scopes}
     token = request.GET.get("scope")
-    if token is not None and token not in by_token:
+    if token and token not in by_token:
         # Another municipality's or jurisdiction's figures: as if it did not exist.
         raise deny(request, user=request.user, object_type="kpi.scope", object_id=token[:40])
 
     data = request.GET.copy()
     data.setdefault("fy", str(current))
-    data.setdefault("scope", scopes[0].token)
+    if not token:
+        data["scope"] = scopes[0].token
     form = DashboardForm(data, years=years, scopes=scopes)
     form.is_valid()
     if "fy" in form.errors:

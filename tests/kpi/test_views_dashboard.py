@@ -89,6 +89,13 @@ def test_prefecture_staff_can_open_a_municipality(login, prefecture_staff) -> No
     assert response.context["report"].indicator("new_consultations").value == 1
 
 
+def test_empty_selectors_fall_back_to_the_defaults(login, counselor) -> None:
+    response = login(counselor).get(URL, {"fy": "", "scope": "", "as_of": ""})
+    assert response.status_code == 200
+    assert response.context["report"].fiscal_year == current_fiscal_year()
+    assert response.context["report"].scope.kind == "jurisdiction"
+
+
 def test_unknown_fiscal_year_is_404(login, prefecture_staff) -> None:
     assert login(prefecture_staff).get(URL, {"fy": "1999"}).status_code == 404
     assert login(prefecture_staff).get(URL, {"fy": "x"}).status_code == 404
