@@ -8,7 +8,9 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("", include("referrals.urls")),
+    path("kpi/", include("kpi.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("exports/", include("exports.urls")),
     path("admin/", admin.site.urls),
 ]
 

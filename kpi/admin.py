@@ -1,0 +1,115 @@
+"""Admins edit targets, baselines and survey counts here; every change is audited."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from audit.services import Action, audit_record
+from kpi.models import Baseline, Indicator, SurveyCount, Target
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Writes the audit row inside the admin's own transaction (changeform_view is atomic)."""
+
+    def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit_record(
+            action=Action.UPDATE if change else Action.CREATE,
+            request=request,
+            obj=obj,
+            changed_fields=form.changed_data,
+        )
+
+    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
+        audit_record(action=Action.DELETE, request=request, obj=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
+        for obj in queryset:
+            audit_record(action=Action.DELETE, request=request, obj=obj)
+        super().delete_queryset(request, queryset)
+
+
+@admin.display(description=_("範囲"))
+def scope_label(obj: Target | Baseline) -> str:
+    return obj.scope_label
+
+
+class ScopedForm(forms.ModelForm):
+    """A jurisdiction or a municipality (not both), inside the row's prefecture."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        code = data.get("prefecture_code")
+        jurisdiction, municipality = data.get("jurisdiction"), data.get("municipality")
+        if jurisdiction and municipality:
+            self.add_error("municipality", _("管轄と市町村はどちらか一方だけを選んでください。"))
+        for name, value in (("jurisdiction", jurisdiction), ("municipality", municipality)):
+            if value is not None and code and value.prefecture_code != code:
+                self.add_error(name, _("都道府県コードと同じ都道府県のものを選んでください。"))
+        return data
+
+
+class TargetForm(ScopedForm):
+    class Meta:
+        model = Target
+        fields = [
+            "fiscal_year",
+            "indicator",
+            "value",
+            "prefecture_code",
+            "jurisdiction",
+            "municipality",
+            "note",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        k2 = data.get("indicator") == Indicator.MUNICIPALITIES_WITH_CASE_MEETINGS
+        if data.get("value") is None and not k2:
+            self.add_error("value", _("目標値を入力してください。"))
+        return data
+
+
+@admin.register(Target)
+class TargetAdmin(AuditedAdmin):
+    form = TargetForm
+    list_display = ["fiscal_year", "indicator", "value", scope_label, "note"]
+    list_filter = ["indicator", "prefecture_code", "fiscal_year"]
+    autocomplete_fields = ["municipality"]
+
+
+class BaselineForm(ScopedForm):
+    class Meta:
+        model = Baseline
+        fields = [
+            "fiscal_year",
+            "indicator",
+            "value",
+            "period",
+            "prefecture_code",
+            "jurisdiction",
+            "municipality",
+            "source",
+        ]
+
+
+@admin.register(Baseline)
+class BaselineAdmin(AuditedAdmin):
+    form = BaselineForm
+    list_display = ["fiscal_year", "indicator", "value", "period", scope_label]
+    list_filter = ["indicator", "prefecture_code", "fiscal_year"]
+    autocomplete_fields = ["municipality"]
+
+
+@admin.register(SurveyCount)
+class SurveyCountAdmin(AuditedAdmin):
+    list_display = ["municipality", "survey_date", "persons", "note"]
+    list_filter = ["survey_date", "municipality__jurisdiction"]
+    search_fields = ["municipality__name_ja", "municipality__code"]
+    autocomplete_fields = ["municipality"]
+    date_hierarchy = "survey_date"

@@ -1,0 +1,53 @@
+"""Demo survey counts (実態把握調査): the R3 survey totals the plan's 692 persons.
+
+Targets and baselines are not demo data: the migration seeds them for every installation.
+"""
+
+import datetime as dt
+import random
+
+from core.models import Municipality
+from kpi.models import SurveyCount
+
+R3_SURVEY = dt.date(2021, 10, 1)
+R3_TOTAL = 692
+R6_SURVEY = dt.date(2024, 10, 1)
+
+
+def _shares(weights: list[int], total: int) -> list[int]:
+    """Split `total` in proportion to `weights` (largest remainder: the parts add up)."""
+    raw = [w * total / sum(weights) for w in weights]
+    parts = [int(r) for r in raw]
+    order = sorted(range(len(raw)), key=lambda i: raw[i] - parts[i], reverse=True)
+    for i in order[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def seed(*, stdout) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(39_692)
+    municipalities = list(Municipality.objects.filter(prefecture_code="39").order_by("code"))
+    if not municipalities:
+        return
+    weights = [150 if m.code == "392014" else rng.randint(3, 14) for m in municipalities]
+    rows = [
+        SurveyCount(municipality=m, survey_date=R3_SURVEY, persons=n, note="デモ")
+        for m, n in zip(municipalities, _shares(weights, R3_TOTAL), strict=True)
+    ]
+    # A later survey in a third of the municipalities: the dashboard shows each one's latest.
+    rows += [
+        SurveyCount(
+            municipality=r.municipality,
+            survey_date=R6_SURVEY,
+            persons=max(1, r.persons + rng.randint(-3, 6)),
+            note="デモ",
+        )
+        for r in rows[::3]
+    ]
+    SurveyCount.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["municipality", "survey_date"],
+        update_fields=["persons", "note"],
+    )
+    stdout.write(f"kpi survey counts: {len(rows)}")

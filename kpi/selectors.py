@@ -1,0 +1,761 @@
+"""The KPI report: one function, used by the dashboard, the `kpi_report` command and exports.
+
+Counting rules (DOMAIN.md, "The four R5 targets"), for a fiscal year up to a date (`as_of`):
+
+- K1 新規相談件数: cases whose intake date falls in the year; one per case (件).
+- K2 ケース会議を実施した市町村数: distinct municipalities with at least one case meeting held
+  in the year, out of all municipalities in the scope (市町村). A meeting dated after `as_of`
+  is a planned meeting, not a held one, and does not count.
+- K3 居場所等の支援につながった件数: referrals to a resource whose kind counts as ibasho, by
+  the date the person actually started using it (connected_on); one per referral (件).
+  Referrals never connected count nowhere.
+- K4 中間的就労等を経て就労した人数: distinct persons with an employment outcome started in
+  the year after intermediate employment or work training (人). A person with two outcomes
+  counts once.
+
+Scope is the municipality of the case (K1, K3, K4) or of the meeting (K2). Municipality
+figures add up to the jurisdiction and the prefecture for K1 and K3. K2 is a count of
+municipalities. K4 adds up too unless one person has outcomes on cases in two municipalities
+(they moved): each municipality counts them, the wider scope counts them once.
+
+Everything is counted by the database (grouped and conditional aggregates); the Python code
+only arranges at most twelve months or the municipalities of the scope. The number of queries
+does not depend on the number of records.
+"""
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from cases.models import Case, Consultation
+from core.fiscal import era_label, fiscal_year_label, fiscal_year_range, months_of, short_label
+from core.models import Municipality
+from kpi.models import Baseline, Figure, Indicator, SurveyCount, Target
+from kpi.scopes import Scope
+from platforms.models import CaseMeeting, MunicipalStatus, Platform
+from referrals.models import EmploymentOutcome, Referral, Resource
+
+# Units are part of the JSON report: plain Japanese strings, translated only for display.
+UNITS: dict[str, str] = {
+    Indicator.NEW_CONSULTATIONS: gettext_noop("件"),
+    Indicator.MUNICIPALITIES_WITH_CASE_MEETINGS: gettext_noop("市町村"),
+    Indicator.IBASHO_LINKS: gettext_noop("件"),
+    Indicator.EMPLOYED_AFTER_INTERMEDIATE: gettext_noop("人"),
+}
+
+COMPARISON_YEARS = 3
+
+
+class Status:
+    ACHIEVED = "achieved"
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+
+    LABELS: dict[str, Promise] = {
+        ACHIEVED: _("達成"),
+        ON_TRACK: _("順調"),
+        AT_RISK: _("要注意"),
+    }
+
+
+STATUS_RULE = _(
+    "達成: 実績が目標以上。順調: 年度末の見込みが目標以上。要注意: それ以外。"
+    "見込みは、年度初めから基準日までのペースが年度末まで続くと仮定した値です"
+    "（実績 ÷ 経過日数 × 年度の日数、小数点以下切り捨て。市町村数は対象の市町村数が上限）。"
+)
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    month: dt.date  # the first day of the month
+    added: int | None  # counted in this month; None for months after the report date
+    cumulative: int | None
+
+
+@dataclass(frozen=True)
+class BaselineValue:
+    fiscal_year: int
+    value: int
+    period: str
+
+    @property
+    def label(self) -> str:
+        """`R3.4〜12月` as stored; a bare `R3` reads better as `令和3年度`."""
+        if self.period and self.period != short_label(self.fiscal_year):
+            return self.period
+        return era_label(self.fiscal_year)
+
+
+@dataclass
+class IndicatorResult:
+    key: str
+    label: str
+    unit: str
+    value: int
+    target: int | None
+    total: int | None  # K2 only: municipalities in the scope
+    projected: int | None
+    status: str | None
+    monthly: list[MonthPoint]
+    baseline: BaselineValue | None = None
+    target_from_year: int | None = None  # the fiscal year of the stored target row
+
+    @property
+    def target_carried_from(self) -> str | None:
+        """`令和5年度` when this year's target is an earlier year's row carried forward."""
+        return era_label(self.target_from_year) if self.target_from_year else None
+
+    @property
+    def share(self) -> float | None:
+        """Percent of the target achieved (not capped: 120% means over the target)."""
+        if not self.target:
+            return None
+        return self.value * 100 / self.target
+
+    @property
+    def share_percent(self) -> int | None:
+        share = self.share
+        return None if share is None else math.floor(share)
+
+    @property
+    def progress(self) -> int:
+        """The share for a progress bar: 0–100."""
+        return min(100, self.share_percent or 0)
+
+    @property
+    def status_label(self) -> str:
+        return str(Status.LABELS[self.status]) if self.status else ""
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"key": self.key, "label": self.label, "value": self.value}
+        if self.total is not None:
+            data["total"] = self.total
+        data.update(
+            {
+                "target": self.target,
+                "unit": self.unit,
+                "share_percent": self.share_percent,
+                "projected": self.projected,
+                "status": self.status,
+            }
+        )
+        return data
+
+
+@dataclass(frozen=True)
+class MunicipalityRow:
+    code: str
+    name: str
+    jurisdiction: str
+    new_consultations: int
+    meetings: int
+    first_meeting: dt.date | None
+    ibasho_links: int
+    employed: int
+    platform_established: bool
+
+    @property
+    def meeting_held(self) -> bool:
+        return self.meetings > 0
+
+
+@dataclass(frozen=True)
+class YearValues:
+    fiscal_year: int
+    label: str
+    values: dict[str, int]
+    targets: dict[str, int | None]
+    as_of: dt.date
+    complete: bool  # the whole year (False for the report's year before its end)
+
+    def rows(self) -> list[tuple[str, int, int | None]]:
+        return [(key, self.values[key], self.targets.get(key)) for key in Indicator.values]
+
+
+@dataclass(frozen=True)
+class MethodCount:
+    method: str
+    label: str
+    contacts: int  # 延べ件数
+    persons: int  # 実人数
+
+
+@dataclass
+class ConsultationFigures:
+    contacts: int = 0
+    persons: int = 0
+    new_contacts: int = 0
+    new_persons: int = 0
+    ongoing_contacts: int = 0
+    ongoing_persons: int = 0
+    by_method: list[MethodCount] = field(default_factory=list)
+
+
+@dataclass
+class SecondaryFigures:
+    municipalities: int
+    platforms: int
+    needs_assessed: int
+    jusoteki: int
+    survey_persons: int | None
+    survey_municipalities: int
+    survey_latest: dt.date | None
+    ibasho_active: int
+    ibasho_prefecture_supported: int
+    work_training_active: int
+    meetings: int
+    supervised_meetings: int
+    supervised_municipalities: int
+    consultations: ConsultationFigures
+    baselines: dict[str, BaselineValue]
+
+
+@dataclass
+class Report:
+    fiscal_year: int
+    scope: Scope
+    as_of: dt.date
+    start: dt.date
+    end: dt.date  # the last day counted: the year's end or `as_of`, whichever is earlier
+    indicators: list[IndicatorResult]
+    municipalities: list[MunicipalityRow]
+    comparison: list[YearValues]
+    secondary: SecondaryFigures
+
+    @property
+    def label(self) -> str:
+        return era_label(self.fiscal_year)
+
+    @property
+    def long_label(self) -> str:
+        return fiscal_year_label(self.fiscal_year)
+
+    @property
+    def days_in_year(self) -> int:
+        start, end = fiscal_year_range(self.fiscal_year)
+        return (end - start).days + 1
+
+    @property
+    def elapsed_days(self) -> int:
+        return max(0, (self.end - self.start).days + 1)
+
+    @property
+    def complete(self) -> bool:
+        return self.end >= fiscal_year_range(self.fiscal_year)[1]
+
+    def indicator(self, key: str) -> IndicatorResult:
+        return next(i for i in self.indicators if i.key == key)
+
+    @property
+    def by_key(self) -> dict[str, IndicatorResult]:
+        return {i.key: i for i in self.indicators}
+
+    def as_json(self) -> dict[str, Any]:
+        """The shape printed by `kpi_report --json` (the issue's contract)."""
+        return {
+            "fiscal_year": self.fiscal_year,
+            "label": self.label,
+            "scope": self.scope.as_json(),
+            "as_of": self.as_of.isoformat(),
+            "indicators": [i.as_json() for i in self.indicators],
+        }
+
+
+# --- the counted querysets -------------------------------------------------------------------
+
+
+def _new_cases(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[Case]:
+    return Case.objects.filter(scope.q("municipality"), intake_date__range=(start, end))
+
+
+def _held_meetings(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[CaseMeeting]:
+    return CaseMeeting.objects.filter(scope.q("municipality"), held_on__range=(start, end))
+
+
+def _ibasho_links(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[Referral]:
+    return Referral.objects.filter(
+        scope.q("case__municipality"),
+        resource__kind__counts_as_ibasho=True,
+        connected_on__range=(start, end),
+    )
+
+
+def _employments(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[EmploymentOutcome]:
+    return EmploymentOutcome.objects.filter(
+        scope.q("case__municipality"),
+        after_intermediate=True,
+        started_on__range=(start, end),
+    )
+
+
+def _monthly(qs: QuerySet[Any], date_field: str, count: Count) -> dict[dt.date, int]:
+    """One grouped query: {first day of month: count}."""
+    rows = (
+        qs.annotate(kpi_month=TruncMonth(date_field))
+        .order_by()
+        .values("kpi_month")
+        .annotate(n=count)
+        .values_list("kpi_month", "n")
+    )
+    return {_as_date(month): n for month, n in rows}
+
+
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _first_meetings(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[CaseMeeting]:
+    """Each municipality's first meeting of the period (ties on one day are all kept)."""
+    earlier = CaseMeeting.objects.filter(
+        municipality=OuterRef("municipality"), held_on__gte=start, held_on__lt=OuterRef("held_on")
+    )
+    return _held_meetings(scope, start, end).filter(~Exists(earlier))
+
+
+def _first_employments(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[EmploymentOutcome]:
+    """Each person's first counted employment of the period in the scope (ties kept)."""
+    earlier = _employments(scope, start, end).filter(
+        person=OuterRef("person"), started_on__lt=OuterRef("started_on")
+    )
+    return _employments(scope, start, end).filter(~Exists(earlier))
+
+
+def _monthly_counts(scope: Scope, start: dt.date, end: dt.date) -> dict[str, dict[dt.date, int]]:
+    """Four grouped queries, one per indicator: what was added in each month.
+
+    For the distinct counts (K2, K4) a municipality or person is added in the month of its
+    first meeting or outcome, so the months add up to the year's distinct count.
+    """
+    return {
+        Indicator.NEW_CONSULTATIONS: _monthly(
+            _new_cases(scope, start, end), "intake_date", Count("pk")
+        ),
+        Indicator.MUNICIPALITIES_WITH_CASE_MEETINGS: _monthly(
+            _first_meetings(scope, start, end), "held_on", Count("municipality", distinct=True)
+        ),
+        Indicator.IBASHO_LINKS: _monthly(
+            _ibasho_links(scope, start, end), "connected_on", Count("pk")
+        ),
+        Indicator.EMPLOYED_AFTER_INTERMEDIATE: _monthly(
+            _first_employments(scope, start, end), "started_on", Count("person", distinct=True)
+        ),
+    }
+
+
+def _series(fiscal_year: int, added: dict[dt.date, int], end: dt.date) -> list[MonthPoint]:
+    points = []
+    running = 0
+    for year, month in months_of(fiscal_year):
+        first = dt.date(year, month, 1)
+        if first > end:
+            points.append(MonthPoint(first, None, None))
+            continue
+        n = added.get(first, 0)
+        running += n
+        points.append(MonthPoint(first, n, running))
+    return points
+
+
+# --- targets and baselines -------------------------------------------------------------------
+
+
+def _targets(scope: Scope, fiscal_year: int) -> list[Target]:
+    """Stored target rows that may apply to the scope up to the year, newest first (1 query).
+
+    The scope's own rows, plus the prefecture's K2 row: "every municipality" holds in any
+    part of the prefecture.
+    """
+    exact = Q(jurisdiction_id=scope.jurisdiction_id, municipality_id=scope.municipality_id)
+    prefecture_k2 = Q(
+        jurisdiction__isnull=True,
+        municipality__isnull=True,
+        indicator=Indicator.MUNICIPALITIES_WITH_CASE_MEETINGS,
+    )
+    return list(
+        Target.objects.filter(prefecture_code=scope.prefecture_code, fiscal_year__lte=fiscal_year)
+        .filter(exact | prefecture_k2)
+        .order_by("-fiscal_year")
+    )
+
+
+def resolve_target(
+    rows: list[Target], scope: Scope, indicator: str, fiscal_year: int, total: int
+) -> tuple[int | None, int | None]:
+    """(target, year of the row it came from) for one indicator and year.
+
+    A target holds until changed: the year's own row, else the latest earlier year's row. An
+    empty K2 target means every municipality in the scope (`total`). Another scope's numbers
+    never apply: a prefecture target of 200 consultations is not a municipality's target.
+    """
+    own = [
+        r
+        for r in rows
+        if r.indicator == indicator
+        and r.fiscal_year <= fiscal_year
+        and r.jurisdiction_id == scope.jurisdiction_id
+        and r.municipality_id == scope.municipality_id
+    ]
+    if own:
+        row = own[0]
+        return (total if row.value is None else row.value), row.fiscal_year
+    if indicator == Indicator.MUNICIPALITIES_WITH_CASE_MEETINGS and scope.kind != "prefecture":
+        wide = [
+            r
+            for r in rows
+            if r.indicator == indicator
+            and r.fiscal_year <= fiscal_year
+            and r.jurisdiction_id is None
+            and r.municipality_id is None
+        ]
+        if wide and wide[0].value is None:
+            return total, wide[0].fiscal_year
+    return None, None
+
+
+def _baselines(scope: Scope, fiscal_year: int) -> dict[str, BaselineValue]:
+    """The latest baseline of each indicator and figure up to the year, for this scope only."""
+    rows = (
+        Baseline.objects.for_scope(
+            prefecture_code=scope.prefecture_code,
+            jurisdiction_id=scope.jurisdiction_id,
+            municipality_id=scope.municipality_id,
+        )
+        .filter(fiscal_year__lte=fiscal_year)
+        .order_by("-fiscal_year")
+        .values_list("indicator", "fiscal_year", "value", "period")
+    )
+    result: dict[str, BaselineValue] = {}
+    for key, year, value, period in rows:
+        result.setdefault(key, BaselineValue(year, value, period))
+    return result
+
+
+# --- projection and status -------------------------------------------------------------------
+
+
+def project(
+    value: int, *, elapsed_days: int, days_in_year: int, cap: int | None = None
+) -> int | None:
+    """The year-end value if the pace so far goes on (linear in elapsed days)."""
+    if elapsed_days <= 0:
+        return None
+    if elapsed_days >= days_in_year:
+        projected = value
+    else:
+        projected = math.floor(value * days_in_year / elapsed_days)
+    return min(projected, cap) if cap is not None else projected
+
+
+def status_of(value: int, target: int | None, projected: int | None) -> str | None:
+    if target is None:
+        return None
+    if value >= target:
+        return Status.ACHIEVED
+    if projected is None:
+        return None
+    if projected >= target:
+        return Status.ON_TRACK
+    return Status.AT_RISK
+
+
+# --- the rest of the page --------------------------------------------------------------------
+
+
+def _count_subquery(qs: QuerySet[Any], path: str, count: Count) -> Coalesce:
+    """A correlated count per municipality, for the by-municipality table."""
+    grouped = (
+        qs.filter(**{path: OuterRef("pk")}).order_by().values(path).annotate(n=count).values("n")
+    )
+    return Coalesce(Subquery(grouped, output_field=IntegerField()), 0)
+
+
+def _municipality_rows(
+    scope: Scope, start: dt.date, end: dt.date, as_of: dt.date
+) -> list[MunicipalityRow]:
+    """One query: every municipality in the scope with its counts, those without a meeting
+    first (they are where the prefecture must help)."""
+    meetings = _held_meetings(scope, start, end)
+    rows = (
+        Municipality.objects.filter(scope.q())
+        .annotate(
+            kpi_cases=_count_subquery(_new_cases(scope, start, end), "municipality", Count("pk")),
+            kpi_meetings=_count_subquery(meetings, "municipality", Count("pk")),
+            kpi_first_meeting=Subquery(
+                meetings.filter(municipality=OuterRef("pk"))
+                .order_by("held_on")
+                .values("held_on")[:1]
+            ),
+            kpi_links=_count_subquery(
+                _ibasho_links(scope, start, end), "case__municipality", Count("pk")
+            ),
+            kpi_employed=_count_subquery(
+                _employments(scope, start, end),
+                "case__municipality",
+                Count("person", distinct=True),
+            ),
+            kpi_platform=Exists(
+                Platform.objects.filter(
+                    municipality=OuterRef("pk"),
+                    status=Platform.Status.ESTABLISHED,
+                    established_on__lte=as_of,
+                )
+            ),
+            kpi_held=Exists(meetings.filter(municipality=OuterRef("pk"))),
+        )
+        .select_related("jurisdiction")
+        .order_by("kpi_held", "code")
+    )
+    return [
+        MunicipalityRow(
+            code=m.code,
+            name=m.name,
+            jurisdiction=m.jurisdiction.name,
+            new_consultations=m.kpi_cases,
+            meetings=m.kpi_meetings,
+            first_meeting=m.kpi_first_meeting,
+            ibasho_links=m.kpi_links,
+            employed=m.kpi_employed,
+            platform_established=m.kpi_platform,
+        )
+        for m in rows
+    ]
+
+
+def _year_values(scope: Scope, years: list[int]) -> dict[int, dict[str, int]]:
+    """Full-year values of past years: one conditional aggregate per indicator (4 queries)."""
+    if not years:
+        return {}
+    first, last = fiscal_year_range(min(years))[0], fiscal_year_range(max(years))[1]
+
+    def per_year(qs: QuerySet[Any], date_field: str, target: str, distinct: bool) -> dict[str, int]:
+        return qs.aggregate(
+            **{
+                f"y{y}": Count(
+                    target,
+                    distinct=distinct,
+                    filter=Q(**{f"{date_field}__range": fiscal_year_range(y)}),
+                )
+                for y in years
+            }
+        )
+
+    counted = {
+        Indicator.NEW_CONSULTATIONS: per_year(
+            _new_cases(scope, first, last), "intake_date", "pk", False
+        ),
+        Indicator.MUNICIPALITIES_WITH_CASE_MEETINGS: per_year(
+            _held_meetings(scope, first, last), "held_on", "municipality", True
+        ),
+        Indicator.IBASHO_LINKS: per_year(
+            _ibasho_links(scope, first, last), "connected_on", "pk", False
+        ),
+        Indicator.EMPLOYED_AFTER_INTERMEDIATE: per_year(
+            _employments(scope, first, last), "started_on", "person", True
+        ),
+    }
+    return {y: {key: counted[key][f"y{y}"] for key in Indicator.values} for y in years}
+
+
+def _consultation_figures(scope: Scope, start: dt.date, end: dt.date) -> ConsultationFigures:
+    """延べ件数 and 実人数, new (case opened this year) and ongoing, by method (2 queries)."""
+    contacts = Consultation.objects.filter(scope.q("case__municipality"), date__range=(start, end))
+    new = Q(case__intake_date__gte=start)
+    totals = contacts.aggregate(
+        contacts=Count("pk"),
+        persons=Count("case__person", distinct=True),
+        new_contacts=Count("pk", filter=new),
+        new_persons=Count("case__person", distinct=True, filter=new),
+        ongoing_contacts=Count("pk", filter=~new),
+        ongoing_persons=Count("case__person", distinct=True, filter=~new),
+    )
+    by_method = (
+        contacts.order_by()
+        .values("method")
+        .annotate(contacts=Count("pk"), persons=Count("case__person", distinct=True))
+    )
+    counts = {row["method"]: row for row in by_method}
+    return ConsultationFigures(
+        **totals,
+        by_method=[
+            MethodCount(
+                method=value,
+                label=str(label),
+                contacts=counts.get(value, {}).get("contacts", 0),
+                persons=counts.get(value, {}).get("persons", 0),
+            )
+            for value, label in Consultation.Method.choices
+        ],
+    )
+
+
+def _secondary(
+    scope: Scope, fiscal_year: int, start: dt.date, end: dt.date, as_of: dt.date, total: int
+) -> SecondaryFigures:
+    statuses = MunicipalStatus.objects.filter(
+        scope.q("municipality"), fiscal_year=fiscal_year
+    ).aggregate(
+        needs=Count("pk", filter=Q(needs_assessed_on__lte=as_of)),
+        jusoteki=Count("pk", filter=Q(jusoteki=True)),
+    )
+    platforms = Platform.objects.filter(
+        scope.q("municipality"),
+        status=Platform.Status.ESTABLISHED,
+        established_on__lte=as_of,
+    ).count()
+    latest_survey = (
+        SurveyCount.objects.filter(municipality=OuterRef("municipality"), survey_date__lte=as_of)
+        .order_by("-survey_date")
+        .values("survey_date")[:1]
+    )
+    survey = SurveyCount.objects.filter(
+        scope.q("municipality"), survey_date=Subquery(latest_survey)
+    ).aggregate(
+        persons=Sum("persons"),
+        municipalities=Count("municipality", distinct=True),
+        latest=Max("survey_date"),
+    )
+    # Resources have no history: "active" is their current state. Prefecture-wide ones
+    # (no municipality) serve every scope of their prefecture.
+    resources = Resource.objects.filter(
+        Q(municipality__isnull=True) | scope.q("municipality"),
+        prefecture_code=scope.prefecture_code,
+        active=True,
+    ).aggregate(
+        ibasho=Count("pk", filter=Q(kind__counts_as_ibasho=True)),
+        ibasho_supported=Count(
+            "pk", filter=Q(kind__counts_as_ibasho=True, supported_by_prefecture=True)
+        ),
+        work=Count("pk", filter=Q(kind__is_work_training=True)),
+    )
+    supervised = ~Q(supervision=CaseMeeting.Supervision.NONE)
+    meetings = _held_meetings(scope, start, end).aggregate(
+        meetings=Count("pk"),
+        supervised=Count("pk", filter=supervised),
+        supervised_municipalities=Count("municipality", distinct=True, filter=supervised),
+    )
+    return SecondaryFigures(
+        municipalities=total,
+        platforms=platforms,
+        needs_assessed=statuses["needs"],
+        jusoteki=statuses["jusoteki"],
+        survey_persons=survey["persons"],
+        survey_municipalities=survey["municipalities"],
+        survey_latest=survey["latest"],
+        ibasho_active=resources["ibasho"],
+        ibasho_prefecture_supported=resources["ibasho_supported"],
+        work_training_active=resources["work"],
+        meetings=meetings["meetings"],
+        supervised_meetings=meetings["supervised"],
+        supervised_municipalities=meetings["supervised_municipalities"],
+        consultations=_consultation_figures(scope, start, end),
+        baselines={},
+    )
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def kpi_report(fiscal_year: int, scope: Scope, as_of: dt.date | None = None) -> Report:
+    """The four indicators and everything the dashboard shows, up to `as_of` (default: today).
+
+    Only what happened on or before `as_of` counts; a date after the year's end counts the
+    whole year, a date after today counts up to today. Past years in the comparison are
+    always full years.
+    """
+    fy_start, fy_end = fiscal_year_range(fiscal_year)
+    # Nothing after today has happened yet: a meeting dated next week is planned, not held.
+    today = timezone.localdate()
+    as_of = min(as_of or today, today, fy_end)
+    start, end = fy_start, as_of
+
+    municipalities = _municipality_rows(scope, start, end, as_of)
+    total = len(municipalities)
+    monthly = _monthly_counts(scope, start, end)
+    target_rows = _targets(scope, fiscal_year)
+    baselines = _baselines(scope, fiscal_year)
+
+    days_in_year = (fy_end - fy_start).days + 1
+    elapsed = max(0, (end - start).days + 1)
+    indicators = []
+    for key, label in Indicator.choices:
+        series = _series(fiscal_year, monthly[key], end)
+        value = sum(monthly[key].values())
+        is_k2 = key == Indicator.MUNICIPALITIES_WITH_CASE_MEETINGS
+        target, target_year = resolve_target(target_rows, scope, key, fiscal_year, total)
+        projected = project(
+            value, elapsed_days=elapsed, days_in_year=days_in_year, cap=total if is_k2 else None
+        )
+        indicators.append(
+            IndicatorResult(
+                key=key,
+                label=str(label),
+                unit=UNITS[key],
+                value=value,
+                target=target,
+                total=total if is_k2 else None,
+                projected=projected,
+                status=status_of(value, target, projected),
+                monthly=series,
+                baseline=baselines.get(key),
+                target_from_year=target_year,
+            )
+        )
+
+    past_years = list(range(fiscal_year - COMPARISON_YEARS, fiscal_year))
+    past_values = _year_values(scope, past_years)
+    comparison = [
+        YearValues(
+            fiscal_year=y,
+            label=fiscal_year_label(y),
+            values=past_values[y],
+            targets={
+                key: resolve_target(target_rows, scope, key, y, total)[0]
+                for key in Indicator.values
+            },
+            as_of=fiscal_year_range(y)[1],
+            complete=True,
+        )
+        for y in past_years
+    ]
+    comparison.append(
+        YearValues(
+            fiscal_year=fiscal_year,
+            label=fiscal_year_label(fiscal_year),
+            values={i.key: i.value for i in indicators},
+            targets={i.key: i.target for i in indicators},
+            as_of=as_of,
+            complete=as_of >= fy_end,
+        )
+    )
+
+    secondary = _secondary(scope, fiscal_year, start, end, as_of, total)
+    secondary.baselines = {k: v for k, v in baselines.items() if k in Figure.values}
+    return Report(
+        fiscal_year=fiscal_year,
+        scope=scope,
+        as_of=as_of,
+        start=start,
+        end=end,
+        indicators=indicators,
+        municipalities=municipalities,
+        comparison=comparison,
+        secondary=secondary,
+    )
