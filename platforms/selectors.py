@@ -121,7 +121,8 @@ def agency_choices(municipality: Municipality, *, include_ids: Any = ()) -> Quer
         Agency.objects.filter(prefecture_code=municipality.prefecture_code)
         .filter(Q(municipality=municipality) | Q(municipality__isnull=True))
         .filter(Q(active=True) | Q(pk__in=list(include_ids)))
-        .order_by("municipality", "kind", "name")
+        # The municipality's own agencies first, then the prefecture-wide ones.
+        .order_by(F("municipality").asc(nulls_last=True), "kind", "name")
     )
 
 

@@ -106,7 +106,10 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
         return render(request, "platforms/meeting_step.html", {"step": step})
     municipality: Municipality = step.cleaned_data["municipality"]
     form = CaseMeetingForm(
-        request.POST if request.method == "POST" else None, user=user, municipality=municipality
+        request.POST if request.method == "POST" else None,
+        user=user,
+        municipality=municipality,
+        initial={"held_on": timezone.localdate()},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
