@@ -1,7 +1,9 @@
 # The two commands: `make run` and `make test`. Everything else is a helper for them.
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
-PYTHON ?= $(shell command -v python3.12 2>/dev/null || ls /root/.pyenv/versions/3.12*/bin/python3 2>/dev/null | head -n1 || command -v python3)
+# A Python 3.12+ interpreter, resolved to its real path (a pyenv shim would make uv rebuild .venv).
+PYTHON ?= $(shell for p in python3.13 python3.12 /root/.pyenv/versions/3.1[2-9]*/bin/python3 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; assert sys.version_info >= (3, 12); print(sys.executable)' 2>/dev/null && break; done)
 UV := $(shell command -v uv 2>/dev/null || echo .venv-uv/bin/uv)
 MANAGE := $(UV) run --frozen python manage.py
 HOST ?= 127.0.0.1
@@ -29,10 +31,13 @@ seed: migrate
 	$(DEV_ENV) $(MANAGE) load_municipalities
 	$(DEV_ENV) $(MANAGE) seed_demo
 
+# The development server and one background-task worker (large exports); Ctrl-C stops both.
 run: seed
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT)/  (log in with a demo account above, password: demo)"
-	$(DEV_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+	@$(DEV_ENV) .venv/bin/python manage.py db_worker --no-reload -v0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(DEV_ENV) .venv/bin/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(TEST_ENV) $(UV) run --frozen pytest $(ARGS)

@@ -14,9 +14,7 @@ class User(AbstractUser):
         PREFECTURE = "prefecture", _("県職員")
         ADMIN = "admin", _("管理者")
 
-    role = models.CharField(
-        _("役割"), max_length=20, choices=Role.choices, default=Role.COUNSELOR
-    )
+    role = models.CharField(_("役割"), max_length=20, choices=Role.choices, default=Role.COUNSELOR)
     display_name = models.CharField(_("表示名"), max_length=100, blank=True)
     prefecture_code = models.CharField(
         _("都道府県コード"),

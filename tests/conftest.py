@@ -21,30 +21,30 @@ AKI_CITY = "392031"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def django_db_setup(django_db_setup, django_db_blocker):
     """Load Kochi once per test database; tests run in transactions on top of it."""
     with django_db_blocker.unblock():
         reference_data_load_default()
 
 
 @pytest.fixture
-def kochi(db) -> None:  # type: ignore[no-untyped-def]
+def kochi(db) -> None:
     """Reference data, reloaded for transactional tests (whose flush empties every table)."""
     if Municipality.objects.filter(prefecture_code="39").count() != 34:
         reference_data_load_default()
 
 
 @pytest.fixture
-def kochi_city(kochi) -> Municipality:  # type: ignore[no-untyped-def]
+def kochi_city(kochi) -> Municipality:
     return Municipality.objects.get(code=KOCHI_CITY)
 
 
 @pytest.fixture
-def muroto(kochi) -> Municipality:  # type: ignore[no-untyped-def]
+def muroto(kochi) -> Municipality:
     return Municipality.objects.get(code=MUROTO)
 
 
-def make_user(username: str, role: str, *, municipalities=(), jurisdictions=()) -> User:  # type: ignore[no-untyped-def]
+def make_user(username: str, role: str, *, municipalities=(), jurisdictions=()) -> User:
     user = User.objects.create_user(
         username=username, password="correct horse battery staple", role=role,
         prefecture_code="39",
@@ -55,39 +55,41 @@ def make_user(username: str, role: str, *, municipalities=(), jurisdictions=()) 
 
 
 @pytest.fixture
-def counselor(kochi_city) -> User:  # type: ignore[no-untyped-def]
+def counselor(kochi_city) -> User:
     return make_user("counselor", User.Role.COUNSELOR, municipalities=[kochi_city])
 
 
 @pytest.fixture
-def colleague(kochi_city) -> User:  # type: ignore[no-untyped-def]
+def colleague(kochi_city) -> User:
     return make_user("colleague", User.Role.COUNSELOR, municipalities=[kochi_city])
 
 
 @pytest.fixture
-def outsider(muroto) -> User:  # type: ignore[no-untyped-def]
+def outsider(muroto) -> User:
     return make_user("outsider", User.Role.COUNSELOR, municipalities=[muroto])
 
 
 @pytest.fixture
-def aki_counselor(kochi) -> User:  # type: ignore[no-untyped-def]
+def aki_counselor(kochi) -> User:
     return make_user(
-        "aki", User.Role.COUNSELOR, jurisdictions=[Jurisdiction.objects.get(name_ja="安芸福祉保健所")]
+        "aki",
+        User.Role.COUNSELOR,
+        jurisdictions=[Jurisdiction.objects.get(name_ja="安芸福祉保健所")],
     )
 
 
 @pytest.fixture
-def center(kochi) -> User:  # type: ignore[no-untyped-def]
+def center(kochi) -> User:
     return make_user("center", User.Role.CENTER)
 
 
 @pytest.fixture
-def prefecture_staff(kochi) -> User:  # type: ignore[no-untyped-def]
+def prefecture_staff(kochi) -> User:
     return make_user("kencho", User.Role.PREFECTURE)
 
 
 @pytest.fixture
-def admin_user(kochi) -> User:  # type: ignore[no-untyped-def]
+def admin_user(kochi) -> User:
     user = make_user("admin", User.Role.ADMIN)
     user.is_staff = user.is_superuser = True
     user.save()
@@ -95,10 +97,10 @@ def admin_user(kochi) -> User:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def login(client):  # type: ignore[no-untyped-def]
+def login(client):
     """`login(user)` logs the test client in and returns it."""
 
-    def _login(user: User):  # type: ignore[no-untyped-def]
+    def _login(user: User):
         client.force_login(user)
         return client
 

@@ -1,0 +1,30 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from exports.registry import KINDS
+
+
+class ExportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("出力するデータ"),
+        choices=[(key, kind.label) for key, kind in KINDS.items()],
+        widget=forms.RadioSelect,
+    )
+    query = forms.CharField(widget=forms.HiddenInput, required=False)
+    include_personal = forms.BooleanField(
+        label=_("個人情報（氏名・相談内容・議事録）を含める"),
+        required=False,
+        help_text=_("含めない場合は、ケース番号と集計に必要な項目だけを出力します。"),
+    )
+    reason = forms.CharField(
+        label=_("個人情報を含める理由"),
+        required=False,
+        max_length=500,
+        help_text=_("監査ログに記録されます。例：県への事故報告のため"),
+    )
+
+    def clean(self) -> dict:  # type: ignore[type-arg]
+        data = super().clean()
+        if data.get("include_personal") and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("個人情報を含める場合は、理由を入力してください。"))
+        return data

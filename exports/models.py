@@ -1,0 +1,61 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class ExportJob(models.Model):
+    """A record export run in the background. Only its requester may download the file."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("待機中")
+        RUNNING = "running", _("作成中")
+        DONE = "done", _("完了")
+        FAILED = "failed", _("失敗")
+        EXPIRED = "expired", _("期限切れ")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    kind = models.CharField(_("種類"), max_length=30)
+    params = models.JSONField(_("条件"), default=dict)
+    include_personal = models.BooleanField(_("個人情報を含む"), default=False)
+    reason = models.CharField(_("理由"), max_length=500, blank=True)
+    status = models.CharField(
+        _("状況"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(_("全件数"), default=0)
+    done_rows = models.PositiveIntegerField(_("処理済み"), default=0)
+    file_name = models.CharField(max_length=200, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(_("依頼日時"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("有効期限"))
+
+    class Meta:
+        verbose_name = _("出力ジョブ")
+        verbose_name_plural = _("出力ジョブ")
+        ordering = ["-created_at"]
+        indexes = [
+            # The export page: my recent jobs, newest first.
+            models.Index(fields=["requested_by", "-created_at"], name="exportjob_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("exports:job", args=[self.pk])
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(self.done_rows * 100 / self.total_rows) if self.total_rows else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.EXPIRED)

@@ -1,0 +1,178 @@
+"""The record exports: what each contains and which list filters it honours.
+
+Each export starts from the user's scoped queryset, applies the filters of its list page (the
+same FilterSet, fed the same query string), and yields plain tuples in column order. Columns
+marked `personal` (names, free-text notes, minutes) are written only when the admin asks for
+personal data and gives a reason.
+"""
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import AgeBand, Case, Consultation, Person
+from exports.excel import Column
+from platforms.models import CaseMeeting
+from referrals.models import Referral
+
+
+def label_of(choices: Any) -> Callable[[Any], Any]:
+    mapping = dict(choices)
+    return lambda value: str(mapping.get(value, value)) if value is not None else None
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    key: str
+    label: Any
+    base: Callable[[Any], QuerySet[Any]]
+    columns: Sequence[Column]
+    order_by: Sequence[str]
+    # Dotted path of the list page's FilterSet, and the lookup from these rows to its model.
+    filterset: str | None = None
+    filter_path: str = ""
+
+    def columns_for(self, include_personal: bool) -> list[Column]:
+        return [c for c in self.columns if include_personal or not c.personal]
+
+    def queryset(self, user: Any, params: QueryDict) -> QuerySet[Any]:
+        qs = self.base(user)
+        if self.filterset:
+            filterset_class = import_string(self.filterset)
+            model = filterset_class._meta.model
+            filtered = filterset_class(
+                params,
+                queryset=model.objects.in_scope(user),
+                request=SimpleNamespace(user=user, GET=params),
+            ).qs
+            if self.filter_path:
+                qs = qs.filter(**{f"{self.filter_path}__in": filtered.values("pk")})
+            else:
+                qs = qs.filter(pk__in=filtered.values("pk"))
+        return qs
+
+    def rows(
+        self, user: Any, params: QueryDict, include_personal: bool, chunk_size: int = 2000
+    ) -> Iterator[tuple[Any, ...]]:
+        paths = [c.path for c in self.columns_for(include_personal)]
+        qs = self.queryset(user, params).order_by(*self.order_by).values_list(*paths)
+        return qs.iterator(chunk_size=chunk_size)
+
+
+CASE_FILTER = "cases.filters.CaseFilter"
+
+KINDS: dict[str, ExportKind] = {
+    kind.key: kind
+    for kind in [
+        ExportKind(
+            key="cases",
+            label=_("相談ケース"),
+            base=lambda user: Case.objects.in_scope(user),
+            filterset=CASE_FILTER,
+            order_by=["municipality__code", "intake_date", "id"],
+            columns=[
+                Column(_("ケース番号"), "number", 20),
+                Column(_("市町村コード"), "municipality__code", 10),
+                Column(_("市町村"), "municipality__name_ja", 12),
+                Column(_("受理日"), "intake_date", 12),
+                Column(_("相談経路"), "intake_route", 16, display=label_of(Case.Route.choices)),
+                Column(_("来談者"), "visitor", 12, display=label_of(Case.Visitor.choices)),
+                Column(_("氏名"), "person__name", 16, personal=True),
+                Column(_("ふりがな"), "person__kana", 18, personal=True),
+                Column(_("生まれ年"), "person__birth_year", 10, personal=True),
+                Column(_("性別"), "person__sex", 8, display=label_of(Person.Sex.choices)),
+                Column(
+                    _("受理時の年齢層"),
+                    "age_band_at_intake",
+                    12,
+                    display=label_of(AgeBand.choices),
+                ),
+                Column(
+                    _("ひきこもり期間"),
+                    "withdrawal_duration",
+                    14,
+                    display=label_of(Case.WithdrawalDuration.choices),
+                ),
+                Column(_("状況"), "status", 12, display=label_of(Case.Status.choices)),
+                Column(_("状況の変更日"), "status_changed_on", 12),
+                Column(_("終結・中断日"), "closed_on", 12),
+                Column(_("担当相談員"), "assigned_counselor__username", 14),
+            ],
+        ),
+        ExportKind(
+            key="consultations",
+            label=_("相談記録"),
+            base=lambda user: Consultation.objects.in_scope(user),
+            filterset=CASE_FILTER,
+            filter_path="case",
+            order_by=["case__municipality__code", "date", "id"],
+            columns=[
+                Column(_("ケース番号"), "case__number", 20),
+                Column(_("市町村コード"), "case__municipality__code", 10),
+                Column(_("市町村"), "case__municipality__name_ja", 12),
+                Column(_("相談日"), "date", 12),
+                Column(_("方法"), "method", 14, display=label_of(Consultation.Method.choices)),
+                Column(_("相手"), "with_whom", 12, display=label_of(Consultation.WithWhom.choices)),
+                Column(_("所要時間（分）"), "duration_minutes", 10),
+                Column(_("内容"), "notes", 60, personal=True),
+                Column(_("次の対応"), "next_action", 30, personal=True),
+                Column(_("次の対応日"), "next_action_date", 12),
+                Column(_("記録者"), "recorded_by__username", 14),
+            ],
+        ),
+        ExportKind(
+            key="referrals",
+            label=_("つなぎ"),
+            base=lambda user: Referral.objects.in_scope(user),
+            filterset=CASE_FILTER,
+            filter_path="case",
+            order_by=["case__municipality__code", "proposed_on", "id"],
+            columns=[
+                Column(_("ケース番号"), "case__number", 20),
+                Column(_("市町村コード"), "case__municipality__code", 10),
+                Column(_("市町村"), "case__municipality__name_ja", 12),
+                Column(_("つなぎ先"), "resource__name", 28),
+                Column(_("種別"), "resource__kind__name_ja", 16),
+                Column(_("状況"), "status", 12, display=label_of(Referral.Status.choices)),
+                Column(_("提案日"), "proposed_on", 12),
+                Column(_("調整開始日"), "arranging_on", 12),
+                Column(_("つながった日"), "connected_on", 12),
+                Column(_("終了日"), "ended_on", 12),
+                Column(_("不成立日"), "not_realised_on", 12),
+                Column(
+                    _("不成立の理由"),
+                    "not_realised_reason",
+                    16,
+                    display=label_of(Referral.NotRealisedReason.choices),
+                ),
+            ],
+        ),
+        ExportKind(
+            key="meetings",
+            label=_("ケース会議"),
+            base=lambda user: CaseMeeting.objects.in_scope(user),
+            filterset="platforms.filters.MeetingFilter",
+            order_by=["municipality__code", "held_on", "id"],
+            columns=[
+                Column(_("市町村コード"), "municipality__code", 10),
+                Column(_("市町村"), "municipality__name_ja", 12),
+                Column(_("開催日"), "held_on", 12),
+                Column(_("種別"), "kind", 28, display=label_of(CaseMeeting.Kind.choices)),
+                Column(
+                    _("スーパーバイズ"),
+                    "supervision",
+                    20,
+                    display=label_of(CaseMeeting.Supervision.choices),
+                ),
+                Column(_("決定事項"), "decisions", 50, personal=True),
+                Column(_("議事録（秘）"), "minutes", 60, personal=True),
+            ],
+        ),
+    ]
+}

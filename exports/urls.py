@@ -1,0 +1,13 @@
+from django.urls import path
+
+from exports import views
+
+app_name = "exports"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("start/", views.start, name="start"),
+    path("jobs/<uuid:job_id>/", views.job, name="job"),
+    path("jobs/<uuid:job_id>/status.json", views.job_status, name="job_status"),
+    path("jobs/<uuid:job_id>/download/", views.job_download, name="job_download"),
+]
