@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("kpi/", include("kpi.urls")),
+    path("", include("platforms.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("exports/", include("exports.urls")),
     path("admin/", admin.site.urls),
