@@ -70,30 +70,31 @@ def changed_field_names(before: dict[str, Any], after: dict[str, Any]) -> list[s
     return sorted(name for name, value in after.items() if before.get(name) != value)
 
 
-@transaction.atomic
 def audit_purge(*, retention_days: int | None = None, now: dt.datetime | None = None) -> int:
     """Delete audit rows older than the retention period, and audit the purge itself.
 
     On PostgreSQL the append-only trigger (migration 0002) refuses DELETE unless the
-    transaction has set `audit.allow_purge`; SET LOCAL lasts until this transaction ends.
+    transaction has set `audit.allow_purge`; SET LOCAL lasts until this transaction ends, and
+    is switched off again before the PURGE row is written.
     """
     days = settings.AUDIT_RETENTION_DAYS if retention_days is None else retention_days
     if days < 1:
         raise ValueError("retention must be at least one day")
     cutoff = (now or timezone.now()) - dt.timedelta(days=days)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL audit.allow_purge = 'on'")
-    # Nothing references audit rows, so this is one DELETE statement (no cascade).
-    deleted, _by_model = AuditEvent.objects.filter(at__lt=cutoff).delete()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # Back on guard before the PURGE row is written, within the same transaction.
-            cursor.execute("SET LOCAL audit.allow_purge = 'off'")
-    audit_record(
-        action=Action.PURGE,
-        object_type="audit.auditevent",
-        filters={"before": cutoff.isoformat(), "retention_days": days},
-        row_count=deleted,
-    )
+    postgresql = connection.vendor == "postgresql"
+    with transaction.atomic():
+        if postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL audit.allow_purge = 'on'")
+        # Nothing references audit rows, so this is one DELETE statement (no cascade).
+        deleted, _by_model = AuditEvent.objects.filter(at__lt=cutoff).delete()
+        if postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL audit.allow_purge = 'off'")
+        audit_record(
+            action=Action.PURGE,
+            object_type="audit.auditevent",
+            filters={"before": cutoff.isoformat(), "retention_days": days},
+            row_count=deleted,
+        )
     return deleted
