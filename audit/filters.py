@@ -67,9 +67,7 @@ class AuditEventFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.filters["municipality"].queryset = scope.personal_municipalities(user).order_by(
-            "code"
-        )
+        self.filters["municipality"].queryset = scope.personal_municipalities(user).order_by("code")
 
     # Date bounds are whole local days turned into an `at` range, so the index on `at` serves.
     def filter_date_from(self, qs: QuerySet[AuditEvent], name: str, value: dt.date) -> Any:
@@ -78,9 +76,7 @@ class AuditEventFilter(django_filters.FilterSet):
     def filter_date_to(self, qs: QuerySet[AuditEvent], name: str, value: dt.date) -> Any:
         return qs.filter(at__lt=_start_of_day(value + dt.timedelta(days=1)))
 
-    def filter_municipality(
-        self, qs: QuerySet[AuditEvent], name: str, value: Municipality
-    ) -> Any:
+    def filter_municipality(self, qs: QuerySet[AuditEvent], name: str, value: Municipality) -> Any:
         return qs.filter(municipality_id=value.pk)
 
     def audit_filters(self) -> dict[str, Any]:

@@ -37,9 +37,7 @@ def _require_admin(request: HttpRequest) -> None:
 def _filterset(request: HttpRequest) -> AuditEventFilter:
     params = request.GET.copy()
     params.pop("page", None)
-    return AuditEventFilter(
-        params or None, queryset=AuditEvent.objects.all(), user=request.user
-    )
+    return AuditEventFilter(params or None, queryset=AuditEvent.objects.all(), user=request.user)
 
 
 @require_GET
@@ -140,7 +138,9 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     if total > settings.AUDIT_EXPORT_MAX_ROWS:
         messages.error(
             request,
-            _("該当が%(count)s件あり、一度に出力できる%(max)s件を超えています。期間などで絞り込んでください。")
+            _(
+                "該当が%(count)s件あり、一度に出力できる%(max)s件を超えています。期間などで絞り込んでください。"
+            )
             % {"count": f"{total:,}", "max": f"{settings.AUDIT_EXPORT_MAX_ROWS:,}"},
         )
         return HttpResponseRedirect(reverse("audit:list") + "?" + request.GET.urlencode())

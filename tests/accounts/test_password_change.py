@@ -58,9 +58,7 @@ def test_wrong_current_password_changes_nothing(login, counselor) -> None:
 
 
 @pytest.mark.django_db
-def test_audit_failure_rolls_the_change_back_and_shows_the_generic_error(
-    login, counselor
-) -> None:
+def test_audit_failure_rolls_the_change_back_and_shows_the_generic_error(login, counselor) -> None:
     """Fail closed: no audit row, no write. The user sees the plain 500 page."""
     client = login(counselor)
     client.raise_request_exception = False

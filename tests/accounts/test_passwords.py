@@ -26,7 +26,9 @@ def test_stored_passwords_are_argon2id(counselor) -> None:
 
 
 def test_minimum_length_is_12() -> None:
-    validators = {v["NAME"].rsplit(".", 1)[1]: v for v in production_settings().AUTH_PASSWORD_VALIDATORS}
+    validators = {
+        v["NAME"].rsplit(".", 1)[1]: v for v in production_settings().AUTH_PASSWORD_VALIDATORS
+    }
     assert validators["MinimumLengthValidator"]["OPTIONS"]["min_length"] == 12
 
 

@@ -24,9 +24,7 @@ def code_for(key_hex: str, offset_steps: int = 0) -> str:
 
 def password_login(username: str) -> tuple[Client, object]:
     client = Client()
-    response = client.post(
-        reverse("accounts:login"), {"username": username, "password": PASSWORD}
-    )
+    response = client.post(reverse("accounts:login"), {"username": username, "password": PASSWORD})
     return client, response
 
 
@@ -122,14 +120,19 @@ def test_repeated_wrong_codes_lock_the_username_and_end_the_session(admin_user) 
     device = give_device(admin_user)
     client, _ = password_login("admin")
     for _ in range(4):
-        assert client.post(reverse("accounts:otp_verify"), {"token": code_for(device.key, 9)}).status_code == 200
+        assert (
+            client.post(
+                reverse("accounts:otp_verify"), {"token": code_for(device.key, 9)}
+            ).status_code
+            == 200
+        )
     last = client.post(reverse("accounts:otp_verify"), {"token": code_for(device.key, 9)})
     assert last.status_code == 302
     assert last["Location"] == reverse("accounts:login")
     assert SESSION_KEY not in client.session
     assert LoginThrottle.objects.get(username_key="admin").locked_until is not None
     # The password alone no longer lets them back in to try again.
-    again, response = password_login("admin")
+    _again, response = password_login("admin")
     assert response.status_code == 200
 
 
@@ -157,7 +160,9 @@ def test_counselor_can_enrol_and_then_needs_a_code_at_login(login, counselor) ->
     assert client.get(reverse("accounts:otp_settings")).status_code == 200
     client.get(reverse("accounts:otp_enrol"))
     key_hex = client.session[otp.ENROL_KEY]
-    assert client.post(reverse("accounts:otp_enrol"), {"token": code_for(key_hex)}).status_code == 302
+    assert (
+        client.post(reverse("accounts:otp_enrol"), {"token": code_for(key_hex)}).status_code == 302
+    )
     assert client.get("/").status_code == 200  # this session is verified by the enrolment
 
     later, response = password_login("counselor")
@@ -178,9 +183,12 @@ def test_counselor_disables_with_the_password(login, counselor) -> None:
     right = client.post(reverse("accounts:otp_disable"), {"password": PASSWORD})
     assert right.status_code == 302
     assert not TOTPDevice.objects.filter(user=counselor).exists()
-    assert AuditEvent.objects.filter(
-        action=AuditEvent.Action.DELETE, object_type="otp_totp.totpdevice"
-    ).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.DELETE, object_type="otp_totp.totpdevice"
+        ).count()
+        == 1
+    )
     _, response = password_login("counselor")
     assert response["Location"] == reverse("home")
 

@@ -25,7 +25,9 @@ class Browser:
     def __init__(self, user: User) -> None:
         client = Client()
         client.force_login(user)
-        self.cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        self.cookie = (
+            f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        )
         self.app = WSGIHandler()
 
     def get(self, path: str) -> tuple[int, str]:

@@ -34,9 +34,7 @@ def test_traceback_lines_are_marked_as_continuations() -> None:
     try:
         raise ValueError(FORGED)
     except ValueError:
-        record = logging.LogRecord(
-            "x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info()
-        )
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
     lines = formatter().format(record).split("\n")
     assert lines[0].endswith("failed")
     assert all(line.startswith("| ") for line in lines[1:])
