@@ -259,9 +259,7 @@ class Case(models.Model):
             # K1 (new consultations) and the case list's intake-date filter, per municipality.
             models.Index(fields=["municipality", "intake_date"], name="case_muni_intake_idx"),
             # The counselor's home page: my open cases.
-            models.Index(
-                fields=["assigned_counselor", "status"], name="case_counselor_status_idx"
-            ),
+            models.Index(fields=["assigned_counselor", "status"], name="case_counselor_status_idx"),
         ]
 
     def __str__(self) -> str:

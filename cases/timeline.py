@@ -5,7 +5,6 @@ Each app contributes entries through a provider listed in PROVIDERS: a function
 """
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 

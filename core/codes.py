@@ -15,16 +15,17 @@ def check_digit(first_five: str) -> int:
 
 
 def is_valid_code(code: str) -> bool:
-    return len(code) == 6 and code.isascii() and code.isdigit() and (
-        check_digit(code[:5]) == int(code[5])
+    return (
+        len(code) == 6
+        and code.isascii()
+        and code.isdigit()
+        and (check_digit(code[:5]) == int(code[5]))
     )
 
 
 def validate_municipality_code(value: str) -> None:
     if not (len(value) == 6 and value.isascii() and value.isdigit()):
-        raise ValidationError(
-            _("地方公共団体コードは6桁の数字で入力してください。"), code="format"
-        )
+        raise ValidationError(_("地方公共団体コードは6桁の数字で入力してください。"), code="format")
     if not is_valid_code(value):
         raise ValidationError(
             _("地方公共団体コード「%(code)s」の検査数字が正しくありません。"),

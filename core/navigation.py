@@ -4,8 +4,9 @@ The same predicates from `accounts.scope` decide here and in the views, so a lin
 exactly when its page would open.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise

@@ -78,7 +78,9 @@ def outsider(muroto) -> User:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def aki_counselor(kochi) -> User:  # type: ignore[no-untyped-def]
     return make_user(
-        "aki", User.Role.COUNSELOR, jurisdictions=[Jurisdiction.objects.get(name_ja="安芸福祉保健所")]
+        "aki",
+        User.Role.COUNSELOR,
+        jurisdictions=[Jurisdiction.objects.get(name_ja="安芸福祉保健所")],
     )
 
 

@@ -36,7 +36,9 @@ class CaseFactory(factory.django.DjangoModelFactory):
     intake_date = dt.date(2023, 6, 1)
     fiscal_year = factory.LazyAttribute(lambda o: fiscal_year(o.intake_date))
     sequence = factory.Sequence(lambda n: n + 1)
-    number = factory.LazyAttribute(lambda o: f"{o.municipality.name_ja}-T{o.fiscal_year}-{o.sequence:05d}")
+    number = factory.LazyAttribute(
+        lambda o: f"{o.municipality.name_ja}-T{o.fiscal_year}-{o.sequence:05d}"
+    )
     intake_route = Case.Route.FAMILY
     visitor = Case.Visitor.FAMILY
     status = Case.Status.ACTIVE

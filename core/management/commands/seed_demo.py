@@ -30,6 +30,6 @@ class Command(BaseCommand):
         with transaction.atomic():
             for step in DEMO_STEPS:
                 import_string(step)(stdout=self.stdout)
-        self.stdout.write(self.style.SUCCESS("Demo logins (password: %s):" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password: {DEMO_PASSWORD}):"))
         for username, role, display_name, *_rest in DEMO_USERS:
             self.stdout.write(f"  {username:<14} {role.label}  {display_name}")
