@@ -70,8 +70,11 @@ def login_failure_record(*, username: str, now: dt.datetime | None = None) -> bo
     `user_login_failed` signal or by the caller.)
     """
     now = now or timezone.now()
-    row = _throttle_for_update(username_key(username), now)
     window = dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    # Forget counts that can no longer matter, so guessed usernames do not pile up.
+    stale = now - max(window, dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS))
+    LoginThrottle.objects.filter(last_failure_at__lt=stale).exclude(locked_until__gt=now).delete()
+    row = _throttle_for_update(username_key(username), now)
     lock_expired = row.locked_until is not None and row.locked_until <= now
     if row.failures == 0 or lock_expired or now - row.first_failure_at > window:
         row.failures = 0

@@ -81,7 +81,7 @@ def password_change_done(request: HttpRequest) -> HttpResponse:
 def _qr_svg(device_url: str) -> str:
     """The enrolment QR code as inline SVG, drawn here: no image service, no external URL."""
     qr = segno.make(device_url, error="m")
-    svg = qr.svg_inline(scale=5, border=4, dark="#1a1a1c", light="#ffffff", omitsize=False)
+    svg = qr.svg_inline(scale=5, border=4, dark="#1a1a1c", light="#ffffff", omitsize=True)
     # segno's output is markup built from the URL's bits (no text of ours inside).
     return mark_safe(svg)
 

@@ -160,3 +160,12 @@ def test_admin_login_page_redirects_to_the_app_login(client) -> None:
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.django_db
+def test_old_counts_are_forgotten(client, counselor) -> None:
+    fail_times(client, "guessed-name-1", 1)
+    later = timezone.now() + dt.timedelta(minutes=16)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        fail_times(client, "counselor", 1)
+    assert set(LoginThrottle.objects.values_list("username_key", flat=True)) == {"counselor"}
