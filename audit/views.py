@@ -1,6 +1,7 @@
 """The audit trail for admins: search and Excel export. Reading the trail is audited too."""
 
 import json
+import tempfile
 from typing import Any
 
 from django.conf import settings
@@ -8,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +23,7 @@ from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from audit.services import Action, audit_record
 from core.models import Municipality
-from core.spreadsheet import XLSX_CONTENT_TYPE, text_row, workbook_bytes, write_only_workbook
+from exports.excel import XLSX_CONTENT_TYPE, SafeSheet, new_workbook
 
 PAGE_SIZE = 50
 OBJECT_TYPE = "audit.auditevent"
@@ -145,13 +146,18 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         )
         return HttpResponseRedirect(reverse("audit:list") + "?" + request.GET.urlencode())
     municipalities = Municipality.objects.in_bulk()
-    wb, ws = write_only_workbook("監査ログ")
-    ws.append(text_row(ws, HEADERS))
+    workbook = new_workbook()
+    sheet = SafeSheet(workbook.create_sheet(title=_("監査ログ")))
+    sheet.setup(titles=HEADERS, widths=[18, 14, 12, 14, 12, 20, 12, 10, 12, 24, 40, 8, 30, 40])
+    sheet.header(HEADERS)
     count = 0
     for event in queryset.iterator(chunk_size=2000):
-        ws.append(text_row(ws, _row(event, municipalities)))
+        sheet.append(_row(event, municipalities))
         count += 1
-    data = workbook_bytes(wb)
+    # The file is complete before the audit row; it leaves only once the row is written.
+    handle = tempfile.TemporaryFile()
+    workbook.save(handle)
+    handle.seek(0)
     audit_record(
         action=Action.EXPORT,
         request=request,
@@ -160,7 +166,8 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         row_count=count,
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.xlsx"'
+    response = FileResponse(
+        handle, as_attachment=True, filename=f"audit-{stamp}.xlsx", content_type=XLSX_CONTENT_TYPE
+    )
     response["Cache-Control"] = "no-store, private"
     return response
