@@ -16,14 +16,15 @@ from exports.registry import KINDS
 from exports.services import export_dir, export_request
 
 
-
 def _admin_only(request: HttpRequest) -> None:
     if not scope.is_admin(request.user):
         raise PermissionDenied
 
 
 def _attachment(handle, file_name: str) -> FileResponse:  # type: ignore[no-untyped-def]
-    response = FileResponse(handle, as_attachment=True, filename=file_name, content_type=XLSX_CONTENT_TYPE)
+    response = FileResponse(
+        handle, as_attachment=True, filename=file_name, content_type=XLSX_CONTENT_TYPE
+    )
     response["Cache-Control"] = "no-store"
     return response
 
