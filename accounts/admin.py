@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import LoginThrottle, User
 
 
 @admin.register(User)
@@ -25,3 +25,15 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+
+@admin.register(LoginThrottle)
+class LoginThrottleAdmin(admin.ModelAdmin):
+    """Recent login failures. Deleting a row unlocks that username at once."""
+
+    list_display = ["username_key", "failures", "last_failure_at", "locked_until"]
+    search_fields = ["username_key"]
+    readonly_fields = ["username_key", "failures", "first_failure_at", "last_failure_at"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False

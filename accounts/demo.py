@@ -1,11 +1,23 @@
-"""Demo accounts, all with the password `demo` (development only)."""
+"""Demo accounts, all with the password `demo` (development only).
+
+The demo `admin` must pass the second factor like any admin. It gets a TOTP device with a
+fixed, published secret (DEMO_ADMIN_TOTP_KEY): add it to an authenticator app, or print the
+current code with `manage.py demo_totp`. Nothing is exempted: production code has no switch
+that skips the second factor.
+"""
+
+import hashlib
 
 from django.contrib.auth.hashers import make_password
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
+from accounts.otp import key_base32
 from core.models import Jurisdiction, Municipality
 
 DEMO_PASSWORD = "demo"  # noqa: S105  (demo data, refused in production without --force)
+# A fixed secret, so that an authenticator app set up once keeps working after a re-seed.
+DEMO_ADMIN_TOTP_KEY = hashlib.sha1(b"hikikomori-demo-admin-totp").hexdigest()  # noqa: S324
 
 DEMO_USERS = [
     # username, role, display name, municipalities, jurisdictions
@@ -33,4 +45,14 @@ def seed(*, stdout) -> None:  # type: ignore[no-untyped-def]
         user.save()
         user.municipalities.set(Municipality.objects.filter(code__in=codes))
         user.jurisdictions.set(Jurisdiction.objects.filter(name_ja__in=jurisdictions))
+        if role == User.Role.ADMIN:
+            TOTPDevice.objects.update_or_create(
+                user=user,
+                name="demo",
+                defaults={"key": DEMO_ADMIN_TOTP_KEY, "confirmed": True},
+            )
     stdout.write(f"demo users: {len(DEMO_USERS)}")
+    stdout.write(
+        "demo admin second factor (TOTP) secret: "
+        f"{key_base32(DEMO_ADMIN_TOTP_KEY)}  (current code: manage.py demo_totp)"
+    )

@@ -46,3 +46,25 @@ class User(AbstractUser):
     @property
     def label(self) -> str:
         return self.display_name or self.username
+
+
+class LoginThrottle(models.Model):
+    """Recent login failures for one username (typed, case-folded), shared by every process.
+
+    Keyed by the username attempted, known or not: an unknown name is throttled exactly like a
+    real one, so the lockout tells nothing about which accounts exist. The row is deleted when
+    the user completes a login.
+    """
+
+    username_key = models.CharField(_("ユーザー名（正規化）"), max_length=150, unique=True)
+    failures = models.PositiveIntegerField(_("失敗回数"), default=0)
+    first_failure_at = models.DateTimeField(_("最初の失敗"))
+    last_failure_at = models.DateTimeField(_("最後の失敗"))
+    locked_until = models.DateTimeField(_("ロック解除"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ログイン失敗")
+        verbose_name_plural = _("ログイン失敗")
+
+    def __str__(self) -> str:
+        return f"{self.username_key} ({self.failures})"

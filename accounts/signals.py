@@ -1,16 +1,29 @@
-"""Login, logout and login failures go to the audit trail (Django's auth signals)."""
+"""Login, logout and login failures go to the audit trail (Django's auth signals).
+
+The login receiver also stamps the new session with its start (for the absolute lifetime)
+and with how far the second factor has gone: every way in (the login page, the test
+client's force_login) passes here, and later requests read both without a query.
+"""
 
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django.utils import timezone
 
+from accounts import otp
+from accounts.middleware import LOGIN_AT_KEY
 from audit.services import Action, audit_record
 
 
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     audit_record(action=Action.LOGIN, request=request, user=user)
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[LOGIN_AT_KEY] = timezone.now().timestamp()
+        session[otp.STATE_KEY] = otp.state_at_login(user)
+        session.pop(otp.ENROL_KEY, None)
 
 
 @receiver(user_logged_out)

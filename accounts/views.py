@@ -1,20 +1,212 @@
+from urllib.parse import urlencode
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.forms import PasswordChangeForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.forms import LoginForm
+from accounts import otp, services
+from accounts.forms import LoginForm, PasswordConfirmForm, TokenForm
 
 
-def login_view(request: HttpRequest) -> HttpResponse:
-    return auth_views.LoginView.as_view(
-        template_name="accounts/login.html",
-        authentication_form=LoginForm,
-        redirect_authenticated_user=True,
-    )(request)
+def _next_url(request: HttpRequest, default: str = "") -> str:
+    """The `next` parameter if it points to this site, else the default (or home)."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default or reverse(settings.LOGIN_REDIRECT_URL)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        response = super().form_valid(form)  # logs in: the session now knows the OTP state
+        state = self.request.session.get(otp.STATE_KEY)
+        if state in (otp.VERIFY, otp.ENROL):
+            step = "accounts:otp_verify" if state == otp.VERIFY else "accounts:otp_enrol"
+            url = reverse(step)
+            next_url = self.get_redirect_url()  # already checked to be on this site
+            if next_url:
+                url += "?" + urlencode({"next": next_url})
+            return HttpResponseRedirect(url)
+        services.login_failures_clear(username=form.get_user().get_username())
+        return response
+
+
+login_view = LoginView.as_view()
 
 
 @require_POST
 @login_required
 def logout_view(request: HttpRequest) -> HttpResponse:
     return auth_views.LogoutView.as_view()(request)
+
+
+@sensitive_post_parameters()
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_change(
+            user=request.user, new_password=form.cleaned_data["new_password1"], request=request
+        )
+        # Keeps this session; every other session of the user ends (its hash is stale).
+        update_session_auth_hash(request, request.user)
+        return redirect("accounts:password_change_done")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@login_required
+def password_change_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/password_change_done.html")
+
+
+def _qr_svg(device_url: str) -> str:
+    """The enrolment QR code as inline SVG, drawn here: no image service, no external URL."""
+    qr = segno.make(device_url, error="m")
+    svg = qr.svg_inline(scale=5, border=4, dark="#1a1a1c", light="#ffffff", omitsize=True)
+    # segno's output is markup built from the URL's bits (no text of ours inside).
+    return mark_safe(svg)
+
+
+@login_required
+def otp_settings(request: HttpRequest) -> HttpResponse:
+    device = otp.confirmed_device(request.user)
+    return render(
+        request,
+        "accounts/otp_settings.html",
+        {
+            "device": device,
+            "required": otp.required_by_role(request.user),
+            "disable_form": PasswordConfirmForm(request.user),
+        },
+    )
+
+
+@sensitive_post_parameters()
+@login_required
+def otp_enrol(request: HttpRequest) -> HttpResponse:
+    """Show a new secret (QR code and text) and turn it on once a code from it is typed.
+
+    The secret waits in the session until confirmed, so an abandoned enrolment leaves no
+    device behind and a GET writes nothing to the database.
+    """
+    session = request.session
+    key_hex = session.get(otp.ENROL_KEY)
+    if not key_hex:
+        key_hex = session[otp.ENROL_KEY] = otp.new_key_hex()
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = services.otp_device_confirm(
+            user=request.user, key_hex=key_hex, token=form.cleaned_data["token"], request=request
+        )
+        if device is not None:
+            enrolling_at_login = session.get(otp.STATE_KEY) == otp.ENROL
+            otp.mark_verified(session)
+            if enrolling_at_login:
+                services.login_failures_clear(username=request.user.get_username())
+            messages.success(
+                request, _("二要素認証を設定しました。次回からログイン時に確認コードを入力します。")
+            )
+            return HttpResponseRedirect(_next_url(request, reverse("accounts:otp_settings")))
+        form.add_error(
+            "token", _("確認コードが正しくありません。アプリの時刻設定も確認してください。")
+        )
+    unsaved = TOTPDevice(user=request.user, key=key_hex, name="authenticator")
+    return render(
+        request,
+        "accounts/otp_enrol.html",
+        {
+            "form": form,
+            "qr_svg": _qr_svg(unsaved.config_url),
+            "secret": otp.key_base32(key_hex),
+            "forced": session.get(otp.STATE_KEY) == otp.ENROL,
+            "replacing": otp.confirmed_device(request.user) is not None,
+            "next": _next_url(request, ""),
+        },
+    )
+
+
+@sensitive_post_parameters()
+@login_required
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of the login, for a user with a confirmed device."""
+    session = request.session
+    if session.get(otp.STATE_KEY) != otp.VERIFY:
+        return HttpResponseRedirect(_next_url(request))
+    if otp.confirmed_device(request.user) is None:
+        # The device was removed meanwhile (by an admin): enrol again or carry on.
+        session[otp.STATE_KEY] = otp.state_at_login(request.user)
+        return HttpResponseRedirect(_next_url(request))
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        wait = services.otp_throttled_seconds(user=request.user)
+        if services.otp_verify(
+            user=request.user, token=form.cleaned_data["token"], request=request
+        ):
+            otp.mark_verified(session)
+            services.login_failures_clear(username=request.user.get_username())
+            return HttpResponseRedirect(_next_url(request))
+        if services.login_is_locked(username=request.user.get_username()):
+            logout(request)
+            messages.error(
+                request,
+                _(
+                    "確認コードの誤りが続いたため、ログインを中止しました。しばらくしてからやり直してください。"
+                ),
+            )
+            return redirect("accounts:login")
+        if wait:
+            form.add_error(
+                "token",
+                _("誤りが続いたため、%(seconds)d秒ほど待ってから入力してください。")
+                % {"seconds": wait},
+            )
+        else:
+            form.add_error("token", _("確認コードが正しくありません。"))
+    return render(
+        request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request, "")}
+    )
+
+
+@sensitive_post_parameters()
+@require_POST
+@login_required
+def otp_disable(request: HttpRequest) -> HttpResponse:
+    """Turn the second factor off (not for admins: for them it is required)."""
+    if otp.required_by_role(request.user):
+        messages.error(
+            request,
+            _("管理者は二要素認証を無効にできません。端末を替えるときは再設定してください。"),
+        )
+        return redirect("accounts:otp_settings")
+    form = PasswordConfirmForm(request.user, request.POST)
+    if not form.is_valid():
+        device = otp.confirmed_device(request.user)
+        return render(
+            request,
+            "accounts/otp_settings.html",
+            {"device": device, "required": False, "disable_form": form},
+            status=200,
+        )
+    services.otp_device_remove(user=request.user, request=request)
+    request.session[otp.STATE_KEY] = otp.NOT_REQUIRED
+    messages.success(request, _("二要素認証を無効にしました。"))
+    return redirect("accounts:otp_settings")

@@ -56,6 +56,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["user", "-at"], name="audit_user_at_idx"),
             # The audit search page: everything that touched one object.
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # The audit search page: filter by the username typed (rows outlive accounts).
+            models.Index(fields=["username", "-at"], name="audit_username_at_idx"),
         ]
 
     def __str__(self) -> str:

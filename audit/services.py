@@ -4,11 +4,14 @@ Call `audit_record` inside the same transaction as the write it describes: if th
 cannot be written, the exception rolls the write back (fail closed).
 """
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.db import connection, models, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from audit.models import AuditEvent
 
@@ -65,3 +68,33 @@ def audit_record(
 def changed_field_names(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """Names of the fields whose values differ; values themselves are never logged."""
     return sorted(name for name, value in after.items() if before.get(name) != value)
+
+
+def audit_purge(*, retention_days: int | None = None, now: dt.datetime | None = None) -> int:
+    """Delete audit rows older than the retention period, and audit the purge itself.
+
+    On PostgreSQL the append-only trigger (migration 0002) refuses DELETE unless the
+    transaction has set `audit.allow_purge`; SET LOCAL lasts until this transaction ends, and
+    is switched off again before the PURGE row is written.
+    """
+    days = settings.AUDIT_RETENTION_DAYS if retention_days is None else retention_days
+    if days < 1:
+        raise ValueError("retention must be at least one day")
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    postgresql = connection.vendor == "postgresql"
+    with transaction.atomic():
+        if postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL audit.allow_purge = 'on'")
+        # Nothing references audit rows, so this is one DELETE statement (no cascade).
+        deleted, _by_model = AuditEvent.objects.filter(at__lt=cutoff).delete()
+        if postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL audit.allow_purge = 'off'")
+        audit_record(
+            action=Action.PURGE,
+            object_type="audit.auditevent",
+            filters={"before": cutoff.isoformat(), "retention_days": days},
+            row_count=deleted,
+        )
+    return deleted

@@ -14,6 +14,7 @@ from cases.models import Case
 
 PROVIDERS: list[str] = [
     # "cases.timeline.consultation_entries", … added by each app as it is built.
+    "platforms.selectors.meeting_timeline_entries",
     "referrals.selectors.referral_timeline_entries",
 ]
 

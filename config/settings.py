@@ -36,7 +36,8 @@ if not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site sends its login to the app's own login (lockout, TOTP): accounts.admin_site.
+    "accounts.admin_apps.SecureAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "accounts",
     "audit",
@@ -64,6 +67,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: end sessions past their absolute lifetime, then hold back users
+    # who still owe their second factor; mark every authenticated response no-store.
+    "accounts.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.OTPRequiredMiddleware",
+    "core.middleware.NoStoreForAuthenticatedMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -193,13 +202,32 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-# Sessions: an inactivity timeout, refreshed on each request.
+# Sessions: an inactivity timeout, refreshed on each request, and an absolute lifetime after
+# which the user logs in again however active they were (accounts.middleware).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
+
+# Login lockout, by username (a whole town hall shares one IP address): after
+# LOGIN_FAILURE_LIMIT failures within LOGIN_FAILURE_WINDOW_SECONDS the username is refused
+# for LOGIN_LOCKOUT_SECONDS. Counts live in the database so every app process shares them.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+
+# Second factor (TOTP, RFC 6238, django-otp): required for admins, offered to everyone.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="ひきこもり支援ケース管理")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Error reports never carry request data or local variables (they may hold case notes).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.logging.NoRequestDataExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "core.logging.NoRequestDataExceptionReporter"
 
 # Audit trail retention (days); `manage.py purge_audit` removes older rows.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365 * 5)
+# The audit export refuses more rows than this (narrow the filter instead).
+AUDIT_EXPORT_MAX_ROWS = env.int("AUDIT_EXPORT_MAX_ROWS", default=200_000)
 
 # The prefecture this installation serves by default (JIS code; 39 = Kochi).
 DEFAULT_PREFECTURE_CODE = env.str("DEFAULT_PREFECTURE_CODE", default="39")
@@ -208,7 +236,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # Escapes CR, LF and other control characters: user input cannot forge log lines.
+        "plain": {
+            "()": "core.logging.SafeFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},

@@ -9,6 +9,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("referrals.urls")),
     path("kpi/", include("kpi.urls")),
+    path("", include("platforms.urls")),
+    path("audit/", include("audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("exports/", include("exports.urls")),
     path("admin/", admin.site.urls),

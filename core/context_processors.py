@@ -9,4 +9,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    if request.session.get("otp_state") in ("verify", "enrol"):
+        # Still owes the second factor: every link would lead back to that step.
+        return {"nav_items": []}
     return {"nav_items": items_for(user, request.path)}

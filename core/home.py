@@ -12,6 +12,7 @@ from django.utils.module_loading import import_string
 
 PANELS: list[str] = [
     # "cases.selectors.home_my_cases", … added by each app as it is built.
+    "platforms.selectors.home_open_actions",
     "referrals.selectors.home_stuck_referrals",
 ]
 

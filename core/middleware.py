@@ -1,8 +1,61 @@
+"""Cross-cutting request and response rules: language, no caching of personal data, a 503 when
+the database is gone."""
+
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
+
+from core.errors import service_unavailable
+
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+class NoStoreForAuthenticatedMiddleware:
+    """Every response to a logged-in user is `Cache-Control: no-store, private`.
+
+    Pages behind login show personal data; no browser, proxy or shared computer may keep a
+    copy. Static files are answered earlier by WhiteNoise and keep their long cache. The check
+    reads the session (already loaded for the login check), not the user row: no extra query.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        logged_in = session is not None and session.get(SESSION_KEY) is not None
+        if logged_in and not request.path.startswith(self.static_prefix):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A lost database connection gives the 503 page, not a 500 with a stack trace.
+
+    Django closes a connection that raised and is no longer usable when the request ends
+    (`close_old_connections` on `request_finished`), and with CONN_HEALTH_CHECKS it checks a
+    persistent connection before reusing it: the next request connects afresh. Errors raised
+    before the view (loading the session) reach `core.errors.server_error`, which answers
+    503 for the same errors.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DATABASE_ERRORS):
+            return service_unavailable(request, exception)
+        return None
 
 
 class LanguageMiddleware:

@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 # Leading characters that make Excel (or LibreOffice) treat a cell as a formula or command.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "yyyy/mm/dd"
 DATETIME_FORMAT = "yyyy/mm/dd hh:mm"
 INTEGER_FORMAT = "#,##0"

@@ -9,12 +9,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import scope
+from exports.excel import XLSX_CONTENT_TYPE
 from exports.forms import ExportForm
 from exports.models import ExportJob
 from exports.registry import KINDS
 from exports.services import export_dir, export_request
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _admin_only(request: HttpRequest) -> None:
@@ -23,7 +22,9 @@ def _admin_only(request: HttpRequest) -> None:
 
 
 def _attachment(handle, file_name: str) -> FileResponse:  # type: ignore[no-untyped-def]
-    response = FileResponse(handle, as_attachment=True, filename=file_name, content_type=XLSX)
+    response = FileResponse(
+        handle, as_attachment=True, filename=file_name, content_type=XLSX_CONTENT_TYPE
+    )
     response["Cache-Control"] = "no-store"
     return response
 

@@ -76,6 +76,8 @@ class Platform(models.Model):
         related_name="+",
     )
     notes = models.TextField(_("備考"), blank=True)
+    # Optimistic locking: the centre and admins may edit the same platform at once.
+    version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -101,6 +103,7 @@ class MunicipalStatus(models.Model):
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
     needs_assessed_on = models.DateField(_("実態・ニーズ把握日"), null=True, blank=True)
     jusoteki = models.BooleanField(_("重層的支援体制整備事業を実施"), default=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

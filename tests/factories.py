@@ -7,7 +7,7 @@ import factory
 from cases.models import Case, Consultation, Person
 from core.fiscal import fiscal_year
 from core.models import Municipality
-from platforms.models import Agency, CaseMeeting
+from platforms.models import Agency, CaseMeeting, FollowUpAction, MunicipalStatus, Platform
 from referrals.models import EmploymentOutcome, Referral, Resource, ResourceKind
 
 
@@ -76,6 +76,33 @@ class CaseMeetingFactory(factory.django.DjangoModelFactory):
     kind = CaseMeeting.Kind.INDIVIDUAL
     decisions = "月1回の訪問を継続する。"
     minutes = "（秘）母親の体調が悪化している。"
+
+
+class FollowUpActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FollowUpAction
+
+    meeting = factory.SubFactory(CaseMeetingFactory)
+    description = "家庭訪問の日程を調整する"
+    due_on = factory.LazyAttribute(lambda o: o.meeting.held_on + dt.timedelta(days=14))
+
+
+class PlatformFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Platform
+
+    municipality = factory.LazyFunction(kochi_city)
+    status = Platform.Status.ESTABLISHED
+    established_on = dt.date(2021, 6, 1)
+
+
+class MunicipalStatusFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MunicipalStatus
+
+    municipality = factory.LazyFunction(kochi_city)
+    fiscal_year = 2023
+    needs_assessed_on = dt.date(2023, 7, 1)
 
 
 class ResourceKindFactory(factory.django.DjangoModelFactory):

@@ -31,6 +31,8 @@ DROP FUNCTION IF EXISTS audit_auditevent_append_only();
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        # params=None: the SQL is sent as is; with params the driver would read the "%" of
+        # RAISE's format string as a query placeholder and refuse the statement.
         schema_editor.execute(CREATE, params=None)
 
 

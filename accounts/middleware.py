@@ -1,0 +1,88 @@
+"""Session rules applied on every request, after authentication."""
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+
+LOGIN_AT_KEY = "login_at"
+
+# What a user who still owes the second factor may open: the step itself, logging out and the
+# language switch. Everything else (the admin included) redirects to the step.
+OTP_OPEN_VIEWS = {
+    "verify": {"accounts:otp_verify", "accounts:logout", "set_language", "healthz"},
+    "enrol": {"accounts:otp_enrol", "accounts:logout", "set_language", "healthz"},
+}
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session SESSION_ABSOLUTE_SECONDS after login, however active it has been.
+
+    (The inactivity timeout is the session's own expiry: SESSION_COOKIE_AGE, refreshed on
+    every request by SESSION_SAVE_EVERY_REQUEST.)
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        if session.get(SESSION_KEY) is not None:
+            now = timezone.now().timestamp()
+            login_at = session.get(LOGIN_AT_KEY)
+            if not isinstance(login_at, int | float):
+                # A session from before this rule: its lifetime starts now.
+                session[LOGIN_AT_KEY] = now
+            elif now - login_at > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+
+class OTPRequiredMiddleware:
+    """Holds back a logged-in user who has not passed the second factor that is due.
+
+    Users with a confirmed device type a code after their password; admins (and staff)
+    without one are sent to enrol and reach nothing else until they have.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        from accounts import otp
+
+        session = request.session
+        if session.get(SESSION_KEY) is None:
+            return None
+        state = session.get(otp.STATE_KEY)
+        if state == otp.VERIFIED:
+            return None
+        if state in (None, otp.NOT_REQUIRED):
+            # The role may have changed since login (or the session predates this rule).
+            # The user row is loaded here, but every page behind login loads it anyway.
+            user = request.user
+            if not user.is_authenticated or not otp.required_by_role(user):
+                if state is None and user.is_authenticated:
+                    session[otp.STATE_KEY] = otp.NOT_REQUIRED
+                return None
+            state = otp.state_at_login(user)
+            session[otp.STATE_KEY] = state
+        match = request.resolver_match
+        if match is not None and match.view_name in OTP_OPEN_VIEWS.get(state, set()):
+            return None
+        target = reverse("accounts:otp_enrol" if state == otp.ENROL else "accounts:otp_verify")
+        if request.method == "GET":
+            target += "?" + urlencode({"next": request.get_full_path()})
+        return HttpResponseRedirect(target)

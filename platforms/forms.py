@@ -1,0 +1,281 @@
+"""Forms validate and clean; the services in `platforms.services` write."""
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts import scope
+from core.models import Jurisdiction, Municipality
+from platforms import selectors
+from platforms.models import CaseMeeting, MunicipalStatus, Platform
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class CaseChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        # Case numbers only: enough to pick the case, nothing more on a shared screen.
+        return f"{obj.number}（{obj.get_status_display()}）"
+
+
+class AgencyChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name}（{obj.get_kind_display()}）"
+
+
+class MunicipalityStepForm(forms.Form):
+    """Step one of a new meeting: which municipality held it (decides the case choices)."""
+
+    municipality = forms.ModelChoiceField(
+        label=_("開催した市町村"),
+        queryset=Municipality.objects.none(),
+        empty_label=_("選んでください"),
+        error_messages={"invalid_choice": _("担当している市町村から選んでください。")},
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = scope.personal_municipalities(user).order_by("code")
+
+
+class CaseMeetingForm(forms.Form):
+    held_on = forms.DateField(label=_("開催日"), widget=DateInput())
+    kind = forms.ChoiceField(label=_("種別"), choices=CaseMeeting.Kind.choices)
+    supervision = forms.ChoiceField(
+        label=_("県・センター・福祉保健所の支援（スーパーバイズ）"),
+        choices=CaseMeeting.Supervision.choices,
+        initial=CaseMeeting.Supervision.NONE,
+        widget=forms.RadioSelect,
+    )
+    cases = CaseChoiceField(
+        label=_("検討したケース"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("この市町村の支援中のケースをケース番号で表示しています。"),
+        error_messages={
+            "invalid_choice": _("選択したケースは、この市町村のケースではないか、担当外です。"),
+        },
+    )
+    agencies = AgencyChoiceField(
+        label=_("参加機関"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    decisions = forms.CharField(
+        label=_("決定事項"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("ケースの経過にも表示されます。氏名は書かず、ケース番号で記載してください。"),
+    )
+    minutes = forms.CharField(
+        label=_("議事録（秘）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("この市町村の担当者だけが会議のページで閲覧できます。"),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        user: Any,
+        municipality: Municipality,
+        meeting: CaseMeeting | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if meeting is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "held_on": meeting.held_on,
+                    "kind": meeting.kind,
+                    "supervision": meeting.supervision,
+                    "cases": list(meeting.cases.values_list("pk", flat=True)),
+                    "agencies": list(meeting.agencies.values_list("pk", flat=True)),
+                    "decisions": meeting.decisions,
+                    "minutes": meeting.minutes,
+                    "version": meeting.version,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+        initial = self.initial
+        self.fields["cases"].queryset = selectors.case_choices(
+            user, municipality, include_ids=initial.get("cases", ())
+        )
+        self.fields["agencies"].queryset = selectors.agency_choices(
+            municipality, include_ids=initial.get("agencies", ())
+        )
+
+    def clean_cases(self) -> list[Any]:
+        cases = list(self.cleaned_data["cases"])
+        if any(case.municipality_id != self.municipality.pk for case in cases):
+            raise forms.ValidationError(
+                _("他の市町村のケースは検討できません。この市町村のケースだけを選んでください。")
+            )
+        return cases
+
+
+class FollowUpActionForm(forms.Form):
+    description = forms.CharField(label=_("内容"), max_length=500)
+    owner = forms.ModelChoiceField(
+        label=_("担当者"), queryset=None, required=False, empty_label=_("未定")
+    )
+    due_on = forms.DateField(label=_("期限"), required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = selectors.action_owner_choices(municipality)
+        self.fields["owner"].label_from_instance = lambda user: user.label
+
+
+class PlatformForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("設置状況"), choices=Platform.Status.choices, widget=forms.RadioSelect
+    )
+    established_on = forms.DateField(
+        label=_("設置日"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("設置済の場合は必須です。"),
+    )
+    coordinator = forms.ModelChoiceField(
+        label=_("事務局（コーディネーター）"),
+        queryset=None,
+        required=False,
+        empty_label=_("なし"),
+    )
+    members = AgencyChoiceField(
+        label=_("構成機関"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    notes = forms.CharField(
+        label=_("備考"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("個人が特定される内容は書かないでください。県職員も閲覧します。"),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(
+        self, *args: Any, municipality: Municipality, platform: Platform | None, **kwargs: Any
+    ) -> None:
+        if platform is not None:
+            member_ids = [a.pk for a in platform.members.all()]
+            kwargs.setdefault(
+                "initial",
+                {
+                    "status": platform.status,
+                    "established_on": platform.established_on,
+                    "coordinator": platform.coordinator_id,
+                    "members": member_ids,
+                    "notes": platform.notes,
+                    "version": platform.version,
+                },
+            )
+        else:
+            kwargs.setdefault("initial", {"status": Platform.Status.NONE, "version": 0})
+        super().__init__(*args, **kwargs)
+        include = [*self.initial.get("members", ()), self.initial.get("coordinator")]
+        agencies = selectors.agency_choices(municipality, include_ids=[i for i in include if i])
+        self.fields["coordinator"].queryset = agencies
+        self.fields["members"].queryset = agencies
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("status") == Platform.Status.ESTABLISHED and not data.get("established_on"):
+            self.add_error("established_on", _("設置済の場合は設置日を入力してください。"))
+        return data
+
+
+class MunicipalStatusForm(forms.Form):
+    needs_assessed_on = forms.DateField(
+        label=_("実態・ニーズ把握日"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("この年度に実施した日。未実施なら空欄にしてください。"),
+    )
+    jusoteki = forms.BooleanField(label=_("重層的支援体制整備事業を実施"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, status: MunicipalStatus | None, **kwargs: Any) -> None:
+        if status is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "needs_assessed_on": status.needs_assessed_on,
+                    "jusoteki": status.jusoteki,
+                    "version": status.version,
+                },
+            )
+        else:
+            kwargs.setdefault("initial", {"version": 0})
+        super().__init__(*args, **kwargs)
+
+
+SORT_CHOICES = [
+    ("unmet", _("会議未実施を先頭に")),
+    ("code", _("市町村コード順")),
+    ("meetings", _("会議の件数が多い順")),
+    ("last", _("最終開催日が古い順")),
+]
+
+
+class OverviewFilterForm(forms.Form):
+    fy = forms.TypedChoiceField(label=_("年度"), coerce=int, required=False)
+    jurisdiction = forms.ModelChoiceField(
+        label=_("管轄"),
+        queryset=Jurisdiction.objects.none(),
+        required=False,
+        empty_label=_("すべて"),
+    )
+    sort = forms.ChoiceField(label=_("並び順"), choices=SORT_CHOICES, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["fy"].choices = selectors.fiscal_year_choices()
+        self.fields["jurisdiction"].queryset = scope.aggregate_jurisdictions(user).order_by(
+            "sort_order", "id"
+        )
+
+
+class MeetingFilter(django_filters.FilterSet):
+    municipality = django_filters.ModelChoiceFilter(
+        label=_("市町村"),
+        queryset=lambda request: scope.personal_municipalities(request.user).order_by("code"),
+        empty_label=_("すべて"),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("種別"), choices=CaseMeeting.Kind.choices, empty_label=_("すべて")
+    )
+    held_from = django_filters.DateFilter(
+        label=_("開催日（から）"), field_name="held_on", lookup_expr="gte", widget=DateInput()
+    )
+    held_to = django_filters.DateFilter(
+        label=_("開催日（まで）"), field_name="held_on", lookup_expr="lte", widget=DateInput()
+    )
+    supervised = django_filters.ChoiceFilter(
+        label=_("スーパーバイズ"),
+        choices=[("yes", _("支援あり")), ("no", _("支援なし"))],
+        empty_label=_("すべて"),
+        method="filter_supervised",
+    )
+
+    class Meta:
+        model = CaseMeeting
+        fields: list[str] = []
+
+    def filter_supervised(self, queryset: Any, name: str, value: str) -> Any:
+        if value == "yes":
+            return queryset.exclude(supervision=CaseMeeting.Supervision.NONE)
+        if value == "no":
+            return queryset.filter(supervision=CaseMeeting.Supervision.NONE)
+        return queryset

@@ -1,0 +1,317 @@
+"""Reads for platforms, municipal status and case meetings.
+
+Who sees what comes from `accounts.scope`: meetings (and their minutes) follow personal
+scope; the municipality overview follows aggregate scope and shows counts only.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts import scope
+from accounts.models import User
+from cases.models import Case
+from cases.selectors import deny
+from cases.timeline import TimelineEntry
+from core.fiscal import current_fiscal_year, fiscal_year, fiscal_year_label, fiscal_year_range
+from core.models import Jurisdiction, Municipality
+from platforms.models import Agency, CaseMeeting, FollowUpAction, MunicipalStatus, Platform
+
+# The first fiscal year offered in year selectors: R1, the baseline year of the KPI.
+FIRST_FISCAL_YEAR = 2019
+# Follow-up actions "due soon" on the home page: within this many days.
+DUE_SOON_DAYS = 7
+HOME_ACTIONS_LIMIT = 20
+
+
+def can_edit_municipal_status(user: Any) -> bool:
+    """The centre and admins: prefecture-wide roles that also hold personal scope."""
+    return scope.sees_prefecture(user) and scope.can_see_personal_data(user)
+
+
+def fiscal_year_choices(today: dt.date | None = None) -> list[tuple[int, str]]:
+    """From the current fiscal year back to R1, newest first."""
+    return [
+        (fy, fiscal_year_label(fy))
+        for fy in range(current_fiscal_year(today), FIRST_FISCAL_YEAR - 1, -1)
+    ]
+
+
+# --- Case meetings ---------------------------------------------------------------------------
+
+
+def get_meeting_for_user(user: Any, pk: int, *, request: HttpRequest | None = None) -> CaseMeeting:
+    """The meeting if the user has personal scope of its municipality; otherwise 404 (audited)."""
+    meeting = (
+        CaseMeeting.objects.in_scope(user)
+        .select_related("municipality", "created_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if meeting is None:
+        raise deny(request, user=user, object_type="platforms.casemeeting", object_id=pk)
+    return meeting
+
+
+def get_action_for_user(
+    user: Any, pk: int, *, request: HttpRequest | None = None
+) -> FollowUpAction:
+    action = (
+        FollowUpAction.objects.filter(meeting__municipality__in=scope.personal_municipalities(user))
+        .select_related("meeting")
+        .defer("meeting__minutes")
+        .filter(pk=pk)
+        .first()
+    )
+    if action is None:
+        raise deny(request, user=user, object_type="platforms.followupaction", object_id=pk)
+    return action
+
+
+def _count_subquery(queryset: QuerySet[Any], group_by: str) -> Coalesce:
+    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def meeting_list_queryset(user: Any) -> QuerySet[CaseMeeting]:
+    """Meetings in the user's personal scope with their counts; never loads the minutes."""
+    cases = CaseMeeting.cases.through.objects.filter(casemeeting_id=OuterRef("pk"))
+    open_actions = FollowUpAction.objects.filter(meeting_id=OuterRef("pk"), done_on__isnull=True)
+    return (
+        CaseMeeting.objects.in_scope(user)
+        .select_related("municipality")
+        .defer("minutes", "decisions")
+        .annotate(
+            case_count=_count_subquery(cases, "casemeeting_id"),
+            open_action_count=_count_subquery(open_actions, "meeting_id"),
+        )
+    )
+
+
+def meeting_page_data(meeting: CaseMeeting) -> dict[str, Any]:
+    """What the meeting page lists besides the meeting itself: one query each."""
+    return {
+        "cases": list(meeting.cases.select_related("municipality").order_by("number")),
+        "agencies": list(meeting.agencies.order_by("kind", "name")),
+        "actions": list(meeting.actions.select_related("owner").order_by("done_on", "due_on")),
+    }
+
+
+def case_choices(user: Any, municipality: Municipality, *, include_ids: Any = ()) -> QuerySet[Case]:
+    """Open cases of one municipality within the user's scope, by case number.
+
+    `include_ids` keeps cases already on a meeting selectable after they were closed.
+    """
+    return (
+        Case.objects.in_scope(user)
+        .filter(municipality=municipality)
+        .filter(~Q(status__in=Case.CLOSED_STATUSES) | Q(pk__in=list(include_ids)))
+        .order_by("number")
+    )
+
+
+def agency_choices(municipality: Municipality, *, include_ids: Any = ()) -> QuerySet[Agency]:
+    """Active agencies of the municipality and prefecture-wide ones (plus those already chosen)."""
+    return (
+        Agency.objects.filter(prefecture_code=municipality.prefecture_code)
+        .filter(Q(municipality=municipality) | Q(municipality__isnull=True))
+        .filter(Q(active=True) | Q(pk__in=list(include_ids)))
+        # The municipality's own agencies first, then the prefecture-wide ones.
+        .order_by(F("municipality").asc(nulls_last=True), "kind", "name")
+    )
+
+
+def action_owner_choices(municipality: Municipality) -> QuerySet[User]:
+    """People who could own a follow-up: counselors assigned to the municipality (directly or
+    through its jurisdiction) and the centre. The service re-checks with `accounts.scope`."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(role=User.Role.COUNSELOR, municipalities=municipality)
+            | Q(role=User.Role.COUNSELOR, jurisdictions=municipality.jurisdiction_id)
+            | Q(
+                role=User.Role.CENTER,
+                prefecture_code__in=[municipality.prefecture_code, ""],
+            )
+        )
+        .distinct()
+        .order_by("role", "display_name", "username")
+    )
+
+
+# --- Case timeline and home page ---------------------------------------------------------------
+
+
+def meeting_timeline_entries(case: Case) -> list[TimelineEntry]:
+    """Meetings that discussed the case, with their decisions. Minutes stay on the meeting page."""
+    meetings = CaseMeeting.objects.filter(cases=case).defer("minutes").order_by("-held_on", "-id")
+    return [
+        TimelineEntry(
+            date=meeting.held_on,
+            kind="meeting",
+            template="platforms/_meeting_entry.html",
+            obj=meeting,
+            order=(meeting.created_at, meeting.pk),
+        )
+        for meeting in meetings
+    ]
+
+
+def home_open_actions(request: HttpRequest) -> dict[str, Any] | None:
+    """The user's open follow-up actions, overdue first. Hidden when there are none."""
+    user = request.user
+    if not scope.can_see_personal_data(user):
+        return None
+    today = timezone.localdate()
+    actions = list(
+        FollowUpAction.objects.filter(
+            owner=user,
+            done_on__isnull=True,
+            meeting__municipality__in=scope.personal_municipalities(user),
+        )
+        .select_related("meeting__municipality")
+        .defer("meeting__minutes", "meeting__decisions")
+        .order_by(F("due_on").asc(nulls_last=True), "id")[: HOME_ACTIONS_LIMIT + 1]
+    )
+    if not actions:
+        return None
+    for action in actions:
+        action.overdue = action.due_on is not None and action.due_on < today
+        action.due_soon = (
+            action.due_on is not None
+            and today <= action.due_on <= today + dt.timedelta(days=DUE_SOON_DAYS)
+        )
+    return {
+        "template": "platforms/_home_actions.html",
+        "actions": actions[:HOME_ACTIONS_LIMIT],
+        "more": len(actions) > HOME_ACTIONS_LIMIT,
+        "overdue_count": sum(1 for a in actions if a.overdue),
+    }
+
+
+# --- Municipality overview ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverviewSummary:
+    total: int
+    with_meetings: int
+    without_meetings: int
+    with_supervised_meetings: int
+    platforms: int
+    needs_assessed: int
+    jusoteki: int
+
+
+SORTS = ("unmet", "code", "meetings", "last")
+
+
+def municipality_overview(
+    user: Any,
+    *,
+    fy: int,
+    jurisdiction: Jurisdiction | None = None,
+    sort: str = "unmet",
+) -> list[Municipality]:
+    """One row per municipality in the user's aggregate scope, with counts for the fiscal year.
+
+    One query whatever the number of meetings: every figure is a correlated subquery.
+    """
+    start, end = fiscal_year_range(fy)
+    meetings = CaseMeeting.objects.filter(municipality=OuterRef("pk"), held_on__range=(start, end))
+    supervised = meetings.exclude(supervision=CaseMeeting.Supervision.NONE)
+    last = meetings.order_by().values("municipality").annotate(last=Max("held_on")).values("last")
+    status = MunicipalStatus.objects.filter(municipality=OuterRef("pk"), fiscal_year=fy)
+    rows = (
+        scope.aggregate_municipalities(user)
+        .select_related("jurisdiction")
+        .annotate(
+            meeting_count=_count_subquery(meetings, "municipality"),
+            supervised_count=_count_subquery(supervised, "municipality"),
+            last_meeting_on=Subquery(last),
+            needs_assessed_on=Subquery(status.values("needs_assessed_on")[:1]),
+            jusoteki=Subquery(status.values("jusoteki")[:1]),
+            platform_status=F("platform__status"),
+            platform_established_on=F("platform__established_on"),
+        )
+        .order_by("code")
+    )
+    if jurisdiction is not None:
+        rows = rows.filter(jurisdiction=jurisdiction)
+    result = list(rows)
+    for row in result:
+        row.no_meeting = row.meeting_count == 0
+        # The platform as it stood at the end of the year (or today, for the current year).
+        row.platform_established_in_fy = bool(
+            row.platform_status == Platform.Status.ESTABLISHED
+            and row.platform_established_on
+            and row.platform_established_on <= end
+        )
+        row.platform_established_later = bool(
+            row.platform_status == Platform.Status.ESTABLISHED
+            and not row.platform_established_in_fy
+        )
+    if sort == "meetings":
+        result.sort(key=lambda r: (-r.meeting_count, r.code))
+    elif sort == "last":
+        result.sort(key=lambda r: (r.last_meeting_on or dt.date.min, r.code))
+    elif sort == "unmet":
+        result.sort(key=lambda r: (not r.no_meeting, r.code))
+    return result
+
+
+def overview_summary(rows: list[Municipality]) -> OverviewSummary:
+    return OverviewSummary(
+        total=len(rows),
+        with_meetings=sum(1 for r in rows if r.meeting_count),
+        without_meetings=sum(1 for r in rows if not r.meeting_count),
+        with_supervised_meetings=sum(1 for r in rows if r.supervised_count),
+        platforms=sum(1 for r in rows if r.platform_established_in_fy),
+        needs_assessed=sum(1 for r in rows if r.needs_assessed_on),
+        jusoteki=sum(1 for r in rows if r.jusoteki),
+    )
+
+
+@dataclass(frozen=True)
+class YearStatus:
+    fiscal_year: int
+    label: str
+    status: MunicipalStatus | None
+    meeting_count: int
+    supervised_count: int
+    last_meeting_on: dt.date | None
+
+
+def municipality_years(
+    municipality: Municipality, *, today: dt.date | None = None
+) -> list[YearStatus]:
+    """Status and meeting counts per fiscal year, newest first. Two queries; counts only."""
+    statuses = {s.fiscal_year: s for s in MunicipalStatus.objects.filter(municipality=municipality)}
+    counts: dict[int, list[Any]] = {}
+    meetings = CaseMeeting.objects.filter(municipality=municipality).values_list(
+        "held_on", "supervision"
+    )
+    for held_on, supervision in meetings:
+        entry = counts.setdefault(fiscal_year(held_on), [0, 0, None])
+        entry[0] += 1
+        entry[1] += supervision != CaseMeeting.Supervision.NONE
+        entry[2] = max(entry[2] or held_on, held_on)
+    years = []
+    for fy, label in fiscal_year_choices(today):
+        count, supervised, last = counts.get(fy, [0, 0, None])
+        years.append(YearStatus(fy, label, statuses.get(fy), count, supervised, last))
+    return years
+
+
+def get_platform(municipality: Municipality) -> Platform | None:
+    return (
+        Platform.objects.filter(municipality=municipality)
+        .select_related("coordinator")
+        .prefetch_related("members")
+        .first()
+    )

@@ -1,0 +1,380 @@
+"""Case meetings (personal scope) and the municipality overview (aggregate scope)."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts import scope
+from audit.services import Action, audit_record
+from core.fiscal import current_fiscal_year, fiscal_year_label
+from core.models import Municipality
+from platforms import selectors, services
+from platforms.forms import (
+    CaseMeetingForm,
+    FollowUpActionForm,
+    MeetingFilter,
+    MunicipalityStepForm,
+    MunicipalStatusForm,
+    OverviewFilterForm,
+    PlatformForm,
+)
+from platforms.models import CaseMeeting, MunicipalStatus
+
+MEETINGS_PER_PAGE = 30
+
+
+def _require_personal_data(user: Any) -> None:
+    # Prefecture staff supervise meetings but never read their records: aggregates only.
+    if not scope.can_see_personal_data(user):
+        raise PermissionDenied
+
+
+def _require_prefecture_view(user: Any) -> None:
+    if not scope.sees_prefecture(user):
+        raise PermissionDenied
+
+
+def _apply_service_errors(form: Form, error: ValidationError) -> None:
+    """Put a service's ValidationError next to the fields it names (or at the top)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _case_link(case: Any) -> str | None:
+    # The case page lives in the cases app; until it is installed, show the number unlinked.
+    try:
+        return case.get_absolute_url()
+    except NoReverseMatch:
+        return None
+
+
+# --- Case meetings ---------------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    _require_personal_data(request.user)
+    meetings = MeetingFilter(
+        request.GET or None,
+        queryset=selectors.meeting_list_queryset(request.user),
+        request=request,
+    )
+    page = Paginator(meetings.qs, MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
+    audit_record(
+        action=Action.LIST,
+        request=request,
+        object_type="platforms.casemeeting",
+        filters={k: v for k, v in request.GET.items() if k != "page" and v},
+        row_count=page.paginator.count,
+    )
+    return render(
+        request,
+        "platforms/meeting_list.html",
+        {"filter": meetings, "page": page, "meetings": page.object_list},
+    )
+
+
+@login_required
+@never_cache
+def meeting_create(request: HttpRequest) -> HttpResponse:
+    """Two steps without JavaScript: the municipality first, then the meeting with its cases."""
+    user = request.user
+    _require_personal_data(user)
+    source = request.POST if request.method == "POST" else request.GET
+    step = MunicipalityStepForm(source if "municipality" in source else None, user=user)
+    if not step.is_bound:
+        only = list(step.fields["municipality"].queryset[:2])
+        if len(only) == 1:
+            return redirect(f"{reverse('platforms:meeting_create')}?municipality={only[0].pk}")
+    if not step.is_valid():
+        return render(request, "platforms/meeting_step.html", {"step": step})
+    municipality: Municipality = step.cleaned_data["municipality"]
+    form = CaseMeetingForm(
+        request.POST if request.method == "POST" else None,
+        user=user,
+        municipality=municipality,
+        initial={"held_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = services.meeting_create(
+                user=user,
+                municipality=municipality,
+                held_on=data["held_on"],
+                kind=data["kind"],
+                supervision=data["supervision"],
+                cases=data["cases"],
+                agencies=data["agencies"],
+                decisions=data["decisions"],
+                minutes=data["minutes"],
+                request=request,
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, _("ケース会議を登録しました。"))
+            return redirect(meeting)
+    return render(
+        request,
+        "platforms/meeting_form.html",
+        {"form": form, "municipality": municipality, "meeting": None},
+    )
+
+
+def _render_meeting(
+    request: HttpRequest, meeting: CaseMeeting, action_form: Form, status: int = 200
+) -> HttpResponse:
+    data = selectors.meeting_page_data(meeting)
+    # Reaching this page already implies personal scope; ask again for the minutes anyway,
+    # so that widening who sees the page can never widen who reads the minutes.
+    show_minutes = scope.can_see_municipality(request.user, meeting.municipality_id)
+    audit_record(action=Action.VIEW, request=request, obj=meeting)
+    response = render(
+        request,
+        "platforms/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "cases": [(case, _case_link(case)) for case in data["cases"]],
+            "agencies": data["agencies"],
+            "actions": data["actions"],
+            "show_minutes": show_minutes,
+            "action_form": action_form,
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )
+    return response
+
+
+@login_required
+@never_cache
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_personal_data(request.user)
+    meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
+    return _render_meeting(request, meeting, FollowUpActionForm(municipality=meeting.municipality))
+
+
+@login_required
+@never_cache
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_personal_data(request.user)
+    meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
+    form = CaseMeetingForm(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        municipality=meeting.municipality,
+        meeting=meeting,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.meeting_update(
+                user=request.user,
+                meeting=meeting,
+                version=data["version"] or 0,
+                held_on=data["held_on"],
+                kind=data["kind"],
+                supervision=data["supervision"],
+                cases=data["cases"],
+                agencies=data["agencies"],
+                decisions=data["decisions"],
+                minutes=data["minutes"],
+                request=request,
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, _("ケース会議を更新しました。"))
+            return redirect(meeting)
+    return render(
+        request,
+        "platforms/meeting_form.html",
+        {"form": form, "municipality": meeting.municipality, "meeting": meeting},
+    )
+
+
+@login_required
+@never_cache
+@require_POST
+def action_create(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_personal_data(request.user)
+    meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
+    form = FollowUpActionForm(request.POST, municipality=meeting.municipality)
+    if form.is_valid():
+        try:
+            services.follow_up_action_create(
+                user=request.user, meeting=meeting, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, _("フォローアップを追加しました。"))
+            return redirect(f"{meeting.get_absolute_url()}#actions")
+    return _render_meeting(request, meeting, form, status=400)
+
+
+@login_required
+@require_POST
+def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_personal_data(request.user)
+    action = selectors.get_action_for_user(request.user, pk, request=request)
+    try:
+        services.follow_up_action_complete(user=request.user, action=action, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("フォローアップを完了にしました。"))
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect(f"{reverse('platforms:meeting_detail', args=[action.meeting_id])}#actions")
+
+
+# --- Municipality overview and status -------------------------------------------------------
+
+
+@login_required
+@never_cache
+def overview(request: HttpRequest) -> HttpResponse:
+    """Counts per municipality for prefecture staff, the centre and admins. No case data."""
+    _require_prefecture_view(request.user)
+    form = OverviewFilterForm(request.GET or None, user=request.user)
+    fy, jurisdiction, sort = current_fiscal_year(), None, "unmet"
+    if form.is_bound and form.is_valid():
+        fy = form.cleaned_data["fy"] or fy
+        jurisdiction = form.cleaned_data["jurisdiction"]
+        sort = form.cleaned_data["sort"] or sort
+    if not form.is_bound:
+        form = OverviewFilterForm(initial={"fy": fy, "sort": sort}, user=request.user)
+    rows = selectors.municipality_overview(
+        request.user, fy=fy, jurisdiction=jurisdiction, sort=sort
+    )
+    audit_record(
+        action=Action.LIST,
+        request=request,
+        object_type="core.municipality",
+        filters={"fy": fy, "jurisdiction": jurisdiction.pk if jurisdiction else None},
+        row_count=len(rows),
+    )
+    return render(
+        request,
+        "platforms/overview.html",
+        {
+            "form": form,
+            "rows": rows,
+            "summary": selectors.overview_summary(rows),
+            "fy": fy,
+            "fy_label": fiscal_year_label(fy),
+            "is_current_fy": fy == current_fiscal_year(),
+        },
+    )
+
+
+def _municipality_for(request: HttpRequest, code: str) -> Municipality:
+    _require_prefecture_view(request.user)
+    municipality = (
+        scope.aggregate_municipalities(request.user)
+        .select_related("jurisdiction")
+        .filter(code=code)
+        .first()
+    )
+    if municipality is None:
+        raise Http404
+    return municipality
+
+
+@login_required
+def municipality_detail(request: HttpRequest, code: str) -> HttpResponse:
+    municipality = _municipality_for(request, code)
+    audit_record(
+        action=Action.VIEW, request=request, obj=municipality, municipality_id=municipality.pk
+    )
+    return render(
+        request,
+        "platforms/municipality_detail.html",
+        {
+            "municipality": municipality,
+            "platform": selectors.get_platform(municipality),
+            "years": selectors.municipality_years(municipality),
+            "can_edit": selectors.can_edit_municipal_status(request.user),
+        },
+    )
+
+
+@login_required
+def platform_edit(request: HttpRequest, code: str) -> HttpResponse:
+    municipality = _municipality_for(request, code)
+    if not selectors.can_edit_municipal_status(request.user):
+        raise PermissionDenied
+    platform = selectors.get_platform(municipality)
+    form = PlatformForm(
+        request.POST if request.method == "POST" else None,
+        municipality=municipality,
+        platform=platform,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.platform_update(
+                user=request.user, municipality=municipality, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, _("プラットフォームの情報を保存しました。"))
+            return redirect("platforms:municipality_detail", code=municipality.code)
+    return render(
+        request,
+        "platforms/platform_form.html",
+        {"form": form, "municipality": municipality, "platform": platform},
+    )
+
+
+@login_required
+def status_edit(request: HttpRequest, code: str, fy: int) -> HttpResponse:
+    municipality = _municipality_for(request, code)
+    if not selectors.can_edit_municipal_status(request.user):
+        raise PermissionDenied
+    if fy not in dict(selectors.fiscal_year_choices()):
+        raise Http404
+    status = MunicipalStatus.objects.filter(municipality=municipality, fiscal_year=fy).first()
+    form = MunicipalStatusForm(request.POST if request.method == "POST" else None, status=status)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.municipal_status_update(
+                user=request.user,
+                municipality=municipality,
+                fiscal_year=fy,
+                request=request,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("%(fy)sの取組状況を保存しました。") % {"fy": fiscal_year_label(fy)}
+            )
+            return redirect("platforms:municipality_detail", code=municipality.code)
+    return render(
+        request,
+        "platforms/status_form.html",
+        {"form": form, "municipality": municipality, "fy": fy, "fy_label": fiscal_year_label(fy)},
+    )

@@ -1,0 +1,210 @@
+"""Who gets what at every URL: one declared table, checked for every role.
+
+The test walks every URL pattern of the project (Django's admin and static files excepted)
+and, for each of six people, requests it and compares the status with the table below.
+A URL pattern without a row fails `test_every_url_pattern_has_a_row`, naming it.
+
+Adding a view = adding one row:
+
+    #                              anonymous  counselor  outsider  prefecture  centre  admin
+    "cases:detail":           Row(LOGIN,     200,       404,      404,        200,    200,
+                                  factory=case_in_kochi),
+
+- The six columns: anonymous; `counselor` (高知市); `outsider` (a 室戸市 counselor: out of
+  scope for everything the factories build); `prefecture_staff`; `center`; `admin_user`
+  (with the second factor passed). Each cell is a status code, or LOGIN for "302 to the
+  login page". 302 alone means any redirect.
+- `factory` (parametrised URLs): a function building one object in 高知市 and returning
+  `Target(kwargs=..., secrets=[...])`: the URL kwargs, and strings of that object (a name, a
+  case number) that must never appear in a refusal. Every 404 on such a row must leave no
+  secret in the body and exactly one DENIED audit row for that user (out of scope = audited
+  permission denied, as `cases.selectors.deny` does).
+- `method="post"` with `data={...}` for POST-only views (logout, state changes).
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from audit.models import AuditEvent
+
+LOGIN = "LOGIN"
+ROLES = ("anonymous", "counselor", "outsider", "prefecture_staff", "center", "admin_user")
+EXCLUDED_NAMESPACES = ("admin",)  # Django's admin: staff-only, behind the second factor
+
+
+@dataclass(frozen=True)
+class Target:
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    secrets: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Row:
+    anonymous: int | str
+    counselor: int | str
+    outsider: int | str
+    prefecture_staff: int | str
+    center: int | str
+    admin_user: int | str
+    factory: Callable[[], Target] | None = None
+    method: str = "get"
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def expected(self, role: str) -> int | str:
+        return getattr(self, role)
+
+
+# Factories for parametrised URLs: build the object in 高知市 (the `counselor`'s scope).
+# Example, for the rows the cases app will add:
+#
+# def case_in_kochi() -> Target:
+#     from tests.factories import CaseFactory
+#     case = CaseFactory()
+#     return Target(kwargs={"pk": case.pk}, secrets=[case.person.name, case.number])
+
+
+# fmt: off
+TABLE: dict[str, Row] = {
+    #                                anonymous counselor outsider prefecture center admin
+    "home":                      Row(LOGIN,    200,      200,     200,       200,   200),
+    "healthz":                   Row(200,      200,      200,     200,       200,   200),
+    "set_language":              Row(302,      302,      302,     302,       302,   302,
+                                     method="post", data={"language": "ja", "next": "/"}),
+    "accounts:login":            Row(200,      302,      302,     302,       302,   302),
+    "accounts:logout":           Row(LOGIN,    302,      302,     302,       302,   302,
+                                     method="post"),
+    "accounts:password_change":  Row(LOGIN,    200,      200,     200,       200,   200),
+    "accounts:password_change_done":
+                                 Row(LOGIN,    200,      200,     200,       200,   200),
+    "accounts:otp_settings":     Row(LOGIN,    200,      200,     200,       200,   200),
+    "accounts:otp_enrol":        Row(LOGIN,    200,      200,     200,       200,   200),
+    # Nothing to verify once the second factor is passed (or not due): back to home.
+    "accounts:otp_verify":       Row(LOGIN,    302,      302,     302,       302,   302),
+    # Without the password the form is shown again (200); admins may not disable (302).
+    "accounts:otp_disable":      Row(LOGIN,    200,      200,     200,       200,   302,
+                                     method="post"),
+    "audit:list":                Row(LOGIN,    403,      403,     403,       403,   200),
+    "audit:export":              Row(LOGIN,    403,      403,     403,       403,   200),
+}
+# fmt: on
+
+
+def _walk(
+    patterns: list[Any], prefix: str = "", namespace: str | None = None
+) -> Iterator[tuple[str | None, str]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace
+            full = ":".join(n for n in (namespace, inner) if n) if inner else namespace
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), full)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name and (f"{namespace}:{pattern.name}" if namespace else pattern.name)
+            yield name, prefix + str(pattern.pattern)
+
+
+def project_urls() -> dict[str | None, list[str]]:
+    """Every URL pattern name (None for unnamed ones) with its route(s)."""
+    found: dict[str | None, list[str]] = {}
+    static = settings.STATIC_URL.lstrip("/")
+    for name, route in _walk(get_resolver().url_patterns):
+        if name and name.split(":")[0] in EXCLUDED_NAMESPACES:
+            continue
+        if route.startswith(("admin/", static)):
+            continue
+        found.setdefault(name, []).append(route)
+    return found
+
+
+def test_every_url_pattern_has_a_row() -> None:
+    urls = project_urls()
+    unnamed = urls.get(None, [])
+    assert not unnamed, f"Unnamed URL patterns cannot be checked; name them: {unnamed}"
+    missing = sorted(name for name in urls if name and name not in TABLE)
+    assert not missing, (
+        "URL patterns missing from the access table in tests/test_url_access.py (add a row "
+        "saying what each role gets): "
+        + ", ".join(f"{name} ({', '.join(urls[name])})" for name in missing)
+    )
+
+
+def test_every_row_is_a_url_pattern() -> None:
+    stale = sorted(set(TABLE) - set(project_urls()))
+    assert not stale, f"Rows for URL names that no longer exist: {stale}"
+
+
+def check_outcome(
+    *,
+    expected: int | str,
+    response: HttpResponse,
+    secrets: list[str],
+    denied_rows: int,
+    label: str,
+) -> None:
+    """The assertions for one request; `denied_rows`: DENIED audit rows it wrote."""
+    status = response.status_code
+    if expected == LOGIN:
+        assert status == 302, f"{label}: expected a redirect to login, got {status}"
+        login_url = reverse(settings.LOGIN_URL)
+        assert response["Location"].startswith(login_url), (
+            f"{label}: redirected to {response['Location']}, not to the login page"
+        )
+    else:
+        assert status == expected, f"{label}: expected {expected}, got {status}"
+    if status == 404 and secrets:
+        body = response.content.decode(errors="replace")
+        leaked = [s for s in secrets if s and s in body]
+        assert not leaked, f"{label}: the refusal shows data of the record: {leaked}"
+        assert denied_rows == 1, (
+            f"{label}: an out-of-scope request must be audited as permission denied "
+            f"(one DENIED row), found {denied_rows}"
+        )
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(TABLE))
+@pytest.mark.django_db
+def test_access(request, client, login, kochi, name: str, role: str) -> None:  # type: ignore[no-untyped-def]
+    row = TABLE[name]
+    user = None if role == "anonymous" else request.getfixturevalue(role)
+    target = row.factory() if row.factory else Target()
+    browser: Client = client if user is None else login(user)
+    url = reverse(name, kwargs=target.kwargs)
+    denied = AuditEvent.objects.filter(action=AuditEvent.Action.DENIED, user=user)
+    denied_before = denied.count()
+    response = getattr(browser, row.method)(url, row.data)
+    check_outcome(
+        expected=row.expected(role),
+        response=response,
+        secrets=target.secrets,
+        denied_rows=denied.count() - denied_before,
+        label=f"{row.method.upper()} {url} as {role}",
+    )
+
+
+# The checker itself: it must catch what it is there to catch.
+
+
+def test_checker_catches_a_leaking_404() -> None:
+    leaky = HttpResponse("高知 太郎 さんのケースは見られません", status=404)
+    with pytest.raises(AssertionError, match="shows data of the record"):
+        check_outcome(expected=404, response=leaky, secrets=["高知 太郎"], denied_rows=1, label="x")
+
+
+def test_checker_catches_an_unaudited_404() -> None:
+    quiet = HttpResponse("not found", status=404)
+    with pytest.raises(AssertionError, match="audited as permission denied"):
+        check_outcome(expected=404, response=quiet, secrets=["高知 太郎"], denied_rows=0, label="x")
+
+
+def test_checker_catches_a_redirect_elsewhere_than_login() -> None:
+    elsewhere = HttpResponse(status=302)
+    elsewhere["Location"] = "/somewhere/"
+    with pytest.raises(AssertionError, match="not to the login page"):
+        check_outcome(expected=LOGIN, response=elsewhere, secrets=[], denied_rows=0, label="x")
