@@ -70,6 +70,37 @@ class Row:
 #     return Target(kwargs={"pk": case.pk}, secrets=[case.person.name, case.number])
 
 
+def resource_in_kochi() -> Target:
+    from tests.factories import ResourceFactory
+
+    return Target(kwargs={"pk": ResourceFactory().pk})
+
+
+def case_for_referrals() -> Target:
+    from tests.factories import CaseFactory
+
+    case = CaseFactory()
+    return Target(kwargs={"case_pk": case.pk}, secrets=[case.person.name, case.number])
+
+
+def referral_in_kochi() -> Target:
+    from tests.factories import ReferralFactory
+
+    referral = ReferralFactory()
+    return Target(
+        kwargs={"pk": referral.pk}, secrets=[referral.case.person.name, referral.case.number]
+    )
+
+
+def employment_in_kochi() -> Target:
+    from tests.factories import EmploymentOutcomeFactory
+
+    outcome = EmploymentOutcomeFactory()
+    return Target(
+        kwargs={"pk": outcome.pk}, secrets=[outcome.case.person.name, outcome.case.number]
+    )
+
+
 # fmt: off
 TABLE: dict[str, Row] = {
     #                                anonymous counselor outsider prefecture center admin
@@ -92,6 +123,32 @@ TABLE: dict[str, Row] = {
                                      method="post"),
     "audit:list":                Row(LOGIN,    403,      403,     403,       403,   200),
     "audit:export":              Row(LOGIN,    403,      403,     403,       403,   200),
+    # Referrals: the resource directory holds no personal data (everyone logged in); the
+    # rest follows the case's scope, and prefecture staff are refused personal pages.
+    "referrals:resource_list":   Row(LOGIN,    200,      200,     200,       200,   200),
+    "referrals:resource_detail": Row(LOGIN,    200,      200,     200,       200,   200,
+                                     factory=resource_in_kochi),
+    "referrals:follow_up":       Row(LOGIN,    200,      200,     403,       200,   200),
+    "referrals:case_referrals":  Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=case_for_referrals),
+    "referrals:referral_create": Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=case_for_referrals),
+    "referrals:referral_detail": Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=referral_in_kochi),
+    "referrals:referral_transition":
+                                 Row(LOGIN,    302,      404,     403,       302,   302,
+                                     factory=referral_in_kochi, method="post",
+                                     data={"action": "arrange", "on": "2023-07-01",
+                                           "version": 1}),
+    "referrals:referral_note_add":
+                                 Row(LOGIN,    302,      404,     403,       302,   302,
+                                     factory=referral_in_kochi, method="post",
+                                     data={"date": "2023-07-01", "text": "見学に同行"}),
+    "referrals:employment_create":
+                                 Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=case_for_referrals),
+    "referrals:employment_edit": Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=employment_in_kochi),
 }
 # fmt: on
 
