@@ -101,6 +101,45 @@ def employment_in_kochi() -> Target:
     )
 
 
+def meeting_in_kochi() -> Target:
+    from tests.factories import CaseFactory, CaseMeetingFactory
+
+    case = CaseFactory()
+    meeting = CaseMeetingFactory()
+    meeting.cases.add(case)
+    return Target(kwargs={"pk": meeting.pk}, secrets=[meeting.minutes, case.number])
+
+
+def action_in_kochi() -> Target:
+    from tests.factories import CaseMeetingFactory, FollowUpActionFactory
+
+    action = FollowUpActionFactory(meeting=CaseMeetingFactory())
+    return Target(kwargs={"pk": action.pk}, secrets=[action.meeting.minutes])
+
+
+def kochi_city_code() -> Target:
+    return Target(kwargs={"code": "392014"})
+
+
+def kochi_city_status() -> Target:
+    return Target(kwargs={"code": "392014", "fy": 2023})
+
+
+def export_job_of_another_admin() -> Target:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from exports.models import ExportJob
+
+    other = User.objects.create_user("other-admin", role=User.Role.ADMIN)
+    job = ExportJob.objects.create(
+        requested_by=other, kind="cases", expires_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    return Target(kwargs={"job_id": job.pk})
+
+
 # fmt: off
 TABLE: dict[str, Row] = {
     #                                anonymous counselor outsider prefecture center admin
@@ -149,6 +188,39 @@ TABLE: dict[str, Row] = {
                                      factory=case_for_referrals),
     "referrals:employment_edit": Row(LOGIN,    200,      404,     403,       200,   200,
                                      factory=employment_in_kochi),
+    # Platforms: meetings follow the municipality's scope; minutes never reach prefecture
+    # staff. The overview and municipality pages are counts for the prefecture-level roles.
+    "platforms:meeting_list":    Row(LOGIN,    200,      200,     403,       200,   200),
+    "platforms:meeting_create":  Row(LOGIN,    200,      200,     403,       200,   200),
+    "platforms:meeting_detail":  Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=meeting_in_kochi),
+    "platforms:meeting_edit":    Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=meeting_in_kochi),
+    "platforms:action_create":   Row(LOGIN,    302,      404,     403,       302,   302,
+                                     factory=meeting_in_kochi, method="post",
+                                     data={"description": "家族会を紹介する"}),
+    "platforms:action_complete": Row(LOGIN,    302,      404,     403,       302,   302,
+                                     factory=action_in_kochi, method="post"),
+    "platforms:overview":        Row(LOGIN,    403,      403,     200,       200,   200),
+    "platforms:municipality_detail":
+                                 Row(LOGIN,    403,      403,     200,       200,   200,
+                                     factory=kochi_city_code),
+    "platforms:platform_edit":   Row(LOGIN,    403,      403,     403,       200,   200,
+                                     factory=kochi_city_code),
+    "platforms:status_edit":     Row(LOGIN,    403,      403,     403,       200,   200,
+                                     factory=kochi_city_status),
+    # The dashboard: every role sees the aggregates of its own scope.
+    "kpi:dashboard":             Row(LOGIN,    200,      200,     200,       200,   200),
+    # Exports are for admins; a job's file only for the admin who asked for it.
+    "exports:index":             Row(LOGIN,    403,      403,     403,       403,   200),
+    "exports:start":             Row(LOGIN,    403,      403,     403,       403,   200,
+                                     method="post", data={"kind": "referrals"}),
+    "exports:job":               Row(LOGIN,    403,      403,     403,       403,   404,
+                                     factory=export_job_of_another_admin),
+    "exports:job_status":        Row(LOGIN,    403,      403,     403,       403,   404,
+                                     factory=export_job_of_another_admin),
+    "exports:job_download":      Row(LOGIN,    403,      403,     403,       403,   404,
+                                     factory=export_job_of_another_admin),
 }
 # fmt: on
 
