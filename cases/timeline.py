@@ -5,7 +5,6 @@ Each app contributes entries through a provider listed in PROVIDERS: a function
 """
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +13,8 @@ from django.utils.module_loading import import_string
 from cases.models import Case
 
 PROVIDERS: list[str] = [
+    "cases.selectors.consultation_entries",
+    "cases.selectors.status_change_entries",
     # "cases.timeline.consultation_entries", … added by each app as it is built.
 ]
 
