@@ -47,7 +47,7 @@ APR_DEC_2021 = [21, 22, 24, 23, 25, 24, 25, 24, 23]
 JAN_MAR_2022 = 67
 FY_TOTALS = {2022: 246, 2023: 259, 2024: 272, 2025: 288}
 LATER_FY_TOTAL = 296  # per year from FY2026, pro-rated up to today
-MAX_CONSULTATIONS = 9  # per case, so that the seed stays fast
+MAX_CONSULTATIONS = 8  # per case, so that the seed stays fast
 
 # Rough population weights (thousands, floored at 4 so every village has a few cases).
 WEIGHTS = {
@@ -463,13 +463,13 @@ class Generator:
 
         # Close contact in the first weeks, then every month or few; the last on chain_end.
         days = [intake]
-        while len(days) < 4:
+        while len(days) < 3:
             nxt = days[-1] + dt.timedelta(days=rng.randint(7, 30))
             if nxt >= chain_end:
                 break
             days.append(nxt)
         span = (chain_end - days[-1]).days
-        middle = min(MAX_CONSULTATIONS - len(days) - 1, span // 90)
+        middle = min(MAX_CONSULTATIONS - len(days) - 1, span // 120)
         days += sorted(
             days[-1] + dt.timedelta(days=rng.randint(1, span - 1)) for _ in range(middle)
         )
@@ -500,8 +500,8 @@ class Generator:
         change("", Case.Status.INTAKE, intake)
         if len(days) >= 2:
             change(Case.Status.INTAKE, Case.Status.ASSESSMENT, days[1])
-        if len(days) >= 4:
-            change(Case.Status.ASSESSMENT, Case.Status.ACTIVE, days[3])
+        if len(days) >= 3:
+            change(Case.Status.ASSESSMENT, Case.Status.ACTIVE, days[2])
         if ended:
             suspended = rng.random() < 0.35
             gap = rng.randint(100, 200) if suspended else rng.randint(0, 30)
@@ -542,6 +542,23 @@ class Generator:
             last.next_action, last.next_action_date = "", None
 
 
+def ensure_follow_ups(drafts: list[Draft], user: User | None, today: dt.date) -> None:
+    """Whatever the dice said, a demo counselor has follow-ups due today and overdue."""
+    candidates = [
+        d
+        for d in drafts
+        if d.case.assigned_counselor == user
+        and d.case.closed_on is None
+        and today - dt.timedelta(days=60)
+        <= d.consultations[-1].date
+        <= today - dt.timedelta(days=5)
+    ]
+    for i, draft in enumerate(candidates[-5:]):
+        last = draft.consultations[-1]
+        last.next_action = last.next_action or NEXT_ACTIONS[i % len(NEXT_ACTIONS)]
+        last.next_action_date = today if i < 2 else today - dt.timedelta(days=i)
+
+
 def seed(*, stdout: Any) -> None:
     if demo_cases().exists():
         stdout.write(f"demo cases: already seeded ({demo_cases().count()}), skipped")
@@ -551,6 +568,9 @@ def seed(*, stdout: Any) -> None:
     generator = Generator(rng=rng, today=today)
     drafts = [generator.draft(day) for day in intake_dates(rng, today)]
     drafts.sort(key=lambda d: (d.case.intake_date, d.case.municipality.code))
+    for user in (generator.kochi_counselor, generator.aki_counselor):
+        if user is not None:
+            ensure_follow_ups(drafts, user, today)
 
     # Case numbers continue after any case already entered by hand in the same year.
     next_seq: dict[tuple[int, int], int] = defaultdict(int)

@@ -169,14 +169,14 @@ class CaseFilter(django_filters.FilterSet):
             return {}
         recorded: dict[str, Any] = {}
         for name, value in self.form.cleaned_data.items():
-            if value in (None, "", [], False) or (hasattr(value, "exists") and not value):
+            if isinstance(value, QuerySet | list | tuple):
+                value = [getattr(v, "pk", v) for v in value]
+            if value in (None, "", [], False):
                 continue
             if name == "q":
                 recorded[name] = "***"
             elif hasattr(value, "pk"):
                 recorded[name] = value.pk
-            elif isinstance(value, QuerySet):
-                recorded[name] = sorted(v.pk for v in value)
             elif isinstance(value, dt.date):
                 recorded[name] = value.isoformat()
             else:

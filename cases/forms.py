@@ -167,8 +167,8 @@ class ConsultationForm(forms.ModelForm):
         data = self.cleaned_data
         return ConsultationInput(
             date=data["date"],
-            method=data["method"],
-            with_whom=data["with_whom"],
+            method=data.get("method", ""),
+            with_whom=data.get("with_whom", ""),
             duration_minutes=data.get("duration_minutes"),
             notes=data.get("notes", ""),
             next_action=data.get("next_action", ""),
@@ -181,11 +181,11 @@ class ConsultationForm(forms.ModelForm):
             data["submission_token"] = uuid.uuid4()
         if self.instance.pk and data.get("version") is None:
             raise forms.ValidationError(_("画面を開き直してから、もう一度入力してください。"))
-        if all(data.get(f) for f in ("date", "method", "with_whom")):
-            _add_errors(
-                self,
-                consultation_errors(self.consultation_input(), intake_date=self.case.intake_date),
+        if data.get("date"):
+            errors = consultation_errors(
+                self.consultation_input(), intake_date=self.case.intake_date
             )
+            _add_errors(self, {f: m for f, m in errors.items() if f not in self.errors})
         return data
 
     def _post_clean(self) -> None:
@@ -288,8 +288,8 @@ class IntakeForm(PersonFieldsMixin):
         data = self.cleaned_data
         return ConsultationInput(
             date=data["intake_date"],
-            method=data["method"],
-            with_whom=data["with_whom"],
+            method=data.get("method", ""),
+            with_whom=data.get("with_whom", ""),
             duration_minutes=data.get("duration_minutes"),
             notes=data.get("notes", ""),
             next_action=data.get("next_action", ""),
@@ -301,11 +301,10 @@ class IntakeForm(PersonFieldsMixin):
         self.clean_person()
         intake_date = data.get("intake_date")
         if intake_date:
-            _add_errors(self, {"intake_date": date_errors(intake_date)})
-        if intake_date and data.get("method") and data.get("with_whom"):
             errors = consultation_errors(self.consultation_input(), intake_date=intake_date)
-            errors.pop("date", None)
-            _add_errors(self, errors)
+            errors.pop("date", None)  # the first consultation is on the intake date
+            errors["intake_date"] = date_errors(intake_date)
+            _add_errors(self, {f: m for f, m in errors.items() if f not in self.errors})
         return data
 
     def chosen_person(self) -> Person | None:
