@@ -84,38 +84,59 @@ AGE_WORDS = {
     AgeBand.AGE_30S: "30代", AgeBand.AGE_40S: "40代", AgeBand.AGE_50S: "50代",
     AgeBand.AGE_60S: "60代",
 }  # fmt: skip
-FIRST_NOTES = [
-    "母親から電話。本人（{age}）は数年前に退職してから自宅にこもりがち。昼夜逆転している。",
-    "父母が来所。本人は自室で過ごすことが多く、家族とも会話が少ない。今後の相談先を知りたい。",
-    "民生委員から連絡。高齢の母親と本人の二人暮らしで、母親の介護が必要になってきている。",
-    "本人が来所。人と会うのがつらく、仕事を探す気持ちはあるが一歩が出ないと話す。",
-    "地域包括支援センターから情報提供。要介護の親の世帯に、外出しない子がいる。",
-    "姉から電話。弟が10年以上ほとんど外出していない。両親が高齢になり将来が心配。",
-    "学校から相談。卒業後、本人が家から出なくなった。保護者も困っている。",
-]
+P, V = Consultation.Method.PHONE, Consultation.Method.VISIT
+W = Consultation.WithWhom
+FIRST_NOTES = {
+    (W.FAMILY, P): [
+        "母親から電話。本人（{age}）は数年前に退職してから自宅にこもりがち。昼夜逆転している。",
+        "姉から電話。弟（{age}）が10年以上ほとんど外出していない。両親が高齢になり将来が心配。",
+    ],
+    (W.FAMILY, V): [
+        "父母が来所。本人（{age}）は自室で過ごすことが多く、家族とも会話が少ない。",
+        "母親が来所。本人（{age}）の将来と、自分たちが亡くなった後のことが心配と話す。",
+    ],
+    (W.PERSON, P): ["本人から電話。人と会うのがつらいが、このままではいけないと思っていると話す。"],
+    (W.PERSON, V): ["本人が来所。仕事を探す気持ちはあるが、一歩が出ないと話す。"],
+    (W.PERSON_AND_FAMILY, P): ["母親から電話があり、途中で本人も電話に出て少し話せた。"],
+    (W.PERSON_AND_FAMILY, V): ["本人と母親が来所。本人は緊張していたが、最後まで同席できた。"],
+    (W.AGENCY, P): [
+        "民生委員から連絡。高齢の母親と本人の二人暮らしで、母親の介護が必要になってきている。",
+        "地域包括支援センターから情報提供。要介護の親の世帯に、外出しない子がいる。",
+        "学校から相談。卒業後、本人が家から出なくなった。保護者も困っている。",
+    ],
+}
+# What was said, without the method (the method prefix below says how the contact happened).
 FOLLOW_NOTES = {
     Consultation.WithWhom.FAMILY: [
-        "母親と面談。本人は落ち着いて過ごしている。家族会の案内をした。",
-        "父親から電話。本人と少し会話ができるようになった。",
-        "母親から電話。本人の生活リズムが少し整ってきた。引き続き見守る。",
-        "家族と面談。本人への声かけの方法を一緒に考えた。",
-        "母親の体調が悪化。介護サービスの利用について地域包括支援センターと相談するよう勧めた。",
+        "母親から。本人は落ち着いて過ごしている。家族会の案内をした。",
+        "父親から。本人と少し会話ができるようになったとのこと。",
+        "母親から。本人の生活リズムが少し整ってきた。引き続き見守る。",
+        "家族と、本人への声かけの方法を一緒に考えた。",
+        "母親の体調が悪化。介護サービスの利用を地域包括支援センターに相談するよう勧めた。",
     ],
     Consultation.WithWhom.PERSON: [
-        "本人と面談。最近は散歩に出られる日が増えたと話す。",
-        "本人と電話。居場所の見学に関心を示した。",
-        "自宅を訪問。本人とドア越しに短く会話できた。",
-        "本人と面談。就労体験について説明し、次回までに考えてもらうことにした。",
+        "本人と。最近は散歩に出られる日が増えたと話す。",
+        "本人と。居場所の見学に関心を示した。",
+        "本人と。就労体験について説明し、次回までに考えてもらうことにした。",
+        "本人と短く会話できた。無理に外出を勧めず、次回の約束だけをした。",
     ],
     Consultation.WithWhom.PERSON_AND_FAMILY: [
-        "本人と母親が来所。本人が自分から近況を話せた。",
-        "自宅を訪問し、本人・家族と面談。今後の目標を一緒に確認した。",
+        "本人と母親と。本人が自分から近況を話せた。",
+        "本人・家族と今後の目標を一緒に確認した。",
     ],
     Consultation.WithWhom.AGENCY: [
         "社会福祉協議会と情報共有。世帯の家計の状況を確認した。",
         "地域包括支援センターと連絡調整。母親の介護サービス利用を検討中。",
-        "医療機関のケースワーカーと連絡。受診の状況を共有した。",
+        "医療機関のケースワーカーと受診の状況を共有した。",
     ],
+}
+METHOD_PREFIX = {
+    Consultation.Method.VISIT: "来所。",
+    Consultation.Method.PHONE: "電話。",
+    Consultation.Method.HOME_VISIT: "自宅を訪問。",
+    Consultation.Method.EMAIL: "メール。",
+    Consultation.Method.ONLINE: "オンライン面談。",
+    Consultation.Method.ACCOMPANY: "居場所の見学に同行。",
 }
 NEXT_ACTIONS = [
     "母親に電話で様子を確認",
@@ -376,6 +397,7 @@ class Generator:
         route = (
             Case.Route.SELF if visitor == Case.Visitor.PERSON and rng.random() < 0.7
             else Case.Route.FAMILY if visitor == Case.Visitor.FAMILY and rng.random() < 0.6
+            else _weighted(rng, ROUTES[2:]) if visitor == Case.Visitor.AGENCY
             else _weighted(rng, ROUTES)
         )  # fmt: skip
         case = Case(
@@ -415,7 +437,7 @@ class Generator:
                 Case.Visitor.AGENCY: Consultation.WithWhom.AGENCY,
             }.get(draft.case.visitor, Consultation.WithWhom.FAMILY)
             age = AGE_WORDS.get(draft.case.age_band_at_intake, "年齢不明")
-            notes = rng.choice(FIRST_NOTES).format(age=age)
+            notes = rng.choice(FIRST_NOTES[(with_whom, method)]).format(age=age)
         else:
             method = _weighted(rng, FOLLOW_METHODS)
             with_whom = _weighted(
@@ -426,7 +448,7 @@ class Generator:
                 if met
                 else [(Consultation.WithWhom.FAMILY, 80), (Consultation.WithWhom.AGENCY, 20)],
             )  # fmt: skip
-            notes = rng.choice(FOLLOW_NOTES[with_whom])
+            notes = METHOD_PREFIX[method] + rng.choice(FOLLOW_NOTES[with_whom])
         if method in TIMED_METHODS:
             duration: int | None = rng.choice([30, 45, 60, 60, 90, 120])
         elif method == Consultation.Method.PHONE:
@@ -614,8 +636,9 @@ def seed(*, stdout: Any) -> None:
         for change in draft.changes:
             change.case = case
             changes.append(change)
-    Consultation.objects.bulk_create(consultations, batch_size=2000)
+    # Status changes first: on the timeline, same-day entries show the later-created on top.
     CaseStatusChange.objects.bulk_create(changes, batch_size=2000)
+    Consultation.objects.bulk_create(consultations, batch_size=2000)
     audit_record(
         action=Action.IMPORT,
         object_type="cases.case",

@@ -58,8 +58,9 @@ class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("キーワード"),
         method="filter_keyword",
-        help_text=_("ケース番号・氏名・ふりがなの一部"),
-        widget=forms.TextInput(attrs={"type": "search"}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("ケース番号・氏名・ふりがなの一部")}
+        ),
     )
     status = django_filters.ChoiceFilter(
         label=_("状況"),

@@ -139,6 +139,11 @@ class ConsultationForm(forms.ModelForm):
             "next_action_date",
         ]
         widgets = CONSULTATION_WIDGETS
+        error_messages = {
+            "date": {"required": _("相談日を入力してください。")},
+            "method": {"required": _("方法を選んでください。")},
+            "with_whom": {"required": _("相手を選んでください。")},
+        }
         help_texts = {
             "duration_minutes": _("来所・訪問・同行のときは必須"),
             "next_action_date": _("ホーム画面の「今日の対応」に表示されます。"),
@@ -202,13 +207,26 @@ class IntakeForm(PersonFieldsMixin):
 
     submission_token = forms.UUIDField(widget=forms.HiddenInput)
     municipality = forms.ModelChoiceField(
-        label=_("市町村"), queryset=Municipality.objects.none(), empty_label=None
+        label=_("市町村"),
+        queryset=Municipality.objects.none(),
+        empty_label=None,
+        error_messages={
+            "required": _("市町村を選んでください。"),
+            "invalid_choice": _("担当している市町村から選んでください。"),
+        },
     )
-    intake_date = forms.DateField(label=_("受理日（相談日）"), widget=DateInput())
+    intake_date = forms.DateField(
+        label=_("受理日（相談日）"),
+        widget=DateInput(),
+        error_messages={"required": _("受理日を入力してください。")},
+    )
     intake_route = forms.ChoiceField(
-        label=_("相談経路"), choices=[("", "---------"), *Case.Route.choices]
+        label=_("相談経路"),
+        choices=[("", "---------"), *Case.Route.choices],
+        error_messages={"required": _("相談経路を選んでください。")},
     )
     visitor = forms.ChoiceField(
+        error_messages={"required": _("来談者を選んでください。")},
         label=_("来談者"),
         choices=Case.Visitor.choices,
         widget=forms.RadioSelect,
@@ -244,12 +262,14 @@ class IntakeForm(PersonFieldsMixin):
     # First consultation.
     method = forms.ChoiceField(
         label=_("方法"),
+        error_messages={"required": _("方法を選んでください。")},
         choices=Consultation.Method.choices,
         widget=forms.RadioSelect,
         initial=Consultation.Method.PHONE,
     )
     with_whom = forms.ChoiceField(
         label=_("相手"),
+        error_messages={"required": _("相手を選んでください。")},
         choices=Consultation.WithWhom.choices,
         widget=forms.RadioSelect,
         initial=Consultation.WithWhom.FAMILY,

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import F, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -111,12 +111,13 @@ def _my_open_cases(user: Any) -> CaseQuerySet:
 
 
 def home_follow_ups(request: HttpRequest) -> dict[str, Any] | None:
-    """Follow-ups due today and overdue on my open cases, oldest first."""
+    """Follow-ups due today and overdue on my open cases: today's first, then the most
+    recently missed (long-missed ones also surface in the no-contact panel)."""
     user = request.user
     if not _works_on_cases(user):
         return None
     today = timezone.localdate()
-    qs = _my_open_cases(user).follow_up_due(today).order_by("next_action_on", "id")
+    qs = _my_open_cases(user).follow_up_due(today).order_by("-next_action_on", "id")
     rows = list(qs[:HOME_ROWS])
     for case in rows:
         case.days_overdue = (today - case.next_action_on).days
@@ -125,7 +126,7 @@ def home_follow_ups(request: HttpRequest) -> dict[str, Any] | None:
         "cases": rows,
         "total": qs.count() if len(rows) == HOME_ROWS else len(rows),
         "today": today,
-        "list_query": urlencode({"counselor": user.pk, "overdue": "true", "o": "next_action"}),
+        "list_query": urlencode({"counselor": user.pk, "overdue": "on", "o": "-next_action"}),
     }
 
 
@@ -145,20 +146,16 @@ def home_no_contact(request: HttpRequest) -> dict[str, Any] | None:
         "cases": rows,
         "total": qs.count() if len(rows) == HOME_ROWS else len(rows),
         "days": NO_CONTACT_DAYS,
-        "list_query": urlencode({"counselor": user.pk, "no_contact": "true", "o": "last_contact"}),
+        "list_query": urlencode({"counselor": user.pk, "no_contact": "on", "o": "last_contact"}),
     }
 
 
 def home_my_cases(request: HttpRequest) -> dict[str, Any] | None:
-    """My open cases, the next action first."""
+    """My open cases, the newest intake first (follow-ups have their own panel)."""
     user = request.user
     if not _works_on_cases(user):
         return None
-    qs = (
-        _my_open_cases(user)
-        .with_activity()
-        .order_by(F("next_action_on").asc(nulls_last=True), "-intake_date", "id")
-    )
+    qs = _my_open_cases(user).with_activity().order_by("-intake_date", "-id")
     rows = list(qs[:HOME_ROWS])
     return {
         "template": "cases/_home_my_cases.html",
@@ -169,13 +166,13 @@ def home_my_cases(request: HttpRequest) -> dict[str, Any] | None:
 
 
 def home_recent_activity(request: HttpRequest) -> dict[str, Any] | None:
-    """The latest consultations recorded on the cases I may see."""
+    """The latest contacts on the cases I may see, newest first."""
     user = request.user
     if not _works_on_cases(user):
         return None
     recent = list(
         Consultation.objects.in_scope(user)
         .select_related("case", "case__person", "recorded_by")
-        .order_by("-created_at", "-id")[:HOME_ROWS]
+        .order_by("-date", "-created_at", "-id")[:HOME_ROWS]
     )
     return {"template": "cases/_home_recent.html", "consultations": recent}

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.scope import can_see_personal_data
+from accounts.scope import can_see_personal_data, personal_municipalities
 from audit.services import Action, audit_record
 from cases import services
 from cases.filters import SORT_FIELDS, CaseFilter
@@ -99,6 +99,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         .select_related("municipality", "person", "assigned_counselor")
     )
     case_filter = CaseFilter(request.GET or None, user=user, queryset=base)
+    # One municipality in scope: its name in every row and a filter on it would be noise.
+    show_municipality = personal_municipalities(user).count() > 1
     qs = case_filter.qs
     if not case_filter.is_bound or not case_filter.form.cleaned_data.get("o"):
         qs = qs.order_by("-intake_date", "-id")
@@ -124,6 +126,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "page_query": params.urlencode(),
             "filtered": bool(case_filter.is_bound and case_filter.audit_filters()),
             "today": timezone.localdate(),
+            "show_municipality": show_municipality,
         },
     )
 

@@ -38,8 +38,8 @@ def test_follow_ups_due_today_and_overdue_use_the_latest_consultation(
     )
     response = login(counselor).get(HOME)
     follow_ups = panel(response, "cases/_home_follow_ups.html")
-    assert [c.pk for c in follow_ups["cases"]] == [overdue.pk, today.pk]
-    assert [c.days_overdue for c in follow_ups["cases"]] == [3, 0]
+    assert [c.pk for c in follow_ups["cases"]] == [today.pk, overdue.pk]
+    assert [c.days_overdue for c in follow_ups["cases"]] == [0, 3]
     body = response.content.decode()
     assert f'href="{today.get_absolute_url()}#record"' in body  # straight to the record form
     assert "3日超過" in body

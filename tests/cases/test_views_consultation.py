@@ -50,7 +50,7 @@ def test_invalid_consultation_shows_the_message_next_to_the_field_and_saves_noth
     assert response.status_code == 200
     form = response.context["consultation_form"]
     assert form.errors["date"] == ["未来の日付は入力できません。"]
-    assert form.errors["with_whom"]
+    assert form.errors["with_whom"] == ["相手を選んでください。"]
     body = response.content.decode()
     assert 'id="id_date_error"' in body
     assert "入力内容を確認してください。保存されていません。" in body
