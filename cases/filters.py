@@ -64,7 +64,7 @@ class CaseFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(
         label=_("状況"),
-        choices=[(OPEN, _("対応中（終結・中断以外）")), *Case.Status.choices],
+        choices=[(OPEN, _("対応中のみ")), *Case.Status.choices],
         method="filter_status",
         empty_label=_("すべて"),
     )

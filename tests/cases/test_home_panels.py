@@ -65,6 +65,12 @@ def test_my_cases_and_recent_activity(login, counselor, colleague, case, kochi_c
     assert {c.case_id for c in recent["consultations"]} == {case.pk, other.pk}
 
 
+def test_home_with_case_panels_is_not_cached(login, counselor, case) -> None:
+    response = login(counselor).get(HOME)
+    assert "no-store" in response["Cache-Control"]
+    assert case.number in response.content.decode()
+
+
 def test_recent_activity_never_shows_other_municipalities(
     login, counselor, case, muroto_case
 ) -> None:
