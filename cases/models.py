@@ -1,8 +1,10 @@
+import datetime as dt
 import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +68,8 @@ class Person(models.Model):
     )
     name = models.CharField(_("氏名"), max_length=100, blank=True)
     kana = models.CharField(_("ふりがな"), max_length=100, blank=True)
+    # `cases.kana.kana_key(kana)`, set by the services: the duplicate check compares this.
+    kana_key = models.CharField(max_length=100, blank=True, editable=False)
     birth_year = models.PositiveSmallIntegerField(_("生まれ年"), null=True, blank=True)
     age_band = models.CharField(
         _("年齢層"), max_length=10, choices=AgeBand.choices, default=AgeBand.UNKNOWN
@@ -80,8 +84,8 @@ class Person(models.Model):
         verbose_name = _("本人")
         verbose_name_plural = _("本人")
         indexes = [
-            # The intake duplicate check: same municipality, same kana.
-            models.Index(fields=["municipality", "kana"], name="person_muni_kana_idx"),
+            # The intake duplicate check: same municipality, same normalised kana.
+            models.Index(fields=["municipality", "kana_key"], name="person_muni_kanakey_idx"),
         ]
 
     def __str__(self) -> str:
@@ -142,6 +146,24 @@ class CaseQuerySet(models.QuerySet["Case"]):
 
     def open(self) -> "CaseQuerySet":
         return self.exclude(status__in=Case.CLOSED_STATUSES)
+
+    def with_activity(self) -> "CaseQuerySet":
+        """Annotate the latest consultation: `last_contact_on`, `next_action_on`,
+        `next_action_text`, and `last_seen_on` (last contact, or the intake date if none)."""
+        latest = Consultation.objects.filter(case=OuterRef("pk")).order_by("-date", "-id")
+        return self.annotate(
+            last_contact_on=Subquery(latest.values("date")[:1]),
+            next_action_on=Subquery(latest.values("next_action_date")[:1]),
+            next_action_text=Subquery(latest.values("next_action")[:1]),
+        ).annotate(last_seen_on=Coalesce(F("last_contact_on"), F("intake_date")))
+
+    def follow_up_due(self, today: dt.date) -> "CaseQuerySet":
+        """Open cases whose latest consultation set a next action due today or earlier."""
+        return self.open().with_activity().filter(next_action_on__lte=today)
+
+    def no_contact_since(self, day: dt.date) -> "CaseQuerySet":
+        """Open cases with no contact after `day` (counting the intake as a contact)."""
+        return self.open().with_activity().filter(last_seen_on__lt=day)
 
 
 class Case(models.Model):
@@ -254,12 +276,26 @@ class Case(models.Model):
                 condition=Q(status_changed_on__gte=F("intake_date")),
                 name="case_status_change_not_before_intake",
             ),
+            # A closing date exactly when the case is closed or suspended.
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=["closed", "suspended"], closed_on__isnull=False)
+                    | (~Q(status__in=["closed", "suspended"]) & Q(closed_on__isnull=True))
+                ),
+                name="case_closed_on_iff_closed",
+            ),
         ]
         indexes = [
             # K1 (new consultations) and the case list's intake-date filter, per municipality.
             models.Index(fields=["municipality", "intake_date"], name="case_muni_intake_idx"),
             # The counselor's home page: my open cases.
             models.Index(fields=["assigned_counselor", "status"], name="case_counselor_status_idx"),
+            # Open cases of a municipality: the home panels and the list's "open" filter.
+            models.Index(
+                fields=["municipality", "assigned_counselor"],
+                name="case_open_muni_idx",
+                condition=~Q(status__in=["closed", "suspended"]),
+            ),
         ]
 
     def __str__(self) -> str:

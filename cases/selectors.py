@@ -1,11 +1,19 @@
 """Reads for cases. Every view that touches a case starts here."""
 
+import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
+from accounts.models import User
+from accounts.scope import can_see_personal_data
 from audit.services import Action, audit_record
-from cases.models import Case
+from cases.kana import kana_key
+from cases.models import Case, CaseQuerySet, Consultation, Person
+from cases.timeline import TimelineEntry
 
 
 def deny(request: HttpRequest | None, *, user: Any, object_type: str, object_id: Any) -> Http404:
@@ -31,3 +39,140 @@ def get_case_for_user(user: Any, pk: int, *, request: HttpRequest | None = None)
     if case is None:
         raise deny(request, user=user, object_type="cases.case", object_id=pk)
     return case
+
+
+# --- Persons -------------------------------------------------------------------------------
+
+
+def person_duplicates(
+    user: Any, *, municipality_id: int, kana: str, birth_year: int | None
+) -> list[Person]:
+    """Persons who may be the one being registered: same municipality, same kana (spaces
+    and katakana/hiragana ignored), same birth year (or a birth year not yet known)."""
+    key = kana_key(kana)
+    if not key:
+        return []
+    qs = Person.objects.in_scope(user).filter(municipality_id=municipality_id, kana_key=key)
+    if birth_year is not None:
+        qs = qs.filter(Q(birth_year=birth_year) | Q(birth_year__isnull=True))
+    cases = Case.objects.select_related("assigned_counselor").order_by("-intake_date")
+    return list(qs.prefetch_related(Prefetch("cases", queryset=cases)).order_by("id")[:20])
+
+
+# --- Timeline providers (see cases.timeline.PROVIDERS) -------------------------------------
+
+
+def consultation_entries(case: Case) -> list[TimelineEntry]:
+    consultations = case.consultations.select_related("recorded_by")
+    return [
+        TimelineEntry(
+            date=c.date,
+            kind="consultation",
+            template="cases/_consultation_entry.html",
+            obj=c,
+            order=(c.created_at, c.pk),
+        )
+        for c in consultations
+    ]
+
+
+def status_change_entries(case: Case) -> list[TimelineEntry]:
+    changes = case.status_changes.select_related("changed_by")
+    return [
+        TimelineEntry(
+            date=s.changed_on,
+            kind="status",
+            template="cases/_status_entry.html",
+            obj=s,
+            order=(s.created_at, s.pk),
+        )
+        for s in changes
+    ]
+
+
+# --- Home panels (see core.home.PANELS) ----------------------------------------------------
+
+HOME_ROWS = 10
+NO_CONTACT_DAYS = 90
+
+
+def _works_on_cases(user: Any) -> bool:
+    """The home panels are for the people who carry cases."""
+    return can_see_personal_data(user) and user.role in (User.Role.COUNSELOR, User.Role.CENTER)
+
+
+def _my_open_cases(user: Any) -> CaseQuerySet:
+    return (
+        Case.objects.in_scope(user)
+        .open()
+        .filter(assigned_counselor=user)
+        .select_related("municipality", "person")
+    )
+
+
+def home_follow_ups(request: HttpRequest) -> dict[str, Any] | None:
+    """Follow-ups due today and overdue on my open cases: today's first, then the most
+    recently missed (long-missed ones also surface in the no-contact panel)."""
+    user = request.user
+    if not _works_on_cases(user):
+        return None
+    today = timezone.localdate()
+    qs = _my_open_cases(user).follow_up_due(today).order_by("-next_action_on", "id")
+    rows = list(qs[:HOME_ROWS])
+    for case in rows:
+        case.days_overdue = (today - case.next_action_on).days
+    return {
+        "template": "cases/_home_follow_ups.html",
+        "cases": rows,
+        "total": qs.count() if len(rows) == HOME_ROWS else len(rows),
+        "today": today,
+        "list_query": urlencode({"counselor": user.pk, "overdue": "on", "o": "-next_action"}),
+    }
+
+
+def home_no_contact(request: HttpRequest) -> dict[str, Any] | None:
+    """My open cases with no contact for 90 days: they must surface, not vanish."""
+    user = request.user
+    if not _works_on_cases(user):
+        return None
+    today = timezone.localdate()
+    since = today - dt.timedelta(days=NO_CONTACT_DAYS)
+    qs = _my_open_cases(user).no_contact_since(since).order_by("last_seen_on", "id")
+    rows = list(qs[:HOME_ROWS])
+    for case in rows:
+        case.days_silent = (today - case.last_seen_on).days
+    return {
+        "template": "cases/_home_no_contact.html",
+        "cases": rows,
+        "total": qs.count() if len(rows) == HOME_ROWS else len(rows),
+        "days": NO_CONTACT_DAYS,
+        "list_query": urlencode({"counselor": user.pk, "no_contact": "on", "o": "last_contact"}),
+    }
+
+
+def home_my_cases(request: HttpRequest) -> dict[str, Any] | None:
+    """My open cases, the newest intake first (follow-ups have their own panel)."""
+    user = request.user
+    if not _works_on_cases(user):
+        return None
+    qs = _my_open_cases(user).with_activity().order_by("-intake_date", "-id")
+    rows = list(qs[:HOME_ROWS])
+    return {
+        "template": "cases/_home_my_cases.html",
+        "cases": rows,
+        "total": qs.count() if len(rows) == HOME_ROWS else len(rows),
+        "list_query": urlencode({"counselor": user.pk, "status": "open"}),
+    }
+
+
+def home_recent_activity(request: HttpRequest) -> dict[str, Any] | None:
+    """The latest contacts on the cases I may see, newest first."""
+    user = request.user
+    if not _works_on_cases(user):
+        return None
+    recent = list(
+        Consultation.objects.in_scope(user)
+        .select_related("case", "case__person", "recorded_by")
+        .order_by("-date", "-created_at", "-id")[:HOME_ROWS]
+    )
+    return {"template": "cases/_home_recent.html", "consultations": recent}

@@ -13,6 +13,8 @@ from django.utils.module_loading import import_string
 from cases.models import Case
 
 PROVIDERS: list[str] = [
+    "cases.selectors.consultation_entries",
+    "cases.selectors.status_change_entries",
     # "cases.timeline.consultation_entries", … added by each app as it is built.
     "platforms.selectors.meeting_timeline_entries",
     "referrals.selectors.referral_timeline_entries",

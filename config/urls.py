@@ -7,6 +7,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    path("cases/", include("cases.urls")),
     path("", include("referrals.urls")),
     path("kpi/", include("kpi.urls")),
     path("", include("platforms.urls")),

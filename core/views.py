@@ -22,5 +22,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @login_required
+@never_cache  # the home panels list case numbers and names
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"panels": home_panels(request)})

@@ -4,7 +4,8 @@ import datetime as dt
 
 import factory
 
-from cases.models import Case, Consultation, Person
+from cases.kana import kana_key
+from cases.models import Case, Consultation, HouseholdMember, Person
 from core.fiscal import fiscal_year
 from core.models import Municipality
 from platforms.models import Agency, CaseMeeting, FollowUpAction, MunicipalStatus, Platform
@@ -22,6 +23,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     municipality = factory.LazyFunction(kochi_city)
     name = factory.Sequence(lambda n: f"高知 太郎{n}")
     kana = factory.Sequence(lambda n: f"こうち たろう{n}")
+    kana_key = factory.LazyAttribute(lambda o: kana_key(o.kana))
     birth_year = 1985
 
 
@@ -55,6 +57,16 @@ class ConsultationFactory(factory.django.DjangoModelFactory):
     with_whom = Consultation.WithWhom.FAMILY
     duration_minutes = 30
     notes = "母親から電話。本人は自室にいることが多い。"
+
+
+class HouseholdMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HouseholdMember
+
+    household = None  # pass one: HouseholdMemberFactory(household=person.household)
+    relationship = HouseholdMember.Relationship.MOTHER
+    age_band = "80+"
+    needs_care = True
 
 
 class AgencyFactory(factory.django.DjangoModelFactory):

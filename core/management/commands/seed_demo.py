@@ -9,6 +9,7 @@ from core.services import reference_data_load_default
 # Each app seeds its own records, in dependency order. Every step is idempotent.
 DEMO_STEPS = [
     "accounts.demo.seed",
+    "cases.demo.seed",
     "platforms.demo.seed",
     "referrals.demo.seed",
     "kpi.demo.seed",

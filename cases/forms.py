@@ -1,0 +1,451 @@
+"""Forms for cases. They validate and clean; the services write.
+
+The rules themselves live in `cases.services` (`consultation_errors`, `person_errors`,
+`date_errors`) so that a form shows, next to the field, exactly what the service enforces.
+"""
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.scope import personal_municipalities
+from cases.models import AgeBand, Case, Consultation, HouseholdMember, IssueTag, Person
+from cases.services import (
+    ConsultationInput,
+    PersonInput,
+    consultation_errors,
+    date_errors,
+    person_errors,
+)
+from core.models import Municipality
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _add_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
+    for field, messages in errors.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+def counselor_choices(user: Any, *, include: int | None = None) -> QuerySet:
+    """Who can be assigned a case: active counselors sharing the user's scope, centre staff,
+    the user, and whoever is assigned now (`include`)."""
+    scope = personal_municipalities(user)
+    return (
+        User.objects.filter(Q(is_active=True) | Q(pk=include))
+        .filter(
+            Q(pk=user.pk)
+            | Q(pk=include)
+            | Q(role=User.Role.COUNSELOR, municipalities__in=scope.values("pk"))
+            | Q(role=User.Role.COUNSELOR, jurisdictions__municipalities__in=scope.values("pk"))
+            | Q(role=User.Role.CENTER)
+        )
+        .distinct()
+        .order_by("role", "username")
+    )
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.label
+
+
+# --- Person fields, shared by intake and edit -------------------------------------------------
+
+
+class PersonFieldsMixin(forms.Form):
+    name = forms.CharField(
+        label=_("本人の氏名"),
+        max_length=100,
+        required=False,
+        help_text=_("まだ分からないときは空欄で構いません（家族のみの相談など）。"),
+    )
+    kana = forms.CharField(
+        label=_("ふりがな"),
+        max_length=100,
+        required=False,
+        help_text=_("ひらがな・カタカナ。同じ人の重複登録を防ぐために使います。"),
+    )
+    birth_year = forms.IntegerField(
+        label=_("生まれ年（西暦）"),
+        required=False,
+        min_value=1900,
+        max_value=2100,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "1975"}),
+    )
+    person_age_band = forms.ChoiceField(
+        label=_("年齢層"),
+        choices=AgeBand.choices,
+        initial=AgeBand.UNKNOWN,
+        help_text=_("生まれ年が分かれば自動で決まります。"),
+    )
+    sex = forms.ChoiceField(label=_("性別"), choices=Person.Sex.choices, initial="unknown")
+
+    def person_input(self) -> PersonInput:
+        data = self.cleaned_data
+        return PersonInput(
+            name=data.get("name", ""),
+            kana=data.get("kana", ""),
+            birth_year=data.get("birth_year"),
+            age_band=data.get("person_age_band") or AgeBand.UNKNOWN,
+            sex=data.get("sex") or Person.Sex.UNKNOWN,
+        )
+
+    def clean_person(self) -> None:
+        _add_errors(self, person_errors(self.person_input()))
+
+
+# --- Consultation fields ------------------------------------------------------------------
+
+
+CONSULTATION_WIDGETS = {
+    "date": DateInput(),
+    "next_action_date": DateInput(),
+    "duration_minutes": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "step": 5}),
+    "notes": forms.Textarea(attrs={"rows": 4}),
+    "method": forms.RadioSelect,
+    "with_whom": forms.RadioSelect,
+}
+
+
+class ConsultationForm(forms.ModelForm):
+    """A consultation on a case; new ones carry a submission token (one submit, one record),
+    edits carry the version they started from."""
+
+    submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Consultation
+        fields = [
+            "date",
+            "method",
+            "with_whom",
+            "duration_minutes",
+            "notes",
+            "next_action",
+            "next_action_date",
+        ]
+        widgets = CONSULTATION_WIDGETS
+        error_messages = {
+            "date": {"required": _("相談日を入力してください。")},
+            "method": {"required": _("方法を選んでください。")},
+            "with_whom": {"required": _("相手を選んでください。")},
+        }
+        help_texts = {
+            "duration_minutes": _("来所・訪問・同行のときは必須"),
+            "next_action_date": _("ホーム画面の「今日の対応」に表示されます。"),
+        }
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.fields["method"].choices = Consultation.Method.choices
+        self.fields["with_whom"].choices = Consultation.WithWhom.choices
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            del self.fields["submission_token"]
+        else:
+            self.fields["submission_token"].initial = uuid.uuid4()
+            del self.fields["version"]
+            self.fields["date"].initial = timezone.localdate()
+            # The usual follow-up is a phone call with whoever was reached last time.
+            self.fields["method"].initial = Consultation.Method.PHONE
+            last = case.consultations.order_by("-date", "-id").first()
+            self.fields["with_whom"].initial = (
+                last.with_whom if last else Consultation.WithWhom.FAMILY
+            )
+
+    def consultation_input(self) -> ConsultationInput:
+        data = self.cleaned_data
+        return ConsultationInput(
+            date=data["date"],
+            method=data.get("method", ""),
+            with_whom=data.get("with_whom", ""),
+            duration_minutes=data.get("duration_minutes"),
+            notes=data.get("notes", ""),
+            next_action=data.get("next_action", ""),
+            next_action_date=data.get("next_action_date"),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.instance.pk is None and not data.get("submission_token"):
+            data["submission_token"] = uuid.uuid4()
+        if self.instance.pk and data.get("version") is None:
+            raise forms.ValidationError(_("画面を開き直してから、もう一度入力してください。"))
+        if data.get("date"):
+            errors = consultation_errors(
+                self.consultation_input(), intake_date=self.case.intake_date
+            )
+            _add_errors(self, {f: m for f, m in errors.items() if f not in self.errors})
+        return data
+
+    def _post_clean(self) -> None:
+        # The service validates and writes; the model's own checks would duplicate messages.
+        pass
+
+
+# --- Intake -------------------------------------------------------------------------------
+
+
+class IntakeForm(PersonFieldsMixin):
+    """One form: the case, the person (or a choice among possible duplicates) and the first
+    consultation, recorded together at intake."""
+
+    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+    municipality = forms.ModelChoiceField(
+        label=_("市町村"),
+        queryset=Municipality.objects.none(),
+        empty_label=None,
+        error_messages={
+            "required": _("市町村を選んでください。"),
+            "invalid_choice": _("担当している市町村から選んでください。"),
+        },
+    )
+    intake_date = forms.DateField(
+        label=_("受理日（相談日）"),
+        widget=DateInput(),
+        error_messages={"required": _("受理日を入力してください。")},
+    )
+    intake_route = forms.ChoiceField(
+        label=_("相談経路"),
+        choices=[("", "---------"), *Case.Route.choices],
+        error_messages={"required": _("相談経路を選んでください。")},
+    )
+    visitor = forms.ChoiceField(
+        error_messages={"required": _("来談者を選んでください。")},
+        label=_("来談者"),
+        choices=Case.Visitor.choices,
+        widget=forms.RadioSelect,
+        initial=Case.Visitor.FAMILY,
+        help_text=_("実際に相談に来た人（本人とは限りません）"),
+    )
+    age_band_at_intake = forms.ChoiceField(
+        label=_("受理時の年齢層"),
+        choices=AgeBand.choices,
+        initial=AgeBand.UNKNOWN,
+        help_text=_("「不明」のときは本人の生まれ年・年齢層から決まります。"),
+    )
+    withdrawal_duration = forms.ChoiceField(
+        label=_("ひきこもり期間"),
+        choices=Case.WithdrawalDuration.choices,
+        initial=Case.WithdrawalDuration.UNKNOWN,
+    )
+    issue_tags = forms.ModelMultipleChoiceField(
+        label=_("複合課題"),
+        queryset=IssueTag.objects.filter(active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    assigned_counselor = UserChoiceField(
+        label=_("担当相談員"), queryset=User.objects.none(), required=False
+    )
+    household_notes = forms.CharField(
+        label=_("世帯の状況"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("例：80代の母と二人暮らし。母は要介護2。"),
+    )
+    # First consultation.
+    method = forms.ChoiceField(
+        label=_("方法"),
+        error_messages={"required": _("方法を選んでください。")},
+        choices=Consultation.Method.choices,
+        widget=forms.RadioSelect,
+        initial=Consultation.Method.PHONE,
+    )
+    with_whom = forms.ChoiceField(
+        label=_("相手"),
+        error_messages={"required": _("相手を選んでください。")},
+        choices=Consultation.WithWhom.choices,
+        widget=forms.RadioSelect,
+        initial=Consultation.WithWhom.FAMILY,
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("所要時間（分）"),
+        required=False,
+        help_text=_("来所・訪問・同行のときは必須"),
+        widget=CONSULTATION_WIDGETS["duration_minutes"],
+    )
+    notes = forms.CharField(
+        label=_("相談内容"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    next_action = forms.CharField(label=_("次の対応"), max_length=500, required=False)
+    next_action_date = forms.DateField(label=_("次の対応日"), required=False, widget=DateInput())
+    # The duplicate step: "new", or the id of an existing person.
+    person_choice = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        scope = personal_municipalities(user).order_by("code")
+        self.fields["municipality"].queryset = scope
+        self.fields["assigned_counselor"].queryset = counselor_choices(user)
+        if not self.is_bound:
+            self.fields["submission_token"].initial = uuid.uuid4()
+            self.fields["intake_date"].initial = timezone.localdate()
+            self.fields["assigned_counselor"].initial = user.pk
+            own = list(user.municipalities.values_list("pk", flat=True))
+            if len(own) == 1:
+                self.fields["municipality"].initial = own[0]
+            else:
+                self.fields["municipality"].empty_label = "---------"
+
+    def consultation_input(self) -> ConsultationInput:
+        data = self.cleaned_data
+        return ConsultationInput(
+            date=data["intake_date"],
+            method=data.get("method", ""),
+            with_whom=data.get("with_whom", ""),
+            duration_minutes=data.get("duration_minutes"),
+            notes=data.get("notes", ""),
+            next_action=data.get("next_action", ""),
+            next_action_date=data.get("next_action_date"),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self.clean_person()
+        intake_date = data.get("intake_date")
+        if intake_date:
+            errors = consultation_errors(self.consultation_input(), intake_date=intake_date)
+            errors.pop("date", None)  # the first consultation is on the intake date
+            errors["intake_date"] = date_errors(intake_date)
+            _add_errors(self, {f: m for f, m in errors.items() if f not in self.errors})
+        return data
+
+    def chosen_person(self) -> Person | None:
+        """The existing person picked on the duplicate step, if any (scope-checked)."""
+        choice = self.cleaned_data.get("person_choice") or ""
+        if not choice.isdigit():
+            return None
+        return (
+            Person.objects.in_scope(self.user)
+            .filter(pk=int(choice), municipality=self.cleaned_data["municipality"])
+            .first()
+        )
+
+
+# --- Case edit ----------------------------------------------------------------------------
+
+
+class CaseEditForm(PersonFieldsMixin):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(
+        label=_("状況"),
+        choices=[
+            (Case.Status.INTAKE, Case.Status.INTAKE.label),
+            (Case.Status.ASSESSMENT, Case.Status.ASSESSMENT.label),
+            (Case.Status.ACTIVE, Case.Status.ACTIVE.label),
+        ],
+        help_text=_("終結・中断・再開は、ケース画面のボタンから日付と理由を入力して行います。"),
+    )
+    intake_route = forms.ChoiceField(label=_("相談経路"), choices=Case.Route.choices)
+    visitor = forms.ChoiceField(
+        label=_("来談者"), choices=Case.Visitor.choices, widget=forms.RadioSelect
+    )
+    age_band_at_intake = forms.ChoiceField(label=_("受理時の年齢層"), choices=AgeBand.choices)
+    withdrawal_duration = forms.ChoiceField(
+        label=_("ひきこもり期間"), choices=Case.WithdrawalDuration.choices
+    )
+    issue_tags = forms.ModelMultipleChoiceField(
+        label=_("複合課題"),
+        queryset=IssueTag.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    assigned_counselor = UserChoiceField(
+        label=_("担当相談員"), queryset=User.objects.none(), required=False
+    )
+    household_notes = forms.CharField(
+        label=_("世帯の状況"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, user: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.fields["assigned_counselor"].queryset = counselor_choices(
+            user, include=case.assigned_counselor_id
+        )
+        if not case.is_open:
+            self.fields["status"].choices = [(case.status, case.get_status_display())]
+            self.fields["status"].disabled = True
+        if not self.is_bound:
+            person = case.person
+            household = getattr(person, "household", None)
+            self.initial.update(
+                version=case.version,
+                status=case.status,
+                intake_route=case.intake_route,
+                visitor=case.visitor,
+                age_band_at_intake=case.age_band_at_intake,
+                withdrawal_duration=case.withdrawal_duration,
+                issue_tags=list(case.issue_tags.all()),
+                assigned_counselor=case.assigned_counselor_id,
+                household_notes=household.notes if household else "",
+                name=person.name,
+                kana=person.kana,
+                birth_year=person.birth_year,
+                person_age_band=person.age_band,
+                sex=person.sex,
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self.clean_person()
+        return data
+
+
+# --- Status changes -----------------------------------------------------------------------
+
+
+class StatusChangeForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    on = forms.DateField(label=_("日付"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, case: Case, date_label: str, reason_help: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.fields["on"].label = date_label
+        self.fields["reason"].help_text = reason_help
+        if not self.is_bound:
+            self.initial.update(version=case.version, on=timezone.localdate())
+
+    def clean_on(self) -> dt.date:
+        on = self.cleaned_data["on"]
+        for message in date_errors(on, not_before=self.case.intake_date):
+            raise forms.ValidationError(message)
+        return on
+
+
+# --- Household ------------------------------------------------------------------------------
+
+
+class HouseholdMemberForm(forms.ModelForm):
+    class Meta:
+        model = HouseholdMember
+        fields = ["relationship", "age_band", "needs_care", "young_carer", "circumstances"]
+        widgets = {"circumstances": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {
+            "needs_care": _("介護保険の要介護・要支援、または日常的な介護が必要"),
+            "young_carer": _("18歳未満で家族の世話や介護を担っている"),
+        }
+
+    def _post_clean(self) -> None:
+        pass

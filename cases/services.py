@@ -1,0 +1,749 @@
+"""Writes for cases: intake, consultations, status changes, the household.
+
+Every function validates before writing, runs in one transaction and records its audit row in
+that same transaction. The `*_errors` functions are pure: forms call them to show the same
+messages next to the fields that the services enforce.
+"""
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.scope import can_see_municipality
+from audit.services import Action, audit_record, changed_field_names
+from cases.kana import is_kana, kana_clean, kana_key
+from cases.models import (
+    AgeBand,
+    Case,
+    CaseStatusChange,
+    Consultation,
+    Household,
+    HouseholdMember,
+    IssueTag,
+    Person,
+)
+from core.fiscal import fiscal_year, short_label
+from core.models import Municipality
+
+# Methods where the counselor spends a block of time with someone: the duration matters.
+DURATION_REQUIRED_METHODS = frozenset(
+    {Consultation.Method.VISIT, Consultation.Method.HOME_VISIT, Consultation.Method.ACCOMPANY}
+)
+OPEN_STATUSES = (Case.Status.INTAKE, Case.Status.ASSESSMENT, Case.Status.ACTIVE)
+MAX_DURATION_MINUTES = 24 * 60
+
+
+def conflict_message() -> str:
+    return _(
+        "このケースは、あなたが編集を始めた後に他の人が更新しました。"
+        "保存されていません。画面を開き直して最新の内容を確認してから、もう一度入力してください。"
+    )
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    name: str = ""
+    kana: str = ""
+    birth_year: int | None = None
+    age_band: str = AgeBand.UNKNOWN
+    sex: str = Person.Sex.UNKNOWN
+
+
+@dataclass(frozen=True)
+class ConsultationInput:
+    date: dt.date
+    method: str
+    with_whom: str
+    duration_minutes: int | None = None
+    notes: str = ""
+    next_action: str = ""
+    next_action_date: dt.date | None = None
+
+
+# --- Rules (pure) ------------------------------------------------------------------------------
+
+
+def _date_label(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def date_errors(
+    day: dt.date | None, *, not_before: dt.date | None = None, today: dt.date | None = None
+) -> list[str]:
+    """No future date; not before the given date (the intake date, usually)."""
+    if day is None:
+        return []
+    today = today or timezone.localdate()
+    if day > today:
+        return [_("未来の日付は入力できません。")]
+    if not_before is not None and day < not_before:
+        return [
+            _("受理日（%(date)s）より前の日付は入力できません。")
+            % {"date": _date_label(not_before)}
+        ]
+    return []
+
+
+def kana_errors(kana: str) -> list[str]:
+    if kana and not is_kana(kana):
+        return [
+            _("ふりがなは、ひらがな・カタカナで入力してください（空白と長音「ー」も使えます）。")
+        ]
+    return []
+
+
+def birth_year_errors(birth_year: int | None, *, today: dt.date | None = None) -> list[str]:
+    today = today or timezone.localdate()
+    if birth_year is not None and not (1900 <= birth_year <= today.year):
+        return [_("生まれ年は1900年から今年までの西暦4桁で入力してください。")]
+    return []
+
+
+def consultation_errors(
+    data: ConsultationInput, *, intake_date: dt.date, today: dt.date | None = None
+) -> dict[str, list[str]]:
+    """Every rule a consultation must meet, as {field: [messages]}."""
+    errors: dict[str, list[str]] = {}
+    if msgs := date_errors(data.date, not_before=intake_date, today=today):
+        errors["date"] = msgs
+    if data.method not in Consultation.Method.values:
+        errors["method"] = [_("方法を選んでください。")]
+    if data.with_whom not in Consultation.WithWhom.values:
+        errors["with_whom"] = [_("相手を選んでください。")]
+    if data.duration_minutes is None and data.method in DURATION_REQUIRED_METHODS:
+        errors["duration_minutes"] = [_("来所・訪問・同行のときは、所要時間を入力してください。")]
+    elif data.duration_minutes is not None and not (
+        1 <= data.duration_minutes <= MAX_DURATION_MINUTES
+    ):
+        errors["duration_minutes"] = [_("所要時間は1分から1440分の間で入力してください。")]
+    if data.next_action_date and data.date and data.next_action_date < data.date:
+        errors["next_action_date"] = [_("次の対応日は、相談日以降の日付にしてください。")]
+    return errors
+
+
+def person_errors(person: PersonInput, *, today: dt.date | None = None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if msgs := kana_errors(person.kana):
+        errors["kana"] = msgs
+    if msgs := birth_year_errors(person.birth_year, today=today):
+        errors["birth_year"] = msgs
+    return errors
+
+
+def age_band_for(birth_year: int | None, on: dt.date) -> str:
+    """The age band on a date from a birth year (approximate: the birthday is not recorded)."""
+    if birth_year is None:
+        return AgeBand.UNKNOWN
+    age = on.year - birth_year
+    if age < 15:
+        return AgeBand.UNDER_15
+    if age < 20:
+        return AgeBand.AGE_15_19
+    if age >= 80:
+        return AgeBand.OVER_80
+    return {
+        2: AgeBand.AGE_20S,
+        3: AgeBand.AGE_30S,
+        4: AgeBand.AGE_40S,
+        5: AgeBand.AGE_50S,
+        6: AgeBand.AGE_60S,
+        7: AgeBand.AGE_70S,
+    }[age // 10]
+
+
+def _raise_if(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _require_scope(user: Any, municipality_id: int) -> None:
+    if not can_see_municipality(user, municipality_id):
+        raise PermissionDenied
+
+
+# --- Persons -------------------------------------------------------------------------------
+
+
+def _person_fields(data: PersonInput, *, on: dt.date) -> dict[str, Any]:
+    kana = kana_clean(data.kana)
+    age_band = data.age_band
+    if age_band == AgeBand.UNKNOWN and data.birth_year is not None:
+        age_band = age_band_for(data.birth_year, on)
+    return {
+        "name": " ".join(data.name.split()),
+        "kana": kana,
+        "kana_key": kana_key(kana),
+        "birth_year": data.birth_year,
+        "age_band": age_band,
+        "sex": data.sex,
+    }
+
+
+# --- Intake --------------------------------------------------------------------------------
+
+
+def case_number(municipality: Municipality, fy: int, sequence: int) -> str:
+    """`高知市-R8-0012`: readable on the phone and unique per municipality and fiscal year."""
+    return f"{municipality.name_ja}-{short_label(fy)}-{sequence:04d}"
+
+
+def _next_sequence(municipality: Municipality, fy: int) -> int:
+    """The next number in the municipality's fiscal year. Call inside the transaction.
+
+    The municipality row is locked first, so that two simultaneous intakes in the same
+    municipality queue here instead of both reading the same maximum.
+    """
+    Municipality.objects.select_for_update().filter(pk=municipality.pk).get()
+    current = Case.objects.filter(municipality=municipality, fiscal_year=fy).aggregate(
+        m=Max("sequence")
+    )["m"]
+    return (current or 0) + 1
+
+
+@transaction.atomic
+def case_open(
+    *,
+    user: Any,
+    municipality: Municipality,
+    intake_date: dt.date,
+    intake_route: str,
+    visitor: str,
+    consultation: ConsultationInput,
+    submission_token: uuid.UUID,
+    person: Person | None = None,
+    new_person: PersonInput | None = None,
+    issue_tags: Iterable[IssueTag] = (),
+    age_band_at_intake: str = AgeBand.UNKNOWN,
+    withdrawal_duration: str = Case.WithdrawalDuration.UNKNOWN,
+    assigned_counselor: Any = None,
+    household_notes: str = "",
+    request: HttpRequest | None = None,
+) -> Case:
+    """Intake: the person (new or existing), the numbered case and its first consultation.
+
+    Resubmitting the same intake form (same token) returns the case opened the first time.
+    """
+    first = (
+        Consultation.objects.select_related("case").filter(submission_token=submission_token)
+    ).first()
+    if first is not None:
+        _require_scope(user, first.case.municipality_id)
+        return first.case
+
+    _require_scope(user, municipality.pk)
+    today = timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if msgs := date_errors(intake_date, today=today):
+        errors["intake_date"] = msgs
+    if intake_route not in Case.Route.values:
+        errors["intake_route"] = [_("相談経路を選んでください。")]
+    if visitor not in Case.Visitor.values:
+        errors["visitor"] = [_("来談者を選んでください。")]
+    consultation_problems = consultation_errors(consultation, intake_date=intake_date, today=today)
+    consultation_problems.pop("date", None)  # the first consultation is on the intake date
+    errors.update(consultation_problems)
+    if person is None:
+        if new_person is None:
+            raise ValueError("case_open needs a person or new_person")
+        errors.update(person_errors(new_person, today=today))
+    elif person.municipality_id != municipality.pk:
+        errors["person"] = [_("別の市町村の本人は選べません。")]
+    _raise_if(errors)
+
+    if person is None:
+        assert new_person is not None
+        person = Person.objects.create(
+            municipality=municipality, **_person_fields(new_person, on=intake_date)
+        )
+        audit_record(
+            action=Action.CREATE,
+            request=request,
+            user=user,
+            obj=person,
+            changed_fields=[k for k, v in asdict(new_person).items() if v not in ("", None)],
+        )
+    Household.objects.get_or_create(person=person)
+    if household_notes:
+        Household.objects.filter(person=person).update(notes=household_notes)
+
+    if age_band_at_intake == AgeBand.UNKNOWN:
+        age_band_at_intake = (
+            age_band_for(person.birth_year, intake_date) if person.birth_year else person.age_band
+        )
+    fy = fiscal_year(intake_date)
+    sequence = _next_sequence(municipality, fy)
+    case = Case.objects.create(
+        number=case_number(municipality, fy, sequence),
+        municipality=municipality,
+        fiscal_year=fy,
+        sequence=sequence,
+        person=person,
+        intake_date=intake_date,
+        intake_route=intake_route,
+        visitor=visitor,
+        age_band_at_intake=age_band_at_intake,
+        withdrawal_duration=withdrawal_duration,
+        assigned_counselor=assigned_counselor,
+        status=Case.Status.INTAKE,
+        status_changed_on=intake_date,
+        created_by=user,
+    )
+    tags = list(issue_tags)
+    case.issue_tags.set(tags)
+    CaseStatusChange.objects.create(
+        case=case, from_status="", to_status=Case.Status.INTAKE, changed_on=intake_date,
+        changed_by=user,
+    )  # fmt: skip
+    record = Consultation.objects.create(
+        case=case,
+        recorded_by=user,
+        submission_token=submission_token,
+        **{**asdict(consultation), "date": intake_date},
+    )
+    audit_record(
+        action=Action.CREATE,
+        request=request,
+        user=user,
+        obj=case,
+        changed_fields=[
+            "number", "municipality", "intake_date", "intake_route", "visitor", "person",
+            "age_band_at_intake", "withdrawal_duration", "assigned_counselor", "status",
+            *(["issue_tags"] if tags else []), *(["household.notes"] if household_notes else []),
+        ],
+    )  # fmt: skip
+    _audit_consultation(Action.CREATE, record, case, user=user, request=request)
+    return case
+
+
+def _audit_consultation(
+    action: str,
+    record: Consultation,
+    case: Case,
+    *,
+    user: Any,
+    request: HttpRequest | None,
+    changed_fields: Iterable[str] | None = None,
+) -> None:
+    if changed_fields is None:
+        changed_fields = [
+            name
+            for name in ConsultationInput.__dataclass_fields__
+            if getattr(record, name) not in ("", None)
+        ]
+    audit_record(
+        action=action,
+        request=request,
+        user=user,
+        obj=record,
+        municipality_id=case.municipality_id,
+        changed_fields=changed_fields,
+    )
+
+
+# --- Consultations -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consultation_record(
+    *,
+    user: Any,
+    case: Case,
+    data: ConsultationInput,
+    submission_token: uuid.UUID,
+    request: HttpRequest | None = None,
+) -> Consultation:
+    """Record one contact. The same form submitted twice gives the first record back."""
+    _require_scope(user, case.municipality_id)
+    existing = Consultation.objects.filter(submission_token=submission_token).first()
+    if existing is not None:
+        if existing.case_id != case.pk:
+            raise ValidationError(_("この入力はすでに別のケースに送信されています。"))
+        return existing
+    if not case.is_open:
+        raise ValidationError(
+            _("終結・中断しているケースには記録できません。ケースを再開してから記録してください。")
+        )
+    _raise_if(consultation_errors(data, intake_date=case.intake_date))
+    try:
+        with transaction.atomic():
+            record = Consultation.objects.create(
+                case=case, recorded_by=user, submission_token=submission_token, **asdict(data)
+            )
+    except IntegrityError:
+        # The same form submitted twice at once: the other request created it first.
+        existing = Consultation.objects.filter(submission_token=submission_token).first()
+        if existing is None:
+            raise
+        return existing
+    _audit_consultation(Action.CREATE, record, case, user=user, request=request)
+    return record
+
+
+@transaction.atomic
+def consultation_update(
+    *,
+    user: Any,
+    consultation: Consultation,
+    version: int,
+    data: ConsultationInput,
+    request: HttpRequest | None = None,
+) -> Consultation:
+    """Edit a consultation; refused when someone else saved it since the form was opened."""
+    case = consultation.case
+    _require_scope(user, case.municipality_id)
+    _raise_if(consultation_errors(data, intake_date=case.intake_date))
+    before = {name: getattr(consultation, name) for name in ConsultationInput.__dataclass_fields__}
+    after = asdict(data)
+    updated = Consultation.objects.filter(pk=consultation.pk, version=version).update(
+        **after, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not updated:
+        raise ValidationError(conflict_message(), code="conflict")
+    consultation.refresh_from_db()
+    _audit_consultation(
+        Action.UPDATE,
+        consultation,
+        case,
+        user=user,
+        request=request,
+        changed_fields=changed_field_names(before, after),
+    )
+    return consultation
+
+
+# --- Case edits and status -----------------------------------------------------------------
+
+
+@transaction.atomic
+def case_update(
+    *,
+    user: Any,
+    case: Case,
+    version: int,
+    intake_route: str,
+    visitor: str,
+    age_band_at_intake: str,
+    withdrawal_duration: str,
+    assigned_counselor: Any,
+    issue_tags: Iterable[IssueTag],
+    person: PersonInput,
+    status: str | None = None,
+    household_notes: str | None = None,
+    request: HttpRequest | None = None,
+) -> Case:
+    """Edit a case's summary and its person (optimistic version check).
+
+    `status` may move between the open statuses (受付 → アセスメント → 支援中); closing,
+    suspending and reopening have their own functions with a date and a reason.
+    """
+    _require_scope(user, case.municipality_id)
+    today = timezone.localdate()
+    errors = person_errors(person, today=today)
+    status = status or case.status
+    if status != case.status and (not case.is_open or status not in OPEN_STATUSES):
+        errors["status"] = [_("終結・中断・再開は、それぞれの操作から行ってください。")]
+    _raise_if(errors)
+
+    case_before = {
+        "intake_route": case.intake_route,
+        "visitor": case.visitor,
+        "age_band_at_intake": case.age_band_at_intake,
+        "withdrawal_duration": case.withdrawal_duration,
+        "assigned_counselor": case.assigned_counselor_id,
+        "status": case.status,
+    }
+    case_after = {
+        "intake_route": intake_route,
+        "visitor": visitor,
+        "age_band_at_intake": age_band_at_intake,
+        "withdrawal_duration": withdrawal_duration,
+        "assigned_counselor": getattr(assigned_counselor, "pk", None),
+        "status": status,
+    }
+    values: dict[str, Any] = {
+        "intake_route": intake_route,
+        "visitor": visitor,
+        "age_band_at_intake": age_band_at_intake,
+        "withdrawal_duration": withdrawal_duration,
+        "assigned_counselor": assigned_counselor,
+    }
+    if status != case.status:
+        values.update(status=status, status_changed_on=today, status_reason="")
+    updated = Case.objects.filter(pk=case.pk, version=version).update(
+        **values, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not updated:
+        raise ValidationError(conflict_message(), code="conflict")
+    if status != case.status:
+        CaseStatusChange.objects.create(
+            case=case, from_status=case.status, to_status=status, changed_on=today,
+            changed_by=user,
+        )  # fmt: skip
+
+    changed = changed_field_names(case_before, case_after)
+    tags = sorted(tag.pk for tag in issue_tags)
+    if sorted(case.issue_tags.values_list("pk", flat=True)) != tags:
+        case.issue_tags.set(tags)
+        changed.append("issue_tags")
+
+    person_obj = case.person
+    person_before = {name: getattr(person_obj, name) for name in PersonInput.__dataclass_fields__}
+    person_after = _person_fields(person, on=case.intake_date)
+    # An unchanged band is kept as entered, not re-derived from the birth year.
+    if person.age_band == AgeBand.UNKNOWN and person_before["birth_year"] == person.birth_year:
+        person_after["age_band"] = person_before["age_band"]
+    person_changed = changed_field_names(
+        person_before, {k: person_after[k] for k in PersonInput.__dataclass_fields__}
+    )
+    if person_changed:
+        Person.objects.filter(pk=person_obj.pk).update(**person_after, updated_at=timezone.now())
+        changed += [f"person.{name}" for name in person_changed]
+
+    if household_notes is not None:
+        household, _created = Household.objects.get_or_create(person=person_obj)
+        if household.notes != household_notes:
+            household.notes = household_notes
+            household.save(update_fields=["notes"])
+            changed.append("household.notes")
+
+    case.refresh_from_db()
+    audit_record(action=Action.UPDATE, request=request, user=user, obj=case, changed_fields=changed)
+    return case
+
+
+def _status_change(
+    *,
+    user: Any,
+    case: Case,
+    version: int,
+    to_status: str,
+    allowed_from: Iterable[str],
+    on: dt.date,
+    reason: str,
+    request: HttpRequest | None,
+) -> Case:
+    _require_scope(user, case.municipality_id)
+    if case.status not in allowed_from:
+        raise ValidationError(
+            _("このケースは現在「%(status)s」のため、この操作はできません。")
+            % {"status": case.get_status_display()}
+        )
+    errors: dict[str, list[str]] = {}
+    if msgs := date_errors(on, not_before=case.intake_date):
+        errors["on"] = msgs
+    elif on < case.status_changed_on:
+        errors["on"] = [
+            _("前回の状況の変更日（%(date)s）より前の日付は入力できません。")
+            % {"date": _date_label(case.status_changed_on)}
+        ]
+    if not reason.strip():
+        errors["reason"] = [_("理由を入力してください。")]
+    _raise_if(errors)
+
+    closing = to_status in Case.CLOSED_STATUSES
+    updated = Case.objects.filter(pk=case.pk, version=version).update(
+        status=to_status,
+        status_changed_on=on,
+        status_reason=reason.strip(),
+        closed_on=on if closing else None,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )
+    if not updated:
+        raise ValidationError(conflict_message(), code="conflict")
+    CaseStatusChange.objects.create(
+        case=case, from_status=case.status, to_status=to_status, changed_on=on,
+        reason=reason.strip(), changed_by=user,
+    )  # fmt: skip
+    case.refresh_from_db()
+    audit_record(
+        action=Action.UPDATE,
+        request=request,
+        user=user,
+        obj=case,
+        changed_fields=["status", "status_changed_on", "status_reason", "closed_on"],
+    )
+    return case
+
+
+@transaction.atomic
+def case_close(
+    *,
+    user: Any,
+    case: Case,
+    version: int,
+    closed_on: dt.date,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> Case:
+    """終結: support ended (goal reached, moved away, handed over…)."""
+    return _status_change(
+        user=user,
+        case=case,
+        version=version,
+        to_status=Case.Status.CLOSED,
+        allowed_from=(*OPEN_STATUSES, Case.Status.SUSPENDED),
+        on=closed_on,
+        reason=reason,
+        request=request,
+    )
+
+
+@transaction.atomic
+def case_suspend(
+    *,
+    user: Any,
+    case: Case,
+    version: int,
+    suspended_on: dt.date,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> Case:
+    """中断: contact lost or support paused at the family's wish."""
+    return _status_change(
+        user=user,
+        case=case,
+        version=version,
+        to_status=Case.Status.SUSPENDED,
+        allowed_from=OPEN_STATUSES,
+        on=suspended_on,
+        reason=reason,
+        request=request,
+    )
+
+
+@transaction.atomic
+def case_reopen(
+    *,
+    user: Any,
+    case: Case,
+    version: int,
+    reopened_on: dt.date,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> Case:
+    """Reopen a closed or suspended case: back to 支援中."""
+    return _status_change(
+        user=user,
+        case=case,
+        version=version,
+        to_status=Case.Status.ACTIVE,
+        allowed_from=Case.CLOSED_STATUSES,
+        on=reopened_on,
+        reason=reason,
+        request=request,
+    )
+
+
+# --- Household -----------------------------------------------------------------------------
+
+MEMBER_FIELDS = ("relationship", "age_band", "needs_care", "young_carer", "circumstances")
+
+
+def _audit_member(
+    action: str,
+    member: HouseholdMember,
+    case: Case,
+    *,
+    user: Any,
+    request: HttpRequest | None,
+    changed_fields: Iterable[str],
+) -> None:
+    audit_record(
+        action=action,
+        request=request,
+        user=user,
+        object_type="cases.householdmember",
+        object_id=member.pk,
+        municipality_id=case.municipality_id,
+        changed_fields=changed_fields,
+    )
+
+
+@transaction.atomic
+def household_member_add(
+    *,
+    user: Any,
+    case: Case,
+    relationship: str,
+    age_band: str = AgeBand.UNKNOWN,
+    needs_care: bool = False,
+    young_carer: bool = False,
+    circumstances: str = "",
+    request: HttpRequest | None = None,
+) -> HouseholdMember:
+    _require_scope(user, case.municipality_id)
+    household, _created = Household.objects.get_or_create(person=case.person)
+    member = HouseholdMember.objects.create(
+        household=household,
+        relationship=relationship,
+        age_band=age_band,
+        needs_care=needs_care,
+        young_carer=young_carer,
+        circumstances=circumstances,
+    )
+    _audit_member(
+        Action.CREATE,
+        member,
+        case,
+        user=user,
+        request=request,
+        changed_fields=[f for f in MEMBER_FIELDS if getattr(member, f) not in ("", False)],
+    )
+    return member
+
+
+@transaction.atomic
+def household_member_update(
+    *,
+    user: Any,
+    case: Case,
+    member: HouseholdMember,
+    relationship: str,
+    age_band: str,
+    needs_care: bool,
+    young_carer: bool,
+    circumstances: str,
+    request: HttpRequest | None = None,
+) -> HouseholdMember:
+    _require_scope(user, case.municipality_id)
+    if member.household.person_id != case.person_id:
+        raise PermissionDenied
+    before = {f: getattr(member, f) for f in MEMBER_FIELDS}
+    after = {
+        "relationship": relationship,
+        "age_band": age_band,
+        "needs_care": needs_care,
+        "young_carer": young_carer,
+        "circumstances": circumstances,
+    }
+    changed = changed_field_names(before, after)
+    for name, value in after.items():
+        setattr(member, name, value)
+    member.save(update_fields=list(MEMBER_FIELDS))
+    _audit_member(Action.UPDATE, member, case, user=user, request=request, changed_fields=changed)
+    return member
+
+
+@transaction.atomic
+def household_member_remove(
+    *,
+    user: Any,
+    case: Case,
+    member: HouseholdMember,
+    request: HttpRequest | None = None,
+) -> None:
+    _require_scope(user, case.municipality_id)
+    if member.household.person_id != case.person_id:
+        raise PermissionDenied
+    _audit_member(Action.DELETE, member, case, user=user, request=request, changed_fields=[])
+    member.delete()

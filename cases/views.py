@@ -1,0 +1,489 @@
+"""Case views: fetch through the scoped helper, validate a form, call a service, redirect.
+
+Prefecture staff have no right to personal data at all: they get the standard 403 page on
+every case view. Counselors asking for a case outside their scope get a 404 (no hint that the
+case exists). Both refusals are audited.
+"""
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.scope import can_see_personal_data, personal_municipalities
+from audit.services import Action, audit_record
+from cases import services
+from cases.filters import SORT_FIELDS, CaseFilter
+from cases.forms import (
+    CaseEditForm,
+    ConsultationForm,
+    HouseholdMemberForm,
+    IntakeForm,
+    StatusChangeForm,
+)
+from cases.models import Case, Consultation, HouseholdMember
+from cases.selectors import deny, get_case_for_user, person_duplicates
+from cases.timeline import case_timeline
+
+PAGE_SIZE = 50
+
+View = Callable[..., HttpResponse]
+
+
+def personal_data_view(view: View) -> View:
+    """Login required, personal-data rights required (403 otherwise), never cached."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not can_see_personal_data(request.user):
+            audit_record(
+                action=Action.DENIED,
+                request=request,
+                object_type="cases.case",
+                object_id=kwargs.get("pk", ""),
+                reason="no personal-data rights",
+            )
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(never_cache(wrapped))
+
+
+def _form_error(form: Any, error: ValidationError) -> None:
+    """Put a service's refusal next to the field it names, or at the top of the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(field if field in form.fields else None, e)
+    else:
+        form.add_error(None, error)
+
+
+# --- List ----------------------------------------------------------------------------------
+
+
+def _sort_links(request: HttpRequest, current: str) -> dict[str, dict[str, str]]:
+    """For each sortable column: the URL that sorts by it (toggling) and its aria-sort."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    links = {}
+    for name in SORT_FIELDS:
+        if current == name:
+            target, state = f"-{name}", "ascending"
+        elif current == f"-{name}":
+            target, state = name, "descending"
+        else:
+            target, state = name, ""
+        params["o"] = target
+        links[name] = {"url": "?" + params.urlencode(), "aria_sort": state}
+    return links
+
+
+@personal_data_view
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    base = (
+        Case.objects.in_scope(user)
+        .with_activity()
+        .select_related("municipality", "person", "assigned_counselor")
+    )
+    case_filter = CaseFilter(request.GET or None, user=user, queryset=base)
+    # One municipality in scope: its name in every row and a filter on it would be noise.
+    show_municipality = personal_municipalities(user).count() > 1
+    qs = case_filter.qs
+    if not case_filter.is_bound or not case_filter.form.cleaned_data.get("o"):
+        qs = qs.order_by("-intake_date", "-id")
+    paginator = Paginator(qs.prefetch_related("issue_tags"), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    audit_record(
+        action=Action.LIST,
+        request=request,
+        object_type="cases.case",
+        filters=case_filter.audit_filters(),
+        row_count=paginator.count,
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    ordering = request.GET.get("o", "")
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "filter": case_filter,
+            "page": page,
+            "sort": _sort_links(request, ordering),
+            "page_query": params.urlencode(),
+            "filtered": bool(case_filter.is_bound and case_filter.audit_filters()),
+            "today": timezone.localdate(),
+            "show_municipality": show_municipality,
+        },
+    )
+
+
+# --- Intake --------------------------------------------------------------------------------
+
+
+@personal_data_view
+@require_http_methods(["GET", "POST"])
+def case_intake(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if request.method == "GET":
+        return render(request, "cases/intake.html", {"form": IntakeForm(user=user)})
+
+    form = IntakeForm(request.POST, user=user)
+    if "back" in request.POST or not form.is_valid():
+        # "back" from the duplicate step: the form again, as it was filled in.
+        return render(request, "cases/intake.html", {"form": form})
+
+    data = form.cleaned_data
+    choice = data.get("person_choice") or ""
+    person = None
+    if not choice:
+        duplicates = person_duplicates(
+            user,
+            municipality_id=data["municipality"].pk,
+            kana=data["kana"],
+            birth_year=data["birth_year"],
+        )
+        if duplicates:
+            return render(
+                request, "cases/intake_confirm.html", {"form": form, "duplicates": duplicates}
+            )
+    elif choice != "new":
+        person = form.chosen_person()
+        if person is None:
+            form.add_error(None, _("選んだ本人が見つかりません。もう一度確認してください。"))
+            return render(request, "cases/intake.html", {"form": form})
+
+    try:
+        case = services.case_open(
+            user=user,
+            request=request,
+            municipality=data["municipality"],
+            intake_date=data["intake_date"],
+            intake_route=data["intake_route"],
+            visitor=data["visitor"],
+            consultation=form.consultation_input(),
+            submission_token=data["submission_token"],
+            person=person,
+            new_person=None if person else form.person_input(),
+            issue_tags=data["issue_tags"],
+            age_band_at_intake=data["age_band_at_intake"],
+            withdrawal_duration=data["withdrawal_duration"],
+            assigned_counselor=data["assigned_counselor"],
+            household_notes=data["household_notes"],
+        )
+    except ValidationError as error:
+        _form_error(form, error)
+        return render(request, "cases/intake.html", {"form": form})
+    messages.success(request, _("ケース %(number)s を登録しました。") % {"number": case.number})
+    return redirect(case)
+
+
+# --- Case page -----------------------------------------------------------------------------
+
+
+def _render_case_page(
+    request: HttpRequest, case: Case, consultation_form: ConsultationForm
+) -> HttpResponse:
+    household = getattr(case.person, "household", None)
+    members = list(household.members.all()) if household else []
+    audit_record(action=Action.VIEW, request=request, obj=case)
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "person": case.person,
+            "household": household,
+            "members": members,
+            "tags": list(case.issue_tags.all()),
+            "other_cases": list(
+                case.person.cases.exclude(pk=case.pk).only("pk", "number", "status")
+            ),
+            "timeline": case_timeline(case),
+            "consultation_form": consultation_form,
+        },
+    )
+
+
+def _case(request: HttpRequest, pk: int) -> Case:
+    return get_case_for_user(request.user, pk, request=request)
+
+
+@personal_data_view
+@require_http_methods(["GET"])
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    return _render_case_page(request, case, ConsultationForm(case=case))
+
+
+@personal_data_view
+@require_POST
+def consultation_create(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    form = ConsultationForm(request.POST, case=case)
+    if form.is_valid():
+        try:
+            services.consultation_record(
+                user=request.user,
+                request=request,
+                case=case,
+                data=form.consultation_input(),
+                submission_token=form.cleaned_data["submission_token"],
+            )
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("相談記録を保存しました。"))
+            return redirect(case.get_absolute_url() + "#timeline")
+    return _render_case_page(request, case, form)
+
+
+@personal_data_view
+@require_http_methods(["GET", "POST"])
+def consultation_edit(request: HttpRequest, pk: int, consultation_pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    consultation = Consultation.objects.filter(case=case, pk=consultation_pk).first()
+    if consultation is None:
+        raise deny(
+            request, user=request.user, object_type="cases.consultation", object_id=consultation_pk
+        )
+    consultation.case = case
+    if request.method == "POST":
+        form = ConsultationForm(request.POST, instance=consultation, case=case)
+        if form.is_valid():
+            try:
+                services.consultation_update(
+                    user=request.user,
+                    request=request,
+                    consultation=consultation,
+                    version=form.cleaned_data["version"],
+                    data=form.consultation_input(),
+                )
+            except ValidationError as error:
+                _form_error(form, error)
+            else:
+                messages.success(request, _("相談記録を更新しました。"))
+                return redirect(case.get_absolute_url() + f"#consultation-{consultation.pk}")
+    else:
+        form = ConsultationForm(instance=consultation, case=case)
+        audit_record(
+            action=Action.VIEW, request=request, obj=consultation,
+            municipality_id=case.municipality_id,
+        )  # fmt: skip
+    return render(
+        request,
+        "cases/consultation_edit.html",
+        {"case": case, "consultation": consultation, "form": form},
+    )
+
+
+@personal_data_view
+@require_http_methods(["GET", "POST"])
+def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    if request.method == "POST":
+        form = CaseEditForm(request.POST, user=request.user, case=case)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.case_update(
+                    user=request.user,
+                    request=request,
+                    case=case,
+                    version=data["version"],
+                    status=data.get("status") or case.status,
+                    intake_route=data["intake_route"],
+                    visitor=data["visitor"],
+                    age_band_at_intake=data["age_band_at_intake"],
+                    withdrawal_duration=data["withdrawal_duration"],
+                    assigned_counselor=data["assigned_counselor"],
+                    issue_tags=data["issue_tags"],
+                    person=form.person_input(),
+                    household_notes=data["household_notes"],
+                )
+            except ValidationError as error:
+                _form_error(form, error)
+            else:
+                messages.success(request, _("ケースを更新しました。"))
+                return redirect(case)
+    else:
+        form = CaseEditForm(user=request.user, case=case)
+        audit_record(action=Action.VIEW, request=request, obj=case)
+    return render(request, "cases/edit.html", {"case": case, "form": form})
+
+
+# --- Close, suspend, reopen ----------------------------------------------------------------
+
+STATUS_ACTIONS: dict[str, dict[str, Any]] = {
+    "close": {
+        "service": services.case_close,
+        "date_arg": "closed_on",
+        "allowed": (*services.OPEN_STATUSES, Case.Status.SUSPENDED),
+        "title": _lazy("ケースを終結する"),
+        "date_label": _lazy("終結日"),
+        "reason_help": _lazy("例：就労が安定し、本人・家族と合意して終結。"),
+        "button": _lazy("終結する"),
+        "done": _lazy("ケースを終結しました。"),
+    },
+    "suspend": {
+        "service": services.case_suspend,
+        "date_arg": "suspended_on",
+        "allowed": services.OPEN_STATUSES,
+        "title": _lazy("ケースを中断する"),
+        "date_label": _lazy("中断日"),
+        "reason_help": _lazy("例：3か月連絡が取れない。家族の希望で一時休止。"),
+        "button": _lazy("中断する"),
+        "done": _lazy("ケースを中断しました。"),
+    },
+    "reopen": {
+        "service": services.case_reopen,
+        "date_arg": "reopened_on",
+        "allowed": Case.CLOSED_STATUSES,
+        "title": _lazy("ケースを再開する"),
+        "date_label": _lazy("再開日"),
+        "reason_help": _lazy("例：母親から再び相談の電話があった。"),
+        "button": _lazy("再開する"),
+        "done": _lazy("ケースを再開しました（支援中）。"),
+    },
+}
+
+
+def _status_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    config = STATUS_ACTIONS[action]
+    case = _case(request, pk)
+    if case.status not in config["allowed"]:
+        messages.error(
+            request,
+            _("このケースは現在「%(status)s」のため、この操作はできません。")
+            % {"status": case.get_status_display()},
+        )
+        return redirect(case)
+    form_kwargs = {
+        "case": case,
+        "date_label": config["date_label"],
+        "reason_help": config["reason_help"],
+    }
+    if request.method == "POST":
+        form = StatusChangeForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            try:
+                config["service"](
+                    user=request.user,
+                    request=request,
+                    case=case,
+                    version=form.cleaned_data["version"],
+                    reason=form.cleaned_data["reason"],
+                    **{config["date_arg"]: form.cleaned_data["on"]},
+                )
+            except ValidationError as error:
+                _form_error(form, error)
+            else:
+                messages.success(request, config["done"])
+                return redirect(case)
+    else:
+        form = StatusChangeForm(**form_kwargs)
+    return render(
+        request,
+        "cases/status_form.html",
+        {
+            "case": case,
+            "form": form,
+            "action": action,
+            "title": config["title"],
+            "button": config["button"],
+        },
+    )
+
+
+@personal_data_view
+@require_http_methods(["GET", "POST"])
+def case_close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _status_view(request, pk, "close")
+
+
+@personal_data_view
+@require_http_methods(["GET", "POST"])
+def case_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+    return _status_view(request, pk, "suspend")
+
+
+@personal_data_view
+@require_http_methods(["GET", "POST"])
+def case_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _status_view(request, pk, "reopen")
+
+
+# --- Household -----------------------------------------------------------------------------
+
+
+def _member(request: HttpRequest, case: Case, member_pk: int) -> HouseholdMember:
+    member = (
+        HouseholdMember.objects.select_related("household")
+        .filter(pk=member_pk, household__person_id=case.person_id)
+        .first()
+    )
+    if member is None:
+        raise deny(
+            request, user=request.user, object_type="cases.householdmember", object_id=member_pk
+        )
+    return member
+
+
+def _household_url(case: Case) -> str:
+    return case.get_absolute_url() + "#household"
+
+
+@personal_data_view
+@require_http_methods(["GET", "POST"])
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    form = HouseholdMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.household_member_add(
+            user=request.user, request=request, case=case, **form.cleaned_data
+        )
+        messages.success(request, _("世帯員を追加しました。"))
+        return redirect(_household_url(case))
+    return render(request, "cases/member_form.html", {"case": case, "form": form})
+
+
+@personal_data_view
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    member = _member(request, case, member_pk)
+    form = HouseholdMemberForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        services.household_member_update(
+            user=request.user, request=request, case=case, member=member, **form.cleaned_data
+        )
+        messages.success(request, _("世帯員を更新しました。"))
+        return redirect(_household_url(case))
+    return render(request, "cases/member_form.html", {"case": case, "form": form, "member": member})
+
+
+@personal_data_view
+@require_http_methods(["GET", "POST"])
+def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    member = _member(request, case, member_pk)
+    if request.method == "POST":
+        services.household_member_remove(
+            user=request.user, request=request, case=case, member=member
+        )
+        messages.success(request, _("世帯員を削除しました。"))
+        return redirect(_household_url(case))
+    return render(request, "cases/member_remove.html", {"case": case, "member": member})

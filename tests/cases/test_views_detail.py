@@ -1,0 +1,87 @@
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from cases import services
+from tests.cases.conftest import days_ago
+from tests.factories import ConsultationFactory, HouseholdMemberFactory
+
+
+def test_case_page_shows_summary_household_and_timeline(login, counselor, case, tags) -> None:
+    case.issue_tags.add(tags["8050"])
+    HouseholdMemberFactory(household=case.person.household, circumstances="要介護2")
+    HouseholdMemberFactory(
+        household=case.person.household,
+        relationship="sibling",
+        age_band="u15",
+        needs_care=False,
+        young_carer=True,
+    )
+    services.case_suspend(
+        user=counselor, case=case, version=1, suspended_on=days_ago(2), reason="連絡が取れない"
+    )
+    response = login(counselor).get(case.get_absolute_url())
+    body = response.content.decode()
+    assert response.status_code == 200
+    for text in (
+        case.number,
+        "山田 太郎",
+        "8050問題",
+        "要介護2",
+        "ヤングケアラー",
+        "母親から電話。",
+    ):
+        assert text in body
+    assert "連絡が取れない" in body  # the status change's reason on the timeline
+    kinds = [entry.kind for entry in response.context["timeline"]]
+    assert kinds == ["status", "consultation", "status"]  # newest first
+
+
+def test_case_page_writes_exactly_one_view_audit_row(login, counselor, case) -> None:
+    client = login(counselor)
+    before = AuditEvent.objects.count()
+    client.get(case.get_absolute_url())
+    rows = AuditEvent.objects.all()[: AuditEvent.objects.count() - before]
+    assert [(r.action, r.object_type, r.object_id) for r in rows] == [
+        ("view", "cases.case", str(case.pk))
+    ]
+    assert rows[0].municipality_id == case.municipality_id
+
+
+def test_case_page_query_count_does_not_grow_with_the_timeline(
+    login, counselor, case, django_assert_num_queries
+) -> None:
+    client = login(counselor)
+    HouseholdMemberFactory(household=case.person.household)
+
+    def count_queries() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(case.get_absolute_url()).status_code == 200
+        return len(ctx.captured_queries)
+
+    baseline = count_queries()
+    for i in range(30):
+        ConsultationFactory(case=case, date=days_ago(i), recorded_by=counselor)
+        HouseholdMemberFactory(household=case.person.household)
+    with django_assert_num_queries(baseline):
+        client.get(case.get_absolute_url())
+    assert baseline == 14  # pinned: a new query per entry would show above
+
+
+def test_closed_case_page_offers_reopen_instead_of_the_record_form(login, counselor, case) -> None:
+    services.case_close(user=counselor, case=case, version=1, closed_on=days_ago(1), reason="x")
+    body = login(counselor).get(case.get_absolute_url()).content.decode()
+    assert reverse("cases:reopen", args=[case.pk]) in body
+    assert reverse("cases:consultation_create", args=[case.pk]) not in body
+
+
+def test_record_form_defaults_to_today_a_phone_call_with_the_last_contact(
+    login, counselor, case
+) -> None:
+    form = login(counselor).get(case.get_absolute_url()).context["consultation_form"]
+    assert form["date"].value() == days_ago(0)
+    assert form["method"].value() == "phone"
+    assert form["with_whom"].value() == "family"
+    assert form["submission_token"].value()

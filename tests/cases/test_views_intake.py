@@ -1,0 +1,152 @@
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from cases.models import Case, Person
+from tests.cases.conftest import days_ago, open_case
+
+INTAKE = reverse("cases:intake")
+
+
+def intake_data(municipality, **overrides):  # type: ignore[no-untyped-def]
+    data = {
+        "submission_token": str(uuid.uuid4()),
+        "municipality": municipality.pk,
+        "intake_date": days_ago(0).isoformat(),
+        "intake_route": "family",
+        "visitor": "family",
+        "name": "",
+        "kana": "やまだ たろう",
+        "birth_year": "1975",
+        "person_age_band": "unknown",
+        "sex": "male",
+        "withdrawal_duration": "10y+",
+        "age_band_at_intake": "unknown",
+        "method": "phone",
+        "with_whom": "family",
+        "notes": "母親から電話。本人とはまだ会えていない。",
+        "next_action": "母親と面談",
+        "next_action_date": days_ago(-7).isoformat(),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_intake_form_preselects_the_counselors_municipality_and_today(
+    login, counselor, kochi_city, muroto
+) -> None:
+    response = login(counselor).get(INTAKE)
+    form = response.context["form"]
+    assert form["municipality"].value() == kochi_city.pk
+    assert list(form.fields["municipality"].queryset) == [kochi_city]
+    assert form["intake_date"].value() == days_ago(0)
+    assert form["assigned_counselor"].value() == counselor.pk
+
+
+def test_intake_opens_the_case_with_its_first_consultation(login, counselor, kochi_city) -> None:
+    response = login(counselor).post(INTAKE, intake_data(kochi_city))
+    case = Case.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == case.get_absolute_url()
+    assert case.number.startswith("高知市-R8-")
+    assert case.person.name == ""  # family-only: the person not met yet
+    assert case.age_band_at_intake == "50s"
+    consultation = case.consultations.get()
+    assert (consultation.date, consultation.with_whom) == (days_ago(0), "family")
+
+
+def test_intake_double_submit_opens_one_case(login, counselor, kochi_city) -> None:
+    client = login(counselor)
+    data = intake_data(kochi_city)
+    client.post(INTAKE, data)
+    client.post(INTAKE, data)
+    assert Case.objects.count() == 1
+
+
+def test_intake_outside_the_scope_is_an_invalid_choice(login, counselor, muroto) -> None:
+    response = login(counselor).post(INTAKE, intake_data(muroto))
+    assert response.status_code == 200
+    assert response.context["form"].errors["municipality"]
+    assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"intake_date": days_ago(-1).isoformat()}, "intake_date", "未来の日付は入力できません。"),
+        ({"kana": "山田"}, "kana", "ひらがな・カタカナで入力してください"),
+        ({"method": "visit"}, "duration_minutes", "所要時間を入力してください。"),
+        ({"next_action_date": days_ago(1).isoformat()}, "next_action_date", "相談日以降"),
+        ({"birth_year": "1850"}, "birth_year", ""),
+    ],
+)
+def test_intake_validation_messages_next_to_the_field_and_nothing_saved(
+    login, counselor, kochi_city, overrides, field, message
+) -> None:
+    response = login(counselor).post(INTAKE, intake_data(kochi_city, **overrides))
+    assert response.status_code == 200
+    errors = response.context["form"].errors[field]
+    assert any(message in e for e in errors)
+    assert f'id="id_{field}_error"' in response.content.decode()
+    assert not Case.objects.exists()
+    assert not Person.objects.exists()
+
+
+def test_possible_duplicate_is_shown_before_creating_a_person(login, counselor, kochi_city) -> None:
+    existing = open_case(counselor, kochi_city, kana="ヤマダ タロウ", birth_year=1975)
+    response = login(counselor).post(INTAKE, intake_data(kochi_city, kana="やまだたろう"))
+    assert response.status_code == 200
+    assert response.templates[0].name == "cases/intake_confirm.html"
+    assert response.context["duplicates"] == [existing.person]
+    body = response.content.decode()
+    assert existing.number in body
+    assert f'name="person_choice" value="{existing.person.pk}"' in body
+    assert 'name="person_choice" value="new"' in body
+    assert Case.objects.count() == 1
+
+
+def test_no_duplicate_warning_for_another_birth_year_or_municipality(
+    login, counselor, center, kochi_city, muroto
+) -> None:
+    open_case(counselor, kochi_city, kana="やまだ たろう", birth_year=1980)
+    open_case(center, muroto, kana="やまだ たろう", birth_year=1975)
+    response = login(counselor).post(INTAKE, intake_data(kochi_city))
+    assert response.status_code == 302
+    assert Person.objects.count() == 3
+
+
+def test_picking_the_existing_person_opens_a_new_case_for_them(
+    login, counselor, kochi_city
+) -> None:
+    existing = open_case(counselor, kochi_city, kana="やまだ たろう", birth_year=1975)
+    data = intake_data(kochi_city, person_choice=str(existing.person.pk))
+    response = login(counselor).post(INTAKE, data)
+    assert response.status_code == 302
+    new_case = Case.objects.exclude(pk=existing.pk).get()
+    assert new_case.person == existing.person
+    assert Person.objects.count() == 1
+
+
+def test_confirming_a_new_person_creates_one(login, counselor, kochi_city) -> None:
+    open_case(counselor, kochi_city, kana="やまだ たろう", birth_year=1975)
+    response = login(counselor).post(INTAKE, intake_data(kochi_city, person_choice="new"))
+    assert response.status_code == 302
+    assert Person.objects.count() == 2
+
+
+def test_a_forged_person_choice_from_another_municipality_is_refused(
+    login, counselor, center, kochi_city, muroto
+) -> None:
+    other = open_case(center, muroto, kana="やまだ たろう", birth_year=1975)
+    data = intake_data(kochi_city, person_choice=str(other.person.pk))
+    response = login(counselor).post(INTAKE, data)
+    assert response.status_code == 200
+    assert Case.objects.count() == 1
+
+
+def test_back_from_the_duplicate_step_shows_the_filled_form(login, counselor, kochi_city) -> None:
+    open_case(counselor, kochi_city, kana="やまだ たろう", birth_year=1975)
+    response = login(counselor).post(INTAKE, intake_data(kochi_city, back="1"))
+    assert response.templates[0].name == "cases/intake.html"
+    assert response.context["form"]["notes"].value().startswith("母親から電話")
