@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import QueryDict
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import AgeBand, Case, Consultation, Person
@@ -34,8 +33,9 @@ class ExportKind:
     base: Callable[[Any], QuerySet[Any]]
     columns: Sequence[Column]
     order_by: Sequence[str]
-    # Dotted path of the list page's FilterSet, and the lookup from these rows to its model.
-    filterset: str | None = None
+    # The list page's filter (user, query string) -> its rows, and the lookup from these rows
+    # to that list's model ("" when the rows are the list's own).
+    filtered: Callable[[Any, QueryDict], QuerySet[Any]] | None = None
     filter_path: str = ""
 
     def columns_for(self, include_personal: bool) -> list[Column]:
@@ -43,14 +43,8 @@ class ExportKind:
 
     def queryset(self, user: Any, params: QueryDict) -> QuerySet[Any]:
         qs = self.base(user)
-        if self.filterset:
-            filterset_class = import_string(self.filterset)
-            model = filterset_class._meta.model
-            filtered = filterset_class(
-                params,
-                queryset=model.objects.in_scope(user),
-                request=SimpleNamespace(user=user, GET=params),
-            ).qs
+        if self.filtered is not None:
+            filtered = self.filtered(user, params)
             if self.filter_path:
                 qs = qs.filter(**{f"{self.filter_path}__in": filtered.values("pk")})
             else:
@@ -65,7 +59,24 @@ class ExportKind:
         return qs.iterator(chunk_size=chunk_size)
 
 
-CASE_FILTER = "cases.filters.CaseFilter"
+def case_list_filter(user: Any, params: QueryDict) -> QuerySet[Any]:
+    """The case list's filters (cases/filters.py), exactly as the list page applies them."""
+    from cases.filters import CaseFilter
+
+    base = Case.objects.in_scope(user).with_activity()
+    return CaseFilter(params or None, user=user, queryset=base).qs
+
+
+def meeting_list_filter(user: Any, params: QueryDict) -> QuerySet[Any]:
+    from platforms.forms import MeetingFilter
+
+    request = SimpleNamespace(user=user, GET=params)
+    return MeetingFilter(
+        params or None, queryset=CaseMeeting.objects.in_scope(user), request=request
+    ).qs
+
+
+CASE_FILTER = case_list_filter
 
 KINDS: dict[str, ExportKind] = {
     kind.key: kind
@@ -74,7 +85,7 @@ KINDS: dict[str, ExportKind] = {
             key="cases",
             label=_("相談ケース"),
             base=lambda user: Case.objects.in_scope(user),
-            filterset=CASE_FILTER,
+            filtered=CASE_FILTER,
             order_by=["municipality__code", "intake_date", "id"],
             columns=[
                 Column(_("ケース番号"), "number", 20),
@@ -109,7 +120,7 @@ KINDS: dict[str, ExportKind] = {
             key="consultations",
             label=_("相談記録"),
             base=lambda user: Consultation.objects.in_scope(user),
-            filterset=CASE_FILTER,
+            filtered=CASE_FILTER,
             filter_path="case",
             order_by=["case__municipality__code", "date", "id"],
             columns=[
@@ -130,7 +141,7 @@ KINDS: dict[str, ExportKind] = {
             key="referrals",
             label=_("つなぎ"),
             base=lambda user: Referral.objects.in_scope(user),
-            filterset=CASE_FILTER,
+            filtered=CASE_FILTER,
             filter_path="case",
             order_by=["case__municipality__code", "proposed_on", "id"],
             columns=[
@@ -157,7 +168,7 @@ KINDS: dict[str, ExportKind] = {
             key="meetings",
             label=_("ケース会議"),
             base=lambda user: CaseMeeting.objects.in_scope(user),
-            filterset="platforms.filters.MeetingFilter",
+            filtered=meeting_list_filter,
             order_by=["municipality__code", "held_on", "id"],
             columns=[
                 Column(_("市町村コード"), "municipality__code", 10),

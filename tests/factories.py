@@ -45,6 +45,10 @@ class CaseFactory(factory.django.DjangoModelFactory):
     visitor = Case.Visitor.FAMILY
     status = Case.Status.ACTIVE
     status_changed_on = factory.LazyAttribute(lambda o: o.intake_date)
+    # A closing date exactly when closed or suspended (the database insists).
+    closed_on = factory.LazyAttribute(
+        lambda o: o.status_changed_on if o.status in Case.CLOSED_STATUSES else None
+    )
 
 
 class ConsultationFactory(factory.django.DjangoModelFactory):

@@ -62,12 +62,47 @@ class Row:
 
 
 # Factories for parametrised URLs: build the object in 高知市 (the `counselor`'s scope).
-# Example, for the rows the cases app will add:
-#
-# def case_in_kochi() -> Target:
-#     from tests.factories import CaseFactory
-#     case = CaseFactory()
-#     return Target(kwargs={"pk": case.pk}, secrets=[case.person.name, case.number])
+
+
+def case_in_kochi() -> Target:
+    from tests.factories import CaseFactory
+
+    case = CaseFactory()
+    return Target(kwargs={"pk": case.pk}, secrets=[case.person.name, case.number])
+
+
+def closed_case_in_kochi() -> Target:
+    from cases.models import Case
+    from tests.factories import CaseFactory
+
+    case = CaseFactory(status=Case.Status.CLOSED)
+    return Target(kwargs={"pk": case.pk}, secrets=[case.person.name, case.number])
+
+
+def consultation_in_kochi() -> Target:
+    from tests.factories import ConsultationFactory
+
+    consultation = ConsultationFactory()
+    case = consultation.case
+    return Target(
+        kwargs={"pk": case.pk, "consultation_pk": consultation.pk},
+        secrets=[case.person.name, case.number, consultation.notes],
+    )
+
+
+def member_in_kochi() -> Target:
+    from cases.models import Household, HouseholdMember
+    from tests.factories import CaseFactory
+
+    case = CaseFactory()
+    household, _ = Household.objects.get_or_create(person=case.person)
+    member = HouseholdMember.objects.create(
+        household=household, relationship="mother", circumstances="母は要介護2"
+    )
+    return Target(
+        kwargs={"pk": case.pk, "member_pk": member.pk},
+        secrets=[case.person.name, case.number, member.circumstances],
+    )
 
 
 def resource_in_kochi() -> Target:
@@ -162,6 +197,30 @@ TABLE: dict[str, Row] = {
                                      method="post"),
     "audit:list":                Row(LOGIN,    403,      403,     403,       403,   200),
     "audit:export":              Row(LOGIN,    403,      403,     403,       403,   200),
+    # Cases: personal data. Out of scope is 404 (audited), prefecture staff are refused (403).
+    "cases:list":                Row(LOGIN,    200,      200,     403,       200,   200),
+    "cases:intake":              Row(LOGIN,    200,      200,     403,       200,   200),
+    "cases:detail":              Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=case_in_kochi),
+    "cases:edit":                Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=case_in_kochi),
+    "cases:close":               Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=case_in_kochi),
+    "cases:suspend":             Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=case_in_kochi),
+    "cases:reopen":              Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=closed_case_in_kochi),
+    # An empty record form: refused with the errors shown (200), nothing saved.
+    "cases:consultation_create": Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=case_in_kochi, method="post"),
+    "cases:consultation_edit":   Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=consultation_in_kochi),
+    "cases:member_add":          Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=case_in_kochi),
+    "cases:member_edit":         Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=member_in_kochi),
+    "cases:member_remove":       Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=member_in_kochi),
     # Referrals: the resource directory holds no personal data (everyone logged in); the
     # rest follows the case's scope, and prefecture staff are refused personal pages.
     "referrals:resource_list":   Row(LOGIN,    200,      200,     200,       200,   200),
@@ -191,7 +250,8 @@ TABLE: dict[str, Row] = {
     # Platforms: meetings follow the municipality's scope; minutes never reach prefecture
     # staff. The overview and municipality pages are counts for the prefecture-level roles.
     "platforms:meeting_list":    Row(LOGIN,    200,      200,     403,       200,   200),
-    "platforms:meeting_create":  Row(LOGIN,    200,      200,     403,       200,   200),
+    # One municipality in scope skips the first step (choose a municipality): a redirect.
+    "platforms:meeting_create":  Row(LOGIN,    302,      302,     403,       200,   200),
     "platforms:meeting_detail":  Row(LOGIN,    200,      404,     403,       200,   200,
                                      factory=meeting_in_kochi),
     "platforms:meeting_edit":    Row(LOGIN,    200,      404,     403,       200,   200,
