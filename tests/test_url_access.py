@@ -281,6 +281,12 @@ TABLE: dict[str, Row] = {
                                      factory=export_job_of_another_admin),
     "exports:job_download":      Row(LOGIN,    403,      403,     403,       403,   404,
                                      factory=export_job_of_another_admin),
+    "exports:ledger_upload":     Row(LOGIN,    200,      200,     403,       200,   200),
+    "exports:ledger_template":   Row(LOGIN,    200,      200,     403,       200,   200),
+    # Without a previewed upload in the session: back to the upload page.
+    "exports:ledger_confirm":    Row(LOGIN,    302,      302,     403,       302,   302,
+                                     method="post", data={"token": "x"}),
+    "exports:ledger_history":    Row(LOGIN,    200,      200,     403,       200,   200),
 }
 # fmt: on
 
