@@ -12,7 +12,11 @@ as "x") until no hidden cell's value can be worked out from the total and the sh
 
 A column of monthly figures also shows running totals (累計). Each shown running total makes
 the months since the previous shown one a group whose sum is known, so a running total is
-shown only where its group is safe; the others are hidden as "x" too.
+shown only where its group is safe and it is not below the threshold; every other running
+total is "x" (whatever its size, so that the mark itself tells nothing).
+
+`tests/kpi/test_workbook.py` checks these rules against a brute-force reader that tries every
+column consistent with what is published.
 
 Zeros stay 0: "nobody" identifies nobody, and hiding zeros would hide that a need is unmet.
 """
@@ -54,17 +58,21 @@ class Column:
         if self.values[index] is None:
             return None
         value = sum(v for v in self.values[: index + 1] if v is not None)
-        if 0 < value < self.threshold:
-            return small_label(self.threshold)
+        if value == 0:
+            return 0
+        # A hidden running total is "x" whatever its size: "<5" here would tell a reader
+        # that the months so far add up to less than 5, and "x" only where it is 5 or more.
         if index not in self.boundaries:
             return SECONDARY_MARK
         return value
 
     def shown_total(self) -> int | str:
         total = self.total
+        if self.total_hidden:
+            return SECONDARY_MARK
         if 0 < total < self.threshold:
             return small_label(self.threshold)
-        return SECONDARY_MARK if self.total_hidden else total
+        return total
 
 
 def _bounds(kind: str, threshold: int) -> tuple[int, float]:
@@ -115,7 +123,9 @@ def suppress(
     if not present:
         return column
     if 0 < column.total < threshold:
-        # The total is itself "<5": it reveals nothing, and no running total is shown.
+        # The total is itself "<5" and no running total is shown. It still tells that the
+        # cells add up to less than 5: with four cells of 1 each, that gives them all away.
+        column.total_hidden = len(column.hidden) >= threshold - 1
         return column
     no_boundary: set[int] = set()
     while True:
