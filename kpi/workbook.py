@@ -93,7 +93,7 @@ def plan_publication(report: Report, *, public: bool, threshold: int) -> Publica
     # K2's monthly figures count municipalities: nothing to hide there.
     totals = {"method_contacts": "contacts"}
     hidden: set[str] = set()
-    for _attempt in range(2):
+    while True:  # `hidden` only grows, and there are few keys
         publication.municipalities = {
             key: suppress(v, threshold=threshold, total_shown=key not in hidden)
             for key, v in muni_values.items()

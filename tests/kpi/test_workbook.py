@@ -495,3 +495,21 @@ def test_command_rejects_bad_scope_and_output(kochi, tmp_path: Path) -> None:
         call_command(
             "export_kpi_workbook", "--fy", "2023", "--out", str(tmp_path / "no" / "a.xlsx")
         )
+
+
+def test_a_total_that_would_give_cells_away_is_hidden_on_every_sheet(kochi) -> None:
+    """Five municipalities with one person each: five "<5" cells adding up to 5 can only be
+    ones, so the total is hidden too, in the summary and the monthly sheet as well."""
+    for n, code in enumerate((KOCHI, MUROTO, AKI, NANKOKU, "392057")):
+        employment(case_in(code, intake=dt.date(2022, 5, 1)), dt.date(2023, 5 + n, 1))
+    rep = report(2023, "pref", AS_OF)
+    assert rep.indicator("employed_after_intermediate").value == 5
+    wb = read(rep, public=True)
+    munis = table(wb[SHEET_MUNICIPALITIES], 3, "市町村コード")
+    assert sum(r[7] == "<5" for r in munis[:-1]) == 5
+    assert munis[-1][7] == SECONDARY_MARK
+    summary = table(wb[SHEET_SUMMARY], 8, "指標")
+    assert summary[3][1] == SECONDARY_MARK and summary[3][4] is None
+    monthly = table(wb[SHEET_MONTHLY], 3, "月")
+    assert monthly[12][10] == SECONDARY_MARK
+    assert 5 not in [r[11] for r in monthly[:12]]  # no running total gives the year away
