@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
@@ -191,16 +192,20 @@ def _suppression_notes(publication: Publication) -> list[str]:
 
 
 COUNTING_RULES = (
-    "新規相談件数: 受理日が年度内のケースの数（1ケース1件）。",
-    "ケース会議を実施した市町村数: 年度内にケース会議を1回以上実施した市町村の数。",
-    "居場所等の支援につながった件数: 居場所等につながった日（利用開始日）が年度内のつなぎの数。",
-    "中間的就労等を経て就労した人数: 中間的就労等を経た就労の開始日が年度内の人の実人数。",
-    "いずれも基準日までに実施・開始したものだけを数えます。",
+    gettext_noop("新規相談件数: 受理日が年度内のケースの数（1ケース1件）。"),
+    gettext_noop("ケース会議を実施した市町村数: 年度内にケース会議を1回以上実施した市町村の数。"),
+    gettext_noop(
+        "居場所等の支援につながった件数: 居場所等につながった日（利用開始日）が年度内のつなぎの数。"
+    ),
+    gettext_noop(
+        "中間的就労等を経て就労した人数: 中間的就労等を経た就労の開始日が年度内の人の実人数。"
+    ),
+    gettext_noop("いずれも基準日までに実施・開始したものだけを数えます。"),
 )
 
 STATUS_NOTES = (
-    "判定 達成: 実績が目標以上。順調: 年度末の見込みが目標以上。要注意: それ以外。",
-    "年度末の見込み: 基準日までのペースが年度末まで続くと仮定した値（切り捨て）。",
+    gettext_noop("判定 達成: 実績が目標以上。順調: 年度末の見込みが目標以上。要注意: それ以外。"),
+    gettext_noop("年度末の見込み: 基準日までのペースが年度末まで続くと仮定した値（切り捨て）。"),
 )
 
 
