@@ -153,7 +153,7 @@ def marker() -> dict | None:
         cur.execute("SELECT to_regclass(%s)", [MARKER_TABLE])
         if cur.fetchone()[0] is None:
             return None
-        cur.execute(f"SELECT counts FROM {MARKER_TABLE} ORDER BY built_at DESC LIMIT 1")  # noqa: S608
+        cur.execute(f"SELECT counts FROM {MARKER_TABLE} ORDER BY built_at DESC LIMIT 1")
         row = cur.fetchone()
     if row is None:
         return None
@@ -162,7 +162,7 @@ def marker() -> dict | None:
 
 def _setval(cur, table: str) -> None:  # type: ignore[no-untyped-def]
     cur.execute(
-        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
         f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
     )
 
@@ -235,7 +235,7 @@ def generate(scale: str, *, force: bool = False, log=print) -> Counts:  # type: 
             "built_at timestamptz NOT NULL DEFAULT now())"
         )
         cur.execute(
-            f"INSERT INTO {MARKER_TABLE} (scale, counts) VALUES (%s, %s)",  # noqa: S608
+            f"INSERT INTO {MARKER_TABLE} (scale, counts) VALUES (%s, %s)",
             [scale, json.dumps(asdict(counts))],
         )
     started = time.perf_counter()
@@ -305,8 +305,7 @@ def _steps(counts: Counts) -> list[tuple[str, str]]:
     # The municipality of row g: skewed so municipality 1 is the biggest (~2.4% of the rows)
     # and every municipality has some.
     skew = (
-        "(1 + LEAST(%(municipalities)s - 1, "
-        "floor(%(municipalities)s * power(random(), 2))::int))"
+        "(1 + LEAST(%(municipalities)s - 1, floor(%(municipalities)s * power(random(), 2))::int))"
     )
     return [
         (
