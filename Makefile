@@ -54,5 +54,10 @@ messages: install
 	$(DEV_ENV) $(MANAGE) makemessages -l en --ignore=.venv --ignore=.venv-uv
 	$(DEV_ENV) $(MANAGE) compilemessages --ignore=.venv --ignore=.venv-uv
 
+# The benchmark (bench/): a synthetic national dataset on PostgreSQL (DATABASE_URL) and the
+# measurements; BENCH_SCALE=small builds 1% of it. See README.md, "Benchmark".
+bench: install
+	BENCH_SCALE=$${BENCH_SCALE:-full} $(TEST_ENV) $(UV) run --frozen python -m bench.run
+
 clean:
 	rm -rf .venv .venv-uv db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,690 @@
+"""`make bench`: build (or reuse) the synthetic dataset, measure, print a table, write JSON.
+
+    BENCH_SCALE=full|small|tiny  DATABASE_URL=postgres://…/bench_full  python -m bench.run
+
+Measurements (each with its value, goal, ratio and pass/fail):
+
+1. the KPI dashboard request through Django's test Client, for a user with a blank prefecture
+   code and for one prefecture's staff, against the raw SQL floor (the same K1–K4, monthly and
+   by-municipality aggregates written by hand), timed in the same run;
+2. the filtered case list, first and a deep page: p95 over N requests and the query count,
+   with the query count at small scale (a subprocess on `<database>_small`) for comparison;
+3. a consultation export through `exports.services.write_export` against bare openpyxl
+   write-only writing the same rows from memory, and the export's peak memory (RSS of a
+   subprocess each) at 10% and 100% of the rows;
+4. a locust load test against gunicorn (4 workers) on 127.0.0.1.
+"""
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RESULTS = BASE_DIR / "bench" / "results.json"
+PRODUCTION_LIKE_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",
+    "ALLOWED_HOSTS": "127.0.0.1,testserver,localhost",
+    "SECURE_SSL_REDIRECT": "0",
+    "SESSION_COOKIE_SECURE": "0",
+    "CSRF_COOKIE_SECURE": "0",
+    "STATIC_MANIFEST": "0",
+}
+# Rows exported, repetitions, load-test length per scale.
+PLAN: dict[str, dict[str, int]] = {
+    "full": {"export_rows": 1_000_000, "repeat": 20, "load_seconds": 60, "dashboard_repeat": 5},
+    "small": {"export_rows": 10_000, "repeat": 20, "load_seconds": 60, "dashboard_repeat": 5},
+    "tiny": {"export_rows": 500, "repeat": 3, "load_seconds": 8, "dashboard_repeat": 2},
+}
+GOALS = {
+    "dashboard_ratio": 1.5,
+    "list_p95_ms": 150.0,
+    "export_throughput_ratio": 0.8,
+    "export_memory_ratio": 1.2,
+    "load_p95_ms": 300.0,
+}
+
+
+def setup_django() -> None:
+    for key, value in PRODUCTION_LIKE_ENV.items():
+        os.environ.setdefault(key, value)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    if str(BASE_DIR) not in sys.path:
+        sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+
+
+@dataclass
+class Result:
+    name: str
+    value: float
+    unit: str
+    goal: str
+    ratio: float | None
+    passed: bool | None
+    detail: dict[str, Any]
+
+
+def database_url() -> str:
+    """The URL of the database this process uses (in tests: the test database), for the
+    subprocesses (export memory, gunicorn)."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    d = connection.settings_dict
+    auth = quote(d["USER"] or "postgres") + (f":{quote(d['PASSWORD'])}" if d["PASSWORD"] else "")
+    return f"postgres://{auth}@{d['HOST'] or '127.0.0.1'}:{d['PORT'] or 5432}/{d['NAME']}"
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": database_url(), **extra}
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
+    fn()  # warm-up: caches and connections are part of neither measurement
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+# --- 1. the dashboard against the SQL floor ---------------------------------------------------
+
+
+FLOOR_SQL = {
+    "K1 monthly": """
+        SELECT date_trunc('month', c.intake_date), count(*)
+        FROM cases_case c JOIN core_municipality m ON m.id = c.municipality_id
+        WHERE m.prefecture_code = %(pref)s AND c.intake_date BETWEEN %(start)s AND %(end)s
+        GROUP BY 1""",
+    "K2 monthly": """
+        SELECT date_trunc('month', first), count(*) FROM (
+            SELECT mt.municipality_id, min(mt.held_on) AS first
+            FROM platforms_casemeeting mt JOIN core_municipality m ON m.id = mt.municipality_id
+            WHERE m.prefecture_code = %(pref)s AND mt.held_on BETWEEN %(start)s AND %(end)s
+            GROUP BY 1) f
+        GROUP BY 1""",
+    "K3 monthly": """
+        SELECT date_trunc('month', r.connected_on), count(*)
+        FROM referrals_referral r
+        JOIN referrals_resource s ON s.id = r.resource_id
+        JOIN referrals_resourcekind k ON k.id = s.kind_id
+        JOIN cases_case c ON c.id = r.case_id
+        JOIN core_municipality m ON m.id = c.municipality_id
+        WHERE k.counts_as_ibasho AND m.prefecture_code = %(pref)s
+            AND r.connected_on BETWEEN %(start)s AND %(end)s
+        GROUP BY 1""",
+    "K4 monthly": """
+        SELECT date_trunc('month', first), count(*) FROM (
+            SELECT o.person_id, min(o.started_on) AS first
+            FROM referrals_employmentoutcome o
+            JOIN cases_case c ON c.id = o.case_id
+            JOIN core_municipality m ON m.id = c.municipality_id
+            WHERE o.after_intermediate AND m.prefecture_code = %(pref)s
+                AND o.started_on BETWEEN %(start)s AND %(end)s
+            GROUP BY 1) f
+        GROUP BY 1""",
+    "by municipality": """
+        SELECT m.code, m.name_ja, j.name_ja, COALESCE(k1.n, 0), COALESCE(k2.n, 0), k2.first,
+            COALESCE(k3.n, 0), COALESCE(k4.n, 0),
+            EXISTS (SELECT 1 FROM platforms_platform p WHERE p.municipality_id = m.id
+                AND p.status = 'established' AND p.established_on <= %(end)s)
+        FROM core_municipality m
+        JOIN core_jurisdiction j ON j.id = m.jurisdiction_id
+        LEFT JOIN (SELECT municipality_id, count(*) AS n FROM cases_case
+            WHERE intake_date BETWEEN %(start)s AND %(end)s GROUP BY 1) k1
+            ON k1.municipality_id = m.id
+        LEFT JOIN (SELECT municipality_id, count(*) AS n, min(held_on) AS first
+            FROM platforms_casemeeting WHERE held_on BETWEEN %(start)s AND %(end)s
+            GROUP BY 1) k2 ON k2.municipality_id = m.id
+        LEFT JOIN (SELECT c.municipality_id, count(*) AS n FROM referrals_referral r
+            JOIN referrals_resource s ON s.id = r.resource_id
+            JOIN referrals_resourcekind k ON k.id = s.kind_id
+            JOIN cases_case c ON c.id = r.case_id
+            WHERE k.counts_as_ibasho AND r.connected_on BETWEEN %(start)s AND %(end)s
+            GROUP BY 1) k3 ON k3.municipality_id = m.id
+        LEFT JOIN (SELECT c.municipality_id, count(DISTINCT o.person_id) AS n
+            FROM referrals_employmentoutcome o JOIN cases_case c ON c.id = o.case_id
+            WHERE o.after_intermediate AND o.started_on BETWEEN %(start)s AND %(end)s
+            GROUP BY 1) k4 ON k4.municipality_id = m.id
+        WHERE m.prefecture_code = %(pref)s
+        ORDER BY k2.n IS NOT NULL, m.code""",
+}
+
+
+def sql_floor(prefecture_code: str, start: Any, end: Any) -> None:
+    from django.db import connection
+
+    params = {"pref": prefecture_code, "start": start, "end": end}
+    with connection.cursor() as cur:
+        for sql in FLOOR_SQL.values():
+            cur.execute(sql, params)
+            cur.fetchall()
+
+
+def measure_dashboard(repeat: int) -> list[Result]:
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from accounts.models import User
+    from core.fiscal import current_fiscal_year, fiscal_year_range
+
+    start = fiscal_year_range(current_fiscal_year())[0]
+    end = timezone.localdate()
+    results = []
+    for username, label in [
+        ("bench_national", "dashboard, blank prefecture code"),
+        ("bench_prefecture", "dashboard, one prefecture"),
+    ]:
+        user = User.objects.get(username=username)
+        client = Client()
+        client.force_login(user)
+        url = reverse("kpi:dashboard")
+
+        def request(client: Client = client, url: str = url) -> None:
+            response = client.get(url)
+            if response.status_code != 200:
+                raise RuntimeError(f"{url} answered {response.status_code}")
+
+        prefecture = user.prefecture_code or settings.DEFAULT_PREFECTURE_CODE
+        page = statistics.median(timed(request, repeat))
+        floor = statistics.median(timed(lambda p=prefecture: sql_floor(p, start, end), repeat))
+        ratio = page / floor if floor else None
+        results.append(
+            Result(
+                name=label,
+                value=_ms(page),
+                unit="ms",
+                goal=f"≤ {GOALS['dashboard_ratio']}× SQL floor",
+                ratio=round(ratio, 2) if ratio else None,
+                passed=ratio is not None and ratio <= GOALS["dashboard_ratio"],
+                detail={
+                    "page_ms_median": _ms(page),
+                    "floor_ms_median": _ms(floor),
+                    "prefecture_code": prefecture,
+                    "user": username,
+                },
+            )
+        )
+    return results
+
+
+# --- 2. the case list -------------------------------------------------------------------------
+
+LIST_FILTER = {"status": "open"}
+
+
+def list_pages() -> dict[str, dict[str, Any]]:
+    """The query strings measured: the open cases of the biggest municipality, page 1 and a
+    deep page (page 200, or the last page when there are fewer)."""
+    from django.core.paginator import Paginator
+
+    from accounts.models import User
+    from cases.models import Case
+
+    user = User.objects.get(username="bench_counselor_01")
+    total = Case.objects.in_scope(user).open().count()
+    last = max(1, Paginator(range(total), 25).num_pages)
+    return {
+        "first page": {**LIST_FILTER, "page": "1"},
+        "deep page": {**LIST_FILTER, "page": str(min(200, last))},
+    }
+
+
+def list_query_counts() -> dict[str, int]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username="bench_counselor_01"))
+    counts = {}
+    for label, params in list_pages().items():
+        client.get(reverse("cases:list"), params)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("cases:list"), params)
+        assert response.status_code == 200, response.status_code
+        counts[label] = len(ctx.captured_queries)
+    return counts
+
+
+def small_scale_query_counts() -> dict[str, int] | None:
+    """The case list's query counts on a small-scale dataset in `<database>_small`."""
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    name = f"{settings_dict['NAME']}_small"
+    url = database_url().rsplit("/", 1)[0] + f"/{name}"
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        exists = cur.fetchone() is not None
+    if not exists:
+        import psycopg
+
+        with psycopg.connect(
+            host=settings_dict["HOST"] or "127.0.0.1",
+            port=settings_dict["PORT"] or 5432,
+            user=settings_dict["USER"] or "postgres",
+            password=settings_dict["PASSWORD"] or None,
+            dbname="postgres",
+            autocommit=True,
+        ) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    env = {**os.environ, "DATABASE_URL": url, "BENCH_SCALE": "small"}
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--list-query-counts"],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure_case_list(repeat: int, scale: str) -> list[Result]:
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username="bench_counselor_01"))
+    counts = list_query_counts()
+    reference = small_scale_query_counts() if scale == "full" else dict(counts)
+    results = []
+    for label, params in list_pages().items():
+
+        def request(params: dict[str, str] = params) -> None:
+            response = client.get(reverse("cases:list"), params)
+            if response.status_code != 200:
+                raise RuntimeError(f"case list answered {response.status_code}")
+
+        times = timed(request, repeat)
+        value = p95(times)
+        same = reference is not None and reference.get(label) == counts[label]
+        results.append(
+            Result(
+                name=f"case list ({'&'.join(f'{k}={v}' for k, v in params.items())}), {label}",
+                value=_ms(value),
+                unit="ms p95",
+                goal=f"< {GOALS['list_p95_ms']:.0f} ms, queries = small scale",
+                ratio=round(value * 1000 / GOALS["list_p95_ms"], 2),
+                passed=value * 1000 < GOALS["list_p95_ms"] and same,
+                detail={
+                    "requests": repeat,
+                    "median_ms": _ms(statistics.median(times)),
+                    "queries": counts[label],
+                    "queries_small_scale": (reference or {}).get(label),
+                    "reference": "subprocess on <database>_small"
+                    if scale == "full"
+                    else "this run (already a small dataset)",
+                },
+            )
+        )
+    return results
+
+
+# --- 3. the export ----------------------------------------------------------------------------
+
+
+def export_kind(rows: int) -> Any:
+    """The consultations export, limited to `rows` consultations (the first ids: spread over
+    every case, municipality and year). Same columns, order and writer as the real one."""
+    from cases.models import Consultation
+    from exports.registry import KINDS
+
+    return replace(
+        KINDS["consultations"],
+        base=lambda user: Consultation.objects.in_scope(user).filter(pk__lte=rows),
+    )
+
+
+def run_export(rows: int, target: Path) -> int:
+    from django.http import QueryDict
+
+    from accounts.models import User
+    from exports.services import write_export
+
+    return write_export(
+        kind=export_kind(rows),
+        user=User.objects.get(username="bench_admin"),
+        params=QueryDict(),
+        include_personal=False,
+        target=target,
+    )
+
+
+def bare_openpyxl(rows: list[tuple[Any, ...]], headers: list[str], target: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(target)
+
+
+def export_peak_rss(rows: int) -> int:
+    """Peak RSS (KiB) of a fresh process that runs the export of `rows` rows."""
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "bench.run", "--export-rss", str(rows)],
+        cwd=BASE_DIR,
+        env=subprocess_env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def measure_export(rows: int) -> list[Result]:
+    from django.db import connection
+    from django.http import QueryDict
+
+    from accounts.models import User
+
+    admin = User.objects.get(username="bench_admin")
+    kind = export_kind(rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        written = run_export(rows, Path(tmp) / "export.xlsx")
+        export_s = time.perf_counter() - started
+        with connection.cursor() as cursor:  # the same plan as write_export's
+            cursor.execute("SET cursor_tuple_fraction = 1.0")
+        data = list(kind.rows(admin, QueryDict(), False))
+        with connection.cursor() as cursor:
+            cursor.execute("RESET cursor_tuple_fraction")
+        headers = [str(c.header) for c in kind.columns_for(False)]
+        started = time.perf_counter()
+        bare_openpyxl(data, headers, Path(tmp) / "bare.xlsx")
+        bare_s = time.perf_counter() - started
+        del data
+    ratio = (written / export_s) / (written / bare_s) if written else 0.0
+    small_rows = max(1, rows // 10)
+    rss_small = export_peak_rss(small_rows)
+    rss_full = export_peak_rss(rows)
+    mem_ratio = rss_full / rss_small
+    return [
+        Result(
+            name=f"consultation export, {written:,} rows",
+            value=round(written / export_s),
+            unit="rows/s",
+            goal=f"≥ {GOALS['export_throughput_ratio']}× bare openpyxl",
+            ratio=round(ratio, 2),
+            passed=ratio >= GOALS["export_throughput_ratio"],
+            detail={
+                "rows": written,
+                "export_s": round(export_s, 2),
+                "bare_openpyxl_s": round(bare_s, 2),
+                "bare_openpyxl_rows_per_s": round(written / bare_s) if written else 0,
+                "note": "the export reads from PostgreSQL; openpyxl writes a pre-fetched list",
+            },
+        ),
+        Result(
+            name=f"export peak RSS, {small_rows:,} → {rows:,} rows",
+            value=round(rss_full / 1024, 1),
+            unit="MiB",
+            goal=f"flat: ≤ {GOALS['export_memory_ratio']}×",
+            ratio=round(mem_ratio, 2),
+            passed=mem_ratio <= GOALS["export_memory_ratio"],
+            detail={
+                "rows_small": small_rows,
+                "peak_rss_small_mib": round(rss_small / 1024, 1),
+                "rows_full": rows,
+                "peak_rss_full_mib": round(rss_full / 1024, 1),
+            },
+        ),
+    ]
+
+
+# --- 4. the load test -------------------------------------------------------------------------
+
+
+def _wait_for(url: str, seconds: float) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=20) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def measure_load(seconds: int, port: int) -> list[Result]:
+    """55 locust users against gunicorn (4 workers) on 127.0.0.1, bounded in time."""
+    from django.db import connection
+
+    bin_dir = Path(sys.executable).parent
+    env = subprocess_env(**{**PRODUCTION_LIKE_ENV, "ALLOWED_HOSTS": "127.0.0.1"})
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    connection.close()
+    with tempfile.TemporaryDirectory() as tmp:
+        server = subprocess.Popen(  # noqa: S603
+            [
+                str(bin_dir / "gunicorn"),
+                "config.wsgi",
+                "--workers=4",
+                "--preload",  # the app is loaded once, before the workers fork
+                f"--bind=127.0.0.1:{port}",
+                "--log-level=warning",
+                "--timeout=60",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+        )
+        try:
+            _wait_for(f"http://127.0.0.1:{port}/healthz", 90)
+            subprocess.run(  # noqa: S603
+                [
+                    str(bin_dir / "locust"),
+                    "-f",
+                    str(BASE_DIR / "bench" / "locustfile.py"),
+                    "--headless",
+                    "--users=55",
+                    "--spawn-rate=10",
+                    f"--run-time={seconds}s",
+                    "--stop-timeout=5",
+                    f"--host=http://127.0.0.1:{port}",
+                    f"--csv={tmp}/load",
+                    "--only-summary",
+                    "--loglevel=WARNING",
+                ],
+                cwd=BASE_DIR,
+                env=env,
+                check=False,
+                timeout=seconds + 60,
+                capture_output=True,
+            )
+            stats = _read_locust_csv(Path(f"{tmp}/load_stats.csv"))
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    total = stats.pop("Aggregated")
+    # The pages counselors wait for; the logins (Argon2, 55 users within 6 s on two cores)
+    # are reported in the detail but are not what the goal is about.
+    pages = {k: v for k, v in stats.items() if "login" not in k}
+    value = max((v["p95"] for v in pages.values()), default=total["p95"])
+    return [
+        Result(
+            name=f"load: 50 counselors + 5 dashboard users, {seconds} s",
+            value=value,
+            unit="ms p95",
+            goal=f"< {GOALS['load_p95_ms']:.0f} ms, no errors",
+            ratio=round(value / GOALS["load_p95_ms"], 2),
+            passed=value < GOALS["load_p95_ms"]
+            and total["failures"] == 0
+            and total["requests"] > 0,
+            detail={
+                "value_is": "the worst p95 among the pages (login excluded)",
+                "aggregated": total,
+                "by_request": stats,
+                "workers": 4,
+                "users": {"counselors": 50, "dashboard": 5},
+            },
+        )
+    ]
+
+
+def _read_locust_csv(path: Path) -> dict[str, dict[str, Any]]:
+    import csv
+
+    rows: dict[str, dict[str, Any]] = {}
+    with path.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            name = row["Name"] if row["Name"] != "Aggregated" else "Aggregated"
+            key = name if name == "Aggregated" else f"{row['Type']} {name}"
+            rows[key] = {
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "median": float(row["Median Response Time"] or 0),
+                "p95": float(row["95%"] if row["95%"] != "N/A" else 0),
+                "rps": round(float(row["Requests/s"] or 0), 1),
+            }
+    return rows
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def table(results: list[Result]) -> str:
+    lines = [f"{'measurement':<62} {'value':>14}  {'goal':<36} {'ratio':>6}  result"]
+    for r in results:
+        verdict = "n/a" if r.passed is None else ("PASS" if r.passed else "FAIL")
+        ratio = "" if r.ratio is None else f"{r.ratio:.2f}"
+        lines.append(
+            f"{r.name:<62} {r.value:>8,.1f} {r.unit:<5} {r.goal:<36} {ratio:>6}  {verdict}"
+        )
+    return "\n".join(lines)
+
+
+def run(
+    scale: str,
+    *,
+    parts: tuple[str, ...] = ("dashboard", "list", "export", "load"),
+    port: int = 8201,
+    output: Path | None = RESULTS,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    from django.db import connection
+
+    from bench.generate import generate
+
+    plan = dict(PLAN[scale])
+    for key in plan:
+        override = os.environ.get(f"BENCH_{key.upper()}")
+        if override:
+            plan[key] = int(override)
+    started = time.perf_counter()
+    log(f"dataset (scale {scale}):")
+    counts = generate(scale, log=log)
+    generated_s = time.perf_counter() - started
+    results: list[Result] = []
+    if "dashboard" in parts:
+        results += measure_dashboard(plan["dashboard_repeat"])
+    if "list" in parts:
+        results += measure_case_list(plan["repeat"], scale)
+    if "export" in parts:
+        results += measure_export(min(plan["export_rows"], counts.consultations))
+    if "load" in parts:
+        results += measure_load(plan["load_seconds"], port)
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        server_version = cur.fetchone()[0]
+    report = {
+        "scale": scale,
+        "counts": asdict(counts),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "memory_gib": round(
+                os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1
+            ),
+            "python": platform.python_version(),
+            "postgresql": server_version,
+            "note": "shared machine: other processes were running during the benchmark",
+        },
+        "dataset_s": round(generated_s, 1),
+        "results": [asdict(r) for r in results],
+    }
+    log(table(results))
+    if output is not None:
+        output.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n")
+        log(f"written: {output}")
+    return report
+
+
+def main(argv: list[str]) -> int:
+    setup_django()
+    if argv[:1] == ["--list-query-counts"]:
+        from bench.generate import generate
+
+        generate(os.environ.get("BENCH_SCALE", "small"), log=lambda _line: None)
+        print(json.dumps(list_query_counts()))
+        return 0
+    if argv[:1] == ["--export-rss"]:
+        import resource
+
+        with tempfile.TemporaryDirectory() as tmp:
+            run_export(int(argv[1]), Path(tmp) / "export.xlsx")
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        return 0
+    from bench.generate import BenchRefused
+
+    try:
+        output = os.environ.get("BENCH_OUTPUT")
+        run(
+            os.environ.get("BENCH_SCALE", "full"),
+            port=int(os.environ.get("BENCH_PORT", "8201")),
+            output=Path(output) if output else RESULTS,
+        )
+    except BenchRefused as refusal:
+        print(refusal, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,138 @@
+"""The benchmark keeps working: `python -m bench.run` at a tiny scale, end to end.
+
+On PostgreSQL the whole run (generator, dashboard against the SQL floor, case list with its
+query counts, export and its memory, a 3-second locust run against gunicorn) goes in a
+subprocess on a database of its own, so the test database is left alone. On SQLite the
+generator must refuse with its message.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from bench.generate import BenchRefused, Counts, generate, municipality_rows
+from core.codes import is_valid_code
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def test_municipality_codes_are_valid_unique_and_cover_every_prefecture():
+    rows = municipality_rows()
+    codes = [row[1] for row in rows]
+    assert len(rows) == 1741
+    assert len(set(codes)) == 1741
+    assert all(is_valid_code(code) for code in codes)
+    assert {row[2] for row in rows} == {f"{n:02d}" for n in range(1, 48)}
+    assert all(code[:2] == row[2] for code, row in zip(codes, rows, strict=True))
+
+
+def test_scales_keep_the_municipalities_and_scale_the_records():
+    small, full = Counts.for_scale("small"), Counts.for_scale("full")
+    assert (small.municipalities, small.prefectures) == (1741, 47)
+    assert full.cases == 1_000_000 and small.cases == 10_000
+    assert full.consultations == 5_000_000 and small.consultations == 50_000
+
+
+def _admin(sql: str) -> None:
+    """Run one statement outside any transaction (CREATE/DROP DATABASE)."""
+    import psycopg
+
+    d = connection.settings_dict
+    with psycopg.connect(
+        host=d["HOST"] or "127.0.0.1",
+        port=d["PORT"] or 5432,
+        user=d["USER"] or "postgres",
+        password=d["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        admin.execute(sql)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.django_db
+def test_bench_runs_at_tiny_scale_on_postgresql_and_refuses_elsewhere(tmp_path):
+    if connection.vendor != "postgresql":
+        with pytest.raises(BenchRefused, match="The benchmark needs PostgreSQL"):
+            generate("tiny")
+        return
+
+    from bench.run import database_url
+
+    name = f"{connection.settings_dict['NAME']}_bench"
+    url = database_url().rsplit("/", 1)[0] + f"/{name}"
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _admin(f'CREATE DATABASE "{name}"')
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "BENCH_SCALE": "tiny",
+        "BENCH_OUTPUT": str(tmp_path / "results.json"),
+        "BENCH_PORT": str(_free_port()),
+    }
+    try:
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+            cwd=BASE_DIR,
+            env=env,
+            check=True,
+            timeout=120,
+        )
+        run = subprocess.run(
+            [sys.executable, "-m", "bench.run"],
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        report = json.loads((tmp_path / "results.json").read_text())
+        # A second run reuses the dataset (the marker table) instead of rebuilding it.
+        again = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from bench.run import setup_django; setup_django();"
+                "from bench.generate import generate; generate('tiny')",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert "already present: reused" in again.stdout, again.stderr[-2000:]
+
+    assert report["scale"] == "tiny"
+    assert report["counts"]["municipalities"] == 1741
+    assert report["counts"]["cases"] == 500
+    names = [r["name"] for r in report["results"]]
+    assert len(names) == 7, names
+    for result in report["results"]:
+        assert {"value", "goal", "ratio", "passed", "unit"} <= result.keys()
+        assert result["value"] > 0, result
+    dashboard = [r for r in report["results"] if r["name"].startswith("dashboard")]
+    assert all(r["detail"]["floor_ms_median"] > 0 for r in dashboard)
+    lists = [r for r in report["results"] if r["name"].startswith("case list")]
+    assert [r["detail"]["queries"] for r in lists] == [
+        r["detail"]["queries_small_scale"] for r in lists
+    ]
+    export = next(r for r in report["results"] if r["name"].startswith("consultation export"))
+    assert export["detail"]["rows"] == 500
+    load = report["results"][-1]["detail"]["aggregated"]
+    assert load["requests"] > 0
+    assert load["failures"] == 0, report["results"][-1]["detail"]["by_request"]
