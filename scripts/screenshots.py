@@ -29,11 +29,11 @@ CHROMIUM_ARGS = [
 ]
 WIDTHS = {"desktop": 1366, "tablet": 820}
 MAX_HEIGHT = 2000  # very long pages are cut here, to keep each PNG small
-PASSWORD = "demo"  # the demo accounts' published password (accounts/demo.py)
+PASSWORD = "demo"  # noqa: S105 (the demo accounts' published password, accounts/demo.py)
 
 
 def manage(env: dict[str, str], *args: str) -> str:
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 (fixed manage.py commands)
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
         capture_output=True, text=True,
     ).stdout  # fmt: skip
@@ -142,7 +142,7 @@ def main() -> None:
         manage(env, "migrate", "--noinput")
         manage(env, "load_municipalities")
         manage(env, "seed_demo")
-        server = subprocess.Popen(
+        server = subprocess.Popen(  # noqa: S603 (the development server)
             [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{PORT}"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
