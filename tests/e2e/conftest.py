@@ -2,10 +2,10 @@
 
 Never Playwright's own browser download: `/usr/bin/chromium` (installed by `.ci/run`).
 The Playwright sync API runs an event loop in the test thread, so Django's "async unsafe"
-guard is lifted for the ORM calls the fixtures make (the live server runs in its own thread).
+guard is lifted, during each browser test only, for the ORM calls the test and its fixtures make
+(the live server runs in its own thread). Never process-wide: `check --deploy` refuses it.
 """
 
-import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,8 +15,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import otp
 from accounts.models import User
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -31,9 +29,13 @@ PASSWORD = "correct horse battery staple"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "/tests/e2e/" in str(item.fspath):
-            item.add_marker(pytest.mark.e2e)
+    """Mark the browser tests `e2e` and run them last: their transactional flush empties the
+    tables (reference data included) that the other tests expect loaded once per session."""
+    browser = [item for item in items if "/tests/e2e/" in str(item.path)]
+    for item in browser:
+        item.add_marker(pytest.mark.e2e)
+    others = [item for item in items if "/tests/e2e/" not in str(item.path)]
+    items[:] = others + browser
 
 
 @pytest.fixture(scope="session")
@@ -52,8 +54,16 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
     }
 
 
+@pytest.fixture(scope="session")
+def _async_unsafe_allowed() -> Iterator[None]:
+    """From the first browser test (they run last) to the end of the session, teardowns too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
 @pytest.fixture(autouse=True)
-def _e2e_db(transactional_db, kochi) -> None:  # type: ignore[no-untyped-def]
+def _e2e_db(_async_unsafe_allowed, transactional_db, kochi) -> None:  # type: ignore[no-untyped-def]
     """live_server needs committed data: every browser test is transactional, with Kochi."""
 
 
