@@ -28,7 +28,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 WIDTHS = {"desktop": 1366, "tablet": 820}
-MAX_HEIGHT = 2000  # very long pages are cut here, to keep each PNG small
+MAX_HEIGHT = 1800  # very long pages are cut here, to keep each PNG small
 PASSWORD = "demo"  # noqa: S105 (the demo accounts' published password, accounts/demo.py)
 
 

@@ -28,9 +28,10 @@ CHROMIUM_ARGS = [
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering by database use
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the browser tests `e2e` and run them last: their transactional flush empties the
-    tables (reference data included) that the other tests expect loaded once per session."""
+    """Mark the browser tests `e2e` and run them last: Playwright's event loop stays in the
+    test thread once started, and their flush empties the session's reference data."""
     browser = [item for item in items if "/tests/e2e/" in str(item.path)]
     for item in browser:
         item.add_marker(pytest.mark.e2e)
@@ -56,7 +57,8 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 @pytest.fixture(scope="session")
 def _async_unsafe_allowed() -> Iterator[None]:
-    """From the first browser test (they run last) to the end of the session, teardowns too."""
+    """From the first browser test (they run last) to the end of the session: Playwright's
+    event loop runs in the test thread until then, database teardowns included."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         yield
