@@ -2,6 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from accounts import scope
 from core.navigation import items_for
 
 
@@ -12,4 +13,4 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if request.session.get("otp_state") in ("verify", "enrol"):
         # Still owes the second factor: every link would lead back to that step.
         return {"nav_items": []}
-    return {"nav_items": items_for(user, request.path)}
+    return {"nav_items": items_for(user, request.path), "user_is_admin": scope.is_admin(user)}

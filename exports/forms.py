@@ -28,3 +28,18 @@ class ExportForm(forms.Form):
         if data.get("include_personal") and not (data.get("reason") or "").strip():
             self.add_error("reason", _("個人情報を含める場合は、理由を入力してください。"))
         return data
+
+
+class LedgerUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("相談台帳ファイル（.xlsx）"),
+        help_text=_("テンプレートの列名のまま入力したExcelファイルを選んでください。"),
+    )
+
+    def clean_file(self):  # type: ignore[no-untyped-def]
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("Excelファイル（.xlsx）を選んでください。"))
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError(_("ファイルが大きすぎます（20MBまで）。"))
+        return upload

@@ -51,6 +51,13 @@ class ExportJob(models.Model):
         return reverse("exports:job", args=[self.pk])
 
     @property
+    def kind_label(self) -> str:
+        from exports.registry import KINDS
+
+        kind = KINDS.get(self.kind)
+        return str(kind.label) if kind else self.kind
+
+    @property
     def percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100
@@ -59,3 +66,29 @@ class ExportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.EXPIRED)
+
+
+class ImportBatch(models.Model):
+    """One imported ledger file: who, when, and what it created."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("取込者"),
+        on_delete=models.PROTECT,
+        related_name="import_batches",
+    )
+    file_name = models.CharField(_("ファイル名"), max_length=200)
+    file_sha256 = models.CharField(_("ファイルのハッシュ"), max_length=64)
+    rows_total = models.PositiveIntegerField(_("行数"), default=0)
+    cases_created = models.PositiveIntegerField(_("新規ケース"), default=0)
+    consultations_created = models.PositiveIntegerField(_("新規相談記録"), default=0)
+    rows_existing = models.PositiveIntegerField(_("取込済みの行"), default=0)
+    created_at = models.DateTimeField(_("取込日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("台帳の取込")
+        verbose_name_plural = _("台帳の取込")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} {self.created_at:%Y-%m-%d %H:%M}"

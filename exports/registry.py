@@ -78,6 +78,44 @@ def meeting_list_filter(user: Any, params: QueryDict) -> QuerySet[Any]:
 
 CASE_FILTER = case_list_filter
 
+# Where each ledger column (exports/ledger.py) comes from, and whether it is personal data.
+LEDGER_SOURCES: dict[str, tuple[str, bool, Any]] = {
+    "case_ref": ("case__number", False, None),
+    "row_ref": ("pk", False, None),
+    "municipality_code": ("case__municipality__code", False, None),
+    "intake_date": ("case__intake_date", False, None),
+    "intake_route": ("case__intake_route", False, Case.Route.choices),
+    "visitor": ("case__visitor", False, Case.Visitor.choices),
+    "name": ("case__person__name", True, None),
+    "kana": ("case__person__kana", True, None),
+    "birth_year": ("case__person__birth_year", True, None),
+    "sex": ("case__person__sex", False, Person.Sex.choices),
+    "date": ("date", False, None),
+    "method": ("method", False, Consultation.Method.choices),
+    "with_whom": ("with_whom", False, Consultation.WithWhom.choices),
+    "duration_minutes": ("duration_minutes", False, None),
+    "notes": ("notes", True, None),
+    "next_action": ("next_action", True, None),
+    "next_action_date": ("next_action_date", False, None),
+}
+
+
+def ledger_export_columns() -> list[Column]:
+    from exports.ledger import ledger_columns
+
+    columns = []
+    for ledger in ledger_columns():
+        path, personal, choices = LEDGER_SOURCES[ledger.key]
+        display = label_of(choices) if choices else None
+        columns.append(Column(ledger.header, path, ledger.width, personal, display))
+    return columns
+
+
+CONSULTATION_EXTRAS = [
+    Column(_("市町村"), "case__municipality__name_ja", 12),
+    Column(_("記録者"), "recorded_by__username", 14),
+]
+
 KINDS: dict[str, ExportKind] = {
     kind.key: kind
     for kind in [
@@ -122,20 +160,9 @@ KINDS: dict[str, ExportKind] = {
             base=lambda user: Consultation.objects.in_scope(user),
             filtered=CASE_FILTER,
             filter_path="case",
-            order_by=["case__municipality__code", "date", "id"],
-            columns=[
-                Column(_("ケース番号"), "case__number", 20),
-                Column(_("市町村コード"), "case__municipality__code", 10),
-                Column(_("市町村"), "case__municipality__name_ja", 12),
-                Column(_("相談日"), "date", 12),
-                Column(_("方法"), "method", 14, display=label_of(Consultation.Method.choices)),
-                Column(_("相手"), "with_whom", 12, display=label_of(Consultation.WithWhom.choices)),
-                Column(_("所要時間（分）"), "duration_minutes", 10),
-                Column(_("内容"), "notes", 60, personal=True),
-                Column(_("次の対応"), "next_action", 30, personal=True),
-                Column(_("次の対応日"), "next_action_date", 12),
-                Column(_("記録者"), "recorded_by__username", 14),
-            ],
+            order_by=["case__municipality__code", "case__number", "date", "id"],
+            # The ledger columns first (an export can be imported elsewhere), then extras.
+            columns=[*ledger_export_columns(), *CONSULTATION_EXTRAS],
         ),
         ExportKind(
             key="referrals",

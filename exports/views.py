@@ -1,17 +1,25 @@
+import io
+import tempfile
+import uuid
 from pathlib import Path
+from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import scope
 from exports.excel import XLSX_CONTENT_TYPE
-from exports.forms import ExportForm
-from exports.models import ExportJob
+from exports.forms import ExportForm, LedgerUploadForm
+from exports.ledger import file_digest, ledger_import, ledger_parse, ledger_template
+from exports.models import ExportJob, ImportBatch
 from exports.registry import KINDS
 from exports.services import export_dir, export_request
 
@@ -125,3 +133,113 @@ def job_download(request: HttpRequest, job_id: str) -> HttpResponse:
     ):
         raise Http404
     return _attachment(path.open("rb"), export.file_name)
+
+
+# --- Ledger import -----------------------------------------------------------------------------
+
+LEDGER_SESSION_KEY = "ledger_upload"
+
+
+def _may_import(request: HttpRequest) -> None:
+    """Admins, and counselors (and the centre) for their own municipalities."""
+    if not scope.can_see_personal_data(request.user):
+        raise PermissionDenied
+
+
+def _upload_dir() -> Path:
+    path = Path(settings.PRIVATE_ROOT) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@login_required
+@never_cache
+def ledger_template_download(request: HttpRequest) -> HttpResponse:
+    _may_import(request)
+    handle = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
+    ledger_template(handle)
+    handle.seek(0)
+    return _attachment(handle, "soudan-daicho-template.xlsx")
+
+
+@login_required
+@never_cache
+def ledger_upload(request: HttpRequest) -> HttpResponse:
+    """Upload → a preview listing every row's errors; nothing is written until confirmed."""
+    _may_import(request)
+    if request.method != "POST":
+        return render(request, "exports/ledger_upload.html", {"form": LedgerUploadForm()})
+    form = LedgerUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "exports/ledger_upload.html", {"form": form}, status=400)
+    upload = form.cleaned_data["file"]
+    data = upload.read()
+    parsed = ledger_parse(stream=io.BytesIO(data), user=request.user)
+    context: dict[str, Any] = {
+        "form": LedgerUploadForm(),
+        "parsed": parsed,
+        "file_name": upload.name,
+    }
+    if parsed.ok:
+        token = uuid.uuid4().hex
+        (_upload_dir() / f"{token}.xlsx").write_bytes(data)
+        request.session[LEDGER_SESSION_KEY] = {
+            "token": token,
+            "name": upload.name[:200],
+            "digest": file_digest(data),
+        }
+        context["token"] = token
+        context["cases"] = len(
+            {(r.values["municipality_code"], r.values["case_ref"]) for r in parsed.rows}
+        )
+    return render(request, "exports/ledger_preview.html", context, status=200 if parsed.ok else 400)
+
+
+@require_POST
+@login_required
+@never_cache
+def ledger_confirm(request: HttpRequest) -> HttpResponse:
+    _may_import(request)
+    pending = request.session.get(LEDGER_SESSION_KEY) or {}
+    token = request.POST.get("token", "")
+    path = _upload_dir() / f"{pending.get('token', '')}.xlsx"
+    if not token or token != pending.get("token") or not path.exists():
+        messages.error(request, _("取込の確認が期限切れです。もう一度ファイルを選んでください。"))
+        return redirect("exports:ledger_upload")
+    data = path.read_bytes()
+    # Checked again: the scope or the data may have changed since the preview.
+    parsed = ledger_parse(stream=io.BytesIO(data), user=request.user)
+    if not parsed.ok:
+        context = {"form": LedgerUploadForm(), "parsed": parsed, "file_name": pending["name"]}
+        return render(request, "exports/ledger_preview.html", context, status=400)
+    batch = ledger_import(
+        user=request.user,
+        parsed=parsed,
+        file_name=pending["name"],
+        digest=pending["digest"],
+        request=request,
+    )
+    path.unlink(missing_ok=True)
+    del request.session[LEDGER_SESSION_KEY]
+    messages.success(
+        request,
+        _(
+            "取り込みました：新規ケース%(cases)d件、新規相談記録%(records)d件（取込済みの行%(existing)d件）。"
+        )
+        % {
+            "cases": batch.cases_created,
+            "records": batch.consultations_created,
+            "existing": batch.rows_existing,
+        },
+    )
+    return redirect("exports:ledger_history")
+
+
+@login_required
+@never_cache
+def ledger_history(request: HttpRequest) -> HttpResponse:
+    _may_import(request)
+    batches = ImportBatch.objects.select_related("uploaded_by")
+    if not scope.is_admin(request.user):
+        batches = batches.filter(uploaded_by=request.user)
+    return render(request, "exports/ledger_history.html", {"batches": batches[:100]})

@@ -271,6 +271,8 @@ TABLE: dict[str, Row] = {
                                      factory=kochi_city_status),
     # The dashboard: every role sees the aggregates of its own scope.
     "kpi:dashboard":             Row(LOGIN,    200,      200,     200,       200,   200),
+    # Its workbook: the same aggregates, for the same people (each their own default scope).
+    "kpi:workbook":              Row(LOGIN,    200,      200,     200,       200,   200),
     # Exports are for admins; a job's file only for the admin who asked for it.
     "exports:index":             Row(LOGIN,    403,      403,     403,       403,   200),
     "exports:start":             Row(LOGIN,    403,      403,     403,       403,   200,
@@ -281,6 +283,12 @@ TABLE: dict[str, Row] = {
                                      factory=export_job_of_another_admin),
     "exports:job_download":      Row(LOGIN,    403,      403,     403,       403,   404,
                                      factory=export_job_of_another_admin),
+    "exports:ledger_upload":     Row(LOGIN,    200,      200,     403,       200,   200),
+    "exports:ledger_template":   Row(LOGIN,    200,      200,     403,       200,   200),
+    # Without a previewed upload in the session: back to the upload page.
+    "exports:ledger_confirm":    Row(LOGIN,    302,      302,     403,       302,   302,
+                                     method="post", data={"token": "x"}),
+    "exports:ledger_history":    Row(LOGIN,    200,      200,     403,       200,   200),
 }
 # fmt: on
 

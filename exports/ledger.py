@@ -1,0 +1,545 @@
+"""Consultation ledger (相談台帳) import: template, parsing, validation and the import itself.
+
+One row is one consultation. Rows with the same 台帳ケース番号 in the same municipality are one
+case; its first consultation is the row dated on the intake date. Each row's stable reference
+(municipality code, ledger case number, row number) becomes the consultation's submission
+token, so uploading the same file again finds the rows already imported and creates nothing.
+
+The consultations export writes these same columns (and a few more), so an export can be
+imported into another installation.
+"""
+
+import datetime as dt
+import hashlib
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import load_workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from accounts import scope
+from audit.services import Action, audit_record
+from cases import services as case_services
+from cases.models import Case, Consultation, Person
+from core.codes import is_valid_code
+from core.models import Municipality
+from exports.excel import SafeSheet, new_workbook
+from exports.models import ImportBatch
+
+# The namespace of submission tokens derived from ledger rows (fixed forever).
+LEDGER_NAMESPACE = uuid.UUID("6f1d3c8e-2b7a-4e55-9a51-3c1f0b1e8d42")
+MAX_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class LedgerColumn:
+    key: str
+    header: Any
+    required: bool
+    help: Any
+    choices: dict[str, str] | None = None  # label → code
+    width: float = 14
+
+
+def _labels(choices: Iterable[tuple[str, Any]]) -> dict[str, str]:
+    return {str(label): code for code, label in choices}
+
+
+def ledger_columns() -> list[LedgerColumn]:
+    """Built per call: labels follow the active language."""
+    return [
+        LedgerColumn(
+            "case_ref",
+            gettext_lazy("台帳ケース番号"),
+            True,
+            gettext_lazy("台帳でのケースの番号。同じケースの行は同じ番号にします。"),
+            width=20,
+        ),
+        LedgerColumn(
+            "row_ref",
+            gettext_lazy("行番号"),
+            True,
+            gettext_lazy(
+                "ケースの中で行ごとに変わらない番号（再取込で重複しないために使います）。"
+            ),
+            width=10,
+        ),
+        LedgerColumn(
+            "municipality_code",
+            gettext_lazy("市町村コード"),
+            True,
+            gettext_lazy("全国地方公共団体コード6桁（検査数字を含む）。例：392014"),
+            width=12,
+        ),
+        LedgerColumn(
+            "intake_date",
+            gettext_lazy("受理日"),
+            True,
+            gettext_lazy("ケースの受理日（西暦の日付）。"),
+            width=12,
+        ),
+        LedgerColumn(
+            "intake_route",
+            gettext_lazy("相談経路"),
+            True,
+            gettext_lazy("一覧から選びます。"),
+            _labels(Case.Route.choices),
+            16,
+        ),
+        LedgerColumn(
+            "visitor",
+            gettext_lazy("来談者"),
+            True,
+            gettext_lazy("一覧から選びます。"),
+            _labels(Case.Visitor.choices),
+            12,
+        ),
+        LedgerColumn(
+            "name",
+            gettext_lazy("氏名"),
+            False,
+            gettext_lazy("本人の氏名（未確認なら空欄）。"),
+            width=16,
+        ),
+        LedgerColumn(
+            "kana", gettext_lazy("ふりがな"), False, gettext_lazy("ひらがな・カタカナ。"), width=18
+        ),
+        LedgerColumn(
+            "birth_year", gettext_lazy("生まれ年"), False, gettext_lazy("西暦4桁。"), width=10
+        ),
+        LedgerColumn(
+            "sex",
+            gettext_lazy("性別"),
+            False,
+            gettext_lazy("一覧から選びます。"),
+            _labels(Person.Sex.choices),
+            8,
+        ),
+        LedgerColumn(
+            "date", gettext_lazy("相談日"), True, gettext_lazy("受理日以降の日付。"), width=12
+        ),
+        LedgerColumn(
+            "method",
+            gettext_lazy("方法"),
+            True,
+            gettext_lazy("一覧から選びます。"),
+            _labels(Consultation.Method.choices),
+            16,
+        ),
+        LedgerColumn(
+            "with_whom",
+            gettext_lazy("相手"),
+            True,
+            gettext_lazy("一覧から選びます。"),
+            _labels(Consultation.WithWhom.choices),
+            12,
+        ),
+        LedgerColumn(
+            "duration_minutes",
+            gettext_lazy("所要時間（分）"),
+            False,
+            gettext_lazy("来所・訪問・同行では必須。"),
+            width=12,
+        ),
+        LedgerColumn("notes", gettext_lazy("内容"), False, gettext_lazy("相談の内容。"), width=50),
+        LedgerColumn("next_action", gettext_lazy("次の対応"), False, "", width=24),
+        LedgerColumn(
+            "next_action_date",
+            gettext_lazy("次の対応日"),
+            False,
+            gettext_lazy("相談日以降の日付。"),
+            width=12,
+        ),
+    ]
+
+
+def ledger_template(stream: IO[bytes]) -> None:
+    """The blank template: the header row, drop-down lists, and a sheet explaining each column."""
+    columns = ledger_columns()
+    workbook = new_workbook()
+    sheet = SafeSheet(workbook.create_sheet(title=_("相談台帳")))
+    titles = [str(c.header) for c in columns]
+    sheet.setup(titles=titles, widths=[c.width for c in columns])
+    for index, column in enumerate(columns):
+        if column.choices:
+            letter = chr(ord("A") + index)
+            validation = DataValidation(
+                type="list",
+                formula1='"' + ",".join(column.choices) + '"',
+                allow_blank=not column.required,
+            )
+            validation.add(f"{letter}2:{letter}{MAX_ROWS}")
+            sheet.ws.data_validations.append(validation)
+    sheet.header(titles)
+    guide = SafeSheet(workbook.create_sheet(title=_("説明")))
+    guide.setup(titles=["", "", "", ""], widths=[20, 8, 60, 60], landscape=False)
+    guide.header([_("列"), _("必須"), _("説明"), _("選べる値")])
+    for column in columns:
+        guide.append(
+            [
+                str(column.header),
+                _("必須") if column.required else "",
+                str(column.help),
+                "、".join(column.choices) if column.choices else "",
+            ]
+        )
+    workbook.save(stream)
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class LedgerRow:
+    row: int
+    values: dict[str, Any]
+    municipality: Municipality | None = None
+
+    @property
+    def token(self) -> uuid.UUID:
+        code = self.values["municipality_code"]
+        return uuid.uuid5(
+            LEDGER_NAMESPACE, f"{code}/{self.values['case_ref']}/{self.values['row_ref']}"
+        )
+
+
+@dataclass
+class ParsedLedger:
+    rows: list[LedgerRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+    def error_rows(self) -> dict[int, list[RowError]]:
+        by_row: dict[int, list[RowError]] = defaultdict(list)
+        for error in self.errors:
+            by_row[error.row].append(error)
+        return dict(sorted(by_row.items()))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _date(value: Any) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _text(value).replace("/", "-").replace(".", "-")
+    try:
+        return dt.date.fromisoformat(
+            "-".join(part.zfill(2) for part in text.split("-")) if text.count("-") == 2 else text
+        )
+    except ValueError as exc:
+        raise ValueError(_("日付として読めません（例：2023/04/01）。")) from exc
+
+
+def _int(value: Any) -> int | None:
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise ValueError(_("数字で入力してください。")) from exc
+
+
+def ledger_parse(*, stream: IO[bytes], user: Any) -> ParsedLedger:
+    """Read and check every row; nothing is written. Errors carry the spreadsheet row number."""
+    result = ParsedLedger()
+    columns = ledger_columns()
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+    except Exception:
+        result.errors.append(RowError(0, "", _("Excelファイル（.xlsx）として読めません。")))
+        return result
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = [(_text(v)) for v in next(rows, ())]
+    positions: dict[str, int] = {}
+    for column in columns:
+        title = str(column.header)
+        if title in header:
+            positions[column.key] = header.index(title)
+        elif column.required:
+            result.errors.append(
+                RowError(1, title, _("必須の列「%(col)s」がありません。") % {"col": title})
+            )
+    if result.errors:
+        return result
+
+    allowed = set(scope.personal_municipalities(user).values_list("code", flat=True))
+    municipalities = {m.code: m for m in Municipality.objects.all()}
+    today = timezone.localdate()
+    seen_refs: set[tuple[str, str, str]] = set()
+    for number, raw in enumerate(rows, start=2):
+        if number > MAX_ROWS + 1:
+            result.errors.append(
+                RowError(number, "", _("一度に取り込めるのは%(n)d行までです。") % {"n": MAX_ROWS})
+            )
+            break
+        if raw is None or all(v in (None, "") for v in raw):
+            continue
+        values: dict[str, Any] = {}
+        errors: list[RowError] = []
+
+        def add(
+            column: LedgerColumn, message: str, errors: list[RowError] = errors, row: int = number
+        ) -> None:
+            errors.append(RowError(row, str(column.header), message))
+
+        for column in columns:
+            position = positions.get(column.key)
+            cell = raw[position] if position is not None and position < len(raw) else None
+            try:
+                if column.key in ("intake_date", "date", "next_action_date"):
+                    value: Any = _date(cell)
+                elif column.key in ("birth_year", "duration_minutes"):
+                    value = _int(cell)
+                else:
+                    value = _text(cell)
+            except ValueError as exc:
+                add(column, str(exc))
+                continue
+            if column.required and value in (None, ""):
+                add(column, _("必須です。"))
+                continue
+            if column.choices is not None and value not in (None, ""):
+                if value not in column.choices:
+                    add(
+                        column,
+                        _("「%(value)s」は選べません。選べる値：%(choices)s")
+                        % {"value": value, "choices": "、".join(column.choices)},
+                    )
+                    continue
+                value = column.choices[value]
+            values[column.key] = value
+
+        by_key = {c.key: c for c in columns}
+        code = values.get("municipality_code", "")
+        municipality = None
+        if code:
+            if not is_valid_code(code):
+                add(
+                    by_key["municipality_code"],
+                    _("地方公共団体コード「%(code)s」が正しくありません（検査数字）。")
+                    % {"code": code},
+                )
+            elif code not in municipalities:
+                add(
+                    by_key["municipality_code"],
+                    _("市町村コード「%(code)s」は登録されていません。") % {"code": code},
+                )
+            elif code not in allowed:
+                add(
+                    by_key["municipality_code"],
+                    _("市町村コード「%(code)s」は、あなたの担当範囲外です。") % {"code": code},
+                )
+            else:
+                municipality = municipalities[code]
+        if values.get("sex") in (None, ""):
+            values["sex"] = Person.Sex.UNKNOWN
+        for key, messages in case_services.person_errors(
+            case_services.PersonInput(
+                kana=values.get("kana", ""), birth_year=values.get("birth_year")
+            ),
+            today=today,
+        ).items():
+            add(by_key[key], " ".join(messages))
+        if values.get("intake_date"):
+            for message in case_services.date_errors(values["intake_date"], today=today):
+                add(by_key["intake_date"], message)
+        if all(values.get(k) not in (None, "") for k in ("date", "method", "with_whom")):
+            problems = case_services.consultation_errors(
+                _consultation_input(values),
+                intake_date=values.get("intake_date") or values["date"],
+                today=today,
+            )
+            for key, messages in problems.items():
+                add(by_key[key], " ".join(messages))
+        elif values.get("date"):
+            # The method or partner is wrong: still report the date's own problems.
+            not_before = values.get("intake_date")
+            for message in case_services.date_errors(values["date"], not_before=not_before):
+                add(by_key["date"], message)
+        ref = (code, values.get("case_ref", ""), values.get("row_ref", ""))
+        if all(ref):
+            if ref in seen_refs:
+                add(by_key["row_ref"], _("同じケースの中で行番号が重複しています。"))
+            seen_refs.add(ref)
+        if errors:
+            result.errors.extend(errors)
+        else:
+            result.rows.append(LedgerRow(number, values, municipality))
+
+    _check_cases(result)
+    if not result.rows and not result.errors:
+        result.errors.append(RowError(0, "", _("取り込むデータ行がありません。")))
+    return result
+
+
+def _consultation_input(values: dict[str, Any]) -> case_services.ConsultationInput:
+    return case_services.ConsultationInput(
+        date=values["date"],
+        method=values["method"],
+        with_whom=values["with_whom"],
+        duration_minutes=values.get("duration_minutes"),
+        notes=values.get("notes", ""),
+        next_action=values.get("next_action", ""),
+        next_action_date=values.get("next_action_date"),
+    )
+
+
+def _groups(rows: Iterable[LedgerRow]) -> dict[tuple[str, str], list[LedgerRow]]:
+    groups: dict[tuple[str, str], list[LedgerRow]] = defaultdict(list)
+    for row in rows:
+        groups[(row.values["municipality_code"], row.values["case_ref"])].append(row)
+    for group in groups.values():
+        group.sort(key=lambda r: (r.values["date"], r.row))
+    return groups
+
+
+def _check_cases(result: ParsedLedger) -> None:
+    """Rules across rows: one intake date per case, the first consultation on it."""
+    for (_code, case_ref), group in _groups(result.rows).items():
+        intake_dates = {r.values["intake_date"] for r in group}
+        if len(intake_dates) > 1:
+            for row in group:
+                result.errors.append(
+                    RowError(
+                        row.row,
+                        str(_("受理日")),
+                        _("台帳ケース番号「%(ref)s」の行で受理日が異なります。")
+                        % {"ref": case_ref},
+                    )
+                )
+        elif group[0].values["date"] != group[0].values["intake_date"]:
+            result.errors.append(
+                RowError(
+                    group[0].row,
+                    str(_("相談日")),
+                    _("台帳ケース番号「%(ref)s」の最初の相談日は受理日と同じ日にしてください。")
+                    % {"ref": case_ref},
+                )
+            )
+    if result.errors:
+        bad = {e.row for e in result.errors}
+        result.rows = [r for r in result.rows if r.row not in bad]
+
+
+@dataclass
+class ImportOutcome:
+    cases_created: int = 0
+    consultations_created: int = 0
+    rows_existing: int = 0
+
+
+def file_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@transaction.atomic
+def ledger_import(
+    *,
+    user: Any,
+    parsed: ParsedLedger,
+    file_name: str,
+    digest: str,
+    request: Any = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportBatch:
+    """Write every row in one transaction: all or nothing. Rows seen before are skipped."""
+    if not scope.can_see_personal_data(user):
+        raise PermissionDenied
+    if not parsed.ok:
+        raise ValidationError(_("エラーのある行があるため、取り込めません。"))
+    outcome = ImportOutcome()
+    tokens = [row.token for row in parsed.rows]
+    existing = set(
+        Consultation.objects.filter(submission_token__in=tokens).values_list(
+            "submission_token", flat=True
+        )
+    )
+    done = 0
+    for group in _groups(parsed.rows).values():
+        first = group[0]
+        values = first.values
+        assert first.municipality is not None
+        if first.token in existing:
+            case = (
+                Consultation.objects.select_related("case").get(submission_token=first.token).case
+            )
+            outcome.rows_existing += 1
+        else:
+            case = case_services.case_open(
+                user=user,
+                municipality=first.municipality,
+                intake_date=values["intake_date"],
+                intake_route=values["intake_route"],
+                visitor=values["visitor"],
+                consultation=_consultation_input(values),
+                submission_token=first.token,
+                new_person=case_services.PersonInput(
+                    name=values.get("name", ""),
+                    kana=values.get("kana", ""),
+                    birth_year=values.get("birth_year"),
+                    sex=values.get("sex") or Person.Sex.UNKNOWN,
+                ),
+                request=request,
+            )
+            outcome.cases_created += 1
+            outcome.consultations_created += 1
+        for row in group[1:]:
+            if row.token in existing:
+                outcome.rows_existing += 1
+                continue
+            case_services.consultation_record(
+                user=user,
+                case=case,
+                data=_consultation_input(row.values),
+                submission_token=row.token,
+                request=request,
+            )
+            outcome.consultations_created += 1
+        done += len(group)
+        if progress is not None:
+            progress(done)
+    batch = ImportBatch.objects.create(
+        uploaded_by=user,
+        file_name=file_name[:200],
+        file_sha256=digest,
+        rows_total=len(parsed.rows),
+        cases_created=outcome.cases_created,
+        consultations_created=outcome.consultations_created,
+        rows_existing=outcome.rows_existing,
+    )
+    audit_record(
+        action=Action.IMPORT,
+        request=request,
+        user=user,
+        obj=batch,
+        row_count=len(parsed.rows),
+        filters={"file_sha256": digest},
+    )
+    return batch
