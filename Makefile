@@ -42,6 +42,15 @@ run: seed
 test: install
 	$(TEST_ENV) $(UV) run --frozen pytest $(ARGS)
 
+# The browser tests alone (they also run in `make test`): Debian's /usr/bin/chromium, no download.
+e2e: install
+	$(TEST_ENV) $(UV) run --frozen pytest tests/e2e $(ARGS)
+
+# Seed the demo data into a throwaway database, serve it, and render the main pages at desktop
+# and tablet widths into docs/screenshots/ (shown in README.md).
+screenshots: install
+	$(UV) run --frozen python scripts/screenshots.py
+
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .

@@ -1,0 +1,161 @@
+"""Render the main pages at desktop (1366) and tablet (820) widths into docs/screenshots/.
+
+Seeds the demo data into a throwaway SQLite database, serves the app with the development
+server, and drives Debian's Chromium (/usr/bin/chromium) with Playwright. Run: `make screenshots`.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+PORT = int(os.environ.get("SCREENSHOT_PORT", "8401"))
+BASE = f"http://127.0.0.1:{PORT}"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+WIDTHS = {"desktop": 1366, "tablet": 820}
+MAX_HEIGHT = 1800  # very long pages are cut here, to keep each PNG small
+PASSWORD = "demo"  # noqa: S105 (the demo accounts' published password, accounts/demo.py)
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    return subprocess.run(  # noqa: S603 (fixed manage.py commands)
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
+        capture_output=True, text=True,
+    ).stdout  # fmt: skip
+
+
+def wait_for_server() -> None:
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(BASE + "/healthz", timeout=1)  # noqa: S310 (local)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the development server did not start")
+
+
+def log_in(page: Page, username: str, env: dict[str, str] | None = None) -> None:
+    page.context.clear_cookies()
+    page.goto(BASE + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_load_state()
+    if env is not None and "/accounts/otp/verify" in page.url:
+        code = manage(env, "demo_totp").split()[0]
+        page.fill("#id_token", code)
+        page.press("#id_token", "Enter")
+        page.wait_for_load_state()
+
+
+ONLY = set(sys.argv[1:])  # e.g. `scripts/screenshots.py 08-overview`: just those pages
+
+
+def shoot(page: Page, name: str) -> None:
+    if ONLY and name not in ONLY:
+        return
+    page.wait_for_load_state("networkidle")
+    for label, width in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": 900})
+        height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT)
+        path = OUT / f"{name}-{label}.png"
+        page.screenshot(path=path, clip={"x": 0, "y": 0, "width": width, "height": height},
+                        full_page=True)  # fmt: skip
+        print(f"{path.relative_to(ROOT)}  {path.stat().st_size // 1024} KB")
+
+
+def first_link(page: Page, pattern: str) -> str:
+    for href in page.locator("main a[href]").evaluate_all("els => els.map(e => e.href)"):
+        if re.search(pattern, href):
+            return href
+    raise SystemExit(f"no link matching {pattern} on {page.url}")
+
+
+def run(browser: Browser, env: dict[str, str]) -> None:
+    context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
+    page = context.new_page()
+    page.goto(BASE + "/accounts/login/")
+    shoot(page, "01-login")
+
+    log_in(page, "soudan-kochi")
+    page.goto(BASE + "/")
+    shoot(page, "02-home")
+    page.goto(BASE + "/cases/")
+    shoot(page, "03-case-list")
+    page.goto(first_link(page, r"/cases/\d+/$"))
+    shoot(page, "04-case")
+    page.goto(BASE + "/cases/new/")
+    shoot(page, "05-intake")
+    page.goto(BASE + "/meetings/")
+    page.goto(first_link(page, r"/meetings/\d+/$"))
+    shoot(page, "09-meeting")
+    page.goto(BASE + "/referrals/follow-up/")
+    page.goto(first_link(page, r"/referrals/\d+/$"))
+    shoot(page, "10-referral")
+    page.goto(BASE + "/resources/")
+    shoot(page, "11-resources")
+
+    log_in(page, "kencho")
+    page.goto(BASE + "/kpi/")
+    shoot(page, "06-dashboard")
+    page.goto(BASE + "/kpi/?fy=2021")
+    shoot(page, "07-dashboard-fy2021")
+    page.goto(BASE + "/municipalities/")
+    shoot(page, "08-overview")
+
+    log_in(page, "admin", env)
+    page.goto(BASE + "/exports/?kind=consultations")
+    page.get_by_role("button", name="出力する").click()
+    page.wait_for_url(re.compile(r"/exports/jobs/"))
+    shoot(page, "13-export-progress")
+    page.goto(BASE + "/audit/")
+    shoot(page, "12-audit")
+    context.close()
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="hiki-screenshots-") as tmp:
+        env = {
+            **os.environ,
+            "DEBUG": "1",
+            "DATABASE_URL": f"sqlite:///{tmp}/demo.sqlite3",
+            "PRIVATE_ROOT": f"{tmp}/private",
+            # Small, so that the export shows its progress page (no worker runs here).
+            "EXPORT_BACKGROUND_THRESHOLD": "10",
+        }
+        manage(env, "migrate", "--noinput")
+        manage(env, "load_municipalities")
+        manage(env, "seed_demo")
+        server = subprocess.Popen(  # noqa: S603 (the development server)
+            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{PORT}"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            wait_for_server()
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                run(browser, env)
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

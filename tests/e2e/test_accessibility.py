@@ -1,0 +1,131 @@
+"""Accessibility in the browser: axe-core finds no serious or critical violation on the main
+pages; the intake form can be completed with the keyboard alone; charts have text
+alternatives."""
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from cases.models import Case
+from core.fiscal import current_fiscal_year
+from tests.factories import CaseFactory, CaseMeetingFactory, ConsultationFactory
+
+AXE = Axe()
+
+
+def serious_violations(page: Page) -> list[str]:
+    results = AXE.run(page)
+    assert results.response["testEngine"]["name"] == "axe-core"  # it did run
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(node["target"][0] for node in v["nodes"][:5])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def some_cases(kochi_city, counselor) -> Case:  # type: ignore[no-untyped-def]
+    today = timezone.localdate()
+    case = None
+    for i in range(3):
+        case = CaseFactory(
+            person__municipality=kochi_city,
+            intake_date=today - dt.timedelta(days=40 + i),
+            assigned_counselor=counselor,
+        )
+        ConsultationFactory(
+            case=case, date=case.intake_date, next_action="電話で様子を聞く",
+            next_action_date=today - dt.timedelta(days=i),
+        )  # fmt: skip
+    CaseMeetingFactory(municipality=kochi_city, held_on=today - dt.timedelta(days=3))
+    assert case is not None
+    return case
+
+
+@pytest.mark.parametrize(
+    ("who", "page_name"),
+    [
+        (None, "accounts:login"),
+        ("counselor", "home"),
+        ("counselor", "cases:list"),
+        ("counselor", "cases:detail"),
+        ("counselor", "cases:intake"),
+        ("counselor", "kpi:dashboard"),
+        ("prefecture_staff", "platforms:overview"),
+    ],
+)
+def test_no_serious_or_critical_axe_violations(
+    who: str | None, page_name: str, request, browser_login, url, page, kochi_city, counselor
+) -> None:
+    case = some_cases(kochi_city, counselor)
+    if who is not None:
+        browser_login(request.getfixturevalue(who))
+    args: Any = (case.pk,) if page_name == "cases:detail" else ()
+    response = page.goto(url(page_name, *args))
+    assert response is not None and response.status == 200
+    assert serious_violations(page) == []
+
+
+def tab_to(page: Page, name: str, limit: int = 120) -> None:
+    """Press Tab until the field named `name` has the focus (fails if it is not reachable)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.name") == name:
+            return
+    raise AssertionError(f"field {name!r} not reachable with Tab")
+
+
+def test_intake_form_can_be_completed_with_the_keyboard_alone(
+    browser_login, url, counselor
+) -> None:
+    page = browser_login(counselor)
+    page.goto(url("cases:intake"))
+    tab_to(page, "intake_route")
+    page.keyboard.press("ArrowDown")  # the first route
+    tab_to(page, "visitor")  # Tab enters the radio group; arrows move, Space picks
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Space")
+    visitor = page.evaluate("document.activeElement.value")
+    tab_to(page, "kana")
+    page.keyboard.type("きーぼーど たろう")
+    tab_to(page, "birth_year")
+    page.keyboard.type("1988")
+    tab_to(page, "notes")
+    page.keyboard.type("キーボードだけで入力した相談。")
+    # Tab on to the submit button and press Enter.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.type") == "submit":
+            break
+    expect(page.locator(":focus")).to_have_text("登録する")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/cases/\d+/$"))
+    case = Case.objects.get(person__kana="きーぼーど たろう")
+    assert case.person.birth_year == 1988
+    assert case.intake_route != ""
+    assert case.visitor == visitor
+    assert case.consultations.get().notes == "キーボードだけで入力した相談。"
+
+
+def test_dashboard_charts_have_text_alternatives_and_data_tables(
+    browser_login, url, counselor, kochi_city
+) -> None:
+    some_cases(kochi_city, counselor)
+    page = browser_login(counselor)
+    page.goto(url("kpi:dashboard", query=f"fy={current_fiscal_year()}"))
+    charts = page.locator("svg.kpi-chart__svg")
+    expect(charts).to_have_count(4)
+    for i in range(4):
+        chart = charts.nth(i)
+        expect(chart).to_have_attribute("role", "img")
+        expect(chart).to_have_accessible_name(re.compile(r"\S+の月別累計.*時点の累計は\d+"))
+    tables = page.locator("figure.kpi-chart details table")
+    expect(tables).to_have_count(4)
+    page.locator("figure.kpi-chart summary").first.click()
+    expect(tables.first).to_be_visible()
+    expect(tables.first.locator("tbody tr")).to_have_count(12)
