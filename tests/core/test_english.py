@@ -75,7 +75,8 @@ def test_dashboard_is_in_english_with_english_units_and_dates(english, prefectur
         "KPI (progress towards goals)",
         "New consultations",
         "Municipalities holding case meetings",
-        "Achievement rate",
+        "Progress",
+        ">Apr<",  # the chart's month ticks, not "4月"
         "By municipality",
         " municipalities",  # the unit, not the column heading "Municipality"
         f"April {fy}",  # month rows of the chart tables, not "2026年4月"
