@@ -166,6 +166,9 @@ PRIVATE_ROOT = Path(env.str("PRIVATE_ROOT", default=str(BASE_DIR / "var" / "priv
 EXPORT_BACKGROUND_THRESHOLD = env.int("EXPORT_BACKGROUND_THRESHOLD", default=5000)
 EXPORT_FILE_TTL_HOURS = env.int("EXPORT_FILE_TTL_HOURS", default=24)
 
+# Published KPI workbooks (公表用) show counts below this as "<5" (kpi.suppression).
+KPI_PUBLIC_SUPPRESS_BELOW = env.int("KPI_PUBLIC_SUPPRESS_BELOW", default=5)
+
 # Background tasks: the database backend, so more workers on more machines need no broker.
 TASKS = {
     "default": {

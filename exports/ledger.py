@@ -370,14 +370,19 @@ def ledger_parse(*, stream: IO[bytes], user: Any) -> ParsedLedger:
         if values.get("intake_date"):
             for message in case_services.date_errors(values["intake_date"], today=today):
                 add(by_key["intake_date"], message)
-        if all(values.get(k) not in (None, "") for k in ("date", "method", "with_whom")) and (
-            values.get("intake_date")
-        ):
+        if all(values.get(k) not in (None, "") for k in ("date", "method", "with_whom")):
             problems = case_services.consultation_errors(
-                _consultation_input(values), intake_date=values["intake_date"], today=today
+                _consultation_input(values),
+                intake_date=values.get("intake_date") or values["date"],
+                today=today,
             )
             for key, messages in problems.items():
                 add(by_key[key], " ".join(messages))
+        elif values.get("date"):
+            # The method or partner is wrong: still report the date's own problems.
+            not_before = values.get("intake_date")
+            for message in case_services.date_errors(values["date"], not_before=not_before):
+                add(by_key["date"], message)
         ref = (code, values.get("case_ref", ""), values.get("row_ref", ""))
         if all(ref):
             if ref in seen_refs:

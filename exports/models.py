@@ -52,6 +52,13 @@ class ExportJob(models.Model):
         return reverse("exports:job", args=[self.pk])
 
     @property
+    def kind_label(self) -> str:
+        from exports.registry import KINDS
+
+        kind = KINDS.get(self.kind)
+        return str(kind.label) if kind else self.kind
+
+    @property
     def percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100

@@ -6,4 +6,5 @@ app_name = "kpi"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("workbook/", views.workbook, name="workbook"),
 ]

@@ -271,6 +271,8 @@ TABLE: dict[str, Row] = {
                                      factory=kochi_city_status),
     # The dashboard: every role sees the aggregates of its own scope.
     "kpi:dashboard":             Row(LOGIN,    200,      200,     200,       200,   200),
+    # Its workbook: the same aggregates, for the same people (each their own default scope).
+    "kpi:workbook":              Row(LOGIN,    200,      200,     200,       200,   200),
     # Exports are for admins; a job's file only for the admin who asked for it.
     "exports:index":             Row(LOGIN,    403,      403,     403,       403,   200),
     "exports:start":             Row(LOGIN,    403,      403,     403,       403,   200,

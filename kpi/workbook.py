@@ -1,0 +1,531 @@
+"""The KPI report as an Excel workbook: the same `Report` the dashboard and `kpi_report` use.
+
+Four sheets: 概要 (the four indicators against their targets), 市町村別, 月別 (monthly and
+running totals against the target) and 副次指標. Written with `exports.excel` (safe cells,
+write-only sheets).
+
+Publication mode (公表用) hides small counts of people and cases and whatever would give them
+back (`kpi.suppression`). Counts of municipalities and places (K2, platforms, ibasho sites)
+identify nobody and are shown as they are.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from core.fiscal import short_label
+from exports.excel import INTEGER_FORMAT, PERCENT_FORMAT, SafeSheet, new_workbook
+from kpi.models import Indicator
+from kpi.selectors import Report, Status
+from kpi.suppression import SECONDARY_MARK, Column, small_label, suppress
+
+K1 = Indicator.NEW_CONSULTATIONS.value
+K2 = Indicator.MUNICIPALITIES_WITH_CASE_MEETINGS.value
+K3 = Indicator.IBASHO_LINKS.value
+K4 = Indicator.EMPLOYED_AFTER_INTERMEDIATE.value
+MEETINGS = "meetings"
+COUNTED = (K1, K3, K4)  # counts of cases and people: suppressed when published
+
+MONTH_FORMAT = 'yyyy"年"m"月"'
+JP_DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+TITLE_FONT = Font(bold=True, size=14)
+BOLD = Font(bold=True)
+
+SHEET_SUMMARY = "概要"
+SHEET_MUNICIPALITIES = "市町村別"
+SHEET_MONTHLY = "月別"
+SHEET_SECONDARY = "副次指標"
+
+
+@dataclass
+class Publication:
+    """What publication mode hides: one `Column` per suppressed column of the workbook."""
+
+    public: bool
+    threshold: int
+    municipalities: dict[str, Column] = field(default_factory=dict)
+    monthly: dict[str, Column] = field(default_factory=dict)
+    consultations: dict[str, Column] = field(default_factory=dict)
+    hidden_totals: set[str] = field(default_factory=set)
+
+    def count(self, value: int | None, key: str = "") -> int | str | None:
+        """A count shown on its own (a total, a summary figure)."""
+        if value is None or not self.public:
+            return value
+        if key in self.hidden_totals:
+            return SECONDARY_MARK
+        if 0 < value < self.threshold:
+            return small_label(self.threshold)
+        return value
+
+    def is_hidden(self, value: int | None, key: str) -> bool:
+        return self.count(value, key) != value
+
+
+def plan_publication(report: Report, *, public: bool, threshold: int) -> Publication:
+    """Decide every hidden cell. A total shown on one sheet is known on every sheet, so a
+    total that cannot be shown safely on one is hidden on all of them."""
+    publication = Publication(public=public, threshold=threshold)
+    if not public:
+        return publication
+    rows = report.municipalities
+    muni_values = {
+        K1: [r.new_consultations for r in rows],
+        MEETINGS: [r.meetings for r in rows],
+        K3: [r.ibasho_links for r in rows],
+        K4: [r.employed for r in rows],
+    }
+    monthly_values = {key: [p.added for p in report.indicator(key).monthly] for key in COUNTED}
+    consultations = report.secondary.consultations
+    consultation_values = {
+        "method_contacts": [m.contacts for m in consultations.by_method],
+        "contacts": [consultations.new_contacts, consultations.ongoing_contacts],
+        "persons": [consultations.new_persons, consultations.ongoing_persons],
+    }
+    # K2's monthly figures count municipalities: nothing to hide there.
+    totals = {"method_contacts": "contacts"}
+    hidden: set[str] = set()
+    while True:  # `hidden` only grows, and there are few keys
+        publication.municipalities = {
+            key: suppress(v, threshold=threshold, total_shown=key not in hidden)
+            for key, v in muni_values.items()
+        }
+        publication.monthly = {
+            key: suppress(
+                v, threshold=threshold, total_shown=key not in hidden, running_totals=True
+            )
+            for key, v in monthly_values.items()
+        }
+        publication.consultations = {
+            key: suppress(v, threshold=threshold, total_shown=totals.get(key, key) not in hidden)
+            for key, v in consultation_values.items()
+        }
+        found = {k for k, c in publication.municipalities.items() if c.total_hidden}
+        found |= {k for k, c in publication.monthly.items() if c.total_hidden}
+        found |= {totals.get(k, k) for k, c in publication.consultations.items() if c.total_hidden}
+        if found <= hidden:
+            break
+        hidden |= found
+    publication.hidden_totals = hidden
+    return publication
+
+
+# --- writing helpers -------------------------------------------------------------------------
+
+
+def _styled(
+    sheet: SafeSheet, value: Any, *, font: Font | None = None, fmt: str | None = None
+) -> Any:
+    cell = sheet.cell(value, fmt)
+    if font is None or cell is None:
+        return cell
+    if not isinstance(cell, Cell):
+        cell = WriteOnlyCell(sheet.ws, value=cell)
+    cell.font = font
+    return cell
+
+
+def _number(sheet: SafeSheet, value: Any, fmt: str = INTEGER_FORMAT) -> Any:
+    """A number with its format; a suppression mark ("<5", "x") as right-aligned text."""
+    if isinstance(value, str):
+        return sheet.cell(value)
+    return sheet.cell(value, fmt)
+
+
+def _title_rows(sheet: SafeSheet, report: Report, title: str, publication: Publication) -> None:
+    suffix = _("（公表用）") if publication.public else ""
+    sheet.ws.append([_styled(sheet, f"{title}{suffix}", font=TITLE_FONT)])
+    sheet.ws.append(
+        [
+            sheet.cell(
+                _("%(year)s　%(scope)s　%(date)s時点")
+                % {
+                    "year": report.long_label,
+                    "scope": report.scope.name,
+                    "date": f"{report.as_of.year}年{report.as_of.month}月{report.as_of.day}日",
+                }
+            )
+        ]
+    )
+
+
+def _setup(
+    sheet: SafeSheet, *, titles: Sequence[str], widths: Sequence[float], header_row: int
+) -> None:
+    """Widths, frozen header, A4 landscape; the title rows repeat on every printed page."""
+    sheet.setup(titles=titles, widths=widths, header_row=header_row)
+    sheet.ws.print_title_rows = f"1:{header_row}"
+
+
+def _filter(sheet: SafeSheet, *, columns: int, header_row: int, last_row: int) -> None:
+    sheet.ws.auto_filter.ref = (
+        f"A{header_row}:{get_column_letter(columns)}{max(header_row, last_row)}"
+    )
+
+
+def _notes(sheet: SafeSheet, lines: Sequence[str]) -> None:
+    sheet.ws.append([])
+    for line in lines:
+        sheet.append([line])
+
+
+def _suppression_notes(publication: Publication) -> list[str]:
+    if not publication.public:
+        return []
+    return [
+        _("公表用: 1〜%(n)s の件数・人数は「%(mark)s」と表示しています（0 はそのまま）。")
+        % {"n": publication.threshold - 1, "mark": small_label(publication.threshold)},
+        _("「x」: 合計などから上記の値が計算できないよう、あわせて非表示にした値です。"),
+    ]
+
+
+# --- the sheets ------------------------------------------------------------------------------
+
+
+COUNTING_RULES = (
+    gettext_noop("新規相談件数: 受理日が年度内のケースの数（1ケース1件）。"),
+    gettext_noop("ケース会議を実施した市町村数: 年度内にケース会議を1回以上実施した市町村の数。"),
+    gettext_noop(
+        "居場所等の支援につながった件数: 居場所等につながった日（利用開始日）が年度内のつなぎの数。"
+    ),
+    gettext_noop(
+        "中間的就労等を経て就労した人数: 中間的就労等を経た就労の開始日が年度内の人の実人数。"
+    ),
+    gettext_noop("いずれも基準日までに実施・開始したものだけを数えます。"),
+)
+
+STATUS_NOTES = (
+    gettext_noop("判定 達成: 実績が目標以上。順調: 年度末の見込みが目標以上。要注意: それ以外。"),
+    gettext_noop("年度末の見込み: 基準日までのペースが年度末まで続くと仮定した値（切り捨て）。"),
+)
+
+
+def _summary(wb: Workbook, report: Report, publication: Publication) -> None:
+    sheet = SafeSheet(wb.create_sheet(SHEET_SUMMARY))
+    titles = [
+        _("指標"),
+        _("実績"),
+        _("単位"),
+        _("目標"),
+        _("達成率"),
+        _("年度末の見込み"),
+        _("判定"),
+        _("基準値"),
+    ]
+    header_row = 8
+    _setup(sheet, titles=titles, widths=[38, 11, 9, 11, 10, 14, 10, 20], header_row=header_row)
+    _title_rows(sheet, report, _("ひきこもり支援 KPI 報告"), publication)
+    sheet.ws.append([])
+    sheet.append([_("年度"), report.long_label])
+    sheet.append([_("範囲"), report.scope.name])
+    sheet.ws.append([sheet.cell(_("基準日")), sheet.cell(report.as_of, JP_DATE_FORMAT)])
+    sheet.append(
+        [
+            _("経過日数"),
+            _("%(elapsed)s日／%(days)s日")
+            % {"elapsed": report.elapsed_days, "days": report.days_in_year},
+        ]
+    )
+    sheet.header(titles)
+    for ind in report.indicators:
+        counted = ind.key in COUNTED
+        value = publication.count(ind.value, ind.key) if counted else ind.value
+        hidden = value != ind.value
+        share = None if ind.share is None or hidden else ind.share / 100
+        projected = None if hidden else ind.projected
+        baseline = ind.baseline
+        sheet.ws.append(
+            [
+                sheet.cell(ind.label),
+                _number(sheet, value),
+                sheet.cell(_(ind.unit)),
+                _number(sheet, ind.target),
+                _number(sheet, share, PERCENT_FORMAT),
+                _number(sheet, projected),
+                sheet.cell(str(Status.LABELS[ind.status]) if ind.status else "—"),
+                sheet.cell(
+                    f"{baseline.value:,}{_(ind.unit)}（{baseline.label}）" if baseline else "—"
+                ),
+            ]
+        )
+    _filter(sheet, columns=len(titles), header_row=header_row, last_row=header_row + 4)
+    k2 = report.indicator(K2)
+    _notes(
+        sheet,
+        [
+            _("ケース会議を実施した市町村数の対象: %(n)s市町村") % {"n": k2.total},
+            _("【数え方】"),
+            *[_(line) for line in COUNTING_RULES],
+            *[_(line) for line in STATUS_NOTES],
+            *_suppression_notes(publication),
+            _("この報告書は集計値のみを含み、個人情報は含みません。"),
+        ],
+    )
+
+
+def _municipalities(wb: Workbook, report: Report, publication: Publication) -> None:
+    sheet = SafeSheet(wb.create_sheet(SHEET_MUNICIPALITIES))
+    titles = [
+        _("市町村コード"),
+        _("市町村"),
+        _("管轄"),
+        _("ケース会議"),
+        _("ケース会議の回数"),
+        _("新規相談件数（件）"),
+        _("居場所等につながった件数（件）"),
+        _("中間的就労等を経た就労者数（人）"),
+        _("プラットフォーム"),
+    ]
+    header_row = 3
+    _setup(sheet, titles=titles, widths=[12, 14, 22, 11, 12, 14, 18, 20, 14], header_row=header_row)
+    _title_rows(sheet, report, _("市町村別の実績"), publication)
+    sheet.header(titles)
+    columns = publication.municipalities
+    keys = (MEETINGS, K1, K3, K4)
+    for n, row in enumerate(report.municipalities):
+        raw = {
+            MEETINGS: row.meetings,
+            K1: row.new_consultations,
+            K3: row.ibasho_links,
+            K4: row.employed,
+        }
+        shown = {k: columns[k].cell(n) if publication.public else raw[k] for k in keys}
+        sheet.ws.append(
+            [
+                sheet.cell(row.code),
+                sheet.cell(row.name),
+                sheet.cell(row.jurisdiction),
+                sheet.cell(_("実施") if row.meeting_held else _("未実施")),
+                *[_number(sheet, shown[k]) for k in keys],
+                sheet.cell(_("設置済") if row.platform_established else _("未設置")),
+            ]
+        )
+    last = header_row + len(report.municipalities)
+    _filter(sheet, columns=len(titles), header_row=header_row, last_row=last)
+    k2 = report.indicator(K2)
+    totals = {
+        MEETINGS: sum(r.meetings for r in report.municipalities),
+        K1: report.indicator(K1).value,
+        K3: report.indicator(K3).value,
+        K4: report.indicator(K4).value,
+    }
+    sheet.ws.append(
+        [
+            _styled(sheet, _("合計"), font=BOLD),
+            _styled(sheet, report.scope.name, font=BOLD),
+            None,
+            sheet.cell(_("%(n)s / %(total)s 市町村") % {"n": k2.value, "total": k2.total}),
+            *[_number(sheet, publication.count(totals[k], k)) for k in keys],
+            sheet.cell(_("%(n)s 市町村") % {"n": report.secondary.platforms}),
+        ]
+    )
+    _notes(
+        sheet,
+        [
+            _("ケース会議をまだ実施していない市町村を先に表示しています。"),
+            _(
+                "就労者数は市町村ごとの実人数です。複数の市町村で就労した人は合計では1人と数えます。"
+            ),
+            *_suppression_notes(publication),
+        ],
+    )
+
+
+def _monthly(wb: Workbook, report: Report, publication: Publication) -> None:
+    sheet = SafeSheet(wb.create_sheet(SHEET_MONTHLY))
+    short = {
+        K1: _("新規相談"),
+        K2: _("ケース会議実施市町村"),
+        K3: _("居場所等につながった件数"),
+        K4: _("中間的就労等を経た就労者"),
+    }
+    titles = [_("月")]
+    for key in Indicator.values:
+        titles += [
+            _("%(name)s 当月") % {"name": short[key]},
+            _("%(name)s 累計") % {"name": short[key]},
+            _("%(name)s 目標") % {"name": short[key]},
+        ]
+    header_row = 3
+    widths = [11] + [12, 12, 10] * 4
+    _setup(sheet, titles=titles, widths=widths, header_row=header_row)
+    _title_rows(sheet, report, _("月別の実績（当月・累計）と年度目標"), publication)
+    sheet.header(titles)
+    months = report.indicators[0].monthly
+    for n, point in enumerate(months):
+        row: list[Any] = [sheet.cell(point.month, MONTH_FORMAT)]
+        for ind in report.indicators:
+            p = ind.monthly[n]
+            if publication.public and ind.key in COUNTED:
+                column = publication.monthly[ind.key]
+                added, cumulative = column.cell(n), column.running(n)
+            else:
+                added, cumulative = p.added, p.cumulative
+            row += [_number(sheet, added), _number(sheet, cumulative), _number(sheet, ind.target)]
+        sheet.ws.append(row)
+    _filter(sheet, columns=len(titles), header_row=header_row, last_row=header_row + len(months))
+    total_row: list[Any] = [_styled(sheet, _("年度計"), font=BOLD)]
+    for ind in report.indicators:
+        value = publication.count(ind.value, ind.key) if ind.key in COUNTED else ind.value
+        total_row += [_number(sheet, value), None, _number(sheet, ind.target)]
+    sheet.ws.append(total_row)
+    _notes(
+        sheet,
+        [
+            _("基準日より後の月は空欄です。目標は年度の目標値です。"),
+            _("ケース会議実施市町村の当月は、その月に初めてケース会議を実施した市町村の数です。"),
+            _("就労者の当月は、その月に年度内で初めて就労した人の数です。"),
+            *_suppression_notes(publication),
+        ],
+    )
+
+
+def _secondary(wb: Workbook, report: Report, publication: Publication) -> None:
+    sheet = SafeSheet(wb.create_sheet(SHEET_SECONDARY))
+    s = report.secondary
+    titles = [_("項目"), _("実績"), _("単位"), _("対象の市町村数"), _("基準値"), _("基準値の時点")]
+    header_row = 3
+    _setup(sheet, titles=titles, widths=[52, 11, 8, 14, 11, 16], header_row=header_row)
+    _title_rows(sheet, report, _("その他の指標"), publication)
+    sheet.header(titles)
+
+    def figure(label: str, value: int | str | None, unit: str, of: int | None, base: str) -> None:
+        baseline = s.baselines.get(base) if base else None
+        sheet.ws.append(
+            [
+                sheet.cell(label),
+                _number(sheet, value),
+                sheet.cell(unit),
+                _number(sheet, of),
+                _number(sheet, baseline.value if baseline else None),
+                sheet.cell(baseline.label if baseline else None),
+            ]
+        )
+
+    figure(
+        _("プラットフォームを設置した市町村"),
+        s.platforms,
+        _("市町村"),
+        s.municipalities,
+        "platforms",
+    )
+    figure(
+        _("実態・ニーズ把握を実施した市町村"),
+        s.needs_assessed,
+        _("市町村"),
+        s.municipalities,
+        "needs_assessed",
+    )
+    figure(
+        _("重層的支援体制整備事業を実施している市町村"),
+        s.jusoteki,
+        _("市町村"),
+        s.municipalities,
+        "",
+    )
+    figure(
+        _("支援（スーパーバイズ）を受けてケース会議を実施した市町村"),
+        s.supervised_municipalities,
+        _("市町村"),
+        s.municipalities,
+        "supervised_meetings",
+    )
+    figure(_("ケース会議の開催回数"), publication.count(s.meetings, MEETINGS), _("回"), None, "")
+    figure(
+        _("　うち県・センター・福祉保健所が支援した回数"),
+        publication.count(s.supervised_meetings),
+        _("回"),
+        None,
+        "",
+    )
+    figure(
+        _("実態把握調査で把握した人数"),
+        publication.count(s.survey_persons),
+        _("人"),
+        s.survey_municipalities,
+        "survey_persons",
+    )
+    figure(_("活動中の居場所等"), s.ibasho_active, _("か所"), None, "")
+    figure(
+        _("　うち県の支援がある居場所"),
+        s.ibasho_prefecture_supported,
+        _("か所"),
+        None,
+        "prefecture_ibasho",
+    )
+    figure(
+        _("就労訓練・中間的就労の場"), s.work_training_active, _("か所"), None, "work_support_sites"
+    )
+    _filter(sheet, columns=len(titles), header_row=header_row, last_row=header_row + 10)
+
+    # The consultations table: 延べ件数 (contacts) and 実人数 (persons).
+    c = s.consultations
+    sheet.ws.append([])
+    sheet.ws.append([_styled(sheet, _("相談の延べ件数と実人数"), font=BOLD)])
+    sheet.header([_("区分"), _("延べ件数"), _("実人数")])
+    columns = publication.consultations
+    for n, m in enumerate(c.by_method):
+        contacts = columns["method_contacts"].cell(n) if publication.public else m.contacts
+        sheet.ws.append(
+            [
+                sheet.cell(m.label),
+                _number(sheet, contacts),
+                _number(sheet, publication.count(m.persons)),
+            ]
+        )
+    for n, label in enumerate(
+        [_("新規（今年度受理したケース）"), _("継続（前年度までに受理したケース）")]
+    ):
+        raw = [(c.new_contacts, c.new_persons), (c.ongoing_contacts, c.ongoing_persons)][n]
+        shown = (
+            (columns["contacts"].cell(n), columns["persons"].cell(n)) if publication.public else raw
+        )
+        sheet.ws.append([sheet.cell(label), _number(sheet, shown[0]), _number(sheet, shown[1])])
+    sheet.ws.append(
+        [
+            _styled(sheet, _("合計"), font=BOLD),
+            _number(sheet, publication.count(c.contacts, "contacts")),
+            _number(sheet, publication.count(c.persons, "persons")),
+        ]
+    )
+    _notes(
+        sheet,
+        [
+            _("実人数は重複を除いた人数のため、方法別の実人数の合計は全体の実人数と一致しません。"),
+            _("居場所等と就労訓練の場は、現在有効な社会資源（県全域のものを含む）の数です。"),
+            *_suppression_notes(publication),
+        ],
+    )
+
+
+def kpi_workbook(report: Report, *, public: bool = False, threshold: int | None = None) -> Workbook:
+    """The workbook of a report (not yet saved: call `.save(path_or_file)` once).
+
+    `public`: publication mode; `threshold`: counts below it are hidden there (default: the
+    `KPI_PUBLIC_SUPPRESS_BELOW` setting).
+    """
+    if threshold is None:
+        threshold = settings.KPI_PUBLIC_SUPPRESS_BELOW
+    publication = plan_publication(report, public=public, threshold=threshold)
+    wb = new_workbook()
+    _summary(wb, report, publication)
+    _municipalities(wb, report, publication)
+    _monthly(wb, report, publication)
+    _secondary(wb, report, publication)
+    return wb
+
+
+def workbook_file_name(report: Report, *, public: bool) -> str:
+    """`KPI報告_R5_高知県_20231231.xlsx` (公表用 added in publication mode)."""
+    mode = "_公表用" if public else ""
+    year = short_label(report.fiscal_year)
+    return f"KPI報告_{year}_{report.scope.name}_{report.as_of:%Y%m%d}{mode}.xlsx"
