@@ -60,7 +60,7 @@ format: install
 	$(UV) run --frozen ruff check --fix .
 
 messages: install
-	$(DEV_ENV) $(MANAGE) makemessages -l en --ignore=.venv --ignore=.venv-uv
+	$(DEV_ENV) $(MANAGE) makemessages -l en --ignore=.venv --ignore=.venv-uv --ignore=tests --ignore=bench
 	$(DEV_ENV) $(MANAGE) compilemessages --ignore=.venv --ignore=.venv-uv
 
 # The benchmark (bench/): a synthetic national dataset on PostgreSQL (DATABASE_URL) and the

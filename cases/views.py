@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -342,31 +342,31 @@ STATUS_ACTIONS: dict[str, dict[str, Any]] = {
         "service": services.case_close,
         "date_arg": "closed_on",
         "allowed": (*services.OPEN_STATUSES, Case.Status.SUSPENDED),
-        "title": _lazy("ケースを終結する"),
-        "date_label": _lazy("終結日"),
-        "reason_help": _lazy("例：就労が安定し、本人・家族と合意して終結。"),
-        "button": _lazy("終結する"),
-        "done": _lazy("ケースを終結しました。"),
+        "title": gettext_lazy("ケースを終結する"),
+        "date_label": gettext_lazy("終結日"),
+        "reason_help": gettext_lazy("例：就労が安定し、本人・家族と合意して終結。"),
+        "button": gettext_lazy("終結する"),
+        "done": gettext_lazy("ケースを終結しました。"),
     },
     "suspend": {
         "service": services.case_suspend,
         "date_arg": "suspended_on",
         "allowed": services.OPEN_STATUSES,
-        "title": _lazy("ケースを中断する"),
-        "date_label": _lazy("中断日"),
-        "reason_help": _lazy("例：3か月連絡が取れない。家族の希望で一時休止。"),
-        "button": _lazy("中断する"),
-        "done": _lazy("ケースを中断しました。"),
+        "title": gettext_lazy("ケースを中断する"),
+        "date_label": gettext_lazy("中断日"),
+        "reason_help": gettext_lazy("例：3か月連絡が取れない。家族の希望で一時休止。"),
+        "button": gettext_lazy("中断する"),
+        "done": gettext_lazy("ケースを中断しました。"),
     },
     "reopen": {
         "service": services.case_reopen,
         "date_arg": "reopened_on",
         "allowed": Case.CLOSED_STATUSES,
-        "title": _lazy("ケースを再開する"),
-        "date_label": _lazy("再開日"),
-        "reason_help": _lazy("例：母親から再び相談の電話があった。"),
-        "button": _lazy("再開する"),
-        "done": _lazy("ケースを再開しました（支援中）。"),
+        "title": gettext_lazy("ケースを再開する"),
+        "date_label": gettext_lazy("再開日"),
+        "reason_help": gettext_lazy("例：母親から再び相談の電話があった。"),
+        "button": gettext_lazy("再開する"),
+        "done": gettext_lazy("ケースを再開しました（支援中）。"),
     },
 }
 

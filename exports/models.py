@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ExportJob(models.Model):
@@ -14,7 +15,7 @@ class ExportJob(models.Model):
         RUNNING = "running", _("作成中")
         DONE = "done", _("完了")
         FAILED = "failed", _("失敗")
-        EXPIRED = "expired", _("期限切れ")
+        EXPIRED = "expired", pgettext_lazy("export job", "期限切れ")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     requested_by = models.ForeignKey(

@@ -10,6 +10,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from django.utils import dateformat
+
 from kpi.selectors import IndicatorResult, Report
 
 WIDTH = 560
@@ -112,7 +114,8 @@ def line_chart(report: Report, indicator: IndicatorResult) -> LineChart:
         if index:
             month_edges.append(x_of(offset))
         length = calendar.monthrange(first.year, first.month)[1]
-        x_ticks.append(Tick(x_of(offset + length / 2), f"{first.month}月"))
+        # "M" is "4月" in Japanese, "Apr" in English.
+        x_ticks.append(Tick(x_of(offset + length / 2), dateformat.format(first, "M")))
 
     return LineChart(
         key=indicator.key,

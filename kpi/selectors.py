@@ -43,7 +43,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from cases.models import Case, Consultation
 from core.fiscal import era_label, fiscal_year_label, fiscal_year_range, months_of, short_label
@@ -60,6 +60,13 @@ UNITS: dict[str, str] = {
     Indicator.IBASHO_LINKS: gettext_noop("件"),
     Indicator.EMPLOYED_AFTER_INTERMEDIATE: gettext_noop("人"),
 }
+# Shown as `{% translate ind.unit context "unit" %}`: as a unit "市町村" reads "municipalities",
+# unlike the column heading "市町村". Listed here so that makemessages extracts them.
+UNIT_MESSAGES = (
+    pgettext_lazy("unit", "件"),
+    pgettext_lazy("unit", "市町村"),
+    pgettext_lazy("unit", "人"),
+)
 
 COMPARISON_YEARS = 3
 

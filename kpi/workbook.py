@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
@@ -151,7 +152,7 @@ def _title_rows(sheet: SafeSheet, report: Report, title: str, publication: Publi
                 % {
                     "year": report.long_label,
                     "scope": report.scope.name,
-                    "date": f"{report.as_of.year}年{report.as_of.month}月{report.as_of.day}日",
+                    "date": date_format(report.as_of, "DATE_FORMAT"),  # 2023年12月31日 in Japanese
                 }
             )
         ]
@@ -247,13 +248,15 @@ def _summary(wb: Workbook, report: Report, publication: Publication) -> None:
             [
                 sheet.cell(ind.label),
                 _number(sheet, value),
-                sheet.cell(_(ind.unit)),
+                sheet.cell(pgettext("unit", ind.unit).strip()),
                 _number(sheet, ind.target),
                 _number(sheet, share, PERCENT_FORMAT),
                 _number(sheet, projected),
                 sheet.cell(str(Status.LABELS[ind.status]) if ind.status else "—"),
                 sheet.cell(
-                    f"{baseline.value:,}{_(ind.unit)}（{baseline.label}）" if baseline else "—"
+                    f"{baseline.value:,}{pgettext('unit', ind.unit)}（{baseline.label}）"
+                    if baseline
+                    else "—"
                 ),
             ]
         )
@@ -404,7 +407,7 @@ def _secondary(wb: Workbook, report: Report, publication: Publication) -> None:
             [
                 sheet.cell(label),
                 _number(sheet, value),
-                sheet.cell(unit),
+                sheet.cell(unit.strip()),
                 _number(sheet, of),
                 _number(sheet, baseline.value if baseline else None),
                 sheet.cell(baseline.label if baseline else None),
@@ -414,56 +417,66 @@ def _secondary(wb: Workbook, report: Report, publication: Publication) -> None:
     figure(
         _("プラットフォームを設置した市町村"),
         s.platforms,
-        _("市町村"),
+        pgettext("unit", "市町村"),
         s.municipalities,
         "platforms",
     )
     figure(
         _("実態・ニーズ把握を実施した市町村"),
         s.needs_assessed,
-        _("市町村"),
+        pgettext("unit", "市町村"),
         s.municipalities,
         "needs_assessed",
     )
     figure(
         _("重層的支援体制整備事業を実施している市町村"),
         s.jusoteki,
-        _("市町村"),
+        pgettext("unit", "市町村"),
         s.municipalities,
         "",
     )
     figure(
         _("支援（スーパーバイズ）を受けてケース会議を実施した市町村"),
         s.supervised_municipalities,
-        _("市町村"),
+        pgettext("unit", "市町村"),
         s.municipalities,
         "supervised_meetings",
     )
-    figure(_("ケース会議の開催回数"), publication.count(s.meetings, MEETINGS), _("回"), None, "")
+    figure(
+        _("ケース会議の開催回数"),
+        publication.count(s.meetings, MEETINGS),
+        pgettext("unit", "回"),
+        None,
+        "",
+    )
     figure(
         _("　うち県・センター・福祉保健所が支援した回数"),
         publication.count(s.supervised_meetings),
-        _("回"),
+        pgettext("unit", "回"),
         None,
         "",
     )
     figure(
         _("実態把握調査で把握した人数"),
         publication.count(s.survey_persons),
-        _("人"),
+        pgettext("unit", "人"),
         s.survey_municipalities,
         "survey_persons",
     )
-    figure(_("活動中の居場所等"), s.ibasho_active, _("か所"), None, "")
+    figure(_("活動中の居場所等"), s.ibasho_active, pgettext("unit", "か所"), None, "")
     figure(
         _("　うち県の支援がある居場所"),
         s.ibasho_prefecture_supported,
-        _("か所"),
+        pgettext("unit", "か所"),
         None,
         "prefecture_ibasho",
     )
     figure(
-        _("就労訓練・中間的就労の場"), s.work_training_active, _("か所"), None, "work_support_sites"
+        _("就労訓練・中間的就労の場"),
+        s.work_training_active,
+        pgettext("unit", "か所"),
+        None,
+        "work_support_sites",
     )
     _filter(sheet, columns=len(titles), header_row=header_row, last_row=header_row + 10)
 
