@@ -40,12 +40,12 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 def wait_for_server() -> None:
-    for _ in range(100):
+    for _ in range(120):  # up to a minute on a busy machine
         try:
             urllib.request.urlopen(BASE + "/healthz", timeout=1)  # noqa: S310 (local)
             return
         except OSError:
-            time.sleep(0.2)
+            time.sleep(0.5)
     raise SystemExit("the development server did not start")
 
 
