@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
@@ -265,10 +266,25 @@ def _int(value: Any) -> int | None:
         raise ValueError(_("数字で入力してください。")) from exc
 
 
+def _in_every_language() -> tuple[dict[str, set[str]], dict[str, dict[str, str]]]:
+    """Column titles and choice labels in every UI language: a ledger filled in from the
+    English template imports while the UI is in Japanese, and the other way round."""
+    titles: dict[str, set[str]] = defaultdict(set)
+    choices: dict[str, dict[str, str]] = defaultdict(dict)
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for column in ledger_columns():
+                titles[column.key].add(str(column.header))
+                if column.choices:
+                    choices[column.key].update(column.choices)
+    return titles, choices
+
+
 def ledger_parse(*, stream: IO[bytes], user: Any) -> ParsedLedger:
     """Read and check every row; nothing is written. Errors carry the spreadsheet row number."""
     result = ParsedLedger()
     columns = ledger_columns()
+    titles, any_choices = _in_every_language()
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except Exception:
@@ -280,8 +296,9 @@ def ledger_parse(*, stream: IO[bytes], user: Any) -> ParsedLedger:
     positions: dict[str, int] = {}
     for column in columns:
         title = str(column.header)
-        if title in header:
-            positions[column.key] = header.index(title)
+        found = [header.index(t) for t in titles[column.key] if t in header]
+        if found:
+            positions[column.key] = min(found)
         elif column.required:
             result.errors.append(
                 RowError(1, title, _("必須の列「%(col)s」がありません。") % {"col": title})
@@ -326,14 +343,14 @@ def ledger_parse(*, stream: IO[bytes], user: Any) -> ParsedLedger:
                 add(column, _("必須です。"))
                 continue
             if column.choices is not None and value not in (None, ""):
-                if value not in column.choices:
+                if value not in any_choices[column.key]:
                     add(
                         column,
                         _("「%(value)s」は選べません。選べる値：%(choices)s")
                         % {"value": value, "choices": "、".join(column.choices)},
                     )
                     continue
-                value = column.choices[value]
+                value = any_choices[column.key][value]
             values[column.key] = value
 
         by_key = {c.key: c for c in columns}

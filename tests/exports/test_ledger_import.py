@@ -179,3 +179,35 @@ def test_import_is_all_or_nothing_when_a_write_fails(login, counselor, monkeypat
     assert not Case.objects.exists()
     assert not ImportBatch.objects.exists()
     monkeypatch.setattr(services, "consultation_record", original)
+
+
+def test_a_ledger_from_the_english_template_imports_under_the_japanese_ui(login, counselor) -> None:
+    from django.utils import translation
+
+    with translation.override("en"):
+        columns = ledger_columns()
+        english = [str(c.header) for c in columns]
+        labels = {
+            c.key: {code: label for label, code in (c.choices or {}).items()} for c in columns
+        }
+    assert english != HEADERS
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(english)
+    values = dict(zip(HEADERS, row(), strict=True))
+    by_header = dict(zip(HEADERS, [c.key for c in columns], strict=True))
+    codes = {
+        "相談経路": "family",
+        "来談者": "family",
+        "性別": "male",
+        "方法": "phone",
+        "相手": "family",
+    }
+    for header, code in codes.items():
+        values[header] = labels[by_header[header]][code]
+    sheet.append([values[h] for h in HEADERS])
+    data = io.BytesIO()
+    workbook.save(data)
+    response = upload(login(counselor), data.getvalue())
+    assert response.status_code == 200, response.context["parsed"].errors
+    assert response.context["parsed"].rows[0].values["method"] == "phone"
