@@ -49,9 +49,9 @@ class IssueTag(models.Model):
 
 class PersonQuerySet(models.QuerySet["Person"]):
     def in_scope(self, user) -> "PersonQuerySet":  # type: ignore[no-untyped-def]
-        from accounts.scope import personal_municipalities
+        from accounts.scope import personal_municipality_ids
 
-        return self.filter(municipality__in=personal_municipalities(user))
+        return self.filter(municipality__in=personal_municipality_ids(user))
 
 
 class Person(models.Model):
@@ -140,9 +140,9 @@ class HouseholdMember(models.Model):
 
 class CaseQuerySet(models.QuerySet["Case"]):
     def in_scope(self, user) -> "CaseQuerySet":  # type: ignore[no-untyped-def]
-        from accounts.scope import personal_municipalities
+        from accounts.scope import personal_municipality_ids
 
-        return self.filter(municipality__in=personal_municipalities(user))
+        return self.filter(municipality__in=personal_municipality_ids(user))
 
     def open(self) -> "CaseQuerySet":
         return self.exclude(status__in=Case.CLOSED_STATUSES)
@@ -333,9 +333,9 @@ class CaseStatusChange(models.Model):
 
 class ConsultationQuerySet(models.QuerySet["Consultation"]):
     def in_scope(self, user) -> "ConsultationQuerySet":  # type: ignore[no-untyped-def]
-        from accounts.scope import personal_municipalities
+        from accounts.scope import personal_municipality_ids
 
-        return self.filter(case__municipality__in=personal_municipalities(user))
+        return self.filter(case__municipality__in=personal_municipality_ids(user))
 
 
 class Consultation(models.Model):
@@ -398,6 +398,9 @@ class Consultation(models.Model):
             models.Index(
                 fields=["case", "-date", "method", "id"], name="consult_case_date_method_idx"
             ),
+            # The home page's latest consultations in my scope (cases.selectors.
+            # home_recent_activity): read from the newest end, stopping after ten rows.
+            models.Index(fields=["-date", "-created_at", "-id"], name="consult_latest_idx"),
             # Follow-ups due and overdue on the counselor's home page.
             models.Index(
                 fields=["next_action_date"],

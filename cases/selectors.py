@@ -94,6 +94,7 @@ def status_change_entries(case: Case) -> list[TimelineEntry]:
 
 HOME_ROWS = 10
 NO_CONTACT_DAYS = 90
+RECENT_DAYS = 30  # the home page's "recent records": consultations dated within this window
 
 
 def _works_on_cases(user: Any) -> bool:
@@ -166,13 +167,24 @@ def home_my_cases(request: HttpRequest) -> dict[str, Any] | None:
 
 
 def home_recent_activity(request: HttpRequest) -> dict[str, Any] | None:
-    """The latest contacts on the cases I may see, newest first."""
+    """The latest contacts on the cases I may see, newest first, from the last 30 days.
+
+    The window keeps the query short whatever the scope: a large municipality finds its rows
+    at the top of the `consult_latest_idx` index, a small one goes case by case through its
+    few cases' recent consultations, and neither reads years of records.
+    """
     user = request.user
     if not _works_on_cases(user):
         return None
+    since = timezone.localdate() - dt.timedelta(days=RECENT_DAYS)
     recent = list(
         Consultation.objects.in_scope(user)
+        .filter(date__gte=since)
         .select_related("case", "case__person", "recorded_by")
         .order_by("-date", "-created_at", "-id")[:HOME_ROWS]
     )
-    return {"template": "cases/_home_recent.html", "consultations": recent}
+    return {
+        "template": "cases/_home_recent.html",
+        "consultations": recent,
+        "days": RECENT_DAYS,
+    }

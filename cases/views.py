@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.scope import can_see_personal_data, personal_municipalities
+from accounts.scope import can_see_personal_data, personal_municipality_ids
 from audit.services import Action, audit_record
 from cases import services
 from cases.filters import SORT_FIELDS, CaseFilter
@@ -96,7 +96,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     # The scope as a list of ids (one small query, which also answers "more than one
     # municipality?"): PostgreSQL estimates a literal list, where the nested scope subquery
     # made it scan every case in the country (bench/, the case list measurement).
-    scope_ids = list(personal_municipalities(user).values_list("pk", flat=True))
+    scope_ids = personal_municipality_ids(user)
     base = (
         Case.objects.filter(municipality__in=scope_ids)
         .with_activity()

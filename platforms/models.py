@@ -121,9 +121,9 @@ class MunicipalStatus(models.Model):
 
 class CaseMeetingQuerySet(models.QuerySet["CaseMeeting"]):
     def in_scope(self, user) -> "CaseMeetingQuerySet":  # type: ignore[no-untyped-def]
-        from accounts.scope import personal_municipalities
+        from accounts.scope import personal_municipality_ids
 
-        return self.filter(municipality__in=personal_municipalities(user))
+        return self.filter(municipality__in=personal_municipality_ids(user))
 
 
 class CaseMeeting(models.Model):

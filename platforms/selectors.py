@@ -62,7 +62,9 @@ def get_action_for_user(
     user: Any, pk: int, *, request: HttpRequest | None = None
 ) -> FollowUpAction:
     action = (
-        FollowUpAction.objects.filter(meeting__municipality__in=scope.personal_municipalities(user))
+        FollowUpAction.objects.filter(
+            meeting__municipality__in=scope.personal_municipality_ids(user)
+        )
         .select_related("meeting")
         .defer("meeting__minutes")
         .filter(pk=pk)
@@ -172,7 +174,7 @@ def home_open_actions(request: HttpRequest) -> dict[str, Any] | None:
         FollowUpAction.objects.filter(
             owner=user,
             done_on__isnull=True,
-            meeting__municipality__in=scope.personal_municipalities(user),
+            meeting__municipality__in=scope.personal_municipality_ids(user),
         )
         .select_related("meeting__municipality")
         .defer("meeting__minutes", "meeting__decisions")

@@ -100,9 +100,9 @@ class Resource(models.Model):
 
 class ReferralQuerySet(models.QuerySet["Referral"]):
     def in_scope(self, user) -> "ReferralQuerySet":  # type: ignore[no-untyped-def]
-        from accounts.scope import personal_municipalities
+        from accounts.scope import personal_municipality_ids
 
-        return self.filter(case__municipality__in=personal_municipalities(user))
+        return self.filter(case__municipality__in=personal_municipality_ids(user))
 
     def open(self) -> "ReferralQuerySet":
         return self.filter(status__in=Referral.OPEN_STATUSES)
@@ -320,9 +320,9 @@ class ReferralNote(models.Model):
 
 class EmploymentOutcomeQuerySet(models.QuerySet["EmploymentOutcome"]):
     def in_scope(self, user) -> "EmploymentOutcomeQuerySet":  # type: ignore[no-untyped-def]
-        from accounts.scope import personal_municipalities
+        from accounts.scope import personal_municipality_ids
 
-        return self.filter(case__municipality__in=personal_municipalities(user))
+        return self.filter(case__municipality__in=personal_municipality_ids(user))
 
 
 class EmploymentOutcome(models.Model):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case as SqlCase
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
@@ -140,13 +140,18 @@ def quiet_connected(user: Any, *, today: dt.date | None = None) -> QuerySet[Refe
     today = today or timezone.localdate()
     cutoff = today - dt.timedelta(days=QUIET_CONNECTED_DAYS)
     last_note = ReferralNote.objects.filter(referral=OuterRef("pk")).order_by("-date")
+    # "No note after the cutoff" as an anti-join (NOT EXISTS) rather than a filter on the
+    # latest note's date: the same rows (connected on or before the cutoff), but PostgreSQL
+    # no longer runs the latest-note subquery for every connected referral of the country
+    # before joining (bench/: 95 ms → 50 ms for the largest municipality).
+    noted_since = ReferralNote.objects.filter(referral=OuterRef("pk"), date__gt=cutoff)
     qs = (
         Referral.objects.in_scope(user)
         .counting_as_ibasho()
         .filter(status=Referral.Status.CONNECTED, connected_on__lte=cutoff)
+        .filter(~Exists(noted_since))
         .annotate(last_note_on=Subquery(last_note.values("date")[:1]))
         .annotate(quiet_since=Coalesce("last_note_on", "connected_on"))
-        .filter(quiet_since__lte=cutoff)
     )
     return (
         _mine_first(qs, user)

@@ -102,3 +102,13 @@ def test_home_query_count_does_not_grow_with_the_caseload(
     with django_assert_num_queries(len(small.captured_queries) + 3):
         # +3: the panels now hold a full page (10 rows) and count the rest separately.
         client.get(HOME)
+
+
+def test_recent_activity_covers_the_last_30_days_newest_first(login, counselor, kochi_city) -> None:
+    inside = make_case(counselor, kochi_city, date=days_ago(30))
+    newest = make_case(counselor, kochi_city, date=days_ago(1))
+    make_case(counselor, kochi_city, date=days_ago(31))  # outside the window
+    response = login(counselor).get(HOME)
+    recent = panel(response, "cases/_home_recent.html")
+    assert [c.case_id for c in recent["consultations"]] == [newest.pk, inside.pk]
+    assert "最近の記録（直近30日）" in response.content.decode()
