@@ -175,10 +175,110 @@ FLOOR_SQL = {
 }
 
 
+# Past years (the comparison table): each indicator over three full fiscal years at once.
+_PAST_YEARS = """
+        SELECT {columns}
+        FROM {source}
+        WHERE {where} AND {date} BETWEEN %(p1_start)s AND %(p3_end)s"""
+
+
+def _past(source: str, where: str, date: str, counted: str) -> str:
+    columns = ", ".join(
+        f"count({counted}) FILTER (WHERE {date} BETWEEN %(p{n}_start)s AND %(p{n}_end)s)"
+        for n in (1, 2, 3)
+    )
+    return _PAST_YEARS.format(columns=columns, source=source, where=where, date=date)
+
+
+FLOOR_SQL.update(
+    {
+        "K1 past years": _past(
+            "cases_case c JOIN core_municipality m ON m.id = c.municipality_id",
+            "m.prefecture_code = %(pref)s",
+            "c.intake_date",
+            "*",
+        ),
+        "K2 past years": _past(
+            "platforms_casemeeting mt JOIN core_municipality m ON m.id = mt.municipality_id",
+            "m.prefecture_code = %(pref)s",
+            "mt.held_on",
+            "DISTINCT mt.municipality_id",
+        ),
+        "K3 past years": _past(
+            """referrals_referral r JOIN referrals_resource s ON s.id = r.resource_id
+            JOIN referrals_resourcekind k ON k.id = s.kind_id
+            JOIN cases_case c ON c.id = r.case_id
+            JOIN core_municipality m ON m.id = c.municipality_id""",
+            "k.counts_as_ibasho AND m.prefecture_code = %(pref)s",
+            "r.connected_on",
+            "*",
+        ),
+        "K4 past years": _past(
+            """referrals_employmentoutcome o JOIN cases_case c ON c.id = o.case_id
+            JOIN core_municipality m ON m.id = c.municipality_id""",
+            "o.after_intermediate AND m.prefecture_code = %(pref)s",
+            "o.started_on",
+            "DISTINCT o.person_id",
+        ),
+        "municipal status": """
+            SELECT count(*) FILTER (WHERE s.needs_assessed_on <= %(end)s),
+                count(*) FILTER (WHERE s.jusoteki)
+            FROM platforms_municipalstatus s JOIN core_municipality m ON m.id = s.municipality_id
+            WHERE m.prefecture_code = %(pref)s AND s.fiscal_year = %(fy)s""",
+        "platforms": """
+            SELECT count(*) FROM platforms_platform p
+            JOIN core_municipality m ON m.id = p.municipality_id
+            WHERE m.prefecture_code = %(pref)s AND p.status = 'established'
+                AND p.established_on <= %(end)s""",
+        "survey": """
+            SELECT sum(s.persons), count(DISTINCT s.municipality_id), max(s.survey_date)
+            FROM kpi_surveycount s JOIN core_municipality m ON m.id = s.municipality_id
+            WHERE m.prefecture_code = %(pref)s AND s.survey_date = (
+                SELECT max(l.survey_date) FROM kpi_surveycount l
+                WHERE l.municipality_id = s.municipality_id AND l.survey_date <= %(end)s)""",
+        "resources": """
+            SELECT count(*) FILTER (WHERE k.counts_as_ibasho),
+                count(*) FILTER (WHERE k.counts_as_ibasho AND r.supported_by_prefecture),
+                count(*) FILTER (WHERE k.is_work_training)
+            FROM referrals_resource r JOIN referrals_resourcekind k ON k.id = r.kind_id
+            LEFT JOIN core_municipality m ON m.id = r.municipality_id
+            WHERE r.prefecture_code = %(pref)s AND r.active
+                AND (r.municipality_id IS NULL OR m.prefecture_code = %(pref)s)""",
+        "meetings": """
+            SELECT count(*), count(*) FILTER (WHERE mt.supervision <> 'none'),
+                count(DISTINCT mt.municipality_id) FILTER (WHERE mt.supervision <> 'none')
+            FROM platforms_casemeeting mt JOIN core_municipality m ON m.id = mt.municipality_id
+            WHERE m.prefecture_code = %(pref)s AND mt.held_on BETWEEN %(start)s AND %(end)s""",
+        "consultations": """
+            SELECT count(*), count(DISTINCT c.person_id),
+                count(*) FILTER (WHERE c.intake_date >= %(start)s),
+                count(DISTINCT c.person_id) FILTER (WHERE c.intake_date >= %(start)s),
+                count(*) FILTER (WHERE c.intake_date < %(start)s),
+                count(DISTINCT c.person_id) FILTER (WHERE c.intake_date < %(start)s)
+            FROM cases_consultation x JOIN cases_case c ON c.id = x.case_id
+            JOIN core_municipality m ON m.id = c.municipality_id
+            WHERE m.prefecture_code = %(pref)s AND x.date BETWEEN %(start)s AND %(end)s""",
+        "consultations by method": """
+            SELECT x.method, count(*), count(DISTINCT c.person_id)
+            FROM cases_consultation x JOIN cases_case c ON c.id = x.case_id
+            JOIN core_municipality m ON m.id = c.municipality_id
+            WHERE m.prefecture_code = %(pref)s AND x.date BETWEEN %(start)s AND %(end)s
+            GROUP BY 1""",
+    }
+)
+
+
 def sql_floor(prefecture_code: str, start: Any, end: Any) -> None:
+    """Every aggregate the dashboard shows, as hand-written SQL (the targets and baselines,
+    two lookups of a few stored rows, are left out)."""
     from django.db import connection
 
-    params = {"pref": prefecture_code, "start": start, "end": end}
+    from core.fiscal import fiscal_year, fiscal_year_range
+
+    fy = fiscal_year(start)
+    params: dict[str, Any] = {"pref": prefecture_code, "start": start, "end": end, "fy": fy}
+    for n in (1, 2, 3):
+        params[f"p{n}_start"], params[f"p{n}_end"] = fiscal_year_range(fy - 4 + n)
     with connection.cursor() as cur:
         for sql in FLOOR_SQL.values():
             cur.execute(sql, params)
@@ -187,6 +287,7 @@ def sql_floor(prefecture_code: str, start: Any, end: Any) -> None:
 
 def measure_dashboard(repeat: int) -> list[Result]:
     from django.conf import settings
+    from django.core.cache import cache
     from django.test import Client
     from django.urls import reverse
     from django.utils import timezone
@@ -211,8 +312,13 @@ def measure_dashboard(repeat: int) -> list[Result]:
             if response.status_code != 200:
                 raise RuntimeError(f"{url} answered {response.status_code}")
 
+        def cold_request() -> None:
+            cache.clear()  # the consultation counts are cached: count them every time
+            request()
+
         prefecture = user.prefecture_code or settings.DEFAULT_PREFECTURE_CODE
-        page = statistics.median(timed(request, repeat))
+        page = statistics.median(timed(cold_request, repeat))
+        warm = statistics.median(timed(request, repeat))
         floor = statistics.median(timed(lambda p=prefecture: sql_floor(p, start, end), repeat))
         ratio = page / floor if floor else None
         results.append(
@@ -224,8 +330,12 @@ def measure_dashboard(repeat: int) -> list[Result]:
                 ratio=round(ratio, 2) if ratio else None,
                 passed=ratio is not None and ratio <= GOALS["dashboard_ratio"],
                 detail={
+                    "value_is": "the page with every figure counted (cache emptied each time)",
                     "page_ms_median": _ms(page),
                     "floor_ms_median": _ms(floor),
+                    "floor_queries": len(FLOOR_SQL),
+                    "page_cached_consultations_ms_median": _ms(warm),
+                    "cached_ratio": round(warm / floor, 2) if floor else None,
                     "prefecture_code": prefecture,
                     "user": username,
                 },

@@ -10,6 +10,7 @@ dashboard and the `kpi_report` command use:
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -72,14 +73,25 @@ class Scope:
         """A filter for rows whose municipality (reached through `path`) is in the scope.
 
         `path` leads to a Municipality foreign key (`"municipality"`, `"case__municipality"`);
-        empty means the Municipality model itself.
+        empty means the Municipality model itself. Records are filtered on the scope's
+        municipality ids (`municipality_ids`), not through a join to the municipality table:
+        with the ids spelled out PostgreSQL knows how many rows to expect and plans for them.
         """
-        prefix = f"{path}__" if path else ""
+        if not path:
+            if self.municipality is not None:
+                return Q(pk=self.municipality.pk)
+            if self.jurisdiction is not None:
+                return Q(jurisdiction=self.jurisdiction.pk)
+            return Q(prefecture_code=self.prefecture_code)
         if self.municipality is not None:
-            return Q(**{f"{prefix}pk": self.municipality.pk})
-        if self.jurisdiction is not None:
-            return Q(**{f"{prefix}jurisdiction": self.jurisdiction.pk})
-        return Q(**{f"{prefix}prefecture_code": self.prefecture_code})
+            return Q(**{path: self.municipality.pk})
+        return Q(**{f"{path}__in": self.municipality_ids})
+
+    @cached_property
+    def municipality_ids(self) -> list[int]:
+        """The ids of the scope's municipalities (one query, then remembered: a Scope is built
+        per request or command and never changes)."""
+        return list(Municipality.objects.filter(self.q()).values_list("pk", flat=True))
 
     def municipalities(self) -> QuerySet[Municipality]:
         return Municipality.objects.filter(self.q())

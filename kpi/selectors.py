@@ -19,8 +19,9 @@ municipalities. K4 adds up too unless one person has outcomes on cases in two mu
 (they moved): each municipality counts them, the wider scope counts them once.
 
 Everything is counted by the database (grouped and conditional aggregates); the Python code
-only arranges at most twelve months or the municipalities of the scope. The number of queries
-does not depend on the number of records.
+only arranges at most twelve months, the municipalities of the scope, or (K4) the first
+employment dates of the persons counted. The number of queries does not depend on the number
+of records.
 """
 
 import datetime as dt
@@ -28,18 +29,20 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Count,
     Exists,
-    IntegerField,
     Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -214,6 +217,21 @@ class ConsultationFigures:
     ongoing_contacts: int = 0
     ongoing_persons: int = 0
     by_method: list[MethodCount] = field(default_factory=list)
+    counted_at: dt.datetime | None = None  # when read from the cache: the time of counting
+    refresh_minutes: int | None = None  # and how often the cached counts are renewed
+
+    @property
+    def counted_note(self) -> str:
+        """`相談の延べ件数と実人数は 14:05 時点の集計です（5分ごとに更新）。` when cached."""
+        if self.counted_at is None:
+            return ""
+        return _(
+            "相談の延べ件数と実人数は %(time)s 時点の集計です（%(minutes)s分ごとに更新。"
+            "4つの指標は常に最新です）。"
+        ) % {
+            "time": timezone.localtime(self.counted_at).strftime("%H:%M"),
+            "minutes": self.refresh_minutes,
+        }
 
 
 @dataclass
@@ -313,58 +331,61 @@ def _employments(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[Employm
     )
 
 
-def _monthly(qs: QuerySet[Any], date_field: str, count: Count) -> dict[dt.date, int]:
-    """One grouped query: {first day of month: count}."""
+def _by_municipality_and_month(
+    qs: QuerySet[Any], path: str, date_field: str
+) -> dict[tuple[int, dt.date], int]:
+    """One grouped query: {(municipality id, first day of month): rows}. Both the monthly
+    series and the by-municipality table are sums of it (K1, K3)."""
     rows = (
         qs.annotate(kpi_month=TruncMonth(date_field))
         .order_by()
-        .values("kpi_month")
-        .annotate(n=count)
-        .values_list("kpi_month", "n")
+        .values(path, "kpi_month")
+        .annotate(n=Count("pk"))
+        .values_list(path, "kpi_month", "n")
     )
-    return {_as_date(month): n for month, n in rows}
+    return {(municipality, _as_date(month)): n for municipality, month, n in rows}
+
+
+def _per_month(counts: dict[tuple[int, dt.date], int]) -> dict[dt.date, int]:
+    months: dict[dt.date, int] = {}
+    for (_municipality, month), n in counts.items():
+        months[month] = months.get(month, 0) + n
+    return months
+
+
+def _per_municipality(counts: dict[tuple[int, dt.date], int]) -> dict[int, int]:
+    totals: dict[int, int] = {}
+    for (municipality, _month), n in counts.items():
+        totals[municipality] = totals.get(municipality, 0) + n
+    return totals
+
+
+def _months_of_dates(dates: Any) -> dict[dt.date, int]:
+    """{first day of month: how many of `dates` fall in it}."""
+    months: dict[dt.date, int] = {}
+    for day in dates:
+        month = day.replace(day=1)
+        months[month] = months.get(month, 0) + 1
+    return months
 
 
 def _as_date(value: dt.date | dt.datetime) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def _first_meetings(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[CaseMeeting]:
-    """Each municipality's first meeting of the period (ties on one day are all kept)."""
-    earlier = CaseMeeting.objects.filter(
-        municipality=OuterRef("municipality"), held_on__gte=start, held_on__lt=OuterRef("held_on")
+def _first_employment_months(scope: Scope, start: dt.date, end: dt.date) -> dict[dt.date, int]:
+    """K4 by month: each person counts in the month of their first counted employment of the
+    period in the scope, so the months add up to the year's distinct count. One grouped query
+    (person → first date), counted by month here: a few persons per municipality a year. (An
+    anti-join "no earlier outcome of the same person" made PostgreSQL walk the whole case
+    table for a large prefecture.)"""
+    return _months_of_dates(
+        _employments(scope, start, end)
+        .order_by()
+        .values("person")
+        .annotate(first=Min("started_on"))
+        .values_list("first", flat=True)
     )
-    return _held_meetings(scope, start, end).filter(~Exists(earlier))
-
-
-def _first_employments(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[EmploymentOutcome]:
-    """Each person's first counted employment of the period in the scope (ties kept)."""
-    earlier = _employments(scope, start, end).filter(
-        person=OuterRef("person"), started_on__lt=OuterRef("started_on")
-    )
-    return _employments(scope, start, end).filter(~Exists(earlier))
-
-
-def _monthly_counts(scope: Scope, start: dt.date, end: dt.date) -> dict[str, dict[dt.date, int]]:
-    """Four grouped queries, one per indicator: what was added in each month.
-
-    For the distinct counts (K2, K4) a municipality or person is added in the month of its
-    first meeting or outcome, so the months add up to the year's distinct count.
-    """
-    return {
-        Indicator.NEW_CONSULTATIONS: _monthly(
-            _new_cases(scope, start, end), "intake_date", Count("pk")
-        ),
-        Indicator.MUNICIPALITIES_WITH_CASE_MEETINGS: _monthly(
-            _first_meetings(scope, start, end), "held_on", Count("municipality", distinct=True)
-        ),
-        Indicator.IBASHO_LINKS: _monthly(
-            _ibasho_links(scope, start, end), "connected_on", Count("pk")
-        ),
-        Indicator.EMPLOYED_AFTER_INTERMEDIATE: _monthly(
-            _first_employments(scope, start, end), "started_on", Count("person", distinct=True)
-        ),
-    }
 
 
 def _series(fiscal_year: int, added: dict[dt.date, int], end: dt.date) -> list[MonthPoint]:
@@ -486,64 +507,101 @@ def status_of(value: int, target: int | None, projected: int | None) -> str | No
 # --- the rest of the page --------------------------------------------------------------------
 
 
-def _count_subquery(qs: QuerySet[Any], path: str, count: Count) -> Coalesce:
-    """A correlated count per municipality, for the by-municipality table."""
-    grouped = (
-        qs.filter(**{path: OuterRef("pk")}).order_by().values(path).annotate(n=count).values("n")
-    )
-    return Coalesce(Subquery(grouped, output_field=IntegerField()), 0)
+def _by_municipality(qs: QuerySet[Any], path: str, **aggregates: Any) -> dict[int, dict[str, Any]]:
+    """One grouped query: {municipality id: {name: value}} for the municipalities with rows."""
+    rows = qs.order_by().values(path).annotate(**aggregates)
+    return {row[path]: row for row in rows}
 
 
-def _municipality_rows(
-    scope: Scope, start: dt.date, end: dt.date, as_of: dt.date
-) -> list[MunicipalityRow]:
-    """One query: every municipality in the scope with its counts, those without a meeting
-    first (they are where the prefecture must help)."""
-    meetings = _held_meetings(scope, start, end)
-    rows = (
-        Municipality.objects.filter(scope.q())
-        .annotate(
-            kpi_cases=_count_subquery(_new_cases(scope, start, end), "municipality", Count("pk")),
-            kpi_meetings=_count_subquery(meetings, "municipality", Count("pk")),
-            kpi_first_meeting=Subquery(
-                meetings.filter(municipality=OuterRef("pk"))
-                .order_by("held_on")
-                .values("held_on")[:1]
+@dataclass(frozen=True)
+class _Counted:
+    """The year's grouped counts, from which the monthly series and the by-municipality table
+    are both summed (six queries for the four indicators, whatever the size of the scope)."""
+
+    new_cases: dict[tuple[int, dt.date], int]  # K1 by (municipality, month)
+    meetings: dict[int, dict[str, Any]]  # K2: {municipality: {"n", "first"}}
+    links: dict[tuple[int, dt.date], int]  # K3 by (municipality, month)
+    employed: dict[int, dict[str, Any]]  # K4: {municipality: {"n"}} (distinct persons)
+    first_employments: dict[dt.date, int]  # K4 by month, distinct persons in the scope
+
+    @classmethod
+    def count(cls, scope: Scope, start: dt.date, end: dt.date) -> "_Counted":
+        return cls(
+            new_cases=_by_municipality_and_month(
+                _new_cases(scope, start, end), "municipality", "intake_date"
             ),
-            kpi_links=_count_subquery(
-                _ibasho_links(scope, start, end), "case__municipality", Count("pk")
+            meetings=_by_municipality(
+                _held_meetings(scope, start, end),
+                "municipality",
+                n=Count("pk"),
+                first=Min("held_on"),
             ),
-            kpi_employed=_count_subquery(
+            links=_by_municipality_and_month(
+                _ibasho_links(scope, start, end), "case__municipality", "connected_on"
+            ),
+            employed=_by_municipality(
                 _employments(scope, start, end),
                 "case__municipality",
-                Count("person", distinct=True),
+                n=Count("person", distinct=True),
             ),
+            first_employments=_first_employment_months(scope, start, end),
+        )
+
+    def monthly(self) -> dict[str, dict[dt.date, int]]:
+        """What was added in each month. For the distinct counts a municipality or person is
+        added in the month of its first meeting or outcome, so the months add up to the
+        year's distinct count."""
+        return {
+            Indicator.NEW_CONSULTATIONS: _per_month(self.new_cases),
+            Indicator.MUNICIPALITIES_WITH_CASE_MEETINGS: _months_of_dates(
+                m["first"] for m in self.meetings.values()
+            ),
+            Indicator.IBASHO_LINKS: _per_month(self.links),
+            Indicator.EMPLOYED_AFTER_INTERMEDIATE: self.first_employments,
+        }
+
+
+def _by_municipality(qs: QuerySet[Any], path: str, **aggregates: Any) -> dict[int, dict[str, Any]]:
+    """One grouped query: {municipality id: {name: value}} for the municipalities with rows."""
+    rows = qs.order_by().values(path).annotate(**aggregates)
+    return {row[path]: row for row in rows}
+
+
+def _municipality_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[MunicipalityRow]:
+    """Every municipality in the scope with its counts, those without a meeting first (they
+    are where the prefecture must help). One query for the municipalities; the counts are
+    the year's grouped counts (correlated subqueries per municipality cost a pass over each
+    municipality's cases for K3 and K4: 0.3 s for a large prefecture)."""
+    municipalities = (
+        Municipality.objects.filter(scope.q())
+        .select_related("jurisdiction")
+        .annotate(
             kpi_platform=Exists(
                 Platform.objects.filter(
                     municipality=OuterRef("pk"),
                     status=Platform.Status.ESTABLISHED,
                     established_on__lte=as_of,
                 )
-            ),
-            kpi_held=Exists(meetings.filter(municipality=OuterRef("pk"))),
+            )
         )
-        .select_related("jurisdiction")
-        .order_by("kpi_held", "code")
     )
-    return [
+    cases = _per_municipality(counted.new_cases)
+    links = _per_municipality(counted.links)
+    rows = [
         MunicipalityRow(
             code=m.code,
             name=m.name,
             jurisdiction=m.jurisdiction.name,
-            new_consultations=m.kpi_cases,
-            meetings=m.kpi_meetings,
-            first_meeting=m.kpi_first_meeting,
-            ibasho_links=m.kpi_links,
-            employed=m.kpi_employed,
+            new_consultations=cases.get(m.pk, 0),
+            meetings=counted.meetings.get(m.pk, {}).get("n", 0),
+            first_meeting=counted.meetings.get(m.pk, {}).get("first"),
+            ibasho_links=links.get(m.pk, 0),
+            employed=counted.employed.get(m.pk, {}).get("n", 0),
             platform_established=m.kpi_platform,
         )
-        for m in rows
+        for m in municipalities
     ]
+    return sorted(rows, key=lambda row: (row.meeting_held, row.code))
 
 
 def _year_values(scope: Scope, years: list[int]) -> dict[int, dict[str, int]]:
@@ -581,8 +639,12 @@ def _year_values(scope: Scope, years: list[int]) -> dict[int, dict[str, int]]:
     return {y: {key: counted[key][f"y{y}"] for key in Indicator.values} for y in years}
 
 
-def _consultation_figures(scope: Scope, start: dt.date, end: dt.date) -> ConsultationFigures:
-    """延べ件数 and 実人数, new (case opened this year) and ongoing, by method (2 queries)."""
+def _count_consultations(scope: Scope, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """延べ件数 and 実人数, new (case opened this year) and ongoing, by method (2 queries).
+
+    Plain numbers keyed by method code, so that the result can be cached whatever the
+    language of the page that shows it.
+    """
     contacts = Consultation.objects.filter(scope.q("case__municipality"), date__range=(start, end))
     new = Q(case__intake_date__gte=start)
     totals = contacts.aggregate(
@@ -598,23 +660,62 @@ def _consultation_figures(scope: Scope, start: dt.date, end: dt.date) -> Consult
         .values("method")
         .annotate(contacts=Count("pk"), persons=Count("case__person", distinct=True))
     )
-    counts = {row["method"]: row for row in by_method}
+    return {
+        "totals": totals,
+        "by_method": {row["method"]: [row["contacts"], row["persons"]] for row in by_method},
+    }
+
+
+def consultation_figures(
+    scope: Scope, start: dt.date, end: dt.date, *, cached: bool = False
+) -> ConsultationFigures:
+    """The year's consultation counts for the scope.
+
+    Counting distinct persons over a large prefecture's year of consultations reads every
+    one of them (a quarter of a million rows at the benchmark's scale, about half a second
+    however the SQL is written), and a distinct count cannot be added up from smaller
+    pre-aggregated counts. The dashboard therefore shows these secondary figures from a
+    cache (`KPI_CONSULTATION_CACHE_SECONDS`, keyed by scope and period, shared by the app
+    processes when CACHE_URL points at a shared cache) with the time they were counted; the
+    four indicators stay live. `cached=False` (the `kpi_report` command) always counts.
+    """
+    timeout = settings.KPI_CONSULTATION_CACHE_SECONDS
+    counted_at = None
+    if cached and timeout > 0:
+        key = f"kpi:consultations:v1:{scope.prefecture_code}:{scope.token}:{start}:{end}"
+        data = cache.get(key)
+        if data is None:
+            data = {**_count_consultations(scope, start, end), "at": timezone.now()}
+            cache.set(key, data, timeout)
+        counted_at = data["at"]
+    else:
+        data = _count_consultations(scope, start, end)
+    by_method = data["by_method"]
     return ConsultationFigures(
-        **totals,
+        **data["totals"],
         by_method=[
             MethodCount(
                 method=value,
                 label=str(label),
-                contacts=counts.get(value, {}).get("contacts", 0),
-                persons=counts.get(value, {}).get("persons", 0),
+                contacts=by_method.get(value, [0, 0])[0],
+                persons=by_method.get(value, [0, 0])[1],
             )
             for value, label in Consultation.Method.choices
         ],
+        counted_at=counted_at,
+        refresh_minutes=max(1, timeout // 60) if counted_at else None,
     )
 
 
 def _secondary(
-    scope: Scope, fiscal_year: int, start: dt.date, end: dt.date, as_of: dt.date, total: int
+    scope: Scope,
+    fiscal_year: int,
+    start: dt.date,
+    end: dt.date,
+    as_of: dt.date,
+    total: int,
+    *,
+    cached: bool,
 ) -> SecondaryFigures:
     statuses = MunicipalStatus.objects.filter(
         scope.q("municipality"), fiscal_year=fiscal_year
@@ -672,7 +773,7 @@ def _secondary(
         meetings=meetings["meetings"],
         supervised_meetings=meetings["supervised"],
         supervised_municipalities=meetings["supervised_municipalities"],
-        consultations=_consultation_figures(scope, start, end),
+        consultations=consultation_figures(scope, start, end, cached=cached),
         baselines={},
     )
 
@@ -680,12 +781,19 @@ def _secondary(
 # --- the report ------------------------------------------------------------------------------
 
 
-def kpi_report(fiscal_year: int, scope: Scope, as_of: dt.date | None = None) -> Report:
+def kpi_report(
+    fiscal_year: int,
+    scope: Scope,
+    as_of: dt.date | None = None,
+    *,
+    cached_consultations: bool = False,
+) -> Report:
     """The four indicators and everything the dashboard shows, up to `as_of` (default: today).
 
     Only what happened on or before `as_of` counts; a date after the year's end counts the
     whole year, a date after today counts up to today. Past years in the comparison are
-    always full years.
+    always full years. `cached_consultations`: the consultation counts (a secondary figure)
+    may come from the cache; see `consultation_figures`.
     """
     fy_start, fy_end = fiscal_year_range(fiscal_year)
     # Nothing after today has happened yet: a meeting dated next week is planned, not held.
@@ -693,9 +801,10 @@ def kpi_report(fiscal_year: int, scope: Scope, as_of: dt.date | None = None) -> 
     as_of = min(as_of or today, today, fy_end)
     start, end = fy_start, as_of
 
-    municipalities = _municipality_rows(scope, start, end, as_of)
+    counted = _Counted.count(scope, start, end)
+    municipalities = _municipality_rows(scope, as_of, counted)
     total = len(municipalities)
-    monthly = _monthly_counts(scope, start, end)
+    monthly = counted.monthly()
     target_rows = _targets(scope, fiscal_year)
     baselines = _baselines(scope, fiscal_year)
 
@@ -753,7 +862,9 @@ def kpi_report(fiscal_year: int, scope: Scope, as_of: dt.date | None = None) -> 
         )
     )
 
-    secondary = _secondary(scope, fiscal_year, start, end, as_of, total)
+    secondary = _secondary(
+        scope, fiscal_year, start, end, as_of, total, cached=cached_consultations
+    )
     secondary.baselines = {k: v for k, v in baselines.items() if k in Figure.values}
     return Report(
         fiscal_year=fiscal_year,

@@ -49,7 +49,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise Http404()
     fiscal_year = form.cleaned_data.get("fy") or current
     scope = by_token[form.cleaned_data.get("scope") or scopes[0].token]
-    report = kpi_report(fiscal_year, scope, form.cleaned_data.get("as_of"))
+    report = kpi_report(
+        fiscal_year, scope, form.cleaned_data.get("as_of"), cached_consultations=True
+    )
     charts = [(indicator, line_chart(report, indicator)) for indicator in report.indicators]
     # The download links carry the report's own date, so the file matches the page.
     query = urlencode(
@@ -94,7 +96,13 @@ def workbook(request: HttpRequest) -> HttpResponse:
         raise Http404()
     scope = by_token[token]
     public = request.GET.get("public") == "1"
-    report = kpi_report(form.cleaned_data["fy"] or current, scope, form.cleaned_data["as_of"])
+    # The same cached consultation counts as the page, so the file matches what was seen.
+    report = kpi_report(
+        form.cleaned_data["fy"] or current,
+        scope,
+        form.cleaned_data["as_of"],
+        cached_consultations=True,
+    )
     buffer = io.BytesIO()
     kpi_workbook(report, public=public, threshold=settings.KPI_PUBLIC_SUPPRESS_BELOW).save(buffer)
     audit_record(

@@ -10,6 +10,7 @@
 """
 
 import pytest
+from django.core.cache import cache
 
 from accounts.models import User
 from core.models import Jurisdiction, Municipality
@@ -25,6 +26,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Load Kochi once per test database; tests run in transactions on top of it."""
     with django_db_blocker.unblock():
         reference_data_load_default()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache (the dashboard caches its consultation counts)."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
