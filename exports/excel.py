@@ -119,6 +119,32 @@ def new_workbook() -> Workbook:
     return Workbook(write_only=True)
 
 
+class Labels:
+    """A column display for a choice field: the value's label as text (unknown values as text).
+
+    The labels are lazy translations, and translating one goes through Django's translation
+    machinery each time; `resolved` translates them all once, in the language active then, for
+    `write_table` to look up per cell.
+    """
+
+    def __init__(self, choices: Any) -> None:
+        self.mapping = dict(choices)
+
+    def __call__(self, value: Any) -> Any:
+        return str(self.mapping.get(value, value)) if value is not None else None
+
+    def resolved(self) -> Callable[[Any], Any]:
+        get = {key: str(label) for key, label in self.mapping.items()}.get
+
+        def show(value: Any) -> Any:
+            if value is None:
+                return None
+            label = get(value)
+            return str(value) if label is None else label
+
+        return show
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a record export."""
@@ -143,7 +169,9 @@ def write_table(
     titles = [str(c.header) for c in columns]
     sheet.setup(titles=titles, widths=[c.width for c in columns])
     sheet.header(titles)
-    displays = [c.display for c in columns]
+    displays = [
+        c.display.resolved() if isinstance(c.display, Labels) else c.display for c in columns
+    ]
     formats = [c.number_format for c in columns]
     plain = all(d is None for d in displays) and all(f is None for f in formats)
     count = 0

@@ -4,9 +4,11 @@ import datetime as dt
 import decimal
 
 import pytest
+from django.utils import translation
 from openpyxl import load_workbook
 
-from exports.excel import Column, SafeSheet, new_workbook, write_table
+from cases.models import Consultation
+from exports.excel import Column, Labels, SafeSheet, new_workbook, write_table
 
 PAYLOADS = [
     "=1+1",
@@ -81,3 +83,30 @@ def test_a_table_has_a_frozen_filtered_header_and_print_setup(tmp_path) -> None:
     assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)  # 9 = A4
     assert ws.column_dimensions["C"].width == 40
     assert ws["C2"].value == "=危険" and ws["C2"].data_type == "s"
+
+
+def test_labels_resolved_once_show_the_same_as_per_cell() -> None:
+    labels = Labels(Consultation.Method.choices)
+    show = labels.resolved()
+    for value in ["visit", "phone", "unknown", 7, None]:
+        assert show(value) == labels(value)
+    assert show("visit") == "来所"
+    assert show(7) == "7"
+    assert show(None) is None
+
+
+def test_labels_are_resolved_in_the_language_active_when_the_table_is_written(tmp_path) -> None:
+    workbook = new_workbook()
+    sheet = SafeSheet(workbook.create_sheet("t"))
+    columns = [Column("方法", "method", display=Labels(Consultation.Method.choices))]
+    with translation.override("en"):
+        write_table(sheet, columns, [("phone",), ("home_visit",), ("gone",), (None,)])
+    path = tmp_path / "t.xlsx"
+    workbook.save(path)
+    ws = load_workbook(path)["t"]
+    assert [ws.cell(row, 1).value for row in range(2, 6)] == [
+        "Phone",
+        "Home visit (outreach)",
+        "gone",
+        None,
+    ]
