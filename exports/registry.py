@@ -16,14 +16,13 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import AgeBand, Case, Consultation, Person
-from exports.excel import Column
+from exports.excel import Column, Labels
 from platforms.models import CaseMeeting
 from referrals.models import Referral
 
 
-def label_of(choices: Any) -> Callable[[Any], Any]:
-    mapping = dict(choices)
-    return lambda value: str(mapping.get(value, value)) if value is not None else None
+def label_of(choices: Any) -> Labels:
+    return Labels(choices)
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,23 @@ import datetime as dt
 import decimal
 
 import pytest
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from openpyxl import load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Font
 
-from exports.excel import Column, SafeSheet, new_workbook, write_table
+from cases.models import Consultation
+from exports.excel import (
+    FORMULA_TRIGGERS,
+    Column,
+    Labels,
+    SafeSheet,
+    clean_text,
+    new_workbook,
+    write_table,
+)
 
 PAYLOADS = [
     "=1+1",
@@ -81,3 +95,158 @@ def test_a_table_has_a_frozen_filtered_header_and_print_setup(tmp_path) -> None:
     assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)  # 9 = A4
     assert ws.column_dimensions["C"].width == 40
     assert ws["C2"].value == "=危険" and ws["C2"].data_type == "s"
+
+
+def test_labels_resolved_once_show_the_same_as_per_cell() -> None:
+    labels = Labels(Consultation.Method.choices)
+    show = labels.resolved()
+    for value in ["visit", "phone", "unknown", 7, None]:
+        assert show(value) == labels(value)
+    assert show("visit") == "来所"
+    assert show(7) == "7"
+    assert show(None) is None
+
+
+def test_labels_are_resolved_in_the_language_active_when_the_table_is_written(tmp_path) -> None:
+    workbook = new_workbook()
+    sheet = SafeSheet(workbook.create_sheet("t"))
+    columns = [Column("方法", "method", display=Labels(Consultation.Method.choices))]
+    with translation.override("en"):
+        write_table(sheet, columns, [("phone",), ("home_visit",), ("gone",), (None,)])
+    path = tmp_path / "t.xlsx"
+    workbook.save(path)
+    ws = load_workbook(path)["t"]
+    assert [ws.cell(row, 1).value for row in range(2, 6)] == [
+        "Phone",
+        "Home visit (outreach)",
+        "gone",
+        None,
+    ]
+
+
+def reference_cell(ws, value, number_format=None):  # type: ignore[no-untyped-def]
+    """SafeSheet.cell as it was before its per-type fast path: the rules it must keep."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = clean_text(value)
+        if text.startswith(FORMULA_TRIGGERS):
+            cell = WriteOnlyCell(ws)
+            cell._value = text
+            cell.data_type = "s"
+            cell.quotePrefix = True
+            return cell
+        return text
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value).replace(tzinfo=None)
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = number_format or "yyyy/mm/dd hh:mm"
+        return cell
+    if isinstance(value, dt.date):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = number_format or "yyyy/mm/dd"
+        return cell
+    if number_format:
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = number_format
+        return cell
+    return value
+
+
+def described(value):  # type: ignore[no-untyped-def]
+    if not isinstance(value, Cell):
+        return ("plain", type(value), value)
+    return ("cell", value._value, value.data_type, value.number_format, value.quotePrefix)
+
+
+class Tag(str):
+    pass
+
+
+VALUES = [
+    None,
+    True,
+    False,
+    0,
+    42,
+    -7,
+    3.5,
+    decimal.Decimal("1.25"),
+    dt.date(2023, 4, 1),
+    dt.datetime(2023, 4, 1, 9, 30),
+    dt.datetime(2023, 4, 1, 0, 30, tzinfo=dt.UTC),
+    dt.time(9, 30),
+    "",
+    "普通の文章",
+    "全角　スペース",
+    "a\r\nb",
+    "a\x00b\x07c\x1f",
+    "\x0b=1+1",
+    "=1+1",
+    "-1",
+    "＠x",
+    "\t=1",
+    "del\x7f",
+    mark_safe("=1+1"),
+    Tag("+1"),
+    Tag("a\x01"),
+]
+
+
+@pytest.mark.parametrize("number_format", [None, "#,##0", "yyyy/mm/dd", "0.0%"])
+@pytest.mark.parametrize("value", VALUES, ids=repr)
+def test_every_type_is_written_as_before_the_fast_path(value, number_format) -> None:
+    workbook = new_workbook()
+    sheet = SafeSheet(workbook.create_sheet("t"))
+    assert described(sheet.cell(value, number_format)) == described(
+        reference_cell(sheet.ws, value, number_format)
+    )
+
+
+def test_styled_cells_are_each_their_own(tmp_path) -> None:
+    workbook = new_workbook()
+    sheet = SafeSheet(workbook.create_sheet("t"))
+    first, second = sheet.cell(dt.date(2023, 4, 1)), sheet.cell(dt.date(2023, 4, 2))
+    first.font = Font(bold=True)
+    assert not second.font.bold
+    quoted, other = sheet.cell("=a"), sheet.cell("=b")
+    quoted.font = Font(italic=True)
+    assert not other.font.italic and other.quotePrefix
+
+
+def test_a_table_keeps_formats_labels_and_safety_on_every_row(tmp_path) -> None:
+    workbook = new_workbook()
+    sheet = SafeSheet(workbook.create_sheet("t"))
+    columns = [
+        Column("日付", "a"),
+        Column("日時", "b"),
+        Column("件数", "c", number_format="#,##0"),
+        Column("方法", "d", display=Labels(Consultation.Method.choices)),
+        Column("メモ", "e"),
+    ]
+    rows = [
+        (dt.date(2023, 4, i), dt.datetime(2023, 4, i, 9), 1000 * i, "phone", f"=x{i}\x01")
+        for i in range(1, 4)
+    ]
+    seen = []
+    assert write_table(sheet, columns, iter(rows), progress=seen.append, every=2) == 3
+    assert seen == [2, 3]
+    path = tmp_path / "t.xlsx"
+    workbook.save(path)
+    ws = load_workbook(path)["t"]
+    for i, row in enumerate(ws.iter_rows(min_row=2), start=1):
+        date, when, count, method, memo = row
+        assert (date.value, date.number_format) == (dt.datetime(2023, 4, i), "yyyy/mm/dd")
+        assert (when.value, when.number_format) == (dt.datetime(2023, 4, i, 9), "yyyy/mm/dd hh:mm")
+        assert (count.value, count.number_format) == (1000 * i, "#,##0")
+        assert method.value == "電話"
+        assert (memo.value, memo.data_type, memo.quotePrefix) == (f"=x{i}\ufffd", "s", True)
+
+
+def test_a_row_of_the_wrong_length_is_an_error(tmp_path) -> None:
+    workbook = new_workbook()
+    sheet = SafeSheet(workbook.create_sheet("t"))
+    with pytest.raises(ValueError):
+        write_table(sheet, [Column("a", "a"), Column("b", "b")], [(1, 2), (1,)])
+    workbook.save(tmp_path / "t.xlsx")  # close the sheet's stream
