@@ -256,6 +256,9 @@ def _check_foreign_keys(cur) -> None:  # type: ignore[no-untyped-def]
         "cases_case c ON c.id = x.case_id WHERE c.id IS NULL LIMIT 1",
         "referral → resource": "SELECT 1 FROM referrals_referral r LEFT JOIN "
         "referrals_resource s ON s.id = r.resource_id WHERE s.id IS NULL LIMIT 1",
+        "referral municipality = case municipality": "SELECT 1 FROM referrals_referral r "
+        "JOIN cases_case c ON c.id = r.case_id "
+        "WHERE r.municipality_id <> c.municipality_id LIMIT 1",
         "outcome → referral": "SELECT 1 FROM referrals_employmentoutcome o LEFT JOIN "
         "referrals_referral r ON r.id = o.basis_referral_id "
         "WHERE o.basis_referral_id IS NOT NULL AND r.id IS NULL LIMIT 1",
@@ -442,7 +445,7 @@ def _steps(counts: Counts) -> list[tuple[str, str]]:
             f"""
             INSERT INTO referrals_referral (id, status, proposed_on, arranging_on, connected_on,
                 ended_on, not_realised_on, not_realised_reason, not_realised_detail, version,
-                created_at, updated_at, case_id, resource_id)
+                created_at, updated_at, case_id, municipality_id, resource_id)
             SELECT g, st, prop,
                 CASE WHEN st IN ('arranging','connected','ended')
                      OR (st = 'not_realised' AND g %% 2 = 0) THEN arr END,
@@ -451,11 +454,11 @@ def _steps(counts: Counts) -> list[tuple[str, str]]:
                 CASE WHEN st = 'not_realised' THEN LEAST(%(today)s::date, arr + 10) END,
                 CASE WHEN st = 'not_realised' THEN
                     (ARRAY['declined','capacity','lost_contact'])[1 + g %% 3] ELSE '' END,
-                '', 1, now(), now(), case_id,
+                '', 1, now(), now(), case_id, municipality_id,
                 (prefecture_code::int - 1) * {RESOURCES_PER_PREFECTURE} + 1
                     + g %% {RESOURCES_PER_PREFECTURE}
             FROM (
-                SELECT g, c.id AS case_id, m.prefecture_code, prop,
+                SELECT g, c.id AS case_id, c.municipality_id, m.prefecture_code, prop,
                     LEAST(%(today)s::date, prop + 3 + g %% 20) AS arr,
                     LEAST(%(today)s::date, prop + 25 + g %% 40) AS conn,
                     CASE WHEN r < 0.15 THEN 'proposed' WHEN r < 0.30 THEN 'arranging'

@@ -634,6 +634,7 @@ def _create(planner: Planner, today: dt.date) -> dict[str, int]:
     referrals = Referral.objects.bulk_create(
         Referral(
             case=p.case,
+            municipality_id=p.case.municipality_id,  # bulk_create skips save()
             resource=p.resource,
             status=p.status,
             proposed_on=p.proposed_on,

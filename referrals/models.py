@@ -102,7 +102,7 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
     def in_scope(self, user) -> "ReferralQuerySet":  # type: ignore[no-untyped-def]
         from accounts.scope import personal_municipality_ids
 
-        return self.filter(case__municipality__in=personal_municipality_ids(user))
+        return self.filter(municipality__in=personal_municipality_ids(user))
 
     def open(self) -> "ReferralQuerySet":
         return self.filter(status__in=Referral.OPEN_STATUSES)
@@ -141,6 +141,16 @@ class Referral(models.Model):
 
     case = models.ForeignKey(
         Case, verbose_name=_("ケース"), on_delete=models.PROTECT, related_name="referrals"
+    )
+    # The case's municipality, copied when the referral is saved (a case never changes
+    # municipality). Scope filters and the follow-up lists read it directly instead of
+    # joining every case of the municipality (bench/: the home page's referral lists).
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("市町村"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
     )
     resource = models.ForeignKey(
         Resource, verbose_name=_("つなぎ先"), on_delete=models.PROTECT, related_name="referrals"
@@ -247,16 +257,29 @@ class Referral(models.Model):
                 name="referral_connected_idx",
                 condition=Q(connected_on__isnull=False),
             ),
-            # Follow-up list: referrals stuck in 調整中.
+            # Home follow-up list (referrals.selectors.stuck_arranging): 調整中 for 30 days,
+            # per municipality of the user's scope.
             models.Index(
-                fields=["arranging_on"],
-                name="referral_arranging_idx",
+                fields=["municipality", "arranging_on"],
+                name="referral_muni_arranging_idx",
                 condition=Q(status="arranging"),
+            ),
+            # Home follow-up list (referrals.selectors.quiet_connected): connected long ago,
+            # per municipality of the user's scope.
+            models.Index(
+                fields=["municipality", "connected_on"],
+                name="referral_muni_connected_idx",
+                condition=Q(status="connected"),
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.case} → {self.resource} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if self.municipality_id is None and self.case_id is not None:
+            self.municipality_id = self.case.municipality_id
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("referrals:referral_detail", args=[self.pk])

@@ -109,3 +109,18 @@ def test_database_refuses_a_manual_judgement_without_a_reason(kochi) -> None:
 def test_database_refuses_an_automatic_yes_without_its_referral(kochi) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         EmploymentOutcomeFactory(after_intermediate=True, after_intermediate_source="auto")
+
+
+def test_a_referral_carries_its_cases_municipality(db, kochi, counselor) -> None:
+    """The copy that scope filters read: set from the case on every save path."""
+    from referrals import services
+    from tests.factories import CaseFactory, ResourceFactory
+
+    case = CaseFactory()
+    proposed = services.referral_propose(
+        case=case, resource=ResourceFactory(), proposed_on=case.intake_date, user=counselor
+    )
+    assert proposed.municipality_id == case.municipality_id
+    made = ReferralFactory()
+    made.refresh_from_db()
+    assert made.municipality_id == made.case.municipality_id
