@@ -208,10 +208,10 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-# Sessions: an inactivity timeout, refreshed on each request, and an absolute lifetime after
-# which the user logs in again however active they were (accounts.middleware).
+# Sessions: an inactivity timeout, renewed by activity (at most once a minute), and an absolute
+# lifetime after which the user logs in again however active they were (accounts.middleware).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
 

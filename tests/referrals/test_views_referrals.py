@@ -138,9 +138,9 @@ def test_detail_query_count_does_not_grow_with_steps_and_notes(
     for i in range(15):
         referral.notes.create(date=DAY + dt.timedelta(days=i), text=f"記録{i}", by=counselor)
         referral.transitions.create(to_status="proposed", on=DAY, by=counselor)
-    # Session, user, the scoped referral (case, person, resource joined), the audit row,
-    # transitions and notes (each with its user joined), the session save in a savepoint.
-    with django_assert_num_queries(10):  # incl. the scope's municipality ids
+    # Session, user, the scope's municipality ids, the scoped referral (case, person, resource
+    # joined), the audit row, transitions and notes (each with its user joined).
+    with django_assert_num_queries(7):
         client.get(url)
 
 
@@ -226,9 +226,9 @@ def test_case_referrals_query_count_is_constant(
         EmploymentOutcomeFactory(case=case, person=case.person)
     client = login(counselor)
     client.get(reverse("referrals:case_referrals", args=[case.pk]))
-    # Session, user, the scoped case, referrals (resources joined), jobs, the audit row,
-    # the session save in a savepoint.
-    with django_assert_num_queries(10):  # incl. the scope's municipality ids
+    # Session, user, the scope's municipality ids, the scoped case, referrals (resources
+    # joined), jobs, the audit row.
+    with django_assert_num_queries(7):
         client.get(reverse("referrals:case_referrals", args=[case.pk]))
 
 
