@@ -609,6 +609,9 @@ def measure_load(seconds: int, port: int) -> list[Result]:
     env.pop("DJANGO_SETTINGS_MODULE", None)
     connection.close()
     with tempfile.TemporaryDirectory() as tmp:
+        # One cache for the four workers, as a deployment with several app processes sets
+        # CACHE_URL to a shared cache (README): here a file cache, which needs no server.
+        env["CACHE_URL"] = f"filecache://{tmp}/cache"
         server = subprocess.Popen(  # noqa: S603
             [
                 str(bin_dir / "gunicorn"),
