@@ -5,7 +5,37 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fiscal import fiscal_year_label, fiscal_year_range
+from core.prefectures import prefecture_name
 from kpi.scopes import Scope
+
+
+def scope_choices(scopes: list[Scope]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The scope selector's option groups, in the order of `scopes` (widest first).
+
+    Within one prefecture: one group per kind (都道府県, 管轄, 市町村). A user who sees several
+    prefectures gets 全国 and 都道府県 first, then one group per prefecture holding its
+    jurisdictions and municipalities (names repeat across prefectures: 府中市, 伊達市).
+    """
+    titles = {
+        "national": _("全国"),
+        "prefecture": _("都道府県"),
+        "jurisdiction": _("管轄（福祉保健所）"),
+        "municipality": _("市町村"),
+    }
+    several = len({s.prefecture_code for s in scopes if s.kind != "national"}) > 1
+    groups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    for scope in scopes:
+        if several and scope.kind in ("jurisdiction", "municipality"):
+            key = f"pref-{scope.prefecture_code}"
+            title = _("%(prefecture)s（管轄・市町村）") % {
+                "prefecture": prefecture_name(scope.prefecture_code)
+            }
+        else:
+            key, title = scope.kind, str(titles[scope.kind])
+        groups.setdefault(key, (str(title), []))[1].append((scope.token, scope.name))
+    # Kind groups first (in the order met), then the prefectures' groups by code.
+    ordered = sorted(groups, key=lambda key: (1, key) if key.startswith("pref-") else (0, ""))
+    return [groups[key] for key in ordered]
 
 
 class DashboardForm(forms.Form):
@@ -23,17 +53,7 @@ class DashboardForm(forms.Form):
     def __init__(self, *args: Any, years: list[int], scopes: list[Scope], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["fy"].choices = [(y, fiscal_year_label(y)) for y in years]
-        groups: dict[str, list[tuple[str, str]]] = {}
-        titles = {
-            "prefecture": _("都道府県"),
-            "jurisdiction": _("管轄（福祉保健所）"),
-            "municipality": _("市町村"),
-        }
-        for scope in scopes:
-            groups.setdefault(scope.kind, []).append((scope.token, scope.name))
-        self.fields["scope"].choices = [
-            (str(titles[kind]), options) for kind, options in groups.items()
-        ]
+        self.fields["scope"].choices = scope_choices(scopes)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -65,6 +65,6 @@ class Command(BaseCommand):
                 "public": public,
                 "command": "export_kpi_workbook",
             },
-            row_count=len(report.municipalities),
+            row_count=len(report.areas),
         )
         self.stdout.write(f"{out} ({report.long_label} {report.scope.name} {report.as_of})")
