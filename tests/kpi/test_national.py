@@ -326,3 +326,14 @@ def test_kpi_report_over_every_scope_of_a_national_user(national_staff, data) ->
     scopes = scopes_for_user(national_staff)
     for scope in scopes[:3]:
         assert kpi_report(2023, scope, AS_OF).scope == scope
+
+
+def test_national_dashboard_in_english(client, national_staff, data, settings) -> None:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(national_staff)
+    html = client.get(URL, {"fy": "2023", "as_of": "2023-12-31"}).content.decode()
+    assert "All prefectures" in html and "By prefecture" in html
+    assert "Tokushima Prefecture" in html and "Kochi Prefecture" in html
+    assert "Tokushima Prefecture (jurisdictions and municipalities)" in html
+    for japanese in ("全国", "都道府県別の状況", "徳島県", "市町村で設置済"):
+        assert japanese not in html, japanese
