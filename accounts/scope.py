@@ -91,3 +91,9 @@ def sees_prefecture(user: AnyUser) -> bool:
         User.Role.CENTER,
         User.Role.PREFECTURE,
     )
+
+
+def sees_every_prefecture(user: AnyUser) -> bool:
+    """Prefecture-level roles with a blank prefecture code: every prefecture's aggregates, each
+    prefecture as a whole and the country as a whole (the national KPI scope)."""
+    return sees_prefecture(user) and not user.prefecture_code

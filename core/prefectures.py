@@ -1,5 +1,7 @@
 """The 47 prefectures by JIS X 0401 code."""
 
+from django.utils.translation import get_language
+
 PREFECTURES: dict[str, tuple[str, str]] = {
     "01": ("北海道", "Hokkaido"), "02": ("青森県", "Aomori"), "03": ("岩手県", "Iwate"),
     "04": ("宮城県", "Miyagi"), "05": ("秋田県", "Akita"), "06": ("山形県", "Yamagata"),
@@ -21,4 +23,11 @@ PREFECTURES: dict[str, tuple[str, str]] = {
 
 
 def prefecture_name(code: str) -> str:
-    return PREFECTURES.get(code, (code, code))[0]
+    """高知県, or "Kochi Prefecture" when the active language is English (as
+    `Municipality.name`; "Kochi" alone is the city)."""
+    if code not in PREFECTURES:
+        return code
+    ja, en = PREFECTURES[code]
+    if get_language() != "en":
+        return ja
+    return en if code in ("01", "13") else f"{en} Prefecture"  # Hokkaido, Tokyo

@@ -1,10 +1,18 @@
-"""The area a KPI report covers: a prefecture, one jurisdiction or one municipality.
+"""The area a KPI report covers: the whole country, a prefecture, one jurisdiction or one
+municipality.
 
 Which scopes a user may pick is decided from `accounts.scope` (the one place that decides who
 sees what); this module only turns those answers into report scopes and parses the tokens the
 dashboard and the `kpi_report` command use:
 
-- `pref`: the whole prefecture;
+- `all`: every prefecture (the national scope, 全国). Only for prefecture-level users with a
+  blank prefecture code (`accounts.scope.sees_every_prefecture`);
+- `pref`: the user's own prefecture (a user with a prefecture code), or in the commands the
+  installation's prefecture (`DEFAULT_PREFECTURE_CODE`);
+- `pref-NN`: the prefecture with JIS code NN (`pref-13`: Tokyo). Users who see every
+  prefecture pick prefectures by these tokens (one per prefecture with municipalities in the
+  database); a user with a prefecture code is never offered one, so `pref` and its meaning
+  are unchanged for them;
 - a jurisdiction's id (`3`);
 - a municipality's 6-digit code (`392014`).
 """
@@ -20,9 +28,11 @@ from django.utils.translation import gettext as _
 from accounts import scope as access
 from core.codes import is_valid_code
 from core.models import Jurisdiction, Municipality
-from core.prefectures import prefecture_name
+from core.prefectures import PREFECTURES, prefecture_name
 
 PREFECTURE_TOKEN = "pref"  # noqa: S105  (a scope token, not a secret)
+NATIONAL_TOKEN = "all"  # noqa: S105
+NAMED_PREFECTURE_PREFIX = "pref-"
 
 
 class ScopeNotFound(LookupError):
@@ -31,9 +41,13 @@ class ScopeNotFound(LookupError):
 
 @dataclass(frozen=True)
 class Scope:
+    """`prefecture_code` empty (and no jurisdiction or municipality): the national scope.
+    `named`: a prefecture picked among several, whose token is `pref-NN` instead of `pref`."""
+
     prefecture_code: str
     jurisdiction: Jurisdiction | None = None
     municipality: Municipality | None = None
+    named: bool = False
 
     @property
     def kind(self) -> str:
@@ -41,7 +55,13 @@ class Scope:
             return "municipality"
         if self.jurisdiction is not None:
             return "jurisdiction"
+        if not self.prefecture_code:
+            return "national"
         return "prefecture"
+
+    @property
+    def is_national(self) -> bool:
+        return self.kind == "national"
 
     @property
     def token(self) -> str:
@@ -49,7 +69,24 @@ class Scope:
             return self.municipality.code
         if self.jurisdiction is not None:
             return str(self.jurisdiction.pk)
+        if not self.prefecture_code:
+            return NATIONAL_TOKEN
+        if self.named:
+            return f"{NAMED_PREFECTURE_PREFIX}{self.prefecture_code}"
         return PREFECTURE_TOKEN
+
+    @property
+    def cache_key(self) -> str:
+        """What the scope covers, for cache keys: `national`, `prefecture:39`,
+        `jurisdiction:3`, `municipality:17` (tokens are not enough: `pref` and `pref-39` are
+        the same area, and `pref` is a different one for each user's prefecture)."""
+        if self.municipality is not None:
+            return f"municipality:{self.municipality.pk}"
+        if self.jurisdiction is not None:
+            return f"jurisdiction:{self.jurisdiction.pk}"
+        if not self.prefecture_code:
+            return "national"
+        return f"prefecture:{self.prefecture_code}"
 
     @property
     def name(self) -> str:
@@ -57,6 +94,8 @@ class Scope:
             return self.municipality.name
         if self.jurisdiction is not None:
             return self.jurisdiction.name
+        if not self.prefecture_code:
+            return _("全国")
         return prefecture_name(self.prefecture_code)
 
     @property
@@ -76,7 +115,12 @@ class Scope:
         empty means the Municipality model itself. Records are filtered on the scope's
         municipality ids (`municipality_ids`), not through a join to the municipality table:
         with the ids spelled out PostgreSQL knows how many rows to expect and plans for them.
+        The national scope filters nothing (an empty Q): every row counts, and no filter is
+        cheaper than a list of every municipality. Beware `Q(...) | scope.q(...)`: Django
+        drops an empty Q from an OR, so such a filter must treat the national scope apart.
         """
+        if self.is_national:
+            return Q()
         if not path:
             if self.municipality is not None:
                 return Q(pk=self.municipality.pk)
@@ -106,15 +150,27 @@ class Scope:
         return data
 
 
-def prefecture_scope(code: str | None = None) -> Scope:
-    return Scope(prefecture_code=code or settings.DEFAULT_PREFECTURE_CODE)
+def prefecture_scope(code: str | None = None, *, named: bool = False) -> Scope:
+    return Scope(prefecture_code=code or settings.DEFAULT_PREFECTURE_CODE, named=named)
+
+
+def national_scope() -> Scope:
+    return Scope(prefecture_code="")
 
 
 def scope_from_token(token: str, *, prefecture_code: str | None = None) -> Scope:
-    """`pref`, a jurisdiction id or a municipality code → the scope. No permission check."""
+    """`all`, `pref`, `pref-NN`, a jurisdiction id or a municipality code → the scope. No
+    permission check (the commands; the views pick among `scopes_for_user`)."""
     token = (token or "").strip()
     if token in ("", PREFECTURE_TOKEN):
         return prefecture_scope(prefecture_code)
+    if token == NATIONAL_TOKEN:
+        return national_scope()
+    if token.startswith(NAMED_PREFECTURE_PREFIX):
+        code = token.removeprefix(NAMED_PREFECTURE_PREFIX)
+        if code not in PREFECTURES:
+            raise ScopeNotFound(_("都道府県コード %(code)s はありません。") % {"code": code})
+        return prefecture_scope(code, named=True)
     if len(token) == 6 and is_valid_code(token):
         municipality = (
             Municipality.objects.select_related("jurisdiction").filter(code=token).first()
@@ -132,7 +188,10 @@ def scope_from_token(token: str, *, prefecture_code: str | None = None) -> Scope
             raise ScopeNotFound(_("管轄 %(id)s は登録されていません。") % {"id": token})
         return Scope(prefecture_code=jurisdiction.prefecture_code, jurisdiction=jurisdiction)
     raise ScopeNotFound(
-        _("範囲「%(token)s」は pref、管轄のID、市町村コード（6桁）のいずれかです。")
+        _(
+            "範囲「%(token)s」は all（全国）、pref、pref-都道府県コード（pref-13 など）、"
+            "管轄のID、市町村コード（6桁）のいずれかです。"
+        )
         % {"token": token}
     )
 
@@ -140,24 +199,32 @@ def scope_from_token(token: str, *, prefecture_code: str | None = None) -> Scope
 def scopes_for_user(user: Any) -> list[Scope]:
     """The scopes the user may open, widest first (2 queries).
 
-    The prefecture only for prefecture-level roles (they see all of it); then every
-    jurisdiction whose municipalities the user sees entirely; then each visible municipality.
+    A user who sees every prefecture (`accounts.scope.sees_every_prefecture`: a
+    prefecture-level role with a blank prefecture code) first gets the national scope, then
+    each prefecture with municipalities in the database (`pref-NN`). Other prefecture-level
+    users get their own prefecture (`pref`). Then every jurisdiction whose municipalities the
+    user sees entirely; then each visible municipality.
     """
+    jurisdictions = [
+        Scope(prefecture_code=jurisdiction.prefecture_code, jurisdiction=jurisdiction)
+        for jurisdiction in access.aggregate_jurisdictions(user).order_by(
+            "prefecture_code", "sort_order", "pk"
+        )
+    ]
+    municipalities = [
+        Scope(
+            prefecture_code=municipality.prefecture_code,
+            jurisdiction=municipality.jurisdiction,
+            municipality=municipality,
+        )
+        for municipality in access.aggregate_municipalities(user).select_related("jurisdiction")
+    ]
     scopes: list[Scope] = []
-    if access.sees_prefecture(user):
+    if access.sees_every_prefecture(user):
+        # The user sees every municipality: their prefectures are the prefectures.
+        scopes.append(national_scope())
+        codes = sorted({s.prefecture_code for s in municipalities})
+        scopes += [prefecture_scope(code, named=True) for code in codes]
+    elif access.sees_prefecture(user):
         scopes.append(prefecture_scope(user.prefecture_code or None))
-    for jurisdiction in access.aggregate_jurisdictions(user).order_by(
-        "prefecture_code", "sort_order", "pk"
-    ):
-        scopes.append(
-            Scope(prefecture_code=jurisdiction.prefecture_code, jurisdiction=jurisdiction)
-        )
-    for municipality in access.aggregate_municipalities(user).select_related("jurisdiction"):
-        scopes.append(
-            Scope(
-                prefecture_code=municipality.prefecture_code,
-                jurisdiction=municipality.jurisdiction,
-                municipality=municipality,
-            )
-        )
-    return scopes
+    return scopes + jurisdictions + municipalities

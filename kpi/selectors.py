@@ -18,6 +18,12 @@ figures add up to the jurisdiction and the prefecture for K1 and K3. K2 is a cou
 municipalities. K4 adds up too unless one person has outcomes on cases in two municipalities
 (they moved): each municipality counts them, the wider scope counts them once.
 
+The national scope (`kpi.scopes`, token `all`) counts every record without a filter, with the
+same rules: K2 out of every municipality in the database, K4 distinct persons nationally (a
+person with outcomes in two prefectures counts once). Its table is by prefecture instead of by
+municipality (`Report.areas`). No target or baseline is stored for it (they are keyed by
+prefecture), so it has no target and no status.
+
 Everything is counted by the database (grouped and conditional aggregates); the Python code
 only arranges at most twelve months, the municipalities of the scope, or (K4) the first
 employment dates of the persons counted. The number of queries does not depend on the number
@@ -51,6 +57,7 @@ from django.utils.translation import gettext_noop, pgettext_lazy
 from cases.models import Case, Consultation
 from core.fiscal import era_label, fiscal_year_label, fiscal_year_range, months_of, short_label
 from core.models import Municipality
+from core.prefectures import prefecture_name
 from kpi.models import Baseline, Figure, Indicator, SurveyCount, Target
 from kpi.scopes import Scope
 from platforms.models import CaseMeeting, MunicipalStatus, Platform
@@ -170,21 +177,46 @@ class IndicatorResult:
         return data
 
 
+class AreaKind:
+    MUNICIPALITY = "municipality"
+    PREFECTURE = "prefecture"
+
+
 @dataclass(frozen=True)
-class MunicipalityRow:
-    code: str
+class AreaRow:
+    """One row of the report's table by area: a municipality of the scope, or for the
+    national scope a prefecture (1,741 municipality rows would be no table to read).
+
+    The columns are the same for both kinds: a municipality is an area of one municipality
+    (`municipalities` 1, `municipalities_with_meetings` and `platforms` 0 or 1)."""
+
+    kind: str  # AreaKind
+    code: str  # municipality code (392014) or prefecture code (39)
     name: str
-    jurisdiction: str
+    jurisdiction: str  # a municipality's jurisdiction; empty for a prefecture
     new_consultations: int
-    meetings: int
+    meetings: int  # case meetings held
     first_meeting: dt.date | None
     ibasho_links: int
-    employed: int
-    platform_established: bool
+    employed: int  # distinct persons within the area
+    municipalities: int = 1
+    municipalities_with_meetings: int = 0
+    platforms: int = 0  # municipalities with an established platform
 
     @property
     def meeting_held(self) -> bool:
         return self.meetings > 0
+
+    @property
+    def platform_established(self) -> bool:
+        return self.platforms > 0
+
+    @property
+    def every_municipality_met(self) -> bool:
+        return self.municipalities_with_meetings >= self.municipalities
+
+
+MunicipalityRow = AreaRow  # the name before the national scope
 
 
 @dataclass(frozen=True)
@@ -261,9 +293,18 @@ class Report:
     start: dt.date
     end: dt.date  # the last day counted: the year's end or `as_of`, whichever is earlier
     indicators: list[IndicatorResult]
-    municipalities: list[MunicipalityRow]
+    areas: list[AreaRow]  # by municipality; by prefecture for the national scope
     comparison: list[YearValues]
     secondary: SecondaryFigures
+
+    @property
+    def area_kind(self) -> str:
+        return AreaKind.PREFECTURE if self.scope.is_national else AreaKind.MUNICIPALITY
+
+    @property
+    def municipalities(self) -> list[AreaRow]:
+        """The by-municipality rows (none for the national scope: see `areas`)."""
+        return self.areas if self.area_kind == AreaKind.MUNICIPALITY else []
 
     @property
     def label(self) -> str:
@@ -507,12 +548,6 @@ def status_of(value: int, target: int | None, projected: int | None) -> str | No
 # --- the rest of the page --------------------------------------------------------------------
 
 
-def _by_municipality(qs: QuerySet[Any], path: str, **aggregates: Any) -> dict[int, dict[str, Any]]:
-    """One grouped query: {municipality id: {name: value}} for the municipalities with rows."""
-    rows = qs.order_by().values(path).annotate(**aggregates)
-    return {row[path]: row for row in rows}
-
-
 @dataclass(frozen=True)
 class _Counted:
     """The year's grouped counts, from which the monthly series and the by-municipality table
@@ -521,11 +556,16 @@ class _Counted:
     new_cases: dict[tuple[int, dt.date], int]  # K1 by (municipality, month)
     meetings: dict[int, dict[str, Any]]  # K2: {municipality: {"n", "first"}}
     links: dict[tuple[int, dt.date], int]  # K3 by (municipality, month)
-    employed: dict[int, dict[str, Any]]  # K4: {municipality: {"n"}} (distinct persons)
+    # K4: {municipality: {"n"}} (distinct persons); for the national scope {prefecture code:
+    # {"n"}}, as a person counts once in a prefecture whatever their municipalities.
+    employed: dict[Any, dict[str, Any]]
     first_employments: dict[dt.date, int]  # K4 by month, distinct persons in the scope
 
     @classmethod
     def count(cls, scope: Scope, start: dt.date, end: dt.date) -> "_Counted":
+        employed_by = (
+            "case__municipality__prefecture_code" if scope.is_national else "case__municipality"
+        )
         return cls(
             new_cases=_by_municipality_and_month(
                 _new_cases(scope, start, end), "municipality", "intake_date"
@@ -541,7 +581,7 @@ class _Counted:
             ),
             employed=_by_municipality(
                 _employments(scope, start, end),
-                "case__municipality",
+                employed_by,
                 n=Count("person", distinct=True),
             ),
             first_employments=_first_employment_months(scope, start, end),
@@ -561,13 +601,70 @@ class _Counted:
         }
 
 
-def _by_municipality(qs: QuerySet[Any], path: str, **aggregates: Any) -> dict[int, dict[str, Any]]:
-    """One grouped query: {municipality id: {name: value}} for the municipalities with rows."""
+def _by_municipality(qs: QuerySet[Any], path: str, **aggregates: Any) -> dict[Any, dict[str, Any]]:
+    """One grouped query: {municipality id: {name: value}} for the municipalities with rows
+    (grouped by `path`: a prefecture code's path gives {prefecture code: …})."""
     rows = qs.order_by().values(path).annotate(**aggregates)
     return {row[path]: row for row in rows}
 
 
-def _municipality_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[MunicipalityRow]:
+def _area_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[AreaRow]:
+    if scope.is_national:
+        return _prefecture_rows(as_of, counted)
+    return _municipality_rows(scope, as_of, counted)
+
+
+def _prefecture_rows(as_of: dt.date, counted: _Counted) -> list[AreaRow]:
+    """The national scope's table: one row per prefecture with municipalities, in JIS order.
+
+    Two small grouped queries (the municipalities' prefectures, established platforms per
+    prefecture); K1–K3 are the year's per-municipality counts added up by prefecture, K4 is
+    counted by prefecture in the database (distinct persons: not a sum)."""
+    prefecture_of = dict(Municipality.objects.order_by().values_list("pk", "prefecture_code"))
+    platforms = dict(
+        Platform.objects.filter(status=Platform.Status.ESTABLISHED, established_on__lte=as_of)
+        .order_by()
+        .values("municipality__prefecture_code")
+        .annotate(n=Count("pk"))
+        .values_list("municipality__prefecture_code", "n")
+    )
+    cases = _per_municipality(counted.new_cases)
+    links = _per_municipality(counted.links)
+    totals: dict[str, dict[str, Any]] = {}
+    for municipality, code in prefecture_of.items():
+        row = totals.setdefault(
+            code,
+            {"municipalities": 0, "cases": 0, "meetings": 0, "met": 0, "links": 0, "first": None},
+        )
+        row["municipalities"] += 1
+        row["cases"] += cases.get(municipality, 0)
+        row["links"] += links.get(municipality, 0)
+        met = counted.meetings.get(municipality)
+        if met:
+            row["met"] += 1
+            row["meetings"] += met["n"]
+            if row["first"] is None or met["first"] < row["first"]:
+                row["first"] = met["first"]
+    return [
+        AreaRow(
+            kind=AreaKind.PREFECTURE,
+            code=code,
+            name=prefecture_name(code),
+            jurisdiction="",
+            new_consultations=row["cases"],
+            meetings=row["meetings"],
+            first_meeting=row["first"],
+            ibasho_links=row["links"],
+            employed=counted.employed.get(code, {}).get("n", 0),
+            municipalities=row["municipalities"],
+            municipalities_with_meetings=row["met"],
+            platforms=platforms.get(code, 0),
+        )
+        for code, row in sorted(totals.items())
+    ]
+
+
+def _municipality_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[AreaRow]:
     """Every municipality in the scope with its counts, those without a meeting first (they
     are where the prefecture must help). One query for the municipalities; the counts are
     the year's grouped counts (correlated subqueries per municipality cost a pass over each
@@ -588,7 +685,8 @@ def _municipality_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[
     cases = _per_municipality(counted.new_cases)
     links = _per_municipality(counted.links)
     rows = [
-        MunicipalityRow(
+        AreaRow(
+            kind=AreaKind.MUNICIPALITY,
             code=m.code,
             name=m.name,
             jurisdiction=m.jurisdiction.name,
@@ -597,7 +695,9 @@ def _municipality_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[
             first_meeting=counted.meetings.get(m.pk, {}).get("first"),
             ibasho_links=links.get(m.pk, 0),
             employed=counted.employed.get(m.pk, {}).get("n", 0),
-            platform_established=m.kpi_platform,
+            municipalities=1,
+            municipalities_with_meetings=1 if m.pk in counted.meetings else 0,
+            platforms=1 if m.kpi_platform else 0,
         )
         for m in municipalities
     ]
@@ -682,7 +782,7 @@ def consultation_figures(
     timeout = settings.KPI_CONSULTATION_CACHE_SECONDS
     counted_at = None
     if cached and timeout > 0:
-        key = f"kpi:consultations:v1:{scope.prefecture_code}:{scope.token}:{start}:{end}"
+        key = f"kpi:consultations:v2:{scope.cache_key}:{start}:{end}"
         data = cache.get(key)
         if data is None:
             data = {**_count_consultations(scope, start, end), "at": timezone.now()}
@@ -741,12 +841,15 @@ def _secondary(
         latest=Max("survey_date"),
     )
     # Resources have no history: "active" is their current state. Prefecture-wide ones
-    # (no municipality) serve every scope of their prefecture.
-    resources = Resource.objects.filter(
-        Q(municipality__isnull=True) | scope.q("municipality"),
-        prefecture_code=scope.prefecture_code,
-        active=True,
-    ).aggregate(
+    # (no municipality) serve every scope of their prefecture; the national scope counts
+    # every resource (and must not go through the OR: Django drops its empty Q there).
+    in_scope = (
+        Q()
+        if scope.is_national
+        else (Q(municipality__isnull=True) | scope.q("municipality"))
+        & Q(prefecture_code=scope.prefecture_code)
+    )
+    resources = Resource.objects.filter(in_scope, active=True).aggregate(
         ibasho=Count("pk", filter=Q(kind__counts_as_ibasho=True)),
         ibasho_supported=Count(
             "pk", filter=Q(kind__counts_as_ibasho=True, supported_by_prefecture=True)
@@ -802,8 +905,8 @@ def kpi_report(
     start, end = fy_start, as_of
 
     counted = _Counted.count(scope, start, end)
-    municipalities = _municipality_rows(scope, as_of, counted)
-    total = len(municipalities)
+    areas = _area_rows(scope, as_of, counted)
+    total = sum(area.municipalities for area in areas)  # K2's denominator
     monthly = counted.monthly()
     target_rows = _targets(scope, fiscal_year)
     baselines = _baselines(scope, fiscal_year)
@@ -873,7 +976,7 @@ def kpi_report(
         start=start,
         end=end,
         indicators=indicators,
-        municipalities=municipalities,
+        areas=areas,
         comparison=comparison,
         secondary=secondary,
     )

@@ -115,7 +115,7 @@ def workbook(request: HttpRequest) -> HttpResponse:
             "as_of": report.as_of.isoformat(),
             "public": public,
         },
-        row_count=len(report.municipalities),
+        row_count=len(report.areas),
     )
     buffer.seek(0)
     response = FileResponse(

@@ -1,8 +1,8 @@
 """The KPI report as an Excel workbook: the same `Report` the dashboard and `kpi_report` use.
 
-Four sheets: 概要 (the four indicators against their targets), 市町村別, 月別 (monthly and
-running totals against the target) and 副次指標. Written with `exports.excel` (safe cells,
-write-only sheets).
+Four sheets: 概要 (the four indicators against their targets), 市町村別 (都道府県別 for the
+national scope), 月別 (monthly and running totals against the target) and 副次指標. Written
+with `exports.excel` (safe cells, write-only sheets).
 
 Publication mode (公表用) hides small counts of people and cases and whatever would give them
 back (`kpi.suppression`). Counts of municipalities and places (K2, platforms, ibasho sites)
@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from core.fiscal import short_label
 from exports.excel import INTEGER_FORMAT, PERCENT_FORMAT, SafeSheet, new_workbook
 from kpi.models import Indicator
-from kpi.selectors import Report, Status
+from kpi.selectors import AreaKind, Report, Status
 from kpi.suppression import SECONDARY_MARK, Column, small_label, suppress
 
 K1 = Indicator.NEW_CONSULTATIONS.value
@@ -43,6 +43,7 @@ BOLD = Font(bold=True)
 
 SHEET_SUMMARY = "概要"
 SHEET_MUNICIPALITIES = "市町村別"
+SHEET_PREFECTURES = "都道府県別"  # instead of 市町村別 for the national scope
 SHEET_MONTHLY = "月別"
 SHEET_SECONDARY = "副次指標"
 
@@ -78,7 +79,7 @@ def plan_publication(report: Report, *, public: bool, threshold: int) -> Publica
     publication = Publication(public=public, threshold=threshold)
     if not public:
         return publication
-    rows = report.municipalities
+    rows = report.areas
     muni_values = {
         K1: [r.new_consultations for r in rows],
         MEETINGS: [r.meetings for r in rows],
@@ -275,26 +276,37 @@ def _summary(wb: Workbook, report: Report, publication: Publication) -> None:
     )
 
 
-def _municipalities(wb: Workbook, report: Report, publication: Publication) -> None:
-    sheet = SafeSheet(wb.create_sheet(SHEET_MUNICIPALITIES))
-    titles = [
-        _("市町村コード"),
-        _("市町村"),
-        _("管轄"),
-        _("ケース会議"),
+def _areas(wb: Workbook, report: Report, publication: Publication) -> None:
+    """市町村別, or 都道府県別 for the national scope: the same counted columns (meetings, K1,
+    K3, K4: suppressed alike in publication mode) after the area's own columns."""
+    by_prefecture = report.area_kind == AreaKind.PREFECTURE
+    if by_prefecture:
+        sheet = SafeSheet(wb.create_sheet(SHEET_PREFECTURES))
+        titles = [
+            _("都道府県コード"),
+            _("都道府県"),
+            _("市町村数"),
+            _("ケース会議を実施した市町村"),
+        ]
+        title = _("都道府県別の実績")
+    else:
+        sheet = SafeSheet(wb.create_sheet(SHEET_MUNICIPALITIES))
+        titles = [_("市町村コード"), _("市町村"), _("管轄"), _("ケース会議")]
+        title = _("市町村別の実績")
+    titles += [
         _("ケース会議の回数"),
         _("新規相談件数（件）"),
         _("居場所等につながった件数（件）"),
         _("中間的就労等を経た就労者数（人）"),
-        _("プラットフォーム"),
+        _("プラットフォームを設置した市町村") if by_prefecture else _("プラットフォーム"),
     ]
     header_row = 3
     _setup(sheet, titles=titles, widths=[12, 14, 22, 11, 12, 14, 18, 20, 14], header_row=header_row)
-    _title_rows(sheet, report, _("市町村別の実績"), publication)
+    _title_rows(sheet, report, title, publication)
     sheet.header(titles)
     columns = publication.municipalities
     keys = (MEETINGS, K1, K3, K4)
-    for n, row in enumerate(report.municipalities):
+    for n, row in enumerate(report.areas):
         raw = {
             MEETINGS: row.meetings,
             K1: row.new_consultations,
@@ -302,45 +314,70 @@ def _municipalities(wb: Workbook, report: Report, publication: Publication) -> N
             K4: row.employed,
         }
         shown = {k: columns[k].cell(n) if publication.public else raw[k] for k in keys}
+        if by_prefecture:
+            own = [
+                _number(sheet, row.municipalities),
+                _number(sheet, row.municipalities_with_meetings),
+            ]
+            platform = _number(sheet, row.platforms)
+        else:
+            own = [
+                sheet.cell(row.jurisdiction),
+                sheet.cell(_("実施") if row.meeting_held else _("未実施")),
+            ]
+            platform = sheet.cell(_("設置済") if row.platform_established else _("未設置"))
         sheet.ws.append(
             [
                 sheet.cell(row.code),
                 sheet.cell(row.name),
-                sheet.cell(row.jurisdiction),
-                sheet.cell(_("実施") if row.meeting_held else _("未実施")),
+                *own,
                 *[_number(sheet, shown[k]) for k in keys],
-                sheet.cell(_("設置済") if row.platform_established else _("未設置")),
+                platform,
             ]
         )
-    last = header_row + len(report.municipalities)
+    last = header_row + len(report.areas)
     _filter(sheet, columns=len(titles), header_row=header_row, last_row=last)
     k2 = report.indicator(K2)
     totals = {
-        MEETINGS: sum(r.meetings for r in report.municipalities),
+        MEETINGS: sum(r.meetings for r in report.areas),
         K1: report.indicator(K1).value,
         K3: report.indicator(K3).value,
         K4: report.indicator(K4).value,
     }
+    if by_prefecture:
+        own_total = [_number(sheet, k2.total), _number(sheet, k2.value)]
+        platform_total = _number(sheet, report.secondary.platforms)
+    else:
+        own_total = [
+            None,
+            sheet.cell(_("%(n)s / %(total)s 市町村") % {"n": k2.value, "total": k2.total}),
+        ]
+        platform_total = sheet.cell(_("%(n)s 市町村") % {"n": report.secondary.platforms})
     sheet.ws.append(
         [
             _styled(sheet, _("合計"), font=BOLD),
             _styled(sheet, report.scope.name, font=BOLD),
-            None,
-            sheet.cell(_("%(n)s / %(total)s 市町村") % {"n": k2.value, "total": k2.total}),
+            *own_total,
             *[_number(sheet, publication.count(totals[k], k)) for k in keys],
-            sheet.cell(_("%(n)s 市町村") % {"n": report.secondary.platforms}),
+            platform_total,
         ]
     )
-    _notes(
-        sheet,
-        [
+    if by_prefecture:
+        notes = [
+            _("都道府県の順（全国地方公共団体コード順）に表示しています。"),
+            _(
+                "就労者数は都道府県ごとの実人数です。複数の都道府県で就労した人は合計では1人と"
+                "数えます。"
+            ),
+        ]
+    else:
+        notes = [
             _("ケース会議をまだ実施していない市町村を先に表示しています。"),
             _(
                 "就労者数は市町村ごとの実人数です。複数の市町村で就労した人は合計では1人と数えます。"
             ),
-            *_suppression_notes(publication),
-        ],
-    )
+        ]
+    _notes(sheet, [*notes, *_suppression_notes(publication)])
 
 
 def _monthly(wb: Workbook, report: Report, publication: Publication) -> None:
@@ -532,7 +569,7 @@ def kpi_workbook(report: Report, *, public: bool = False, threshold: int | None 
     publication = plan_publication(report, public=public, threshold=threshold)
     wb = new_workbook()
     _summary(wb, report, publication)
-    _municipalities(wb, report, publication)
+    _areas(wb, report, publication)
     _monthly(wb, report, publication)
     _secondary(wb, report, publication)
     return wb

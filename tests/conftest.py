@@ -7,6 +7,7 @@
 - `center`: the regional support centre (whole prefecture)
 - `prefecture_staff`: aggregates only
 - `admin_user`: administrator
+- `national_staff`: prefecture staff with a blank prefecture code (every prefecture, aggregates)
 """
 
 import pytest
@@ -57,10 +58,12 @@ def muroto(kochi) -> Municipality:
     return Municipality.objects.get(code=MUROTO)
 
 
-def make_user(username: str, role: str, *, municipalities=(), jurisdictions=()) -> User:
+def make_user(
+    username: str, role: str, *, municipalities=(), jurisdictions=(), prefecture_code="39"
+) -> User:
     user = User.objects.create_user(
         username=username, password="correct horse battery staple", role=role,
-        prefecture_code="39",
+        prefecture_code=prefecture_code,
     )  # fmt: skip
     user.municipalities.set(municipalities)
     user.jurisdictions.set(jurisdictions)
@@ -99,6 +102,11 @@ def center(kochi) -> User:
 @pytest.fixture
 def prefecture_staff(kochi) -> User:
     return make_user("kencho", User.Role.PREFECTURE)
+
+
+@pytest.fixture
+def national_staff(kochi) -> User:
+    return make_user("kokumin", User.Role.PREFECTURE, prefecture_code="")
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ import datetime as dt
 from typing import Any
 
 from cases.models import Case
-from core.models import Municipality
+from core.codes import check_digit
+from core.models import Jurisdiction, Municipality
 from kpi.scopes import scope_from_token
 from kpi.selectors import Report, kpi_report
 from referrals.models import EmploymentOutcome, Referral
@@ -70,3 +71,26 @@ def employment(
     return EmploymentOutcomeFactory(
         case=case, person=case.person, started_on=started, after_intermediate=after_intermediate
     )
+
+
+def other_prefecture(
+    prefecture_code: str = "36", names: tuple[str, ...] = ("徳島市", "鳴門市", "小松島市")
+) -> list[Municipality]:
+    """A few municipalities of another prefecture (the reference data holds only Kochi's),
+    with valid check-digit codes: 36201x, 36202x, … in one jurisdiction."""
+    jurisdiction = Jurisdiction.objects.create(
+        prefecture_code=prefecture_code, name_ja=f"{prefecture_code}テスト保健所"
+    )
+    result = []
+    for n, name in enumerate(names, start=1):
+        first_five = f"{prefecture_code}2{n:02d}"
+        result.append(
+            Municipality.objects.create(
+                code=f"{first_five}{check_digit(first_five)}",
+                prefecture_code=prefecture_code,
+                name_ja=name,
+                kind=Municipality.Kind.CITY,
+                jurisdiction=jurisdiction,
+            )
+        )
+    return result

@@ -174,3 +174,28 @@ def test_query_count_does_not_depend_on_records(
     with django_assert_num_queries(QUERIES):
         response = client.get(URL, {"fy": "2023"})
     assert response.context["report"].indicator("new_consultations").value == n
+
+
+# The national scope (a user with a blank prefecture code): session, user, scope options (2),
+# the report (20: no municipality ids (no filter), five grouped counts, the municipalities'
+# prefectures and the platforms by prefecture instead of the municipality table, targets,
+# baselines, four past years, five secondary figures, two consultation counts), session save
+# (3).
+NATIONAL_QUERIES = 27
+
+
+@pytest.mark.parametrize("n", [10, 100])
+def test_national_query_count_does_not_depend_on_records(
+    login, national_staff, django_assert_num_queries, n
+) -> None:
+    from tests.kpi.helpers import other_prefecture
+
+    other_prefecture("36")
+    make_records(n)
+    client = login(national_staff)
+    with django_assert_num_queries(NATIONAL_QUERIES):
+        response = client.get(URL, {"fy": "2023"})
+    report = response.context["report"]
+    assert report.scope.kind == "national"
+    assert report.indicator("new_consultations").value == n
+    assert [row.code for row in report.areas] == ["36", "39"]

@@ -1,4 +1,5 @@
-"""`manage.py export_kpi_workbook --fy 2023 [--scope pref|<jurisdiction id>|<municipality code>]
+"""`manage.py export_kpi_workbook --fy 2023
+[--scope all|pref|pref-NN|<jurisdiction id>|<municipality code>]
 [--as-of 2023-12-31] [--public] --out FILE.xlsx`: the dashboard's workbook, for scheduled
 monthly reports. Scope and date are parsed as `kpi_report` parses them."""
 
@@ -26,7 +27,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--scope",
             default=PREFECTURE_TOKEN,
-            help="pref (DEFAULT_PREFECTURE_CODE), a jurisdiction id or a municipality code.",
+            help="all (every prefecture), pref (DEFAULT_PREFECTURE_CODE), pref-NN (prefecture NN), "
+            "a jurisdiction id or a municipality code.",
         )
         parser.add_argument("--as-of", default=None, help="Count up to this date (YYYY-MM-DD).")
         parser.add_argument(
@@ -65,6 +67,6 @@ class Command(BaseCommand):
                 "public": public,
                 "command": "export_kpi_workbook",
             },
-            row_count=len(report.municipalities),
+            row_count=len(report.areas),
         )
         self.stdout.write(f"{out} ({report.long_label} {report.scope.name} {report.as_of})")

@@ -1,4 +1,4 @@
-"""`manage.py kpi_report --fy 2023 [--scope pref|<jurisdiction id>|<municipality code>]
+"""`manage.py kpi_report --fy 2023 [--scope all|pref|pref-NN|<jurisdiction id>|<municipality code>]
 [--as-of 2023-12-31] [--json]`: the same report as the dashboard, for scripts and checks."""
 
 import datetime as dt
@@ -29,7 +29,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--scope",
             default=PREFECTURE_TOKEN,
-            help="pref (DEFAULT_PREFECTURE_CODE), a jurisdiction id or a municipality code.",
+            help="all (every prefecture), pref (DEFAULT_PREFECTURE_CODE), pref-NN (prefecture NN), "
+            "a jurisdiction id or a municipality code.",
         )
         parser.add_argument("--as-of", default=None, help="Count up to this date (YYYY-MM-DD).")
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
