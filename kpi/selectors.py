@@ -357,8 +357,9 @@ def _held_meetings(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[CaseM
 
 
 def _ibasho_links(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[Referral]:
+    # Referral.municipality is the case's municipality (copied on save): no join to cases.
     return Referral.objects.filter(
-        scope.q("case__municipality"),
+        scope.q("municipality"),
         resource__kind__counts_as_ibasho=True,
         connected_on__range=(start, end),
     )
@@ -577,7 +578,7 @@ class _Counted:
                 first=Min("held_on"),
             ),
             links=_by_municipality_and_month(
-                _ibasho_links(scope, start, end), "case__municipality", "connected_on"
+                _ibasho_links(scope, start, end), "municipality", "connected_on"
             ),
             employed=_by_municipality(
                 _employments(scope, start, end),

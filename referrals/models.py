@@ -264,12 +264,12 @@ class Referral(models.Model):
                 name="referral_muni_arranging_idx",
                 condition=Q(status="arranging"),
             ),
-            # Home follow-up list (referrals.selectors.quiet_connected): connected long ago,
-            # per municipality of the user's scope.
+            # K3 per municipality (kpi.selectors._ibasho_links: connected in the year) and the
+            # home follow-up list (referrals.selectors.quiet_connected: connected long ago).
             models.Index(
                 fields=["municipality", "connected_on"],
                 name="referral_muni_connected_idx",
-                condition=Q(status="connected"),
+                condition=Q(connected_on__isnull=False),
             ),
         ]
 

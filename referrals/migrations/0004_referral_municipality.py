@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="referral",
             index=models.Index(
-                condition=Q(status="connected"),
+                condition=Q(connected_on__isnull=False),
                 fields=["municipality", "connected_on"],
                 name="referral_muni_connected_idx",
             ),
