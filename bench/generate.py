@@ -259,6 +259,9 @@ def _check_foreign_keys(cur) -> None:  # type: ignore[no-untyped-def]
         "referral municipality = case municipality": "SELECT 1 FROM referrals_referral r "
         "JOIN cases_case c ON c.id = r.case_id "
         "WHERE r.municipality_id <> c.municipality_id LIMIT 1",
+        "outcome municipality = case municipality": "SELECT 1 FROM "
+        "referrals_employmentoutcome o JOIN cases_case c ON c.id = o.case_id "
+        "WHERE o.municipality_id <> c.municipality_id LIMIT 1",
         "outcome → referral": "SELECT 1 FROM referrals_employmentoutcome o LEFT JOIN "
         "referrals_referral r ON r.id = o.basis_referral_id "
         "WHERE o.basis_referral_id IS NOT NULL AND r.id IS NULL LIMIT 1",
@@ -480,7 +483,7 @@ def _steps(counts: Counts) -> list[tuple[str, str]]:
             """
             INSERT INTO referrals_employmentoutcome (id, started_on, employment_type,
                 after_intermediate, after_intermediate_source, manual_reason, version,
-                created_at, updated_at, case_id, person_id, basis_referral_id)
+                created_at, updated_at, case_id, municipality_id, person_id, basis_referral_id)
             SELECT n, LEAST(%(today)s::date, r.connected_on + (30 + r.id %% 90)::int),
                 (ARRAY['regular','disability','part_time','self_employed','welfare'])
                     [1 + (r.id %% 5)::int],
@@ -488,7 +491,7 @@ def _steps(counts: Counts) -> list[tuple[str, str]]:
                 CASE WHEN n %% 10 = 0 AND NOT k.is_work_training THEN 'manual' ELSE 'auto' END,
                 CASE WHEN n %% 10 = 0 AND NOT k.is_work_training
                      THEN 'システム外の就労訓練を経た（架空）' ELSE '' END,
-                1, now(), now(), r.case_id, c.person_id,
+                1, now(), now(), r.case_id, c.municipality_id, c.person_id,
                 CASE WHEN k.is_work_training THEN r.id END
             FROM (
                 SELECT row_number() OVER (ORDER BY r.id) AS n, r.*

@@ -366,8 +366,9 @@ def _ibasho_links(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[Referr
 
 
 def _employments(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[EmploymentOutcome]:
+    # EmploymentOutcome.municipality is the case's municipality (copied on save).
     return EmploymentOutcome.objects.filter(
-        scope.q("case__municipality"),
+        scope.q("municipality"),
         after_intermediate=True,
         started_on__range=(start, end),
     )
@@ -564,9 +565,7 @@ class _Counted:
 
     @classmethod
     def count(cls, scope: Scope, start: dt.date, end: dt.date) -> "_Counted":
-        employed_by = (
-            "case__municipality__prefecture_code" if scope.is_national else "case__municipality"
-        )
+        employed_by = "municipality__prefecture_code" if scope.is_national else "municipality"
         return cls(
             new_cases=_by_municipality_and_month(
                 _new_cases(scope, start, end), "municipality", "intake_date"

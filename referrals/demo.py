@@ -681,6 +681,7 @@ def _create(planner: Planner, today: dt.date) -> dict[str, int]:
         outcomes.append(
             EmploymentOutcome(
                 case=case,
+                municipality_id=case.municipality_id,  # bulk_create skips save()
                 person_id=case.person_id,
                 started_on=started,
                 employment_type=kind,

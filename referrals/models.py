@@ -345,7 +345,7 @@ class EmploymentOutcomeQuerySet(models.QuerySet["EmploymentOutcome"]):
     def in_scope(self, user) -> "EmploymentOutcomeQuerySet":  # type: ignore[no-untyped-def]
         from accounts.scope import personal_municipality_ids
 
-        return self.filter(case__municipality__in=personal_municipality_ids(user))
+        return self.filter(municipality__in=personal_municipality_ids(user))
 
 
 class EmploymentOutcome(models.Model):
@@ -365,6 +365,15 @@ class EmploymentOutcome(models.Model):
 
     case = models.ForeignKey(
         Case, verbose_name=_("ケース"), on_delete=models.PROTECT, related_name="employments"
+    )
+    # The case's municipality, copied on save like Referral.municipality: K4 and the scope
+    # filter read it without joining the cases.
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("市町村"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
     )
     person = models.ForeignKey(
         Person, verbose_name=_("本人"), on_delete=models.PROTECT, related_name="employments"
@@ -419,7 +428,18 @@ class EmploymentOutcome(models.Model):
                 name="employment_after_interm_idx",
                 condition=Q(after_intermediate=True),
             ),
+            # K4 per municipality of the scope (kpi.selectors._employments).
+            models.Index(
+                fields=["municipality", "started_on"],
+                name="employment_muni_interm_idx",
+                condition=Q(after_intermediate=True),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.started_on}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if self.municipality_id is None and self.case_id is not None:
+            self.municipality_id = self.case.municipality_id
+        super().save(*args, **kwargs)

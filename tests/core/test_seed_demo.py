@@ -60,13 +60,14 @@ def test_seed_demo_is_refused_in_production_without_force(db, settings) -> None:
     assert User.objects.filter(username="admin").exists()
 
 
-def test_demo_referrals_carry_their_cases_municipality(db, settings) -> None:
+def test_demo_referrals_and_jobs_carry_their_cases_municipality(db, settings) -> None:
     """Referral.municipality is a copy of the case's (bulk_create skips save())."""
     from django.db.models import F
 
-    from referrals.models import Referral
+    from referrals.models import EmploymentOutcome, Referral
 
     settings.DEBUG = True
     call_command("seed_demo", stdout=io.StringIO())
-    assert Referral.objects.exists()
-    assert not Referral.objects.exclude(municipality=F("case__municipality")).exists()
+    for model in (Referral, EmploymentOutcome):
+        assert model.objects.exists()
+        assert not model.objects.exclude(municipality=F("case__municipality")).exists()

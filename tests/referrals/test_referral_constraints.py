@@ -124,3 +124,21 @@ def test_a_referral_carries_its_cases_municipality(db, kochi, counselor) -> None
     made = ReferralFactory()
     made.refresh_from_db()
     assert made.municipality_id == made.case.municipality_id
+
+
+def test_an_employment_outcome_carries_its_cases_municipality(db, kochi, counselor) -> None:
+    from referrals import services
+    from referrals.models import EmploymentOutcome
+    from tests.factories import CaseFactory, EmploymentOutcomeFactory
+
+    case = CaseFactory()
+    recorded = services.employment_record(
+        case=case,
+        started_on=case.intake_date,
+        employment_type=EmploymentOutcome.EmploymentType.PART_TIME,
+        user=counselor,
+    )
+    assert recorded.municipality_id == case.municipality_id
+    made = EmploymentOutcomeFactory()
+    made.refresh_from_db()
+    assert made.municipality_id == made.case.municipality_id
