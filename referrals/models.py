@@ -264,10 +264,11 @@ class Referral(models.Model):
                 name="referral_muni_arranging_idx",
                 condition=Q(status="arranging"),
             ),
-            # K3 per municipality (kpi.selectors._ibasho_links: connected in the year) and the
-            # home follow-up list (referrals.selectors.quiet_connected: connected long ago).
+            # K3 per municipality (kpi.selectors._ibasho_links: connected in the year; with the
+            # resource in the key, counted from the index alone) and the home follow-up list
+            # (referrals.selectors.quiet_connected: connected long ago).
             models.Index(
-                fields=["municipality", "connected_on"],
+                fields=["municipality", "connected_on", "resource"],
                 name="referral_muni_connected_idx",
                 condition=Q(connected_on__isnull=False),
             ),

@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
             model_name="referral",
             index=models.Index(
                 condition=Q(connected_on__isnull=False),
-                fields=["municipality", "connected_on"],
+                fields=["municipality", "connected_on", "resource"],
                 name="referral_muni_connected_idx",
             ),
         ),
