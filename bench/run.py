@@ -880,7 +880,9 @@ def run(
             ),
             "python": platform.python_version(),
             "postgresql": server_version,
-            "note": "shared machine: other processes were running during the benchmark",
+            # The machine's load when the run ended (1, 5 and 15 minutes): a busy machine
+            # inflates every absolute time (the ratios less so).
+            "load_average": [round(x, 2) for x in os.getloadavg()],
         },
         "dataset_s": round(generated_s, 1),
         "results": [asdict(r) for r in results],
