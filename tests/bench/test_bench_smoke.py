@@ -1,9 +1,11 @@
-"""The benchmark keeps working: `python -m bench.run` at a tiny scale, end to end.
+"""The benchmark keeps working: `BENCH_SCALE=small python -m bench.run`, end to end.
 
-On PostgreSQL the whole run (generator, dashboard against the SQL floor, case list with its
-query counts, export and its memory, a 3-second locust run against gunicorn) goes in a
-subprocess on a database of its own, so the test database is left alone. On SQLite the
-generator must refuse with its message.
+On PostgreSQL the whole run (the 1% dataset: 10,000 cases, 50,000 consultations over 1,741
+municipalities; dashboard against the SQL floor, case list with its query counts, export and
+its memory, a short locust run against gunicorn) goes in a subprocess on a database of its
+own, so the test database is left alone. The repetitions, exported rows and load-test seconds
+are cut down (BENCH_* overrides) to keep the suite quick; the measurements are the same code.
+On SQLite the generator must refuse with its message.
 """
 
 import json
@@ -62,10 +64,10 @@ def _free_port() -> int:
 
 
 @pytest.mark.django_db
-def test_bench_runs_at_tiny_scale_on_postgresql_and_refuses_elsewhere(tmp_path):
+def test_bench_runs_at_small_scale_on_postgresql_and_refuses_elsewhere(tmp_path):
     if connection.vendor != "postgresql":
         with pytest.raises(BenchRefused, match="The benchmark needs PostgreSQL"):
-            generate("tiny")
+            generate("small")
         return
 
     from bench.run import database_url
@@ -77,7 +79,12 @@ def test_bench_runs_at_tiny_scale_on_postgresql_and_refuses_elsewhere(tmp_path):
     env = {
         **os.environ,
         "DATABASE_URL": url,
-        "BENCH_SCALE": "tiny",
+        "BENCH_SCALE": "small",
+        "BENCH_REPEAT": "3",
+        "BENCH_DASHBOARD_REPEAT": "2",
+        "BENCH_EXPORT_ROWS": "2000",
+        "BENCH_LOAD_SECONDS": "5",
+        "BENCH_WARMUP_SECONDS": "4",
         "BENCH_OUTPUT": str(tmp_path / "results.json"),
         "BENCH_PORT": str(_free_port()),
     }
@@ -105,7 +112,7 @@ def test_bench_runs_at_tiny_scale_on_postgresql_and_refuses_elsewhere(tmp_path):
                 sys.executable,
                 "-c",
                 "from bench.run import setup_django; setup_django();"
-                "from bench.generate import generate; generate('tiny')",
+                "from bench.generate import generate; generate('small')",
             ],
             cwd=BASE_DIR,
             env=env,
@@ -117,9 +124,10 @@ def test_bench_runs_at_tiny_scale_on_postgresql_and_refuses_elsewhere(tmp_path):
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     assert "already present: reused" in again.stdout, again.stderr[-2000:]
 
-    assert report["scale"] == "tiny"
+    assert report["scale"] == "small"
     assert report["counts"]["municipalities"] == 1741
-    assert report["counts"]["cases"] == 500
+    assert report["counts"]["cases"] == 10_000
+    assert report["counts"]["consultations"] == 50_000
     names = [r["name"] for r in report["results"]]
     assert len(names) == 7, names
     for result in report["results"]:
@@ -132,7 +140,11 @@ def test_bench_runs_at_tiny_scale_on_postgresql_and_refuses_elsewhere(tmp_path):
         r["detail"]["queries_small_scale"] for r in lists
     ]
     export = next(r for r in report["results"] if r["name"].startswith("consultation export"))
-    assert export["detail"]["rows"] == 500
+    assert export["detail"]["rows"] == 2000
+    memory = next(r for r in report["results"] if r["name"].startswith("export peak"))
+    assert memory["detail"]["rows_small"] == 200
     load = report["results"][-1]["detail"]["aggregated"]
     assert load["requests"] > 0
     assert load["failures"] == 0, report["results"][-1]["detail"]["by_request"]
+    warmup = report["results"][-1]["detail"]["warmup"]
+    assert warmup["requests"] > 0 and warmup["failures"] == 0, warmup
