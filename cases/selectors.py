@@ -176,7 +176,7 @@ def home_recent_activity(request: HttpRequest) -> dict[str, Any] | None:
     user = request.user
     if not _works_on_cases(user):
         return None
-    since = timezone.localdate() - dt.timedelta(days=RECENT_DAYS)
+    since = timezone.localdate() - dt.timedelta(days=RECENT_DAYS - 1)  # today and 29 before
     recent = list(
         Consultation.objects.in_scope(user)
         .filter(date__gte=since)

@@ -4,6 +4,7 @@ Development defaults are safe: DEBUG is off unless asked for, and production mod
 refuses to start without a SECRET_KEY and ALLOWED_HOSTS.
 """
 
+import hashlib
 from pathlib import Path
 
 import environ
@@ -119,6 +120,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Keys are prefixed with the database they describe, so two installations that share a cache
+# server never read each other's figures.
+CACHES["default"].setdefault(
+    "KEY_PREFIX",
+    env.str(
+        "CACHE_KEY_PREFIX",
+        default=hashlib.sha256(
+            "{HOST}:{PORT}:{NAME}".format(**DATABASES["default"]).encode()
+        ).hexdigest()[:12],
+    ),
+)
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -278,7 +278,8 @@ class Referral(models.Model):
         return f"{self.case} → {self.resource} ({self.get_status_display()})"
 
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        if self.municipality_id is None and self.case_id is not None:
+        # Always the case's (a trigger refuses anything else: migrations/0006).
+        if self.case_id is not None:
             self.municipality_id = self.case.municipality_id
         super().save(*args, **kwargs)
 
@@ -441,6 +442,7 @@ class EmploymentOutcome(models.Model):
         return f"{self.person_id} {self.started_on}"
 
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        if self.municipality_id is None and self.case_id is not None:
+        # Always the case's (a trigger refuses anything else: migrations/0006).
+        if self.case_id is not None:
             self.municipality_id = self.case.municipality_id
         super().save(*args, **kwargs)

@@ -56,6 +56,7 @@ def test_cases_without_contact_for_90_days_surface(login, counselor, kochi_city)
 
 
 def test_my_cases_and_recent_activity(login, counselor, colleague, case, kochi_city) -> None:
+    ConsultationFactory(case=case, date=days_ago(2))  # its intake (30 days ago) is too old
     other = make_case(colleague, kochi_city, date=days_ago(0))
     response = login(counselor).get(HOME)
     mine = panel(response, "cases/_home_my_cases.html")
@@ -106,9 +107,9 @@ def test_home_query_count_does_not_grow_with_the_caseload(
 
 
 def test_recent_activity_covers_the_last_30_days_newest_first(login, counselor, kochi_city) -> None:
-    inside = make_case(counselor, kochi_city, date=days_ago(30))
-    newest = make_case(counselor, kochi_city, date=days_ago(1))
-    make_case(counselor, kochi_city, date=days_ago(31))  # outside the window
+    inside = make_case(counselor, kochi_city, date=days_ago(29))  # today and 29 days before
+    newest = make_case(counselor, kochi_city, date=days_ago(0))
+    make_case(counselor, kochi_city, date=days_ago(30))  # outside the window
     response = login(counselor).get(HOME)
     recent = panel(response, "cases/_home_recent.html")
     assert [c.case_id for c in recent["consultations"]] == [newest.pk, inside.pk]

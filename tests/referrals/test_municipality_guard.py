@@ -8,7 +8,12 @@ from django.db import DatabaseError, transaction
 from cases.models import Case
 from core.models import Municipality
 from referrals.models import EmploymentOutcome, Referral
-from tests.factories import CaseFactory, EmploymentOutcomeFactory, ReferralFactory
+from tests.factories import (
+    CaseFactory,
+    EmploymentOutcomeFactory,
+    ReferralFactory,
+    ResourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +27,15 @@ def test_a_referral_cannot_carry_another_municipality(kochi) -> None:
     elsewhere = another_municipality(referral.case)
     with pytest.raises(DatabaseError, match="municipality"), transaction.atomic():
         Referral.objects.filter(pk=referral.pk).update(municipality=elsewhere)
+    # bulk_create skips save() (which always copies the case's): the database still refuses.
+    wrong = ReferralFactory.build(
+        case=CaseFactory(), resource=ResourceFactory(), municipality=elsewhere
+    )
     with pytest.raises(DatabaseError, match="municipality"), transaction.atomic():
-        ReferralFactory(case=CaseFactory(), municipality=elsewhere)
+        Referral.objects.bulk_create([wrong])
+    # save() puts the case's municipality in place of a wrong one.
+    fixed = ReferralFactory(case=CaseFactory(), municipality=elsewhere)
+    assert fixed.municipality_id == fixed.case.municipality_id
     referral.refresh_from_db()
     assert referral.municipality_id == referral.case.municipality_id
 

@@ -112,7 +112,9 @@ def test_database_refuses_an_automatic_yes_without_its_referral(kochi) -> None:
 
 
 def test_a_referral_carries_its_cases_municipality(db, kochi, counselor) -> None:
-    """The copy that scope filters read: set from the case on every save path."""
+    """The copy that scope filters read: set from the case by save() (the service, the
+    factory). bulk_create skips save(): the demo data's test and the database trigger
+    (tests/referrals/test_municipality_guard.py) cover that path."""
     from referrals import services
     from tests.factories import CaseFactory, ResourceFactory
 
