@@ -14,8 +14,9 @@ def _render(request: HttpRequest | None, template: str, status: int) -> HttpResp
     try:
         body = loader.render_to_string(template, {}, request)
     except Exception:
-        # The error page itself must not fail (e.g. while the database is down).
-        body = loader.render_to_string("errors/plain.html", {"status": status})
+        # The error page itself must not fail (e.g. while the database is down): plain.html
+        # uses no tags and no translation; the status as text is not localized either.
+        body = loader.render_to_string("errors/plain.html", {"status": str(status)})
     return HttpResponse(body, status=status)
 
 

@@ -57,13 +57,17 @@ def some_cases(kochi_city, counselor) -> Case:  # type: ignore[no-untyped-def]
         ("counselor", "cases:intake"),
         ("counselor", "kpi:dashboard"),
         ("prefecture_staff", "platforms:overview"),
+        ("counselor", "referrals:resource_list"),
+        ("admin_user", "audit:list"),
     ],
 )
 def test_no_serious_or_critical_axe_violations(
     who: str | None, page_name: str, request, browser_login, url, page, kochi_city, counselor
 ) -> None:
     case = some_cases(kochi_city, counselor)
-    if who is not None:
+    if who == "admin_user":  # administrators log in with a second factor
+        browser_login(request.getfixturevalue(who), device=request.getfixturevalue("admin_device"))
+    elif who is not None:
         browser_login(request.getfixturevalue(who))
     args: Any = (case.pk,) if page_name == "cases:detail" else ()
     response = page.goto(url(page_name, *args))
