@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -80,20 +81,20 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 
 HEADERS = [
-    "日時",
-    "ユーザー名",
-    "役割",
-    "IPアドレス",
-    "操作",
-    "対象の種類",
-    "対象ID",
-    "市町村コード",
-    "市町村",
-    "変更項目",
-    "条件",
-    "件数",
-    "理由",
-    "URL",
+    gettext_lazy("日時"),
+    gettext_lazy("ユーザー名"),
+    gettext_lazy("役割"),
+    gettext_lazy("IPアドレス"),
+    gettext_lazy("操作"),
+    gettext_lazy("対象の種類"),
+    gettext_lazy("対象ID"),
+    gettext_lazy("市町村コード"),
+    gettext_lazy("市町村"),
+    gettext_lazy("変更項目"),
+    gettext_lazy("条件"),
+    gettext_lazy("件数"),
+    gettext_lazy("理由"),
+    gettext_lazy("URL"),
 ]
 
 
@@ -148,8 +149,9 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     municipalities = Municipality.objects.in_bulk()
     workbook = new_workbook()
     sheet = SafeSheet(workbook.create_sheet(title=_("監査ログ")))
-    sheet.setup(titles=HEADERS, widths=[18, 14, 12, 14, 12, 20, 12, 10, 12, 24, 40, 8, 30, 40])
-    sheet.header(HEADERS)
+    headers = [str(h) for h in HEADERS]  # in the user's language
+    sheet.setup(titles=headers, widths=[18, 14, 12, 14, 12, 20, 12, 10, 12, 24, 40, 8, 30, 40])
+    sheet.header(headers)
     count = 0
     for event in queryset.iterator(chunk_size=2000):
         sheet.append(_row(event, municipalities))

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext
+from django.utils.translation import gettext_noop, pgettext, pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
@@ -41,11 +41,12 @@ JP_DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 TITLE_FONT = Font(bold=True, size=14)
 BOLD = Font(bold=True)
 
-SHEET_SUMMARY = "概要"
-SHEET_MUNICIPALITIES = "市町村別"
-SHEET_PREFECTURES = "都道府県別"  # instead of 市町村別 for the national scope
-SHEET_MONTHLY = "月別"
-SHEET_SECONDARY = "副次指標"
+# Sheet names follow the user's language (str() them when the workbook is written).
+SHEET_SUMMARY = pgettext_lazy("sheet", "概要")
+SHEET_MUNICIPALITIES = pgettext_lazy("sheet", "市町村別")
+SHEET_PREFECTURES = pgettext_lazy("sheet", "都道府県別")  # 市町村別's place for the nation
+SHEET_MONTHLY = pgettext_lazy("sheet", "月別")
+SHEET_SECONDARY = pgettext_lazy("sheet", "副次指標")
 
 
 @dataclass
@@ -212,7 +213,7 @@ STATUS_NOTES = (
 
 
 def _summary(wb: Workbook, report: Report, publication: Publication) -> None:
-    sheet = SafeSheet(wb.create_sheet(SHEET_SUMMARY))
+    sheet = SafeSheet(wb.create_sheet(str(SHEET_SUMMARY)))
     titles = [
         _("指標"),
         _("実績"),
@@ -281,7 +282,7 @@ def _areas(wb: Workbook, report: Report, publication: Publication) -> None:
     K3, K4: suppressed alike in publication mode) after the area's own columns."""
     by_prefecture = report.area_kind == AreaKind.PREFECTURE
     if by_prefecture:
-        sheet = SafeSheet(wb.create_sheet(SHEET_PREFECTURES))
+        sheet = SafeSheet(wb.create_sheet(str(SHEET_PREFECTURES)))
         titles = [
             _("都道府県コード"),
             _("都道府県"),
@@ -290,7 +291,7 @@ def _areas(wb: Workbook, report: Report, publication: Publication) -> None:
         ]
         title = _("都道府県別の実績")
     else:
-        sheet = SafeSheet(wb.create_sheet(SHEET_MUNICIPALITIES))
+        sheet = SafeSheet(wb.create_sheet(str(SHEET_MUNICIPALITIES)))
         titles = [_("市町村コード"), _("市町村"), _("管轄"), _("ケース会議")]
         title = _("市町村別の実績")
     titles += [
@@ -381,7 +382,7 @@ def _areas(wb: Workbook, report: Report, publication: Publication) -> None:
 
 
 def _monthly(wb: Workbook, report: Report, publication: Publication) -> None:
-    sheet = SafeSheet(wb.create_sheet(SHEET_MONTHLY))
+    sheet = SafeSheet(wb.create_sheet(str(SHEET_MONTHLY)))
     short = {
         K1: _("新規相談"),
         K2: _("ケース会議実施市町村"),
@@ -430,7 +431,7 @@ def _monthly(wb: Workbook, report: Report, publication: Publication) -> None:
 
 
 def _secondary(wb: Workbook, report: Report, publication: Publication) -> None:
-    sheet = SafeSheet(wb.create_sheet(SHEET_SECONDARY))
+    sheet = SafeSheet(wb.create_sheet(str(SHEET_SECONDARY)))
     s = report.secondary
     titles = [_("項目"), _("実績"), _("単位"), _("対象の市町村数"), _("基準値"), _("基準値の時点")]
     header_row = 3

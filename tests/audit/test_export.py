@@ -101,3 +101,13 @@ def test_no_file_leaves_when_the_export_cannot_be_audited(login, admin_user) -> 
     assert response.status_code == 500
     assert "attachment" not in response.get("Content-Disposition", "")
     assert b"PK" not in response.content[:2]
+
+
+@pytest.mark.django_db
+def test_export_headers_follow_the_language(login, admin_user, counselor, settings) -> None:
+    audit_record(action=Action.VIEW, user=counselor, object_type="cases.case", object_id=1)
+    client = login(admin_user)
+    assert workbook_rows(client.get(URL))[0][:3] == ("日時", "ユーザー名", "役割")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = workbook_rows(client.get(URL))[0]
+    assert "日時" not in english and all(h and h.isascii() for h in english), english

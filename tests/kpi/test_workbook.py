@@ -513,3 +513,12 @@ def test_a_total_that_would_give_cells_away_is_hidden_on_every_sheet(kochi) -> N
     monthly = table(wb[SHEET_MONTHLY], 3, "月")
     assert monthly[12][10] == SECONDARY_MARK
     assert 5 not in [r[11] for r in monthly[:12]]  # no running total gives the year away
+
+
+def test_sheet_names_follow_the_language(data) -> None:
+    from django.utils import translation
+
+    rep = report(2023, "pref", AS_OF)
+    assert read(rep).sheetnames == ["概要", "市町村別", "月別", "副次指標"]
+    with translation.override("en"):
+        assert read(rep).sheetnames == ["Summary", "By municipality", "By month", "Other figures"]
