@@ -98,6 +98,30 @@ class Resource(models.Model):
         return reverse("referrals:resource_detail", args=[self.pk])
 
 
+def case_municipality() -> "models.ForeignKey[Municipality]":
+    """A copy of the record's case's municipality (a case never changes municipality),
+    kept by `CopiesCaseMunicipality.save()` and guarded by triggers (migrations/0006)."""
+    return models.ForeignKey(
+        Municipality,
+        verbose_name=_("市町村"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+
+
+class CopiesCaseMunicipality:
+    """Sets `municipality` from `case` on every save (bulk_create skips this: set it there)."""
+
+    case_id: int | None
+    municipality_id: int | None
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if self.case_id is not None:
+            self.municipality_id = self.case.municipality_id  # type: ignore[attr-defined]
+        super().save(*args, **kwargs)  # type: ignore[misc]
+
+
 class ReferralQuerySet(models.QuerySet["Referral"]):
     def in_scope(self, user) -> "ReferralQuerySet":  # type: ignore[no-untyped-def]
         from accounts.scope import personal_municipality_ids
@@ -121,7 +145,7 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
         return self.filter(connected_on__gte=start, connected_on__lte=end)
 
 
-class Referral(models.Model):
+class Referral(CopiesCaseMunicipality, models.Model):
     """つなぎ: a case connected to a resource, closed-loop."""
 
     class Status(models.TextChoices):
@@ -142,16 +166,9 @@ class Referral(models.Model):
     case = models.ForeignKey(
         Case, verbose_name=_("ケース"), on_delete=models.PROTECT, related_name="referrals"
     )
-    # The case's municipality, copied when the referral is saved (a case never changes
-    # municipality). Scope filters and the follow-up lists read it directly instead of
-    # joining every case of the municipality (bench/: the home page's referral lists).
-    municipality = models.ForeignKey(
-        Municipality,
-        verbose_name=_("市町村"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-    )
+    # Scope filters and the follow-up lists read it directly instead of joining every case
+    # of the municipality (bench/: the home page's referral lists).
+    municipality = case_municipality()
     resource = models.ForeignKey(
         Resource, verbose_name=_("つなぎ先"), on_delete=models.PROTECT, related_name="referrals"
     )
@@ -277,12 +294,6 @@ class Referral(models.Model):
     def __str__(self) -> str:
         return f"{self.case} → {self.resource} ({self.get_status_display()})"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        # Always the case's (a trigger refuses anything else: migrations/0006).
-        if self.case_id is not None:
-            self.municipality_id = self.case.municipality_id
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self) -> str:
         return reverse("referrals:referral_detail", args=[self.pk])
 
@@ -350,7 +361,7 @@ class EmploymentOutcomeQuerySet(models.QuerySet["EmploymentOutcome"]):
         return self.filter(municipality__in=personal_municipality_ids(user))
 
 
-class EmploymentOutcome(models.Model):
+class EmploymentOutcome(CopiesCaseMunicipality, models.Model):
     """就労: a person started a job. K4 counts distinct persons with `after_intermediate`."""
 
     class EmploymentType(models.TextChoices):
@@ -368,15 +379,8 @@ class EmploymentOutcome(models.Model):
     case = models.ForeignKey(
         Case, verbose_name=_("ケース"), on_delete=models.PROTECT, related_name="employments"
     )
-    # The case's municipality, copied on save like Referral.municipality: K4 and the scope
-    # filter read it without joining the cases.
-    municipality = models.ForeignKey(
-        Municipality,
-        verbose_name=_("市町村"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-    )
+    # K4 and the scope filter read it without joining the cases.
+    municipality = case_municipality()
     person = models.ForeignKey(
         Person, verbose_name=_("本人"), on_delete=models.PROTECT, related_name="employments"
     )
@@ -440,9 +444,3 @@ class EmploymentOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.started_on}"
-
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        # Always the case's (a trigger refuses anything else: migrations/0006).
-        if self.case_id is not None:
-            self.municipality_id = self.case.municipality_id
-        super().save(*args, **kwargs)
