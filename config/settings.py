@@ -8,7 +8,6 @@ import hashlib
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -17,23 +16,31 @@ env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
 
+# Production settings that are missing. The app refuses to serve (config/wsgi.py, asgi.py) and
+# every management command that runs the system checks refuses to run (core.checks) while this
+# list is not empty; commands that only read the models (makemigrations) still work, so a
+# fresh checkout can be checked without inventing a secret.
+CONFIG_ERRORS: list[str] = []
+
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured(
+        CONFIG_ERRORS.append(
             "SECRET_KEY is not set. In production (DEBUG off) set SECRET_KEY to a long random "
             "value, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
         )
-    SECRET_KEY = "development-only-secret-key-do-not-use-in-production-0123456789"  # noqa: S105
+    else:
+        SECRET_KEY = "development-only-secret-key-do-not-use-in-production-0123456789"  # noqa: S105
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     if not DEBUG:
-        raise ImproperlyConfigured(
+        CONFIG_ERRORS.append(
             "ALLOWED_HOSTS is not set. In production (DEBUG off) set ALLOWED_HOSTS to the "
             "comma-separated host names the site is served on, e.g. `soudan.example.lg.jp`."
         )
-    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+    else:
+        ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [

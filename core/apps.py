@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "core"
     verbose_name = _("基本情報")
+
+    def ready(self) -> None:
+        from core import checks  # noqa: F401  (registers the production-settings check)

@@ -55,6 +55,27 @@ def test_production_refuses_to_start_without(missing: str, message: str) -> None
     assert message in result.stderr
 
 
+def test_production_app_refuses_to_serve_without_secrets() -> None:
+    """gunicorn loads config.wsgi: it must not come up without SECRET_KEY / ALLOWED_HOSTS."""
+    for module in ("config.wsgi", "config.asgi"):
+        clean = clean_env({"DEBUG": "0"})
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "-c", f"import {module}"],
+            cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode != 0
+        assert "SECRET_KEY is not set" in result.stderr
+        assert "ALLOWED_HOSTS is not set" in result.stderr
+
+
+def test_migration_drift_can_be_checked_without_secrets() -> None:
+    """makemigrations only compares models and migration files: no secret needed."""
+    result = run_django({"DEBUG": "0"}, "makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+    assert run_django({"DEBUG": "0"}, "migrate", "--plan").returncode != 0
+
+
 def test_production_values_pass_the_deploy_check() -> None:
     result = run_django(PROD, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
