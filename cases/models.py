@@ -181,6 +181,7 @@ class Case(models.Model):
         HEALTH_OFFICE = "health_office", _("福祉保健所")
         OTHER_AGENCY = "other_agency", _("その他の関係機関")
         OTHER = "other", _("その他")
+        PUBLICITY = "publicity", _("広報・リーフレットを見て")
 
     class Visitor(models.TextChoices):
         PERSON = "person", _("本人")

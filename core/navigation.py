@@ -29,6 +29,12 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("相談ケース"), "cases:list", scope.can_see_personal_data, "/cases/"),
     NavItem(_("ケース会議"), "platforms:meeting_list", scope.can_see_personal_data, "/meetings/"),
     NavItem(_("社会資源"), "referrals:resource_list", lambda u: u.is_authenticated, "/resources/"),
+    NavItem(
+        _("実態把握"), "programme:entry_list", scope.can_see_personal_data, "/programme/entries/"
+    ),
+    NavItem(
+        _("研修・広報"), "programme:training_list", lambda u: u.is_authenticated, "/programme/t"
+    ),
     NavItem(_("市町村の状況"), "platforms:overview", scope.sees_prefecture, "/municipalities/"),
     NavItem(_("KPI"), "kpi:dashboard", lambda u: u.is_authenticated, "/kpi/"),
     NavItem(_("出力・取込"), "exports:index", scope.is_admin, "/exports/"),

@@ -61,6 +61,7 @@ from core.prefectures import prefecture_name
 from kpi.models import Baseline, Figure, Indicator, SurveyCount, Target
 from kpi.scopes import Scope
 from platforms.models import CaseMeeting, MunicipalStatus, Platform
+from programme.selectors import ProgrammeFigures, programme_figures
 from referrals.models import EmploymentOutcome, Referral, Resource
 
 # Units are part of the JSON report: plain Japanese strings, translated only for display.
@@ -296,6 +297,7 @@ class Report:
     areas: list[AreaRow]  # by municipality; by prefecture for the national scope
     comparison: list[YearValues]
     secondary: SecondaryFigures
+    programme: ProgrammeFigures | None = None  # programme.selectors.programme_figures
 
     @property
     def area_kind(self) -> str:
@@ -342,6 +344,7 @@ class Report:
             "scope": self.scope.as_json(),
             "as_of": self.as_of.isoformat(),
             "indicators": [i.as_json() for i in self.indicators],
+            **({"programme": self.programme.as_json()} if self.programme else {}),
         }
 
 
@@ -859,9 +862,6 @@ def _secondary(
     )
     resources = Resource.objects.filter(in_scope, active=True).aggregate(
         ibasho=Count("pk", filter=Q(kind__counts_as_ibasho=True)),
-        ibasho_supported=Count(
-            "pk", filter=Q(kind__counts_as_ibasho=True, supported_by_prefecture=True)
-        ),
         work=Count("pk", filter=Q(kind__is_work_training=True)),
     )
     supervised = ~Q(supervision=CaseMeeting.Supervision.NONE)
@@ -879,7 +879,7 @@ def _secondary(
         survey_municipalities=survey["municipalities"],
         survey_latest=survey["latest"],
         ibasho_active=resources["ibasho"],
-        ibasho_prefecture_supported=resources["ibasho_supported"],
+        ibasho_prefecture_supported=0,  # from the programme's support periods (kpi_report)
         work_training_active=resources["work"],
         meetings=meetings["meetings"],
         supervised_meetings=meetings["supervised"],
@@ -977,6 +977,9 @@ def kpi_report(
         scope, fiscal_year, start, end, as_of, total, cached=cached_consultations
     )
     secondary.baselines = {k: v for k, v in baselines.items() if k in Figure.values}
+    programme = programme_figures(scope, start, end)
+    # Places the prefecture supported in the year: support periods overlapping it.
+    secondary.ibasho_prefecture_supported = programme.supported_ibasho
     return Report(
         fiscal_year=fiscal_year,
         scope=scope,
@@ -987,4 +990,5 @@ def kpi_report(
         areas=areas,
         comparison=comparison,
         secondary=secondary,
+        programme=programme,
     )

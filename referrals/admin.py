@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from programme.admin import PlaceSupportInline
 from referrals.models import Resource, ResourceKind
 
 
@@ -16,16 +17,16 @@ class ResourceKindAdmin(admin.ModelAdmin):
 
 @admin.register(Resource)
 class ResourceAdmin(admin.ModelAdmin):
+    inlines = [PlaceSupportInline]
     list_display = [
         "name",
         "kind",
         "operator_type",
         "municipality",
-        "supported_by_prefecture",
         "active",
         "opened_on",
     ]
-    list_filter = ["kind", "operator_type", "active", "supported_by_prefecture", "prefecture_code"]
+    list_filter = ["kind", "operator_type", "active", "prefecture_code"]
     search_fields = ["name", "address", "notes"]
     list_select_related = ["kind", "municipality"]
     fieldsets = [
@@ -41,7 +42,6 @@ class ResourceAdmin(admin.ModelAdmin):
                     "opening_days",
                     "capacity",
                     "opened_on",
-                    "supported_by_prefecture",
                     "notes",
                 ]
             },

@@ -493,7 +493,8 @@ def seed_resources() -> list[Resource]:
     municipalities = {m.code: m for m in Municipality.objects.filter(prefecture_code="39")}
     resources = []
     for number, row in enumerate(RESOURCES, start=1):
-        name, kind, operator, code, supported, opened, active, capacity, days = row
+        # `_supported`: the prefecture's support, written as periods by programme.demo.
+        name, kind, operator, code, _supported, opened, active, capacity, days = row
         municipality = municipalities[code] if code else None
         place = municipality.name_ja if municipality else "高知市"
         resource, _created = Resource.objects.update_or_create(
@@ -508,7 +509,6 @@ def seed_resources() -> list[Resource]:
                 "opening_days": days,
                 "capacity": capacity,
                 "opened_on": opened,
-                "supported_by_prefecture": supported,
                 "active": active,
                 "notes": "デモ用の架空の社会資源です。",
             },

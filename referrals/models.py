@@ -82,7 +82,6 @@ class Resource(models.Model):
         blank=True,
         help_text=_("わかる場合のみ（年度ごとの箇所数の集計に使います）"),
     )
-    supported_by_prefecture = models.BooleanField(_("県の支援あり"), default=False)
     active = models.BooleanField(_("有効"), default=True)
     notes = models.TextField(_("備考"), blank=True)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case as SqlCase
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
@@ -39,7 +39,13 @@ def resources_for(user: Any) -> QuerySet[Resource]:
         "kind__sort_order", F("municipality__code").asc(nulls_first=True), "name"
     )
     code = getattr(user, "prefecture_code", "")
-    return qs.filter(prefecture_code=code) if code else qs
+    qs = qs.filter(prefecture_code=code) if code else qs
+    # Whether the prefecture supports the place today (a support period covering today).
+    today = timezone.localdate()
+    current = Q(prefecture_support__starts_on__lte=today) & (
+        Q(prefecture_support__ends_on__isnull=True) | Q(prefecture_support__ends_on__gte=today)
+    )
+    return qs.annotate(supported_now=Count("prefecture_support", filter=current, distinct=True))
 
 
 def get_referral_for_user(user: Any, pk: int, *, request: HttpRequest | None = None) -> Referral:

@@ -1,0 +1,431 @@
+"""Reads for the programme: scoped helpers for the personal records, the home panel, and the
+programme figures of the KPI dashboard (counts only)."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.scope import can_see_personal_data, personal_municipalities
+from cases.models import Case
+from cases.selectors import deny
+from core.models import Jurisdiction
+from platforms.models import CaseMeeting
+from programme.models import (
+    OutreachAttempt,
+    PlaceSupport,
+    PublicityAction,
+    SupervisionRequest,
+    SurveyEntry,
+    TrainingAttendance,
+    TrainingEvent,
+)
+from referrals.models import Resource
+
+if TYPE_CHECKING:  # kpi imports this module: no import back at run time
+    from kpi.scopes import Scope
+
+HOME_ROWS = 10
+
+
+# --- Who may do what -----------------------------------------------------------------------
+
+
+def supervising_jurisdiction_ids(user: Any) -> list[int] | None:
+    """The jurisdictions whose requests the user may accept and answer: None for every one
+    of their prefecture (the centre, admins), the user's own 福祉保健所 areas otherwise."""
+    if not can_see_personal_data(user):
+        return []
+    if user.role in (User.Role.CENTER, User.Role.ADMIN):
+        return None
+    return list(user.jurisdictions.values_list("pk", flat=True))
+
+
+def can_supervise(user: Any, municipality_id: int) -> bool:
+    """The centre (prefecture-wide) or a 福祉保健所 counselor of the municipality's area."""
+    ids = supervising_jurisdiction_ids(user)
+    qs = personal_municipalities(user).filter(pk=municipality_id)
+    if ids is None:
+        return qs.exists()
+    return bool(ids) and qs.filter(jurisdiction__in=ids).exists()
+
+
+def programme_jurisdictions(user: Any) -> QuerySet[Jurisdiction] | None:
+    """Where the user may record training and publicity: None for nowhere; the centre and
+    admins everywhere in their prefecture; a 福祉保健所 counselor in their own areas."""
+    if not can_see_personal_data(user):
+        return None
+    if user.role in (User.Role.CENTER, User.Role.ADMIN):
+        qs = Jurisdiction.objects.all()
+        return qs.filter(prefecture_code=user.prefecture_code) if user.prefecture_code else qs
+    own = Jurisdiction.objects.filter(pk__in=user.jurisdictions.values("pk"))
+    return own if own.exists() else None
+
+
+def can_record_programme(user: Any) -> bool:
+    return programme_jurisdictions(user) is not None
+
+
+def user_prefecture_code(user: Any) -> str:
+    from django.conf import settings
+
+    if user.prefecture_code:
+        return str(user.prefecture_code)
+    first = personal_municipalities(user).values_list("prefecture_code", flat=True).first()
+    return first or settings.DEFAULT_PREFECTURE_CODE
+
+
+# --- Register entries ----------------------------------------------------------------------
+
+
+def entry_list_queryset(user: Any) -> QuerySet[SurveyEntry]:
+    reached = OutreachAttempt.objects.filter(
+        entry=OuterRef("pk"), outcome__in=OutreachAttempt.REACHED
+    )
+    return (
+        SurveyEntry.objects.in_scope(user)
+        .select_related("municipality", "case")
+        .annotate(attempt_count=Count("attempts"), reached=Exists(reached))
+    )
+
+
+def get_entry_for_user(user: Any, pk: int, *, request: HttpRequest | None = None) -> SurveyEntry:
+    """The entry if the user may see it; otherwise 404, audited as permission denied."""
+    attempts = OutreachAttempt.objects.select_related("recorded_by")
+    entry = (
+        SurveyEntry.objects.in_scope(user)
+        .select_related("municipality", "case", "created_by")
+        .prefetch_related(Prefetch("attempts", queryset=attempts))
+        .filter(pk=pk)
+        .first()
+    )
+    if entry is None:
+        raise deny(request, user=user, object_type="programme.surveyentry", object_id=pk)
+    return entry
+
+
+def home_outreach_due(request: HttpRequest) -> dict[str, Any] | None:
+    """Register entries in my scope whose next outreach is due today or earlier."""
+    user = request.user
+    if not can_see_personal_data(user) or user.role not in (User.Role.COUNSELOR, User.Role.CENTER):
+        return None
+    today = timezone.localdate()
+    qs = (
+        SurveyEntry.objects.in_scope(user)
+        .open()
+        .filter(next_outreach_on__lte=today)
+        .select_related("municipality")
+        .order_by("next_outreach_on", "id")
+    )
+    rows = list(qs[:HOME_ROWS])
+    if not rows:
+        return None
+    for entry in rows:
+        entry.days_overdue = (today - entry.next_outreach_on).days
+    return {
+        "template": "programme/_home_outreach_due.html",
+        "entries": rows,
+        "total": qs.count() if len(rows) == HOME_ROWS else len(rows),
+    }
+
+
+# --- Supervision ---------------------------------------------------------------------------
+
+
+def supervision_list_queryset(user: Any) -> QuerySet[SupervisionRequest]:
+    return SupervisionRequest.objects.in_scope(user).select_related(
+        "municipality", "meeting", "case", "jurisdiction"
+    )
+
+
+def get_supervision_for_user(
+    user: Any, pk: int, *, request: HttpRequest | None = None
+) -> SupervisionRequest:
+    item = supervision_list_queryset(user).select_related("requested_by").filter(pk=pk).first()
+    if item is None:
+        raise deny(request, user=user, object_type="programme.supervisionrequest", object_id=pk)
+    return item
+
+
+def meeting_supervisions(meeting: CaseMeeting) -> list[SupervisionRequest]:
+    """The supervision requests of a meeting, for its page (the meeting is already scoped)."""
+    return list(meeting.supervision_requests.select_related("jurisdiction").order_by("id"))
+
+
+# --- Training and publicity ----------------------------------------------------------------
+
+
+def training_list_queryset(user: Any) -> QuerySet[TrainingEvent]:
+    qs = TrainingEvent.objects.select_related("jurisdiction").annotate(
+        attendees=Sum("attendance__attendees")
+    )
+    return qs.filter(prefecture_code=user.prefecture_code) if user.prefecture_code else qs
+
+
+def publicity_list_queryset(user: Any) -> QuerySet[PublicityAction]:
+    qs = PublicityAction.objects.select_related("municipality")
+    return qs.filter(prefecture_code=user.prefecture_code) if user.prefecture_code else qs
+
+
+# --- The programme figures (dashboard, workbook, kpi_report --json) ------------------------
+
+
+@dataclass(frozen=True)
+class JurisdictionTraining:
+    name: str
+    events: int
+    attendance: int
+
+
+@dataclass(frozen=True)
+class MunicipalityProgramme:
+    code: str
+    name: str
+    identified: int
+    reached: int
+    to_case: int
+    supervision_requests: int
+    supervisions_given: int
+    supported_meetings: int
+
+
+@dataclass
+class ProgrammeFigures:
+    survey_identified: int
+    survey_reached: int
+    survey_to_case: int
+    supervision_requests: int
+    supervisions_given: int
+    supported_meeting_municipalities: int
+    training_events: int
+    training_attendance: int
+    publicity_actions: int
+    new_cases_by_route: dict[str, int]
+    supported_ibasho: int
+    supported_work_sites: int
+    incentive_work_sites: int
+    training_by_jurisdiction: list[JurisdictionTraining] = field(default_factory=list)
+    by_municipality: list[MunicipalityProgramme] = field(default_factory=list)
+
+    @property
+    def publicity_cases(self) -> int:
+        return self.new_cases_by_route.get(Case.Route.PUBLICITY, 0)
+
+    @property
+    def route_rows(self) -> list[tuple[str, str, int]]:
+        """(route, label, count) in the choices' order."""
+        return [
+            (v, str(label), self.new_cases_by_route.get(v, 0)) for v, label in Case.Route.choices
+        ]
+
+    @property
+    def jurisdictions_without_training(self) -> list[str]:
+        return [j.name for j in self.training_by_jurisdiction if j.events == 0]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "survey_identified": self.survey_identified,
+            "survey_reached": self.survey_reached,
+            "survey_to_case": self.survey_to_case,
+            "supervision_requests": self.supervision_requests,
+            "supervisions_given": self.supervisions_given,
+            "supported_meeting_municipalities": self.supported_meeting_municipalities,
+            "training_events": self.training_events,
+            "training_attendance": self.training_attendance,
+            "publicity_actions": self.publicity_actions,
+            "new_cases_by_route": dict(self.new_cases_by_route),
+            "supported_ibasho": self.supported_ibasho,
+            "supported_work_sites": self.supported_work_sites,
+        }
+
+
+def _wide_or_scoped(scope: "Scope") -> Q:
+    """Rows of a municipality in the scope, or prefecture-wide rows (no municipality) of the
+    scope's prefecture. The national scope takes every row (see `Scope.q` on empty Qs)."""
+    if scope.is_national:
+        return Q()
+    return (Q(municipality__isnull=True) | scope.q("municipality")) & Q(
+        prefecture_code=scope.prefecture_code
+    )
+
+
+def _events(scope: "Scope", start: dt.date, end: dt.date) -> QuerySet[TrainingEvent]:
+    qs = TrainingEvent.objects.filter(held_on__range=(start, end))
+    if scope.is_national:
+        return qs
+    qs = qs.filter(prefecture_code=scope.prefecture_code)
+    if scope.jurisdiction is not None:
+        # A municipality's scope sees the events of its jurisdiction and the prefecture-wide.
+        qs = qs.filter(Q(jurisdiction=scope.jurisdiction) | Q(jurisdiction__isnull=True))
+    return qs
+
+
+def _supported(scope: "Scope", start: dt.date, end: dt.date) -> dict[str, int]:
+    periods = PlaceSupport.objects.filter(starts_on__lte=end).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=start)
+    )
+    places = Resource.objects.filter(
+        _wide_or_scoped(scope), Exists(periods.filter(resource=OuterRef("pk")))
+    )
+    incentive = periods.filter(incentive=True, resource=OuterRef("pk"))
+    return places.aggregate(
+        ibasho=Count("pk", filter=Q(kind__counts_as_ibasho=True)),
+        work=Count("pk", filter=Q(kind__is_work_training=True)),
+        incentive=Count("pk", filter=Q(Exists(incentive), kind__is_work_training=True)),
+    )
+
+
+def programme_figures(scope: "Scope", start: dt.date, end: dt.date) -> ProgrammeFigures:
+    """Every programme count of a scope between two dates (both included). Counts only.
+
+    - identified: register entries reported in the period;
+    - reached: entries with an outreach attempt in the period that met the person or family;
+    - to case: entries whose case was opened (intake date) in the period;
+    - supervision: requests made, supervisions given (by their dates);
+    - supported meeting municipalities: municipalities holding a meeting in the period that
+      the prefecture, the centre or a 福祉保健所 supported (the meeting's own record, which
+      giving a requested supervision fills in);
+    - training: events held (of the scope's jurisdiction and the prefecture-wide ones) and
+      their attendance; per jurisdiction for a prefecture;
+    - publicity: actions in the scope's municipalities or prefecture-wide;
+    - new cases by route: K1's cases by intake route;
+    - supported places: ibasho and work sites with a support period overlapping the period.
+    """
+    in_scope = scope.q("municipality")
+    entries = SurveyEntry.objects.filter(in_scope)
+    reached_attempts = OutreachAttempt.objects.filter(
+        entry=OuterRef("pk"), outcome__in=OutreachAttempt.REACHED, date__range=(start, end)
+    )
+    per_muni: dict[int, dict[str, int]] = {}
+
+    def tally(rows: Any, key: str) -> int:
+        total = 0
+        for row in rows:
+            per_muni.setdefault(row["municipality"], {})[key] = row["n"]
+            total += row["n"]
+        return total
+
+    identified = tally(
+        entries.filter(reported_on__range=(start, end))
+        .values("municipality")
+        .annotate(n=Count("pk")),
+        "identified",
+    )
+    reached = tally(
+        entries.filter(Exists(reached_attempts)).values("municipality").annotate(n=Count("pk")),
+        "reached",
+    )
+    to_case = tally(
+        entries.filter(case__intake_date__range=(start, end))
+        .values("municipality")
+        .annotate(n=Count("pk")),
+        "to_case",
+    )
+    supervision = SupervisionRequest.objects.filter(in_scope)
+    requests = tally(
+        supervision.filter(requested_on__range=(start, end))
+        .values("municipality")
+        .annotate(n=Count("pk")),
+        "requests",
+    )
+    given = tally(
+        supervision.filter(status=SupervisionRequest.Status.GIVEN, given_on__range=(start, end))
+        .values("municipality")
+        .annotate(n=Count("pk")),
+        "given",
+    )
+    supported_meetings = tally(
+        CaseMeeting.objects.filter(in_scope, held_on__range=(start, end))
+        .exclude(supervision=CaseMeeting.Supervision.NONE)
+        .values("municipality")
+        .annotate(n=Count("pk")),
+        "meetings",
+    )
+    del supported_meetings  # the per-municipality table shows it; the figure counts places
+    supported_municipalities = sum(1 for v in per_muni.values() if v.get("meetings"))
+
+    events = _events(scope, start, end)
+    event_rows = list(events.values("jurisdiction").annotate(n=Count("pk", distinct=True)))
+    attendance_rows = TrainingAttendance.objects.filter(event__in=events)
+    if scope.jurisdiction is not None:
+        attendance_rows = attendance_rows.filter(scope.q("municipality"))
+    attendance_by_j = dict(
+        attendance_rows.values("event__jurisdiction")
+        .annotate(n=Sum("attendees"))
+        .values_list("event__jurisdiction", "n")
+    )
+    events_by_j = {row["jurisdiction"]: row["n"] for row in event_rows}
+    jurisdictions: list[Jurisdiction]
+    if scope.is_national:
+        jurisdictions = list(Jurisdiction.objects.order_by("prefecture_code", "sort_order", "pk"))
+    elif scope.jurisdiction is None:
+        jurisdictions = list(
+            Jurisdiction.objects.filter(prefecture_code=scope.prefecture_code).order_by(
+                "sort_order", "pk"
+            )
+        )
+    else:
+        jurisdictions = [scope.jurisdiction]
+    by_jurisdiction = [
+        JurisdictionTraining(
+            name=j.name, events=events_by_j.get(j.pk, 0), attendance=attendance_by_j.get(j.pk) or 0
+        )
+        for j in jurisdictions
+    ]
+    if events_by_j.get(None):
+        from django.utils.translation import gettext as _
+
+        by_jurisdiction.append(
+            JurisdictionTraining(
+                name=_("県全域"),
+                events=events_by_j[None],
+                attendance=attendance_by_j.get(None) or 0,
+            )
+        )
+
+    publicity = PublicityAction.objects.filter(
+        _wide_or_scoped(scope), done_on__range=(start, end)
+    ).count()
+    routes = dict(
+        Case.objects.filter(in_scope, intake_date__range=(start, end))
+        .values("intake_route")
+        .annotate(n=Count("pk"))
+        .values_list("intake_route", "n")
+    )
+    supported = _supported(scope, start, end)
+
+    municipalities = [] if scope.is_national else list(scope.municipalities().order_by("code"))
+    by_municipality = [
+        MunicipalityProgramme(
+            code=m.code,
+            name=m.name,
+            identified=per_muni.get(m.pk, {}).get("identified", 0),
+            reached=per_muni.get(m.pk, {}).get("reached", 0),
+            to_case=per_muni.get(m.pk, {}).get("to_case", 0),
+            supervision_requests=per_muni.get(m.pk, {}).get("requests", 0),
+            supervisions_given=per_muni.get(m.pk, {}).get("given", 0),
+            supported_meetings=per_muni.get(m.pk, {}).get("meetings", 0),
+        )
+        for m in municipalities
+    ]
+    return ProgrammeFigures(
+        survey_identified=identified,
+        survey_reached=reached,
+        survey_to_case=to_case,
+        supervision_requests=requests,
+        supervisions_given=given,
+        supported_meeting_municipalities=supported_municipalities,
+        training_events=sum(events_by_j.values()),
+        training_attendance=sum(v or 0 for v in attendance_by_j.values()),
+        publicity_actions=publicity,
+        new_cases_by_route={v: routes.get(v, 0) for v in Case.Route.values},
+        supported_ibasho=supported["ibasho"],
+        supported_work_sites=supported["work"],
+        incentive_work_sites=supported["incentive"],
+        training_by_jurisdiction=by_jurisdiction,
+        by_municipality=by_municipality,
+    )

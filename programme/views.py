@@ -1,0 +1,577 @@
+"""The programme's pages. Register entries and supervision are personal data (the scoped
+helpers 404 outside the user's scope; prefecture staff get 403); training, publicity and the
+support periods of places name nobody."""
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts import scope
+from audit.services import Action, audit_record
+from cases.forms import IntakeForm
+from cases.models import Case
+from cases.selectors import get_case_for_user
+from platforms.selectors import get_meeting_for_user
+from programme import selectors, services
+from programme.forms import (
+    AttendanceForm,
+    EntryCloseForm,
+    EntryForm,
+    OutreachForm,
+    PublicityForm,
+    SupervisionAcceptForm,
+    SupervisionCloseForm,
+    SupervisionGiveForm,
+    SupervisionRequestForm,
+    TrainingEventForm,
+    apply_service_errors,
+)
+from programme.models import PlaceSupport, SupervisionRequest, SurveyEntry, TrainingEvent
+
+PER_PAGE = 30
+
+
+def _require_personal_data(user: Any) -> None:
+    # Prefecture staff count the programme on the dashboard; they never read its records.
+    if not scope.can_see_personal_data(user):
+        raise PermissionDenied
+
+
+def _page(request: HttpRequest, qs: Any) -> Any:
+    return Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+
+
+# --- Register entries ----------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+def entry_list(request: HttpRequest) -> HttpResponse:
+    _require_personal_data(request.user)
+    qs = selectors.entry_list_queryset(request.user).order_by("-reported_on", "-id")
+    show = request.GET.get("show", "open")
+    if show == "open":
+        qs = qs.filter(case__isnull=True, closed_on__isnull=True)
+    elif show == "due":
+        qs = qs.filter(
+            case__isnull=True, closed_on__isnull=True, next_outreach_on__lte=timezone.localdate()
+        ).order_by("next_outreach_on", "id")
+    else:
+        show = "all"
+    page = _page(request, qs)
+    audit_record(
+        action=Action.LIST,
+        request=request,
+        object_type="programme.surveyentry",
+        filters={"show": show},
+        row_count=page.paginator.count,
+    )
+    return render(
+        request,
+        "programme/entry_list.html",
+        {"page": page, "entries": page.object_list, "show": show, "today": timezone.localdate()},
+    )
+
+
+@login_required
+@never_cache
+def entry_create(request: HttpRequest) -> HttpResponse:
+    _require_personal_data(request.user)
+    form = EntryForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = services.survey_entry_create(
+                user=request.user,
+                municipality=form.cleaned_data["municipality"],
+                data=form.entry_input(),
+                request=request,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("実態把握名簿に登録しました。"))
+            return redirect(entry)
+    return render(request, "programme/entry_form.html", {"form": form})
+
+
+def _render_entry(
+    request: HttpRequest,
+    entry: SurveyEntry,
+    outreach_form: OutreachForm | None = None,
+    close_form: EntryCloseForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    audit_record(action=Action.VIEW, request=request, obj=entry)
+    return render(
+        request,
+        "programme/entry_detail.html",
+        {
+            "entry": entry,
+            "outreach_form": outreach_form or OutreachForm(entry=entry),
+            "close_form": close_form or EntryCloseForm(initial={"closed_on": timezone.localdate()}),
+        },
+        status=status,
+    )
+
+
+@login_required
+@never_cache
+def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_personal_data(request.user)
+    entry = selectors.get_entry_for_user(request.user, pk, request=request)
+    return _render_entry(request, entry)
+
+
+@login_required
+@require_POST
+def outreach_create(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_personal_data(request.user)
+    entry = selectors.get_entry_for_user(request.user, pk, request=request)
+    form = OutreachForm(request.POST, entry=entry)
+    if form.is_valid():
+        try:
+            services.outreach_record(
+                user=request.user, entry=entry, data=form.outreach_input(), request=request
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("アウトリーチを記録しました。"))
+            return redirect(entry)
+    return _render_entry(request, entry, outreach_form=form, status=400)
+
+
+@login_required
+@require_POST
+def entry_close(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_personal_data(request.user)
+    entry = selectors.get_entry_for_user(request.user, pk, request=request)
+    form = EntryCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.survey_entry_close(
+                user=request.user,
+                entry=entry,
+                closed_on=form.cleaned_data["closed_on"],
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("この名簿の対応を終了しました。"))
+            return redirect(entry)
+    return _render_entry(request, entry, close_form=form, status=400)
+
+
+def _household_notes(entry: SurveyEntry) -> str:
+    parts = [entry.get_household_display()] if entry.household != "unknown" else []
+    if entry.agency_involved:
+        parts.append(_("関わっている機関：%(agency)s") % {"agency": entry.agency_note or "—"})
+    return "。".join(parts)
+
+
+@login_required
+@never_cache
+def entry_open_case(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a case from the entry: the intake form, prefilled from what the register knows."""
+    user = request.user
+    _require_personal_data(user)
+    entry = selectors.get_entry_for_user(user, pk, request=request)
+    if entry.case_id is not None:
+        messages.info(request, _("この名簿はすでに相談ケースにつながっています。"))
+        return redirect(entry.case)
+    initial = {
+        "municipality": entry.municipality_id,
+        "intake_route": services.ROUTE_FROM_REPORTER.get(entry.reporter, Case.Route.OTHER),
+        "name": entry.name,
+        "person_age_band": entry.age_band,
+        "age_band_at_intake": entry.age_band,
+        "withdrawal_duration": entry.withdrawal_duration,
+        "household_notes": _household_notes(entry),
+        "notes": entry.notes,
+        "submission_token": uuid.uuid4(),
+    }
+    form = IntakeForm(
+        request.POST if request.method == "POST" else None, user=user, initial=initial
+    )
+    form.fields["municipality"].queryset = form.fields["municipality"].queryset.filter(
+        pk=entry.municipality_id
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            case = services.survey_entry_open_case(
+                user=user,
+                entry=entry,
+                intake_date=d["intake_date"],
+                intake_route=d["intake_route"],
+                visitor=d["visitor"],
+                consultation=form.consultation_input(),
+                submission_token=d["submission_token"],
+                person=form.person_input(),
+                withdrawal_duration=d["withdrawal_duration"],
+                age_band_at_intake=d["age_band_at_intake"],
+                issue_tags=d["issue_tags"],
+                household_notes=d["household_notes"],
+                assigned_counselor=d.get("assigned_counselor"),
+                request=request,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("名簿から相談ケース %(number)s を作成しました。") % {"number": case.number},
+            )
+            return redirect(case)
+    return render(request, "programme/entry_case_form.html", {"form": form, "entry": entry})
+
+
+# --- Supervision ---------------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+def supervision_list(request: HttpRequest) -> HttpResponse:
+    _require_personal_data(request.user)
+    qs = selectors.supervision_list_queryset(request.user)
+    status = request.GET.get("status", "")
+    if status in SupervisionRequest.Status.values:
+        qs = qs.filter(status=status)
+    else:
+        status = ""
+    page = _page(request, qs)
+    audit_record(
+        action=Action.LIST,
+        request=request,
+        object_type="programme.supervisionrequest",
+        filters={"status": status} if status else {},
+        row_count=page.paginator.count,
+    )
+    return render(
+        request,
+        "programme/supervision_list.html",
+        {
+            "page": page,
+            "items": page.object_list,
+            "status": status,
+            "statuses": SupervisionRequest.Status.choices,
+        },
+    )
+
+
+def _supervision_create(
+    request: HttpRequest, *, meeting: Any = None, case: Any = None
+) -> HttpResponse:
+    form = SupervisionRequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.supervision_request(
+                user=request.user,
+                meeting=meeting,
+                case=case,
+                requested_on=form.cleaned_data["requested_on"],
+                question=form.cleaned_data["question"],
+                request=request,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("スーパーバイズを依頼しました。"))
+            return redirect(item)
+    return render(
+        request,
+        "programme/supervision_request_form.html",
+        {"form": form, "meeting": meeting, "case": case},
+    )
+
+
+@login_required
+@never_cache
+def supervision_create_for_meeting(request: HttpRequest, meeting_pk: int) -> HttpResponse:
+    _require_personal_data(request.user)
+    meeting = get_meeting_for_user(request.user, meeting_pk, request=request)
+    return _supervision_create(request, meeting=meeting)
+
+
+@login_required
+@never_cache
+def supervision_create_for_case(request: HttpRequest, case_pk: int) -> HttpResponse:
+    _require_personal_data(request.user)
+    case = get_case_for_user(request.user, case_pk, request=request)
+    return _supervision_create(request, case=case)
+
+
+def _render_supervision(
+    request: HttpRequest, item: SupervisionRequest, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    audit_record(action=Action.VIEW, request=request, obj=item)
+    supervisor = selectors.can_supervise(request.user, item.municipality_id)
+    context = {
+        "item": item,
+        "supervisor": supervisor,
+        "accept_form": forms.get("accept_form") or SupervisionAcceptForm(item=item),
+        "give_form": forms.get("give_form") or SupervisionGiveForm(item=item),
+        "close_form": forms.get("close_form")
+        or SupervisionCloseForm(initial={"version": item.version}),
+    }
+    return render(request, "programme/supervision_detail.html", context, status=status)
+
+
+@login_required
+@never_cache
+def supervision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_personal_data(request.user)
+    item = selectors.get_supervision_for_user(request.user, pk, request=request)
+    return _render_supervision(request, item)
+
+
+@login_required
+@require_POST
+def supervision_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_personal_data(request.user)
+    item = selectors.get_supervision_for_user(request.user, pk, request=request)
+    form = SupervisionAcceptForm(request.POST, item=item)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.supervision_accept(
+                user=request.user,
+                item=item,
+                accepted_on=d["accepted_on"],
+                body=d["body"],
+                supervisor_name=d["supervisor_name"],
+                jurisdiction=d.get("jurisdiction"),
+                version=d["version"],
+                request=request,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("スーパーバイズを受諾しました。"))
+            return redirect(item)
+    return _render_supervision(request, item, accept_form=form, status=400)
+
+
+@login_required
+@require_POST
+def supervision_give(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_personal_data(request.user)
+    item = selectors.get_supervision_for_user(request.user, pk, request=request)
+    form = SupervisionGiveForm(request.POST, item=item)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.supervision_give(
+                user=request.user,
+                item=item,
+                given_on=d["given_on"],
+                advice=d["advice"],
+                version=d["version"],
+                request=request,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("スーパーバイズの実施を記録しました。"))
+            return redirect(item)
+    return _render_supervision(request, item, give_form=form, status=400)
+
+
+@login_required
+@require_POST
+def supervision_close(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_personal_data(request.user)
+    item = selectors.get_supervision_for_user(request.user, pk, request=request)
+    form = SupervisionCloseForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.supervision_close(
+                user=request.user,
+                item=item,
+                to=d["to"],
+                reason=d["reason"],
+                version=d["version"],
+                request=request,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("スーパーバイズの依頼を終了しました。"))
+            return redirect(item)
+    return _render_supervision(request, item, close_form=form, status=400)
+
+
+# --- Training, publicity, supported places (no personal data) ------------------------------
+
+
+def _require_recorder(user: Any) -> Any:
+    jurisdictions = selectors.programme_jurisdictions(user)
+    if jurisdictions is None:
+        raise PermissionDenied
+    return jurisdictions
+
+
+@login_required
+@never_cache
+def training_list(request: HttpRequest) -> HttpResponse:
+    page = _page(request, selectors.training_list_queryset(request.user))
+    return render(
+        request,
+        "programme/training_list.html",
+        {
+            "page": page,
+            "events": page.object_list,
+            "can_record": selectors.can_record_programme(request.user),
+            "user_can_personal": scope.can_see_personal_data(request.user),
+        },
+    )
+
+
+@login_required
+@never_cache
+def training_create(request: HttpRequest) -> HttpResponse:
+    jurisdictions = _require_recorder(request.user)
+    form = TrainingEventForm(
+        request.POST if request.method == "POST" else None, jurisdictions=jurisdictions
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.training_event_create(
+                user=request.user,
+                prefecture_code=selectors.user_prefecture_code(request.user),
+                data=form.training_input(),
+                request=request,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except PermissionDenied:
+            form.add_error("jurisdiction", _("県全域の研修は、センターと管理者が登録します。"))
+        else:
+            messages.success(request, _("研修を登録しました。"))
+            return redirect(event)
+    return render(request, "programme/training_form.html", {"form": form})
+
+
+def _training_event(user: Any, pk: int) -> TrainingEvent:
+    qs = TrainingEvent.objects.select_related("jurisdiction")
+    if user.prefecture_code:
+        qs = qs.filter(prefecture_code=user.prefecture_code)
+    return get_object_or_404(qs, pk=pk)
+
+
+@login_required
+@never_cache
+def training_detail(request: HttpRequest, pk: int, form: AttendanceForm | None = None) -> Any:
+    event = _training_event(request.user, pk)
+    rows = list(event.attendance.select_related("municipality").order_by("municipality__code"))
+    jurisdictions = selectors.programme_jurisdictions(request.user)
+    can_record = jurisdictions is not None and (
+        (event.jurisdiction_id is None and request.user.role in ("center", "admin"))
+        or jurisdictions.filter(pk=event.jurisdiction_id).exists()
+    )
+    return render(
+        request,
+        "programme/training_detail.html",
+        {
+            "event": event,
+            "rows": rows,
+            "total": sum(r.attendees for r in rows),
+            "form": form or AttendanceForm(event=event),
+            "can_record": can_record,
+        },
+        status=400 if form is not None else 200,
+    )
+
+
+@login_required
+@require_POST
+def attendance_set(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _training_event(request.user, pk)
+    _require_recorder(request.user)
+    form = AttendanceForm(request.POST, event=event)
+    if form.is_valid():
+        try:
+            services.training_attendance_set(
+                user=request.user,
+                event=event,
+                municipality=form.cleaned_data["municipality"],
+                agency=form.cleaned_data["agency"],
+                attendees=form.cleaned_data["attendees"],
+                request=request,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("参加者数を記録しました。"))
+            return redirect(event)
+    return training_detail(request, pk, form=form)  # type: ignore[no-any-return]
+
+
+@login_required
+@never_cache
+def publicity_list(request: HttpRequest) -> HttpResponse:
+    page = _page(request, selectors.publicity_list_queryset(request.user))
+    return render(
+        request,
+        "programme/publicity_list.html",
+        {
+            "page": page,
+            "actions": page.object_list,
+            "can_record": selectors.can_record_programme(request.user),
+            "user_can_personal": scope.can_see_personal_data(request.user),
+        },
+    )
+
+
+@login_required
+@never_cache
+def publicity_create(request: HttpRequest) -> HttpResponse:
+    jurisdictions = _require_recorder(request.user)
+    form = PublicityForm(
+        request.POST if request.method == "POST" else None, jurisdictions=jurisdictions
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.publicity_action_create(
+                user=request.user,
+                prefecture_code=selectors.user_prefecture_code(request.user),
+                data=form.publicity_input(),
+                request=request,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except PermissionDenied:
+            form.add_error("municipality", _("県全域の広報は、センターと管理者が登録します。"))
+        else:
+            messages.success(request, _("広報を登録しました。"))
+            return redirect("programme:publicity_list")
+    return render(request, "programme/publicity_form.html", {"form": form})
+
+
+@login_required
+@never_cache
+def support_list(request: HttpRequest) -> HttpResponse:
+    """The places the prefecture supports, with their periods (edited in the admin)."""
+    qs = PlaceSupport.objects.select_related("resource__kind", "resource__municipality").order_by(
+        "resource__kind__sort_order", "resource__name", "starts_on"
+    )
+    if request.user.prefecture_code:
+        qs = qs.filter(resource__prefecture_code=request.user.prefecture_code)
+    return render(
+        request,
+        "programme/support_list.html",
+        {"periods": list(qs), "user_can_personal": scope.can_see_personal_data(request.user)},
+    )

@@ -1,0 +1,14 @@
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    """The yes/no flag is replaced by dated support periods (programme.PlaceSupport)."""
+
+    dependencies = [
+        ("referrals", "0006_case_municipality_guard"),
+        ("programme", "0002_place_support_from_flag"),
+    ]
+
+    operations = [
+        migrations.RemoveField(model_name="resource", name="supported_by_prefecture"),
+    ]
