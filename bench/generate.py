@@ -49,6 +49,13 @@ REFUSAL = (
 
 # The tables the generator owns, emptied before a build (children first).
 DOMAIN_TABLES = [
+    "programme_outreachattempt",
+    "programme_surveyentry",
+    "programme_supervisionrequest",
+    "programme_trainingattendance",
+    "programme_trainingevent",
+    "programme_publicityaction",
+    "programme_placesupport",
     "referrals_employmentoutcome",
     "referrals_referraltransition",
     "referrals_referralnote",
@@ -426,12 +433,12 @@ def _steps(counts: Counts) -> list[tuple[str, str]]:
             "resources",
             f"""
             INSERT INTO referrals_resource (id, name, operator_type, prefecture_code, address,
-                contact, opening_days, capacity, supported_by_prefecture, active, notes,
+                contact, opening_days, capacity, active, notes,
                 municipality_id, kind_id, opened_on)
             SELECT (pi - 1) * {RESOURCES_PER_PREFECTURE} + k, 'ベンチ資源' || pi || '-' || k,
                 (ARRAY['prefecture','municipality','npo','family_association','shakyo',
                        'company'])[1 + k %% 6],
-                lpad(pi::text, 2, '0'), '', '', '', 10 + k %% 20, k %% 4 = 0, k %% 10 <> 0, '',
+                lpad(pi::text, 2, '0'), '', '', '', 10 + k %% 20, k %% 10 <> 0, '',
                 CASE WHEN k %% 5 = 0 THEN NULL ELSE (
                     SELECT min(id) + (k %% count(*)) FROM core_municipality
                     WHERE prefecture_code = lpad(pi::text, 2, '0')) END,
@@ -441,6 +448,16 @@ def _steps(counts: Counts) -> list[tuple[str, str]]:
                 generate_series(1, {RESOURCES_PER_PREFECTURE}) k,
                 (SELECT array_agg(id ORDER BY sort_order, id) AS ids
                  FROM referrals_resourcekind) kinds
+            """,
+        ),
+        (
+            # Every fourth place is supported by its prefecture (programme.PlaceSupport).
+            "prefecture support",
+            """
+            INSERT INTO programme_placesupport (resource_id, kind, starts_on, incentive,
+                incentive_note, note, created_at)
+            SELECT id, 'support', COALESCE(opened_on, %(first)s::date), false, '', '', now()
+            FROM referrals_resource WHERE id %% 4 = 0
             """,
         ),
         (

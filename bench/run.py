@@ -258,7 +258,10 @@ FLOOR_SQL.update(
                 WHERE l.municipality_id = s.municipality_id AND l.survey_date <= %(end)s)""",
         "resources": """
             SELECT count(*) FILTER (WHERE k.counts_as_ibasho),
-                count(*) FILTER (WHERE k.counts_as_ibasho AND r.supported_by_prefecture),
+                count(*) FILTER (WHERE k.counts_as_ibasho AND EXISTS (
+                    SELECT 1 FROM programme_placesupport ps WHERE ps.resource_id = r.id
+                        AND ps.starts_on <= %(end)s
+                        AND (ps.ends_on IS NULL OR ps.ends_on >= %(start)s))),
                 count(*) FILTER (WHERE k.is_work_training)
             FROM referrals_resource r JOIN referrals_resourcekind k ON k.id = r.kind_id
             LEFT JOIN core_municipality m ON m.id = r.municipality_id

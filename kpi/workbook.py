@@ -47,6 +47,7 @@ SHEET_MUNICIPALITIES = pgettext_lazy("sheet", "市町村別")
 SHEET_PREFECTURES = pgettext_lazy("sheet", "都道府県別")  # 市町村別's place for the nation
 SHEET_MONTHLY = pgettext_lazy("sheet", "月別")
 SHEET_SECONDARY = pgettext_lazy("sheet", "副次指標")
+SHEET_PROGRAMME = pgettext_lazy("sheet", "県の取組")
 
 
 @dataclass
@@ -559,6 +560,107 @@ def _secondary(wb: Workbook, report: Report, publication: Publication) -> None:
     )
 
 
+def _programme(wb: Workbook, report: Report, publication: Publication) -> None:
+    """The programme's figures (programme.selectors.programme_figures). Counts of people and
+    attendance are suppressed like the rest when published; counts of places, municipalities
+    and events are shown as they are."""
+    p = report.programme
+    if p is None:
+        return
+    sheet = SafeSheet(wb.create_sheet(str(SHEET_PROGRAMME)))
+    titles = [_("項目"), _("実績"), _("単位")]
+    header_row = 3
+    _setup(sheet, titles=titles, widths=[52, 11, 8], header_row=header_row)
+    _title_rows(sheet, report, _("県の取組（実態把握・スーパーバイズ・研修・広報）"), publication)
+    sheet.header(titles)
+    person, case, place = pgettext("unit", "人"), pgettext("unit", "件"), pgettext("unit", "か所")
+    rows: list[tuple[str, int | str | None, str]] = [
+        (_("実態把握名簿に登録した人数"), publication.count(p.survey_identified), person),
+        (_("アウトリーチで本人・家族に会えた人数"), publication.count(p.survey_reached), person),
+        (_("実態把握から相談につながった人数"), publication.count(p.survey_to_case), person),
+        (_("スーパーバイズの依頼"), publication.count(p.supervision_requests), case),
+        (_("スーパーバイズの実施"), publication.count(p.supervisions_given), case),
+        (
+            _("支援を受けてケース会議を実施した市町村"),
+            p.supported_meeting_municipalities,
+            pgettext("unit", "市町村"),
+        ),
+        (_("研修・普及啓発の開催"), p.training_events, pgettext("unit", "回")),
+        (_("研修・普及啓発の参加人数"), publication.count(p.training_attendance), person),
+        (_("広報（リーフレット・ポスター・記事・ウェブ）"), p.publicity_actions, case),
+        (_("県が支援している居場所"), p.supported_ibasho, place),
+        (_("県が支援している就労支援の場"), p.supported_work_sites, place),
+    ]
+    for label, value, unit in rows:
+        sheet.ws.append([sheet.cell(label), _number(sheet, value), sheet.cell(unit)])
+
+    def table(
+        title: str,
+        heads: list[str],
+        labels: list[str],
+        columns: list[list[int]],
+        counted: list[bool],
+    ) -> None:
+        """`counted`: which columns count people (suppressed when published)."""
+        sheet.ws.append([])
+        sheet.ws.append([_styled(sheet, title, font=BOLD)])
+        sheet.header(heads)
+        hidden = [
+            suppress(c, threshold=publication.threshold) if publication.public and k else None
+            for c, k in zip(columns, counted, strict=True)
+        ]
+        for n, label in enumerate(labels):
+            cells = [h.cell(n) if h else c[n] for c, h in zip(columns, hidden, strict=True)]
+            sheet.ws.append([sheet.cell(label), *[_number(sheet, v) for v in cells]])
+
+    routes = p.route_rows
+    table(
+        _("新規相談の相談経路"),
+        [_("相談経路"), _("件数")],
+        [label for _v, label, _n in routes],
+        [[n for _v, _label, n in routes]],
+        [True],
+    )
+    by_j = p.training_by_jurisdiction
+    table(
+        _("研修・普及啓発（管轄別）"),
+        [_("管轄"), _("開催"), _("参加人数")],
+        [j.name for j in by_j],
+        [[j.events for j in by_j], [j.attendance for j in by_j]],
+        [False, True],
+    )
+    if p.by_municipality:
+        m = p.by_municipality
+        table(
+            _("市町村別"),
+            [_("市町村"), _("名簿"), _("会えた"), _("相談へ"), _("SV依頼"), _("SV実施")],
+            [row.name for row in m],
+            [
+                [row.identified for row in m],
+                [row.reached for row in m],
+                [row.to_case for row in m],
+                [row.supervision_requests for row in m],
+                [row.supervisions_given for row in m],
+            ],
+            [True, True, True, False, False],
+        )
+    without = p.jurisdictions_without_training
+    _notes(
+        sheet,
+        [
+            _("「会えた」: 年度内のアウトリーチで本人または家族に会えた名簿の数。"),
+            _("「相談へ」: 名簿からつながった相談ケースのうち、受理日が年度内のもの。"),
+            _("県が支援している場: 県の支援期間が年度に重なる居場所・就労支援の場。"),
+            *(
+                [_("研修の開催がなかった管轄: %(names)s") % {"names": "、".join(without)}]
+                if without
+                else []
+            ),
+            *_suppression_notes(publication),
+        ],
+    )
+
+
 def kpi_workbook(report: Report, *, public: bool = False, threshold: int | None = None) -> Workbook:
     """The workbook of a report (not yet saved: call `.save(path_or_file)` once).
 
@@ -573,6 +675,7 @@ def kpi_workbook(report: Report, *, public: bool = False, threshold: int | None 
     _areas(wb, report, publication)
     _monthly(wb, report, publication)
     _secondary(wb, report, publication)
+    _programme(wb, report, publication)
     return wb
 
 

@@ -9,6 +9,7 @@ from cases.models import Case, Consultation, HouseholdMember, Person
 from core.fiscal import fiscal_year
 from core.models import Municipality
 from platforms.models import Agency, CaseMeeting, FollowUpAction, MunicipalStatus, Platform
+from programme.models import PlaceSupport, SupervisionRequest, SurveyEntry, TrainingEvent
 from referrals.models import EmploymentOutcome, Referral, Resource, ResourceKind
 
 
@@ -169,3 +170,44 @@ class EmploymentOutcomeFactory(factory.django.DjangoModelFactory):
         lambda o: "テスト: システム外の就労訓練" if o.after_intermediate_source == "manual" else ""
     )
     basis_referral = None
+
+
+class PlaceSupportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PlaceSupport
+
+    resource = factory.SubFactory(ResourceFactory)
+    starts_on = dt.date(2019, 4, 1)
+
+
+class SurveyEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SurveyEntry
+
+    municipality = factory.LazyFunction(kochi_city)
+    reported_on = dt.date(2023, 6, 1)
+    reporter = SurveyEntry.Reporter.WELFARE_VOLUNTEER
+    name = factory.Sequence(lambda n: f"名簿 太郎{n}")
+
+
+class SupervisionRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupervisionRequest
+
+    meeting = factory.SubFactory(CaseMeetingFactory)
+    municipality = factory.LazyAttribute(lambda o: o.meeting.municipality)
+    requested_on = factory.LazyAttribute(lambda o: o.meeting.held_on - dt.timedelta(days=7))
+    question = "支援方針について相談したい（秘）"
+
+
+class TrainingEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingEvent
+
+    prefecture_code = "39"
+    title = factory.Sequence(lambda n: f"研修会{n}")
+    kind = TrainingEvent.Kind.TRAINING
+    held_on = dt.date(2023, 7, 1)
+    jurisdiction = factory.LazyFunction(lambda: kochi_city().jurisdiction)
+    organiser = "ひきこもり地域支援センター"
+    audience = TrainingEvent.Audience.MUNICIPAL_STAFF

@@ -175,6 +175,44 @@ def export_job_of_another_admin() -> Target:
     return Target(kwargs={"job_id": job.pk})
 
 
+def entry_in_kochi() -> Target:
+    from tests.factories import SurveyEntryFactory
+
+    entry = SurveyEntryFactory(notes="民生委員から：夜間のみ外出（秘）")
+    return Target(kwargs={"pk": entry.pk}, secrets=[entry.name, entry.notes])
+
+
+def meeting_pk_in_kochi() -> Target:
+    from tests.factories import CaseMeetingFactory
+
+    meeting = CaseMeetingFactory()
+    return Target(kwargs={"meeting_pk": meeting.pk}, secrets=[meeting.minutes])
+
+
+def supervision_in_kochi() -> Target:
+    from tests.factories import SupervisionRequestFactory
+
+    item = SupervisionRequestFactory()
+    return Target(kwargs={"pk": item.pk}, secrets=[item.question])
+
+
+def accepted_supervision_in_kochi() -> Target:
+    import datetime as dt
+
+    from tests.factories import SupervisionRequestFactory
+
+    item = SupervisionRequestFactory(
+        status="accepted", body="center", supervisor_name="山本", accepted_on=dt.date(2023, 6, 25)
+    )
+    return Target(kwargs={"pk": item.pk}, secrets=[item.question])
+
+
+def training_in_kochi() -> Target:
+    from tests.factories import TrainingEventFactory
+
+    return Target(kwargs={"pk": TrainingEventFactory().pk})
+
+
 # fmt: off
 TABLE: dict[str, Row] = {
     #                                anonymous counselor outsider prefecture center admin
@@ -289,6 +327,57 @@ TABLE: dict[str, Row] = {
     "exports:ledger_confirm":    Row(LOGIN,    302,      302,     403,       302,   302,
                                      method="post", data={"token": "x"}),
     "exports:ledger_history":    Row(LOGIN,    200,      200,     403,       200,   200),
+    "programme:entry_list":      Row(LOGIN,    200,      200,     403,       200,   200),
+    "programme:entry_create":    Row(LOGIN,    200,      200,     403,       200,   200),
+    "programme:entry_detail":    Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=entry_in_kochi),
+    "programme:outreach_create": Row(LOGIN,    302,      404,     403,       302,   302,
+                                     factory=entry_in_kochi, method="post",
+                                     data={"date": "2023-07-01", "method": "visit",
+                                           "outcome": "absent"}),
+    "programme:entry_close":     Row(LOGIN,    302,      404,     403,       302,   302,
+                                     factory=entry_in_kochi, method="post",
+                                     data={"closed_on": "2023-07-01", "reason": "転居"}),
+    "programme:entry_open_case": Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=entry_in_kochi),
+    "programme:supervision_list":
+                                 Row(LOGIN,    200,      200,     403,       200,   200),
+    "programme:supervision_create_meeting":
+                                 Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=meeting_pk_in_kochi),
+    "programme:supervision_create_case":
+                                 Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=lambda: Target(
+                                         kwargs={"case_pk": case_in_kochi().kwargs["pk"]})),
+    "programme:supervision_detail":
+                                 Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=supervision_in_kochi),
+    # Only the centre (or a 福祉保健所 counselor of the area) accepts and answers.
+    "programme:supervision_accept":
+                                 Row(LOGIN,    403,      404,     403,       302,   302,
+                                     factory=supervision_in_kochi, method="post",
+                                     data={"version": 1, "accepted_on": "2023-06-25",
+                                           "body": "center", "supervisor_name": "山本"}),
+    "programme:supervision_give":
+                                 Row(LOGIN,    403,      404,     403,       302,   302,
+                                     factory=accepted_supervision_in_kochi, method="post",
+                                     data={"version": 1, "given_on": "2023-07-01",
+                                           "advice": "家族面談を続ける"}),
+    "programme:supervision_close":
+                                 Row(LOGIN,    302,      404,     403,       302,   302,
+                                     factory=supervision_in_kochi, method="post",
+                                     data={"version": 1, "to": "withdrawn", "reason": "不要"}),
+    "programme:training_list":   Row(LOGIN,    200,      200,     200,       200,   200),
+    "programme:training_create": Row(LOGIN,    403,      403,     403,       200,   200),
+    "programme:training_detail": Row(LOGIN,    200,      200,     200,       200,   200,
+                                     factory=training_in_kochi),
+    "programme:attendance_set":  Row(LOGIN,    403,      403,     403,       302,   302,
+                                     factory=training_in_kochi, method="post",
+                                     data={"agency": "社会福祉協議会", "attendees": 3}),
+    "programme:publicity_list":  Row(LOGIN,    200,      200,     200,       200,   200),
+    "programme:publicity_create":
+                                 Row(LOGIN,    403,      403,     403,       200,   200),
+    "programme:support_list":    Row(LOGIN,    200,      200,     200,       200,   200),
 }
 # fmt: on
 

@@ -10,7 +10,7 @@ from playwright.sync_api import Page
 from audit.models import AuditEvent
 from referrals.models import Resource
 from tests.e2e.test_accessibility import serious_violations
-from tests.factories import ResourceFactory
+from tests.factories import PlaceSupportFactory, ResourceFactory
 
 CONTACT = "yururi_ibasho_kochi_support_center@example.jp"
 TABLET = {"width": 820, "height": 1000}
@@ -41,12 +41,13 @@ def long_audit_trail(kochi_city) -> None:  # type: ignore[no-untyped-def]
 def long_resources(kochi_city) -> None:  # type: ignore[no-untyped-def]
     """Long names, and opening days with a contact address: runs a table cannot wrap."""
     for i in range(25):
-        ResourceFactory(
+        resource = ResourceFactory(
             name=f"居場所「ゆるり」（Kochi-Hikikomori-Community-Support-Centre）{i}",
             operator_type=Resource.Operator.ATTAKA_CENTER, municipality=kochi_city,
             opening_days=f"第1・第3土曜 13:00〜16:00（予約: {CONTACT}）",
-            capacity=20, supported_by_prefecture=True,
+            capacity=20,
         )  # fmt: skip
+        PlaceSupportFactory(resource=resource)
 
 
 def open_page(which: str, request, browser_login, url, kochi_city) -> Page:  # type: ignore[no-untyped-def]

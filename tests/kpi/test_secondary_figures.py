@@ -11,6 +11,7 @@ from platforms.models import CaseMeeting, MunicipalStatus, Platform
 from tests.factories import (
     CaseMeetingFactory,
     ConsultationFactory,
+    PlaceSupportFactory,
     ResourceFactory,
     ResourceKindFactory,
 )
@@ -74,7 +75,7 @@ def test_resources_in_scope_include_prefecture_wide_ones(kochi) -> None:
     work = ResourceKindFactory(
         code="work", name_ja="就労訓練", counts_as_ibasho=False, is_work_training=True
     )
-    ResourceFactory(kind=ibasho, municipality=muni("392014"), supported_by_prefecture=True)
+    PlaceSupportFactory(resource=ResourceFactory(kind=ibasho, municipality=muni("392014")))
     ResourceFactory(kind=ibasho, municipality=muni("392022"))
     ResourceFactory(kind=ibasho, municipality=muni("392014"), active=False)
     ResourceFactory(kind=work, municipality=None)

@@ -243,7 +243,7 @@ def test_meeting_page_query_count_is_pinned(login, counselor, django_assert_num_
     client = login(counselor)
     # session, user, meeting, cases, agencies, actions, minutes scope, audit, owner choices;
     # session save (3)
-    with django_assert_num_queries(13):  # incl. the scope's municipality ids
+    with django_assert_num_queries(14):  # incl. the scope's municipality ids; supervision
         response = client.get(meeting.get_absolute_url())
     assert len(response.context["cases"]) == 10
     assert len(response.context["actions"]) == 7
