@@ -140,7 +140,7 @@ def test_supported_places_count_periods_overlapping_the_year(kochi) -> None:
     ibasho = ResourceKindFactory()
     work = ResourceKindFactory(
         code="work", name_ja="就労訓練", counts_as_ibasho=False, is_work_training=True
-    )  # noqa: E501
+    )
     PlaceSupportFactory(resource=ResourceFactory(kind=ibasho), starts_on=dt.date(2020, 4, 1))
     PlaceSupportFactory(
         resource=ResourceFactory(kind=ibasho),
