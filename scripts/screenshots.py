@@ -79,6 +79,17 @@ def shoot(page: Page, name: str) -> None:
         print(f"{path.relative_to(ROOT)}  {path.stat().st_size // 1024} KB")
 
 
+def shoot_section(page: Page, name: str, selector: str) -> None:
+    """One section of a long page (the dashboard's programme figures, below the fold)."""
+    if ONLY and name not in ONLY:
+        return
+    for label, width in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": 900})
+        path = OUT / f"{name}-{label}.png"
+        page.locator(selector).screenshot(path=path)
+        print(f"{path.relative_to(ROOT)}  {path.stat().st_size // 1024} KB")
+
+
 def first_link(page: Page, pattern: str) -> str:
     for href in page.locator("main a[href]").evaluate_all("els => els.map(e => e.href)"):
         if re.search(pattern, href):
@@ -109,6 +120,24 @@ def run(browser: Browser, env: dict[str, str]) -> None:
     shoot(page, "10-referral")
     page.goto(BASE + "/resources/")
     shoot(page, "11-resources")
+    page.goto(BASE + "/programme/entries/?show=all")
+    shoot(page, "14-register")
+    page.goto(first_link(page, r"/programme/entries/\d+/$"))
+    shoot(page, "15-register-entry")
+    page.goto(page.url + "case/")
+    shoot(page, "16-register-open-case")
+    page.goto(BASE + "/programme/supervision/")
+    shoot(page, "17-supervision-list")
+    page.goto(first_link(page, r"/programme/supervision/\d+/$"))
+    shoot(page, "18-supervision")
+    page.goto(BASE + "/programme/training/")
+    shoot(page, "19-training")
+    page.goto(first_link(page, r"/programme/training/\d+/$"))
+    shoot(page, "20-training-event")
+    page.goto(BASE + "/programme/publicity/")
+    shoot(page, "21-publicity")
+    page.goto(BASE + "/programme/places/")
+    shoot(page, "22-supported-places")
 
     log_in(page, "kencho")
     page.goto(BASE + "/kpi/")
@@ -117,6 +146,8 @@ def run(browser: Browser, env: dict[str, str]) -> None:
     shoot(page, "07-dashboard-fy2021")
     page.goto(BASE + "/municipalities/")
     shoot(page, "08-overview")
+    page.goto(BASE + "/kpi/?fy=2021&as_of=2021-12-31")
+    shoot_section(page, "23-dashboard-programme", ".kpi-programme")
 
     log_in(page, "admin", env)
     page.goto(BASE + "/exports/?kind=consultations")
