@@ -93,7 +93,7 @@ def shoot_section(page: Page, name: str, selector: str) -> None:
 def first_link(page: Page, pattern: str) -> str:
     for href in page.locator("main a[href]").evaluate_all("els => els.map(e => e.href)"):
         if re.search(pattern, href):
-            return href
+            return str(href)
     raise SystemExit(f"no link matching {pattern} on {page.url}")
 
 
