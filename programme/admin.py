@@ -6,9 +6,10 @@ from programme.models import (
     TrainingAttendance,
     TrainingEvent,
 )
+from referrals.models import Resource
 
 
-class PlaceSupportInline(admin.TabularInline):
+class PlaceSupportInline(admin.TabularInline[PlaceSupport, Resource]):
     """The prefecture's support periods, edited on the resource's admin page."""
 
     model = PlaceSupport
@@ -17,7 +18,7 @@ class PlaceSupportInline(admin.TabularInline):
 
 
 @admin.register(PlaceSupport)
-class PlaceSupportAdmin(admin.ModelAdmin):
+class PlaceSupportAdmin(admin.ModelAdmin[PlaceSupport]):
     list_display = ["resource", "kind", "starts_on", "ends_on", "incentive"]
     list_filter = ["kind", "incentive"]
     list_select_related = ["resource"]
@@ -25,13 +26,13 @@ class PlaceSupportAdmin(admin.ModelAdmin):
     autocomplete_fields = ["resource"]
 
 
-class TrainingAttendanceInline(admin.TabularInline):
+class TrainingAttendanceInline(admin.TabularInline[TrainingAttendance, TrainingEvent]):
     model = TrainingAttendance
     extra = 0
 
 
 @admin.register(TrainingEvent)
-class TrainingEventAdmin(admin.ModelAdmin):
+class TrainingEventAdmin(admin.ModelAdmin[TrainingEvent]):
     list_display = ["held_on", "title", "kind", "jurisdiction", "audience"]
     list_filter = ["kind", "audience", "jurisdiction"]
     search_fields = ["title", "organiser"]
@@ -39,7 +40,7 @@ class TrainingEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(PublicityAction)
-class PublicityActionAdmin(admin.ModelAdmin):
+class PublicityActionAdmin(admin.ModelAdmin[PublicityAction]):
     list_display = ["done_on", "title", "kind", "municipality", "quantity"]
     list_filter = ["kind"]
     search_fields = ["title", "where"]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import personal_municipalities
+from accounts.types import User
 from cases.forms import DateInput
 from cases.models import AgeBand, Case
 from core.models import Jurisdiction, Municipality
@@ -36,6 +37,12 @@ def _add_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
         for message in messages:
             if name not in form.errors:
                 form.add_error(name if name in form.fields else None, message)
+
+
+def set_queryset(form: forms.Form, name: str, queryset: Any) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
 
 
 def apply_service_errors(form: forms.Form, error: Any) -> None:
@@ -95,9 +102,9 @@ class EntryForm(forms.Form):
         help_text=_("ホーム画面の「アウトリーチの予定」に表示されます。"),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["municipality"].queryset = personal_municipalities(user).order_by("code")
+        set_queryset(self, "municipality", personal_municipalities(user).order_by("code"))
         if not self.is_bound:
             self.fields["reported_on"].initial = timezone.localdate()
             own = list(user.municipalities.values_list("pk", flat=True))
@@ -122,7 +129,7 @@ class EntryForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("reported_on"):
             _add_errors(self, entry_errors(self.entry_input()))
         return data
@@ -177,7 +184,7 @@ class OutreachForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("date"):
             _add_errors(self, outreach_errors(self.outreach_input(), entry=self.entry))
         return data
@@ -242,8 +249,10 @@ class SupervisionAcceptForm(forms.Form):
 
     def __init__(self, *args: Any, item: SupervisionRequest, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["jurisdiction"].queryset = Jurisdiction.objects.filter(
-            prefecture_code=item.municipality.prefecture_code
+        set_queryset(
+            self,
+            "jurisdiction",
+            Jurisdiction.objects.filter(prefecture_code=item.municipality.prefecture_code),
         )
         if not self.is_bound:
             self.fields["version"].initial = item.version
@@ -314,7 +323,7 @@ class TrainingEventForm(forms.Form):
 
     def __init__(self, *args: Any, jurisdictions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["jurisdiction"].queryset = jurisdictions
+        set_queryset(self, "jurisdiction", jurisdictions)
 
     def training_input(self) -> TrainingInput:
         d = self.cleaned_data
@@ -358,7 +367,7 @@ class AttendanceForm(forms.Form):
         qs = Municipality.objects.filter(prefecture_code=event.prefecture_code)
         if event.jurisdiction_id:
             qs = qs.filter(jurisdiction=event.jurisdiction_id)
-        self.fields["municipality"].queryset = qs.order_by("code")
+        set_queryset(self, "municipality", qs.order_by("code"))
 
 
 class PublicityForm(forms.Form):
@@ -392,9 +401,11 @@ class PublicityForm(forms.Form):
 
     def __init__(self, *args: Any, jurisdictions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["municipality"].queryset = Municipality.objects.filter(
-            jurisdiction__in=jurisdictions
-        ).order_by("code")
+        set_queryset(
+            self,
+            "municipality",
+            Municipality.objects.filter(jurisdiction__in=jurisdictions).order_by("code"),
+        )
 
     def publicity_input(self) -> PublicityInput:
         d = self.cleaned_data

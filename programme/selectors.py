@@ -9,8 +9,8 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.models import User
 from accounts.scope import can_see_personal_data, personal_municipalities
+from accounts.types import User
 from cases.models import Case
 from cases.selectors import deny
 from core.models import Jurisdiction
@@ -35,7 +35,7 @@ HOME_ROWS = 10
 # --- Who may do what -----------------------------------------------------------------------
 
 
-def supervising_jurisdiction_ids(user: Any) -> list[int] | None:
+def supervising_jurisdiction_ids(user: User) -> list[int] | None:
     """The jurisdictions whose requests the user may accept and answer: None for every one
     of their prefecture (the centre, admins), the user's own 福祉保健所 areas otherwise."""
     if not can_see_personal_data(user):
@@ -45,7 +45,7 @@ def supervising_jurisdiction_ids(user: Any) -> list[int] | None:
     return list(user.jurisdictions.values_list("pk", flat=True))
 
 
-def can_supervise(user: Any, municipality_id: int) -> bool:
+def can_supervise(user: User, municipality_id: int) -> bool:
     """The centre (prefecture-wide) or a 福祉保健所 counselor of the municipality's area."""
     ids = supervising_jurisdiction_ids(user)
     qs = personal_municipalities(user).filter(pk=municipality_id)
@@ -54,7 +54,7 @@ def can_supervise(user: Any, municipality_id: int) -> bool:
     return bool(ids) and qs.filter(jurisdiction__in=ids).exists()
 
 
-def programme_jurisdictions(user: Any) -> QuerySet[Jurisdiction] | None:
+def programme_jurisdictions(user: User) -> QuerySet[Jurisdiction] | None:
     """Where the user may record training and publicity: None for nowhere; the centre and
     admins everywhere in their prefecture; a 福祉保健所 counselor in their own areas."""
     if not can_see_personal_data(user):
@@ -66,11 +66,11 @@ def programme_jurisdictions(user: Any) -> QuerySet[Jurisdiction] | None:
     return own if own.exists() else None
 
 
-def can_record_programme(user: Any) -> bool:
+def can_record_programme(user: User) -> bool:
     return programme_jurisdictions(user) is not None
 
 
-def user_prefecture_code(user: Any) -> str:
+def user_prefecture_code(user: User) -> str:
     from django.conf import settings
 
     if user.prefecture_code:
@@ -82,7 +82,7 @@ def user_prefecture_code(user: Any) -> str:
 # --- Register entries ----------------------------------------------------------------------
 
 
-def entry_list_queryset(user: Any) -> QuerySet[SurveyEntry]:
+def entry_list_queryset(user: User) -> QuerySet[SurveyEntry]:
     reached = OutreachAttempt.objects.filter(
         entry=OuterRef("pk"), outcome__in=OutreachAttempt.REACHED
     )
@@ -93,7 +93,7 @@ def entry_list_queryset(user: Any) -> QuerySet[SurveyEntry]:
     )
 
 
-def get_entry_for_user(user: Any, pk: int, *, request: HttpRequest | None = None) -> SurveyEntry:
+def get_entry_for_user(user: User, pk: int, *, request: HttpRequest | None = None) -> SurveyEntry:
     """The entry if the user may see it; otherwise 404, audited as permission denied."""
     attempts = OutreachAttempt.objects.select_related("recorded_by")
     entry = (
@@ -106,6 +106,12 @@ def get_entry_for_user(user: Any, pk: int, *, request: HttpRequest | None = None
     if entry is None:
         raise deny(request, user=user, object_type="programme.surveyentry", object_id=pk)
     return entry
+
+
+@dataclass(frozen=True)
+class DueEntry:
+    entry: SurveyEntry
+    days_overdue: int
 
 
 def home_outreach_due(request: HttpRequest) -> dict[str, Any] | None:
@@ -124,11 +130,13 @@ def home_outreach_due(request: HttpRequest) -> dict[str, Any] | None:
     rows = list(qs[:HOME_ROWS])
     if not rows:
         return None
-    for entry in rows:
-        entry.days_overdue = (today - entry.next_outreach_on).days
     return {
         "template": "programme/_home_outreach_due.html",
-        "entries": rows,
+        "entries": [
+            DueEntry(entry=e, days_overdue=(today - e.next_outreach_on).days)
+            for e in rows
+            if e.next_outreach_on is not None
+        ],
         "total": qs.count() if len(rows) == HOME_ROWS else len(rows),
     }
 
@@ -136,14 +144,14 @@ def home_outreach_due(request: HttpRequest) -> dict[str, Any] | None:
 # --- Supervision ---------------------------------------------------------------------------
 
 
-def supervision_list_queryset(user: Any) -> QuerySet[SupervisionRequest]:
+def supervision_list_queryset(user: User) -> QuerySet[SupervisionRequest]:
     return SupervisionRequest.objects.in_scope(user).select_related(
         "municipality", "meeting", "case", "jurisdiction"
     )
 
 
 def get_supervision_for_user(
-    user: Any, pk: int, *, request: HttpRequest | None = None
+    user: User, pk: int, *, request: HttpRequest | None = None
 ) -> SupervisionRequest:
     item = supervision_list_queryset(user).select_related("requested_by").filter(pk=pk).first()
     if item is None:
@@ -159,14 +167,14 @@ def meeting_supervisions(meeting: CaseMeeting) -> list[SupervisionRequest]:
 # --- Training and publicity ----------------------------------------------------------------
 
 
-def training_list_queryset(user: Any) -> QuerySet[TrainingEvent]:
+def training_list_queryset(user: User) -> QuerySet[TrainingEvent]:
     qs = TrainingEvent.objects.select_related("jurisdiction").annotate(
         attendees=Sum("attendance__attendees")
     )
     return qs.filter(prefecture_code=user.prefecture_code) if user.prefecture_code else qs
 
 
-def publicity_list_queryset(user: Any) -> QuerySet[PublicityAction]:
+def publicity_list_queryset(user: User) -> QuerySet[PublicityAction]:
     qs = PublicityAction.objects.select_related("municipality")
     return qs.filter(prefecture_code=user.prefecture_code) if user.prefecture_code else qs
 
@@ -353,12 +361,12 @@ def programme_figures(scope: "Scope", start: dt.date, end: dt.date) -> Programme
     attendance_rows = TrainingAttendance.objects.filter(event__in=events)
     if scope.jurisdiction is not None:
         attendance_rows = attendance_rows.filter(scope.q("municipality"))
-    attendance_by_j = dict(
+    attendance_by_j: dict[int | None, int] = dict(
         attendance_rows.values("event__jurisdiction")
         .annotate(n=Sum("attendees"))
         .values_list("event__jurisdiction", "n")
     )
-    events_by_j = {row["jurisdiction"]: row["n"] for row in event_rows}
+    events_by_j: dict[int | None, int] = {row["jurisdiction"]: row["n"] for row in event_rows}
     jurisdictions: list[Jurisdiction]
     if scope.is_national:
         jurisdictions = list(Jurisdiction.objects.order_by("prefecture_code", "sort_order", "pk"))

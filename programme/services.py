@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scope import can_see_municipality
+from accounts.types import User
 from audit.services import Action, audit_record
 from cases.models import AgeBand, Case
 from cases.services import ConsultationInput, PersonInput, case_open, date_errors
@@ -30,7 +31,7 @@ from programme.models import (
 from programme.selectors import can_supervise, programme_jurisdictions
 
 # The intake route a case opened from an entry starts with, from who reported the person.
-ROUTE_FROM_REPORTER = {
+ROUTE_FROM_REPORTER: dict[str, str] = {
     SurveyEntry.Reporter.WELFARE_VOLUNTEER: Case.Route.WELFARE_VOLUNTEER,
     SurveyEntry.Reporter.COMMUNITY_CARE: Case.Route.COMMUNITY_CARE,
     SurveyEntry.Reporter.SCHOOL: Case.Route.SCHOOL,
@@ -52,7 +53,7 @@ def _raise_if(errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
-def _require_scope(user: Any, municipality_id: int) -> None:
+def _require_scope(user: User, municipality_id: int) -> None:
     if not can_see_municipality(user, municipality_id):
         raise PermissionDenied
 
@@ -89,7 +90,7 @@ def entry_errors(data: EntryInput, *, today: dt.date | None = None) -> dict[str,
 
 @transaction.atomic
 def survey_entry_create(
-    *, user: Any, municipality: Municipality, data: EntryInput, request: HttpRequest | None = None
+    *, user: User, municipality: Municipality, data: EntryInput, request: HttpRequest | None = None
 ) -> SurveyEntry:
     """A person reported by a watcher (民生委員, 地域包括…) enters the register."""
     _require_scope(user, municipality.pk)
@@ -144,7 +145,7 @@ def outreach_errors(
 @transaction.atomic
 def outreach_record(
     *,
-    user: Any,
+    user: User,
     entry: SurveyEntry,
     data: OutreachInput,
     request: HttpRequest | None = None,
@@ -179,7 +180,7 @@ def outreach_record(
 @transaction.atomic
 def survey_entry_close(
     *,
-    user: Any,
+    user: User,
     entry: SurveyEntry,
     closed_on: dt.date,
     reason: str,
@@ -217,7 +218,7 @@ def survey_entry_close(
 @transaction.atomic
 def survey_entry_open_case(
     *,
-    user: Any,
+    user: User,
     entry: SurveyEntry,
     intake_date: dt.date,
     intake_route: str,
@@ -315,7 +316,7 @@ def _locked(item: SupervisionRequest, version: int | None) -> SupervisionRequest
 @transaction.atomic
 def supervision_request(
     *,
-    user: Any,
+    user: User,
     requested_on: dt.date,
     question: str,
     meeting: CaseMeeting | None = None,
@@ -354,7 +355,7 @@ def supervision_request(
 @transaction.atomic
 def supervision_accept(
     *,
-    user: Any,
+    user: User,
     item: SupervisionRequest,
     accepted_on: dt.date,
     body: str,
@@ -401,7 +402,7 @@ def supervision_accept(
 @transaction.atomic
 def supervision_give(
     *,
-    user: Any,
+    user: User,
     item: SupervisionRequest,
     given_on: dt.date,
     advice: str,
@@ -460,7 +461,7 @@ def supervision_give(
 @transaction.atomic
 def supervision_close(
     *,
-    user: Any,
+    user: User,
     item: SupervisionRequest,
     to: str,
     reason: str,
@@ -497,7 +498,7 @@ def supervision_close(
 # --- Training and publicity ----------------------------------------------------------------
 
 
-def _require_jurisdiction(user: Any, jurisdiction: Jurisdiction | None) -> None:
+def _require_jurisdiction(user: User, jurisdiction: Jurisdiction | None) -> None:
     allowed = programme_jurisdictions(user)
     if allowed is None:
         raise PermissionDenied
@@ -522,7 +523,7 @@ class TrainingInput:
 
 @transaction.atomic
 def training_event_create(
-    *, user: Any, prefecture_code: str, data: TrainingInput, request: HttpRequest | None = None
+    *, user: User, prefecture_code: str, data: TrainingInput, request: HttpRequest | None = None
 ) -> TrainingEvent:
     _require_jurisdiction(user, data.jurisdiction)
     errors: dict[str, list[str]] = {}
@@ -534,8 +535,6 @@ def training_event_create(
         errors["title"] = [_("名称を入力してください。")]
     if not data.organiser.strip():
         errors["organiser"] = [_("主催を入力してください。")]
-    if data.held_on is None:
-        errors["held_on"] = [_("開催日を入力してください。")]
     _raise_if(errors)
     event = TrainingEvent.objects.create(
         prefecture_code=data.jurisdiction.prefecture_code if data.jurisdiction else prefecture_code,
@@ -555,7 +554,7 @@ def training_event_create(
 @transaction.atomic
 def training_attendance_set(
     *,
-    user: Any,
+    user: User,
     event: TrainingEvent,
     municipality: Municipality | None,
     agency: str,
@@ -568,7 +567,7 @@ def training_attendance_set(
     errors: dict[str, list[str]] = {}
     if not agency.strip():
         errors["agency"] = [_("所属機関を入力してください。")]
-    if attendees is None or attendees < 1:
+    if attendees < 1:
         errors["attendees"] = [_("参加人数は1人以上で入力してください。")]
     if municipality is not None and municipality.prefecture_code != event.prefecture_code:
         errors["municipality"] = [_("研修と同じ都道府県の市町村を選んでください。")]
@@ -602,7 +601,7 @@ class PublicityInput:
 
 @transaction.atomic
 def publicity_action_create(
-    *, user: Any, prefecture_code: str, data: PublicityInput, request: HttpRequest | None = None
+    *, user: User, prefecture_code: str, data: PublicityInput, request: HttpRequest | None = None
 ) -> PublicityAction:
     if programme_jurisdictions(user) is None:
         raise PermissionDenied

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,10 +17,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import scope
+from accounts.types import AuthenticatedHttpRequest, User
 from audit.services import Action, audit_record
 from cases.forms import IntakeForm
 from cases.models import Case
 from cases.selectors import get_case_for_user
+from core.models import Municipality
 from platforms.selectors import get_meeting_for_user
 from programme import selectors, services
 from programme.forms import (
@@ -35,19 +37,20 @@ from programme.forms import (
     SupervisionRequestForm,
     TrainingEventForm,
     apply_service_errors,
+    set_queryset,
 )
 from programme.models import PlaceSupport, SupervisionRequest, SurveyEntry, TrainingEvent
 
 PER_PAGE = 30
 
 
-def _require_personal_data(user: Any) -> None:
+def _require_personal_data(user: User) -> None:
     # Prefecture staff count the programme on the dashboard; they never read its records.
     if not scope.can_see_personal_data(user):
         raise PermissionDenied
 
 
-def _page(request: HttpRequest, qs: Any) -> Any:
+def _page(request: AuthenticatedHttpRequest, qs: Any) -> Any:
     return Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
 
 
@@ -56,7 +59,7 @@ def _page(request: HttpRequest, qs: Any) -> Any:
 
 @login_required
 @never_cache
-def entry_list(request: HttpRequest) -> HttpResponse:
+def entry_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_personal_data(request.user)
     qs = selectors.entry_list_queryset(request.user).order_by("-reported_on", "-id")
     show = request.GET.get("show", "open")
@@ -85,7 +88,7 @@ def entry_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
-def entry_create(request: HttpRequest) -> HttpResponse:
+def entry_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_personal_data(request.user)
     form = EntryForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -105,7 +108,7 @@ def entry_create(request: HttpRequest) -> HttpResponse:
 
 
 def _render_entry(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     entry: SurveyEntry,
     outreach_form: OutreachForm | None = None,
     close_form: EntryCloseForm | None = None,
@@ -126,7 +129,7 @@ def _render_entry(
 
 @login_required
 @never_cache
-def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def entry_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_personal_data(request.user)
     entry = selectors.get_entry_for_user(request.user, pk, request=request)
     return _render_entry(request, entry)
@@ -134,7 +137,7 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def outreach_create(request: HttpRequest, pk: int) -> HttpResponse:
+def outreach_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_personal_data(request.user)
     entry = selectors.get_entry_for_user(request.user, pk, request=request)
     form = OutreachForm(request.POST, entry=entry)
@@ -153,7 +156,7 @@ def outreach_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def entry_close(request: HttpRequest, pk: int) -> HttpResponse:
+def entry_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_personal_data(request.user)
     entry = selectors.get_entry_for_user(request.user, pk, request=request)
     form = EntryCloseForm(request.POST)
@@ -183,12 +186,12 @@ def _household_notes(entry: SurveyEntry) -> str:
 
 @login_required
 @never_cache
-def entry_open_case(request: HttpRequest, pk: int) -> HttpResponse:
+def entry_open_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Open a case from the entry: the intake form, prefilled from what the register knows."""
     user = request.user
     _require_personal_data(user)
     entry = selectors.get_entry_for_user(user, pk, request=request)
-    if entry.case_id is not None:
+    if entry.case is not None:
         messages.info(request, _("この名簿はすでに相談ケースにつながっています。"))
         return redirect(entry.case)
     initial = {
@@ -205,9 +208,7 @@ def entry_open_case(request: HttpRequest, pk: int) -> HttpResponse:
     form = IntakeForm(
         request.POST if request.method == "POST" else None, user=user, initial=initial
     )
-    form.fields["municipality"].queryset = form.fields["municipality"].queryset.filter(
-        pk=entry.municipality_id
-    )
+    set_queryset(form, "municipality", Municipality.objects.filter(pk=entry.municipality_id))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -243,7 +244,7 @@ def entry_open_case(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @never_cache
-def supervision_list(request: HttpRequest) -> HttpResponse:
+def supervision_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_personal_data(request.user)
     qs = selectors.supervision_list_queryset(request.user)
     status = request.GET.get("status", "")
@@ -272,7 +273,7 @@ def supervision_list(request: HttpRequest) -> HttpResponse:
 
 
 def _supervision_create(
-    request: HttpRequest, *, meeting: Any = None, case: Any = None
+    request: AuthenticatedHttpRequest, *, meeting: Any = None, case: Any = None
 ) -> HttpResponse:
     form = SupervisionRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -299,7 +300,9 @@ def _supervision_create(
 
 @login_required
 @never_cache
-def supervision_create_for_meeting(request: HttpRequest, meeting_pk: int) -> HttpResponse:
+def supervision_create_for_meeting(
+    request: AuthenticatedHttpRequest, meeting_pk: int
+) -> HttpResponse:
     _require_personal_data(request.user)
     meeting = get_meeting_for_user(request.user, meeting_pk, request=request)
     return _supervision_create(request, meeting=meeting)
@@ -307,14 +310,14 @@ def supervision_create_for_meeting(request: HttpRequest, meeting_pk: int) -> Htt
 
 @login_required
 @never_cache
-def supervision_create_for_case(request: HttpRequest, case_pk: int) -> HttpResponse:
+def supervision_create_for_case(request: AuthenticatedHttpRequest, case_pk: int) -> HttpResponse:
     _require_personal_data(request.user)
     case = get_case_for_user(request.user, case_pk, request=request)
     return _supervision_create(request, case=case)
 
 
 def _render_supervision(
-    request: HttpRequest, item: SupervisionRequest, *, status: int = 200, **forms: Any
+    request: AuthenticatedHttpRequest, item: SupervisionRequest, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
     audit_record(action=Action.VIEW, request=request, obj=item)
     supervisor = selectors.can_supervise(request.user, item.municipality_id)
@@ -331,7 +334,7 @@ def _render_supervision(
 
 @login_required
 @never_cache
-def supervision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def supervision_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_personal_data(request.user)
     item = selectors.get_supervision_for_user(request.user, pk, request=request)
     return _render_supervision(request, item)
@@ -339,7 +342,7 @@ def supervision_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def supervision_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def supervision_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_personal_data(request.user)
     item = selectors.get_supervision_for_user(request.user, pk, request=request)
     form = SupervisionAcceptForm(request.POST, item=item)
@@ -366,7 +369,7 @@ def supervision_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def supervision_give(request: HttpRequest, pk: int) -> HttpResponse:
+def supervision_give(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_personal_data(request.user)
     item = selectors.get_supervision_for_user(request.user, pk, request=request)
     form = SupervisionGiveForm(request.POST, item=item)
@@ -391,7 +394,7 @@ def supervision_give(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def supervision_close(request: HttpRequest, pk: int) -> HttpResponse:
+def supervision_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_personal_data(request.user)
     item = selectors.get_supervision_for_user(request.user, pk, request=request)
     form = SupervisionCloseForm(request.POST)
@@ -417,7 +420,7 @@ def supervision_close(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Training, publicity, supported places (no personal data) ------------------------------
 
 
-def _require_recorder(user: Any) -> Any:
+def _require_recorder(user: User) -> Any:
     jurisdictions = selectors.programme_jurisdictions(user)
     if jurisdictions is None:
         raise PermissionDenied
@@ -426,7 +429,7 @@ def _require_recorder(user: Any) -> Any:
 
 @login_required
 @never_cache
-def training_list(request: HttpRequest) -> HttpResponse:
+def training_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = _page(request, selectors.training_list_queryset(request.user))
     return render(
         request,
@@ -442,7 +445,7 @@ def training_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
-def training_create(request: HttpRequest) -> HttpResponse:
+def training_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     jurisdictions = _require_recorder(request.user)
     form = TrainingEventForm(
         request.POST if request.method == "POST" else None, jurisdictions=jurisdictions
@@ -465,7 +468,7 @@ def training_create(request: HttpRequest) -> HttpResponse:
     return render(request, "programme/training_form.html", {"form": form})
 
 
-def _training_event(user: Any, pk: int) -> TrainingEvent:
+def _training_event(user: User, pk: int) -> TrainingEvent:
     qs = TrainingEvent.objects.select_related("jurisdiction")
     if user.prefecture_code:
         qs = qs.filter(prefecture_code=user.prefecture_code)
@@ -474,14 +477,18 @@ def _training_event(user: Any, pk: int) -> TrainingEvent:
 
 @login_required
 @never_cache
-def training_detail(request: HttpRequest, pk: int, form: AttendanceForm | None = None) -> Any:
+def training_detail(
+    request: AuthenticatedHttpRequest, pk: int, form: AttendanceForm | None = None
+) -> Any:
     event = _training_event(request.user, pk)
     rows = list(event.attendance.select_related("municipality").order_by("municipality__code"))
     jurisdictions = selectors.programme_jurisdictions(request.user)
-    can_record = jurisdictions is not None and (
-        (event.jurisdiction_id is None and request.user.role in ("center", "admin"))
-        or jurisdictions.filter(pk=event.jurisdiction_id).exists()
-    )
+    if jurisdictions is None:
+        can_record = False
+    elif event.jurisdiction_id is None:
+        can_record = request.user.role in ("center", "admin")
+    else:
+        can_record = jurisdictions.filter(pk=event.jurisdiction_id).exists()
     return render(
         request,
         "programme/training_detail.html",
@@ -498,7 +505,7 @@ def training_detail(request: HttpRequest, pk: int, form: AttendanceForm | None =
 
 @login_required
 @require_POST
-def attendance_set(request: HttpRequest, pk: int) -> HttpResponse:
+def attendance_set(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = _training_event(request.user, pk)
     _require_recorder(request.user)
     form = AttendanceForm(request.POST, event=event)
@@ -522,7 +529,7 @@ def attendance_set(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @never_cache
-def publicity_list(request: HttpRequest) -> HttpResponse:
+def publicity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = _page(request, selectors.publicity_list_queryset(request.user))
     return render(
         request,
@@ -538,7 +545,7 @@ def publicity_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
-def publicity_create(request: HttpRequest) -> HttpResponse:
+def publicity_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     jurisdictions = _require_recorder(request.user)
     form = PublicityForm(
         request.POST if request.method == "POST" else None, jurisdictions=jurisdictions
@@ -563,7 +570,7 @@ def publicity_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
-def support_list(request: HttpRequest) -> HttpResponse:
+def support_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The places the prefecture supports, with their periods (edited in the admin)."""
     qs = PlaceSupport.objects.select_related("resource__kind", "resource__municipality").order_by(
         "resource__kind__sort_order", "resource__name", "starts_on"

@@ -289,7 +289,7 @@ def test_home_lists_entries_with_an_outreach_due(login, counselor, kochi_city, m
     )
     response = login(counselor).get(reverse("home"))
     panels = [p for p in response.context["panels"] if p["template"].startswith("programme/")]
-    assert [e.pk for e in panels[0]["entries"]] == [due.pk]
+    assert [d.entry.pk for d in panels[0]["entries"]] == [due.pk]
     assert "アウトリーチの予定（実態把握名簿）" in response.content.decode()
 
 
