@@ -346,14 +346,13 @@ def programme_figures(scope: "Scope", start: dt.date, end: dt.date) -> Programme
         .annotate(n=Count("pk")),
         "given",
     )
-    supported_meetings = tally(
+    tally(  # supported meetings per municipality; the figure counts the municipalities
         CaseMeeting.objects.filter(in_scope, held_on__range=(start, end))
         .exclude(supervision=CaseMeeting.Supervision.NONE)
         .values("municipality")
         .annotate(n=Count("pk")),
         "meetings",
     )
-    del supported_meetings  # the per-municipality table shows it; the figure counts places
     supported_municipalities = sum(1 for v in per_muni.values() if v.get("meetings"))
 
     events = _events(scope, start, end)
