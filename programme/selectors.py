@@ -168,8 +168,11 @@ def meeting_supervisions(meeting: CaseMeeting) -> list[SupervisionRequest]:
 
 
 def training_list_queryset(user: User) -> QuerySet[TrainingEvent]:
-    qs = TrainingEvent.objects.select_related("jurisdiction").annotate(
-        attendees=Sum("attendance__attendees")
+    # An aggregate drops Meta.ordering: the newest first, spelled out.
+    qs = (
+        TrainingEvent.objects.select_related("jurisdiction")
+        .annotate(attendees=Sum("attendance__attendees"))
+        .order_by("-held_on", "-id")
     )
     return qs.filter(prefecture_code=user.prefecture_code) if user.prefecture_code else qs
 

@@ -138,3 +138,11 @@ def test_support_list_shows_periods(login, prefecture_staff):
     period = PlaceSupportFactory(incentive=True, incentive_note="奨励金")
     body = login(prefecture_staff).get(reverse("programme:support_list")).content.decode()
     assert period.resource.name in body and "奨励金" in body
+
+
+def test_training_list_is_newest_first_with_attendance(login, counselor):
+    old = TrainingEventFactory(held_on=dt.date(2022, 5, 1))
+    new = TrainingEventFactory(held_on=dt.date(2023, 5, 1))
+    TrainingAttendance.objects.create(event=old, agency="市", attendees=3)
+    events = login(counselor).get(reverse("programme:training_list")).context["events"]
+    assert [(e.pk, e.attendees) for e in events] == [(new.pk, None), (old.pk, 3)]
