@@ -181,7 +181,7 @@ def test_jurisdiction_scope_lists_its_municipalities(data, kochi) -> None:
 
 def test_sheets_headers_and_print_layout(data) -> None:
     wb = read(report(2023, "pref", AS_OF))
-    assert wb.sheetnames == ["概要", "市町村別", "月別", "副次指標"]
+    assert wb.sheetnames == ["概要", "市町村別", "月別", "副次指標", "県の取組"]
     headers = {
         SHEET_SUMMARY: (8, ["指標", "実績", "単位", "目標", "達成率", "年度末の見込み"]),
         SHEET_MUNICIPALITIES: (3, ["市町村コード", "市町村", "管轄", "ケース会議"]),
@@ -519,6 +519,12 @@ def test_sheet_names_follow_the_language(data) -> None:
     from django.utils import translation
 
     rep = report(2023, "pref", AS_OF)
-    assert read(rep).sheetnames == ["概要", "市町村別", "月別", "副次指標"]
+    assert read(rep).sheetnames == ["概要", "市町村別", "月別", "副次指標", "県の取組"]
     with translation.override("en"):
-        assert read(rep).sheetnames == ["Summary", "By municipality", "By month", "Other figures"]
+        assert read(rep).sheetnames == [
+            "Summary",
+            "By municipality",
+            "By month",
+            "Other figures",
+            "Prefecture programme",
+        ]
