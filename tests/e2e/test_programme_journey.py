@@ -1,9 +1,12 @@
 """A 民生委員's report in the browser: into the register → an outreach visit → a case opened
 from the entry → the dashboard's 「実態把握から相談につながった人数」 moves by one."""
 
+import pytest
 from playwright.sync_api import Page, expect
 
-from programme.models import SurveyEntry
+from programme.models import OutreachAttempt, SurveyEntry
+from tests.e2e.test_accessibility import serious_violations
+from tests.factories import PlaceSupportFactory, SupervisionRequestFactory, SurveyEntryFactory
 
 
 def survey_to_case(page: Page, url) -> int:  # type: ignore[no-untyped-def]
@@ -45,3 +48,36 @@ def test_report_outreach_case_and_the_dashboard_figure(browser_login, url, couns
     assert page.url.endswith(entry.case.get_absolute_url())
 
     assert survey_to_case(page, url) == before + 1
+
+
+@pytest.mark.parametrize(
+    "page_name",
+    [
+        "programme:entry_list",
+        "programme:entry_detail",
+        "programme:entry_open_case",
+        "programme:supervision_list",
+        "programme:supervision_detail",
+        "programme:training_list",
+        "programme:publicity_list",
+        "programme:support_list",
+    ],
+)
+def test_programme_pages_have_no_serious_axe_violations(
+    page_name: str, browser_login, url, counselor
+) -> None:
+    entry = SurveyEntryFactory(notes="夜間のみ外出")
+    OutreachAttempt.objects.create(
+        entry=entry, date=entry.reported_on, method="visit", outcome="family_only"
+    )
+    item = SupervisionRequestFactory()
+    PlaceSupportFactory()
+    page = browser_login(counselor)
+    args = {
+        "programme:entry_detail": (entry.pk,),
+        "programme:entry_open_case": (entry.pk,),
+        "programme:supervision_detail": (item.pk,),
+    }.get(page_name, ())
+    response = page.goto(url(page_name, *args))
+    assert response is not None and response.status == 200
+    assert serious_violations(page) == []
