@@ -371,7 +371,7 @@ def programme_figures(scope: "Scope", start: dt.date, end: dt.date) -> Programme
     events_by_j: dict[int | None, int] = {row["jurisdiction"]: row["n"] for row in event_rows}
     jurisdictions: list[Jurisdiction]
     if scope.is_national:
-        jurisdictions = list(Jurisdiction.objects.order_by("prefecture_code", "sort_order", "pk"))
+        jurisdictions = []  # every prefecture's offices would be no table to read: totals only
     elif scope.jurisdiction is None:
         jurisdictions = list(
             Jurisdiction.objects.filter(prefecture_code=scope.prefecture_code).order_by(
@@ -386,7 +386,7 @@ def programme_figures(scope: "Scope", start: dt.date, end: dt.date) -> Programme
         )
         for j in jurisdictions
     ]
-    if events_by_j.get(None):
+    if events_by_j.get(None) and not scope.is_national:
         from django.utils.translation import gettext as _
 
         by_jurisdiction.append(

@@ -181,8 +181,8 @@ def test_query_count_does_not_depend_on_records(
 # the report (20: no municipality ids (no filter), five grouped counts, the municipalities'
 # prefectures and the platforms by prefecture instead of the municipality table, targets,
 # baselines, four past years, five secondary figures, two consultation counts), session save
-# (3); the programme section (12: no table by municipality).
-NATIONAL_QUERIES = 39
+# (3); the programme section (11: no table by municipality or jurisdiction).
+NATIONAL_QUERIES = 38
 
 
 @pytest.mark.parametrize("n", [10, 100])

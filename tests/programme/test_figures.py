@@ -235,3 +235,12 @@ def test_workbook_sheet_and_its_public_mode(kochi) -> None:
     # Municipalities are no people: shown as they are.
     assert public["支援を受けてケース会議を実施した市町村"] == 1
     assert public["高知市"] in ("<5", "x")
+
+
+def test_national_scope_counts_everything_without_a_table_of_offices(kochi) -> None:
+    SurveyEntryFactory()
+    SurveyEntryFactory(municipality=muni("392022"))
+    TrainingEventFactory(held_on=dt.date(2023, 7, 1))
+    figures = programme(2023, scope="all")
+    assert (figures.survey_identified, figures.training_events) == (2, 1)
+    assert figures.training_by_jurisdiction == [] and figures.by_municipality == []
