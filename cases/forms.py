@@ -24,6 +24,7 @@ from cases.services import (
     person_errors,
 )
 from core.models import Municipality
+from core.tokens import SubmissionTokenField, issue_submission_token
 
 
 class DateInput(forms.DateInput):
@@ -124,7 +125,7 @@ class ConsultationForm(forms.ModelForm):
     """A consultation on a case; new ones carry a submission token (one submit, one record),
     edits carry the version they started from."""
 
-    submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    submission_token = SubmissionTokenField(required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -158,7 +159,7 @@ class ConsultationForm(forms.ModelForm):
             self.fields["version"].initial = self.instance.version
             del self.fields["submission_token"]
         else:
-            self.fields["submission_token"].initial = uuid.uuid4()
+            self.fields["submission_token"].initial = issue_submission_token()
             del self.fields["version"]
             self.fields["date"].initial = timezone.localdate()
             # The usual follow-up is a phone call with whoever was reached last time.
@@ -205,7 +206,7 @@ class IntakeForm(PersonFieldsMixin):
     """One form: the case, the person (or a choice among possible duplicates) and the first
     consultation, recorded together at intake."""
 
-    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+    submission_token = SubmissionTokenField()
     municipality = forms.ModelChoiceField(
         label=_("市町村"),
         queryset=Municipality.objects.none(),
@@ -295,7 +296,7 @@ class IntakeForm(PersonFieldsMixin):
         self.fields["municipality"].queryset = scope
         self.fields["assigned_counselor"].queryset = counselor_choices(user)
         if not self.is_bound:
-            self.fields["submission_token"].initial = uuid.uuid4()
+            self.fields["submission_token"].initial = issue_submission_token()
             self.fields["intake_date"].initial = timezone.localdate()
             self.fields["assigned_counselor"].initial = user.pk
             own = list(user.municipalities.values_list("pk", flat=True))

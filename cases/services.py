@@ -31,7 +31,7 @@ from cases.models import (
     IssueTag,
     Person,
 )
-from core.fiscal import fiscal_year, short_label
+from core.fiscal import HEISEI_FIRST_FY, fiscal_year, short_label
 from core.models import Municipality
 
 # Methods where the counselor spends a block of time with someone: the duration matters.
@@ -76,15 +76,25 @@ def _date_label(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+# Case numbers carry the era of the fiscal year: nothing before the Heisei era's first one.
+EARLIEST_DATE = dt.date(HEISEI_FIRST_FY, 4, 1)
+
+
 def date_errors(
     day: dt.date | None, *, not_before: dt.date | None = None, today: dt.date | None = None
 ) -> list[str]:
-    """No future date; not before the given date (the intake date, usually)."""
+    """No future date; not before the given date (the intake date, usually), nor before the
+    first fiscal year the system can number (a typo like 1026 for 2026 gets a message)."""
     if day is None:
         return []
     today = today or timezone.localdate()
     if day > today:
         return [_("未来の日付は入力できません。")]
+    if day < EARLIEST_DATE:
+        return [
+            _("%(date)sより前の日付は入力できません。年を確認してください。")
+            % {"date": _date_label(EARLIEST_DATE)}
+        ]
     if not_before is not None and day < not_before:
         return [
             _("受理日（%(date)s）より前の日付は入力できません。")

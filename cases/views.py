@@ -35,6 +35,7 @@ from cases.timeline import case_timeline
 
 PAGE_SIZE = 50
 
+
 def _form_error(form: Any, error: ValidationError) -> None:
     """Put a service's refusal next to the field it names, or at the top of the form."""
     if hasattr(error, "error_dict"):

@@ -2,8 +2,15 @@
 
 One row is one consultation. Rows with the same 台帳ケース番号 in the same municipality are one
 case; its first consultation is the row dated on the intake date. Each row's stable reference
-(municipality code, ledger case number, row number) becomes the consultation's submission
+(municipality code, ledger case number, row number) gives the consultation's submission
 token, so uploading the same file again finds the rows already imported and creates nothing.
+
+The token is an HMAC of that reference with SECRET_KEY (`ledger_token`): nobody can compute it
+from outside, and the record forms accept only tokens the server signed (core/tokens.py), so
+no one can plant a ledger row's token on their own case. A row is "already imported" only if
+its token belongs to a consultation of the row's own municipality: a clash (an old forged
+token, from before these rules) never moves a row into another municipality's case and never
+blocks the import.
 
 The consultations export writes these same columns (and a few more), so an export can be
 imported into another installation.
@@ -21,8 +28,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -33,133 +40,21 @@ from cases.models import Case, Consultation, Person
 from core.codes import is_valid_code
 from core.models import Municipality
 from exports.excel import SafeSheet, new_workbook
+from exports.ledger_columns import MAX_ROWS, LedgerColumn, ledger_columns
 from exports.models import ImportBatch
 
-# The namespace of submission tokens derived from ledger rows (fixed forever).
+# The namespace of the tokens ledger rows had before they were keyed (still recognised, in
+# the row's own municipality only, so that re-importing an old ledger creates nothing).
 LEDGER_NAMESPACE = uuid.UUID("6f1d3c8e-2b7a-4e55-9a51-3c1f0b1e8d42")
-MAX_ROWS = 50_000
+TOKEN_SALT = "exports.ledger.row"  # noqa: S105  (an HMAC salt, not a secret)
 
 
-@dataclass(frozen=True)
-class LedgerColumn:
-    key: str
-    header: Any
-    required: bool
-    help: Any
-    choices: dict[str, str] | None = None  # label → code
-    width: float = 14
-
-
-def _labels(choices: Iterable[tuple[str, Any]]) -> dict[str, str]:
-    return {str(label): code for code, label in choices}
-
-
-def ledger_columns() -> list[LedgerColumn]:
-    """Built per call: labels follow the active language."""
-    return [
-        LedgerColumn(
-            "case_ref",
-            gettext_lazy("台帳ケース番号"),
-            True,
-            gettext_lazy("台帳でのケースの番号。同じケースの行は同じ番号にします。"),
-            width=20,
-        ),
-        LedgerColumn(
-            "row_ref",
-            gettext_lazy("行番号"),
-            True,
-            gettext_lazy(
-                "ケースの中で行ごとに変わらない番号（再取込で重複しないために使います）。"
-            ),
-            width=10,
-        ),
-        LedgerColumn(
-            "municipality_code",
-            gettext_lazy("市町村コード"),
-            True,
-            gettext_lazy("全国地方公共団体コード6桁（検査数字を含む）。例：392014"),
-            width=12,
-        ),
-        LedgerColumn(
-            "intake_date",
-            gettext_lazy("受理日"),
-            True,
-            gettext_lazy("ケースの受理日（西暦の日付）。"),
-            width=12,
-        ),
-        LedgerColumn(
-            "intake_route",
-            gettext_lazy("相談経路"),
-            True,
-            gettext_lazy("一覧から選びます。"),
-            _labels(Case.Route.choices),
-            16,
-        ),
-        LedgerColumn(
-            "visitor",
-            gettext_lazy("来談者"),
-            True,
-            gettext_lazy("一覧から選びます。"),
-            _labels(Case.Visitor.choices),
-            12,
-        ),
-        LedgerColumn(
-            "name",
-            gettext_lazy("氏名"),
-            False,
-            gettext_lazy("本人の氏名（未確認なら空欄）。"),
-            width=16,
-        ),
-        LedgerColumn(
-            "kana", gettext_lazy("ふりがな"), False, gettext_lazy("ひらがな・カタカナ。"), width=18
-        ),
-        LedgerColumn(
-            "birth_year", gettext_lazy("生まれ年"), False, gettext_lazy("西暦4桁。"), width=10
-        ),
-        LedgerColumn(
-            "sex",
-            gettext_lazy("性別"),
-            False,
-            gettext_lazy("一覧から選びます。"),
-            _labels(Person.Sex.choices),
-            8,
-        ),
-        LedgerColumn(
-            "date", gettext_lazy("相談日"), True, gettext_lazy("受理日以降の日付。"), width=12
-        ),
-        LedgerColumn(
-            "method",
-            gettext_lazy("方法"),
-            True,
-            gettext_lazy("一覧から選びます。"),
-            _labels(Consultation.Method.choices),
-            16,
-        ),
-        LedgerColumn(
-            "with_whom",
-            gettext_lazy("相手"),
-            True,
-            gettext_lazy("一覧から選びます。"),
-            _labels(Consultation.WithWhom.choices),
-            12,
-        ),
-        LedgerColumn(
-            "duration_minutes",
-            gettext_lazy("所要時間（分）"),
-            False,
-            gettext_lazy("来所・訪問・同行では必須。"),
-            width=12,
-        ),
-        LedgerColumn("notes", gettext_lazy("内容"), False, gettext_lazy("相談の内容。"), width=50),
-        LedgerColumn("next_action", gettext_lazy("次の対応"), False, "", width=24),
-        LedgerColumn(
-            "next_action_date",
-            gettext_lazy("次の対応日"),
-            False,
-            gettext_lazy("相談日以降の日付。"),
-            width=12,
-        ),
-    ]
+def ledger_token(ref: str, *, secret: str | bytes | None = None) -> uuid.UUID:
+    """The submission token of one ledger row reference, keyed with SECRET_KEY."""
+    digest = salted_hmac(
+        TOKEN_SALT, ref, secret=secret or settings.SECRET_KEY, algorithm="sha256"
+    ).digest()
+    return uuid.UUID(bytes=digest[:16], version=4)
 
 
 def ledger_template(stream: IO[bytes]) -> None:
@@ -209,11 +104,20 @@ class LedgerRow:
     municipality: Municipality | None = None
 
     @property
+    def ref(self) -> str:
+        v = self.values
+        return f"{v['municipality_code']}/{v['case_ref']}/{v['row_ref']}"
+
+    @property
     def token(self) -> uuid.UUID:
-        code = self.values["municipality_code"]
-        return uuid.uuid5(
-            LEDGER_NAMESPACE, f"{code}/{self.values['case_ref']}/{self.values['row_ref']}"
-        )
+        """The token a new consultation from this row gets."""
+        return ledger_token(self.ref)
+
+    def known_tokens(self) -> list[uuid.UUID]:
+        """Every token this row may already have been imported under: the current key, the
+        keys in SECRET_KEY_FALLBACKS (a rotated SECRET_KEY), the unkeyed form of old imports."""
+        fallbacks = [ledger_token(self.ref, secret=k) for k in settings.SECRET_KEY_FALLBACKS]
+        return [self.token, *fallbacks, uuid.uuid5(LEDGER_NAMESPACE, self.ref)]
 
 
 @dataclass
@@ -472,6 +376,22 @@ class ImportOutcome:
     rows_existing: int = 0
 
 
+def _already_imported(rows: list[LedgerRow]) -> dict[int, int]:
+    """Spreadsheet row number → the case holding that row's consultation, for rows imported
+    before: a known token on a consultation *of the row's own municipality*. The same token in
+    another municipality is someone else's record and is ignored (never attached to)."""
+    by_token = {token: row for row in rows for token in row.known_tokens()}
+    found: dict[int, int] = {}
+    existing = Consultation.objects.filter(submission_token__in=list(by_token)).values_list(
+        "submission_token", "case_id", "case__municipality_id"
+    )
+    for token, case_id, municipality_id in existing:
+        row = by_token[token]
+        if row.municipality is not None and municipality_id == row.municipality.pk:
+            found.setdefault(row.row, case_id)
+    return found
+
+
 def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -492,21 +412,14 @@ def ledger_import(
     if not parsed.ok:
         raise ValidationError(_("エラーのある行があるため、取り込めません。"))
     outcome = ImportOutcome()
-    tokens = [row.token for row in parsed.rows]
-    existing = set(
-        Consultation.objects.filter(submission_token__in=tokens).values_list(
-            "submission_token", flat=True
-        )
-    )
+    imported = _already_imported(parsed.rows)
     done = 0
     for group in _groups(parsed.rows).values():
         first = group[0]
         values = first.values
         assert first.municipality is not None
-        if first.token in existing:
-            case = (
-                Consultation.objects.select_related("case").get(submission_token=first.token).case
-            )
+        if first.row in imported:
+            case = Case.objects.get(pk=imported[first.row])
             outcome.rows_existing += 1
         else:
             case = case_services.case_open(
@@ -528,7 +441,7 @@ def ledger_import(
             outcome.cases_created += 1
             outcome.consultations_created += 1
         for row in group[1:]:
-            if row.token in existing:
+            if row.row in imported:
                 outcome.rows_existing += 1
                 continue
             case_services.consultation_record(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import AgeBand, Case, Consultation, Person
 from exports.excel import Column, Labels
+from exports.ledger_columns import ledger_columns
 from platforms.models import CaseMeeting
 from referrals.models import Referral
 
@@ -128,8 +129,6 @@ LEDGER_SOURCES: dict[str, tuple[str, bool, Any]] = {
 
 
 def ledger_export_columns() -> list[Column]:
-    from exports.ledger import ledger_columns
-
     columns = []
     for ledger in ledger_columns():
         path, personal, choices = LEDGER_SOURCES[ledger.key]
