@@ -147,26 +147,38 @@ def prefecture_users(user: AnyUser) -> QuerySet[User]:
     ).distinct()
 
 
-def users_with_personal_scope(municipality: Municipality) -> QuerySet[User]:
-    """Active users who may read `municipality`'s personal records (the inverse of
-    `scope.personal_municipalities`; tests/accounts/test_access.py checks they agree)."""
+def users_with_personal_scope(
+    municipalities: Municipality | QuerySet[Municipality],
+) -> QuerySet[User]:
+    """Active users who may read the personal records of `municipalities` (one, or any of a
+    queryset): the inverse of `scope.personal_municipalities`. Counselors assigned directly or
+    through the jurisdiction, the centre and admins of the prefecture (or of every prefecture)."""
+    if isinstance(municipalities, Municipality):
+        one = municipalities
+        by_municipality = Q(municipalities=one) | Q(jurisdictions=one.jurisdiction_id)
+        prefecture = Q(prefecture_code__in=[one.prefecture_code, ""])
+    else:
+        by_municipality = Q(municipalities__in=municipalities.values("pk")) | Q(
+            jurisdictions__in=municipalities.values("jurisdiction_id")
+        )
+        prefecture = Q(prefecture_code__in=municipalities.values("prefecture_code")) | Q(
+            prefecture_code=""
+        )
+    # Subqueries, not lists: one query, whatever the number of municipalities.
     return (
         User.objects.filter(is_active=True)
         .filter(
-            Q(role=User.Role.COUNSELOR, municipalities=municipality)
-            | Q(role=User.Role.COUNSELOR, jurisdictions=municipality.jurisdiction_id)
-            | Q(
-                role__in=[User.Role.CENTER, User.Role.ADMIN],
-                prefecture_code__in=[municipality.prefecture_code, ""],
-            )
+            (Q(role=User.Role.COUNSELOR) & by_municipality)
+            | (Q(role__in=[User.Role.CENTER, User.Role.ADMIN]) & prefecture)
         )
         .distinct()
     )
 
 
-def assignable_users(municipality: Municipality) -> QuerySet[User]:
-    """Who may be assigned a case (or a follow-up action) of `municipality`."""
-    return users_with_personal_scope(municipality).filter(role__in=CASEWORK_ROLES)
+def assignable_users(municipalities: Municipality | QuerySet[Municipality]) -> QuerySet[User]:
+    """Who may be assigned a case (or a follow-up action) of `municipalities`: the casework
+    roles among `users_with_personal_scope` (cases/forms.py and platforms/selectors.py)."""
+    return users_with_personal_scope(municipalities).filter(role__in=CASEWORK_ROLES)
 
 
 # --- View decorators ---------------------------------------------------------------------------

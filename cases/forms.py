@@ -13,12 +13,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import assignable_users
 from accounts.models import User
 from accounts.scope import personal_municipalities
 from cases.models import AgeBand, Case, Consultation, HouseholdMember, IssueTag, Person
 from cases.services import (
     ConsultationInput,
     PersonInput,
+    assignment_errors,
     consultation_errors,
     date_errors,
     person_errors,
@@ -41,19 +43,13 @@ def _add_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
 
 
 def counselor_choices(user: Any, *, include: int | None = None) -> QuerySet:
-    """Who can be assigned a case: active counselors sharing the user's scope, centre staff,
-    the user, and whoever is assigned now (`include`)."""
-    scope = personal_municipalities(user)
+    """Who can be assigned a case: whoever may be assigned in one of the user's municipalities
+    (`accounts.access.assignable_users`), the user, and whoever is assigned now (`include`).
+    The form then checks the choice against the case's own municipality."""
+    assignable = assignable_users(personal_municipalities(user))
     return (
         User.objects.filter(Q(is_active=True) | Q(pk=include))
-        .filter(
-            Q(pk=user.pk)
-            | Q(pk=include)
-            | Q(role=User.Role.COUNSELOR, municipalities__in=scope.values("pk"))
-            | Q(role=User.Role.COUNSELOR, jurisdictions__municipalities__in=scope.values("pk"))
-            | Q(role=User.Role.CENTER)
-        )
-        .distinct()
+        .filter(Q(pk=user.pk) | Q(pk=include) | Q(pk__in=assignable.values("pk")))
         .order_by("role", "username")
     )
 
@@ -326,6 +322,15 @@ class IntakeForm(PersonFieldsMixin):
             errors.pop("date", None)  # the first consultation is on the intake date
             errors["intake_date"] = date_errors(intake_date)
             _add_errors(self, {f: m for f, m in errors.items() if f not in self.errors})
+        if data.get("municipality") is not None:
+            _add_errors(
+                self,
+                {
+                    "assigned_counselor": assignment_errors(
+                        self.user, data.get("assigned_counselor"), data["municipality"]
+                    )
+                },
+            )
         return data
 
     def chosen_person(self) -> Person | None:
@@ -378,6 +383,7 @@ class CaseEditForm(PersonFieldsMixin):
     def __init__(self, *args: Any, user: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
+        self.user = user
         self.fields["assigned_counselor"].queryset = counselor_choices(
             user, include=case.assigned_counselor_id
         )
@@ -407,6 +413,17 @@ class CaseEditForm(PersonFieldsMixin):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         self.clean_person()
+        _add_errors(
+            self,
+            {
+                "assigned_counselor": assignment_errors(
+                    self.user,
+                    data.get("assigned_counselor"),
+                    self.case.municipality,
+                    current=self.case.assigned_counselor_id,
+                )
+            },
+        )
         return data
 
 

@@ -458,6 +458,11 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
         )
         messages.success(request, _("世帯員を更新しました。"))
         return redirect(_household_url(case))
+    if request.method != "POST":
+        # The form shows the member's circumstances: a read like the case page.
+        audit_record(
+            action=Action.VIEW, request=request, obj=member, municipality_id=case.municipality_id
+        )
     return render(request, "cases/member_form.html", {"case": case, "form": form, "member": member})
 
 

@@ -19,11 +19,15 @@ imported into another installation.
 import datetime as dt
 import hashlib
 import uuid
+import zipfile
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
+from xml.etree import ElementTree
 
+from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -184,19 +188,86 @@ def _in_every_language() -> tuple[dict[str, set[str]], dict[str, dict[str, str]]
     return titles, choices
 
 
+# Upload limits (issue 16, finding 2): checked on the archive before any XML is parsed, then
+# per cell and per row while reading. An .xlsx is a zip of XML files: its declared sizes bound
+# what the parser will ever see (zipfile stops reading an entry at its declared size).
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # all entries together, after decompression
+MAX_ENTRY_RATIO = 100  # uncompressed : compressed, for entries over RATIO_CHECK_FROM
+RATIO_CHECK_FROM = 1024 * 1024
+MAX_ARCHIVE_ENTRIES = 500
+MAX_CELL_CHARS = 10_000  # the longest cell read (a consultation note fits easily)
+MAX_ERRORS = 300  # the error list stops here: an error page stays small
+EXCERPT_CHARS = 20  # a bad value is quoted back at most this long
+
+# What a malformed or hostile file raises while openpyxl reads it (DTDs and entities are
+# refused by defusedxml, which openpyxl uses when it is installed).
+READ_ERRORS: tuple[type[BaseException], ...] = (
+    DefusedXmlException,
+    ElementTree.ParseError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    OSError,
+)
+
+
+def excerpt(value: Any) -> str:
+    """A short quote of a bad value for an error message (never the whole cell)."""
+    text = str(value)
+    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "…"
+
+
+def archive_problem(stream: IO[bytes]) -> str | None:
+    """Why the file must not be parsed at all (a zip bomb, not an .xlsx), or None."""
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return _("Excelファイル（.xlsx）として読めません。")
+    finally:
+        stream.seek(0)
+    if len(entries) > MAX_ARCHIVE_ENTRIES:
+        return _("Excelファイル（.xlsx）として読めません。")
+    if sum(e.file_size for e in entries) > MAX_UNCOMPRESSED_BYTES:
+        return _(
+            "ファイルの中身が大きすぎます（展開後%(mb)dMBまで）。行を分けて、いくつかのファイルにしてください。"
+        ) % {"mb": MAX_UNCOMPRESSED_BYTES // (1024 * 1024)}
+    for entry in entries:
+        if entry.file_size > RATIO_CHECK_FROM and entry.file_size > MAX_ENTRY_RATIO * max(
+            entry.compress_size, 1
+        ):
+            return _(
+                "ファイルの圧縮のされ方が異常なため、読み込みません。Excelで開いて保存し直したファイルを選んでください。"
+            )
+    return None
+
+
 def ledger_parse(*, stream: IO[bytes], user: Any) -> ParsedLedger:
     """Read and check every row; nothing is written. Errors carry the spreadsheet row number."""
+    problem = archive_problem(stream)
+    if problem is not None:
+        return ParsedLedger(errors=[RowError(0, "", problem)])
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+        try:
+            return _parse_sheet(workbook.worksheets[0], user)
+        finally:
+            workbook.close()
+    except READ_ERRORS:
+        return ParsedLedger(errors=[RowError(0, "", _("Excelファイル（.xlsx）として読めません。"))])
+
+
+def _parse_sheet(sheet: Any, user: Any) -> ParsedLedger:
     result = ParsedLedger()
     columns = ledger_columns()
     titles, any_choices = _in_every_language()
-    try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except Exception:
-        result.errors.append(RowError(0, "", _("Excelファイル（.xlsx）として読めません。")))
-        return result
-    sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
-    header = [(_text(v)) for v in next(rows, ())]
+    # Column titles are short: a long one is no title of ours (and is not kept in memory).
+    header = [_text(v)[:100] for v in list(next(rows, ()))[:200]]
     positions: dict[str, int] = {}
     for column in columns:
         title = str(column.header)
@@ -233,6 +304,12 @@ def ledger_parse(*, stream: IO[bytes], user: Any) -> ParsedLedger:
         for column in columns:
             position = positions.get(column.key)
             cell = raw[position] if position is not None and position < len(raw) else None
+            if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+                add(
+                    column,
+                    _("長すぎます（%(n)s文字まで）。") % {"n": f"{MAX_CELL_CHARS:,}"},
+                )
+                continue
             try:
                 if column.key in ("intake_date", "date", "next_action_date"):
                     value: Any = _date(cell)
@@ -251,7 +328,7 @@ def ledger_parse(*, stream: IO[bytes], user: Any) -> ParsedLedger:
                     add(
                         column,
                         _("「%(value)s」は選べません。選べる値：%(choices)s")
-                        % {"value": value, "choices": "、".join(column.choices)},
+                        % {"value": excerpt(value), "choices": "、".join(column.choices)},
                     )
                     continue
                 value = any_choices[column.key][value]
@@ -265,17 +342,18 @@ def ledger_parse(*, stream: IO[bytes], user: Any) -> ParsedLedger:
                 add(
                     by_key["municipality_code"],
                     _("地方公共団体コード「%(code)s」が正しくありません（検査数字）。")
-                    % {"code": code},
+                    % {"code": excerpt(code)},
                 )
             elif code not in municipalities:
                 add(
                     by_key["municipality_code"],
-                    _("市町村コード「%(code)s」は登録されていません。") % {"code": code},
+                    _("市町村コード「%(code)s」は登録されていません。") % {"code": excerpt(code)},
                 )
             elif code not in allowed:
                 add(
                     by_key["municipality_code"],
-                    _("市町村コード「%(code)s」は、あなたの担当範囲外です。") % {"code": code},
+                    _("市町村コード「%(code)s」は、あなたの担当範囲外です。")
+                    % {"code": excerpt(code)},
                 )
             else:
                 municipality = municipalities[code]
@@ -311,6 +389,17 @@ def ledger_parse(*, stream: IO[bytes], user: Any) -> ParsedLedger:
             seen_refs.add(ref)
         if errors:
             result.errors.extend(errors)
+            if len(result.errors) >= MAX_ERRORS:
+                result.errors = result.errors[:MAX_ERRORS]
+                result.errors.append(
+                    RowError(
+                        number,
+                        "",
+                        _("エラーが多いため、%(row)d行目で確認をやめました。") % {"row": number},
+                    )
+                )
+                result.rows = []
+                return result
         else:
             result.rows.append(LedgerRow(number, values, municipality))
 
@@ -352,7 +441,7 @@ def _check_cases(result: ParsedLedger) -> None:
                         row.row,
                         str(_("受理日")),
                         _("台帳ケース番号「%(ref)s」の行で受理日が異なります。")
-                        % {"ref": case_ref},
+                        % {"ref": excerpt(case_ref)},
                     )
                 )
         elif group[0].values["date"] != group[0].values["intake_date"]:
@@ -361,7 +450,7 @@ def _check_cases(result: ParsedLedger) -> None:
                     group[0].row,
                     str(_("相談日")),
                     _("台帳ケース番号「%(ref)s」の最初の相談日は受理日と同じ日にしてください。")
-                    % {"ref": case_ref},
+                    % {"ref": excerpt(case_ref)},
                 )
             )
     if result.errors:

@@ -119,21 +119,9 @@ def agency_choices(municipality: Municipality, *, include_ids: Any = ()) -> Quer
 
 
 def action_owner_choices(municipality: Municipality) -> QuerySet[User]:
-    """People who could own a follow-up: counselors assigned to the municipality (directly or
-    through its jurisdiction) and the centre. The service re-checks with `accounts.scope`."""
-    return (
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(role=User.Role.COUNSELOR, municipalities=municipality)
-            | Q(role=User.Role.COUNSELOR, jurisdictions=municipality.jurisdiction_id)
-            | Q(
-                role=User.Role.CENTER,
-                prefecture_code__in=[municipality.prefecture_code, ""],
-            )
-        )
-        .distinct()
-        .order_by("role", "display_name", "username")
-    )
+    """People who could own a follow-up: whoever may be assigned in the municipality
+    (`accounts.access.assignable_users`). The service re-checks with `accounts.scope`."""
+    return access.assignable_users(municipality).order_by("role", "display_name", "username")
 
 
 # --- Case timeline and home page ---------------------------------------------------------------
