@@ -211,14 +211,14 @@ def test_admin_reads_and_changes_are_audited(login, admin_user, counselor, label
     obj = BUILDERS[label]()
     model = type(obj)
     model_admin = admin.site._registry[model]
-    info = (model._meta.app_label, model._meta.model_name)
+    app, name = model._meta.app_label, model._meta.model_name
     client = login(admin_user)
 
-    listed = client.get(reverse("admin:%s_%s_changelist" % info))
+    listed = client.get(reverse(f"admin:{app}_{name}_changelist"))
     assert listed.status_code == 200
     assert _events(action="list", object_type=label).count() == 1
 
-    change_url = reverse("admin:%s_%s_change" % info, args=[obj.pk])
+    change_url = reverse(f"admin:{app}_{name}_change", args=[obj.pk])
     page = client.get(change_url)
     assert page.status_code == 200
     assert _events(action="view", object_type=label, object_id=str(obj.pk)).count() == 1
@@ -241,7 +241,7 @@ def test_admin_reads_and_changes_are_audited(login, admin_user, counselor, label
         assert "x" not in str(update.filters) and update.reason == "admin"
 
     if model_admin.has_delete_permission(request, obj) and label not in PROTECTED:
-        delete_url = reverse("admin:%s_%s_delete" % info, args=[obj.pk])
+        delete_url = reverse(f"admin:{app}_{name}_delete", args=[obj.pk])
         response = client.post(delete_url, {"post": "yes"})
         assert response.status_code == 302
         assert not model.objects.filter(pk=obj.pk).exists()

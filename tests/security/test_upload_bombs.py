@@ -161,7 +161,7 @@ def test_the_row_count_is_capped_with_a_message(counselor, monkeypatch) -> None:
 
 def test_the_error_page_stays_small_and_quotes_only_an_excerpt(login, counselor) -> None:
     data = huge_error_page()
-    peak, parsed = peak_of_parse(data, counselor)
+    peak, _parsed = peak_of_parse(data, counselor)
     assert peak < 64 * MiB, f"peak {peak / MiB:.1f} MiB"
     response = upload(login(counselor), data)
     assert response.status_code == 400
