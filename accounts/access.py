@@ -44,17 +44,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.views.decorators.cache import never_cache
 
 from accounts import scope
 from accounts.models import User
-from accounts.scope import AnyUser
+from accounts.types import AnyUser
 from audit.services import Action, audit_record
 from core.models import Municipality
 
 M = TypeVar("M", bound=models.Model)
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 # The roles that carry cases: who may be assigned a case or a follow-up action.
 CASEWORK_ROLES = (User.Role.COUNSELOR, User.Role.CENTER)
@@ -187,7 +188,7 @@ def assignable_users(municipalities: Municipality | QuerySet[Municipality]) -> Q
 def _gate(rule: Callable[[AnyUser], bool], reason: str) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @functools.wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not rule(request.user):
                 match = request.resolver_match
                 raise forbid(

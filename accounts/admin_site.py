@@ -62,7 +62,15 @@ def confine(queryset: models.QuerySet[Any], user: Any, path: Any = AUTO) -> mode
     return in_prefecture(queryset, user, path) if path else queryset
 
 
-class GuardedAdmin(admin.ModelAdmin):
+def _confined_choices(field: Any, request: HttpRequest) -> Any:
+    """A related-object form field whose choices stop at the admin's prefecture."""
+    queryset = getattr(field, "queryset", None)
+    if queryset is not None:
+        field.queryset = confine(queryset, request.user)
+    return field
+
+
+class GuardedAdmin(admin.ModelAdmin[Any]):
     # An admin class sets `prefecture_path` (None: not confined here) to override AUTO; read
     # with getattr, since this class comes first in the registered class's bases.
 
@@ -72,15 +80,11 @@ class GuardedAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if field is not None and hasattr(field, "queryset"):
-            field.queryset = confine(field.queryset, request.user)
-        return field
+        return _confined_choices(field, request)
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        if field is not None and hasattr(field, "queryset"):
-            field.queryset = confine(field.queryset, request.user)
-        return field
+        return _confined_choices(field, request)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -88,8 +92,8 @@ class GuardedAdmin(admin.ModelAdmin):
         if not code or "prefecture_code" not in form.base_fields:
             return form
 
-        def clean_prefecture_code(self: forms.ModelForm) -> str:
-            value = self.cleaned_data.get("prefecture_code", "")
+        def clean_prefecture_code(self: forms.ModelForm[Any]) -> str:
+            value = str(self.cleaned_data.get("prefecture_code") or "")
             if value != code:
                 raise forms.ValidationError(
                     _("都道府県コードは、あなたの都道府県（%(code)s）にしてください。")
@@ -161,7 +165,9 @@ class SecureAdminSite(admin.AdminSite):
     site_header = _("ひきこもり支援ケース管理 管理画面")
     site_title = _("管理画面")
 
-    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         next_url = request.GET.get("next") or reverse("admin:index", current_app=self.name)
         return redirect_to_login(next_url, reverse("accounts:login"))
 

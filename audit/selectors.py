@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from accounts.access import prefecture_users
-from accounts.scope import AnyUser
+from accounts.types import AnyUser
 from audit.models import AuditEvent
 from core.models import Municipality
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -46,8 +47,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     municipalities = Municipality.objects.in_bulk(ids) if ids else {}
     roles = dict(User.Role.choices)
     for event in events:
-        event.municipality = municipalities.get(event.municipality_id)  # type: ignore[attr-defined]
-        event.role_label = roles.get(event.role, event.role)  # type: ignore[attr-defined]
+        event.municipality = municipalities.get(event.municipality_id)
+        event.role_label = roles.get(event.role, event.role)
     audit_record(
         action=Action.LIST,
         request=request,
@@ -114,7 +115,7 @@ def _json_text(value: Any) -> str:
 
 @admin_view
 @require_GET
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: HttpRequest) -> HttpResponseBase:
     """The filtered trail as .xlsx; the export itself is one EXPORT row (filter, row count).
 
     The row is written before the file is returned: if it cannot be written, no file leaves.

@@ -42,7 +42,7 @@ def _add_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
-def counselor_choices(user: Any, *, include: int | None = None) -> QuerySet:
+def counselor_choices(user: Any, *, include: int | None = None) -> QuerySet[User]:
     """Who can be assigned a case: whoever may be assigned in one of the user's municipalities
     (`accounts.access.assignable_users`), the user, and whoever is assigned now (`include`).
     The form then checks the choice against the case's own municipality."""
@@ -54,7 +54,7 @@ def counselor_choices(user: Any, *, include: int | None = None) -> QuerySet:
     )
 
 
-class UserChoiceField(forms.ModelChoiceField):
+class UserChoiceField(forms.ModelChoiceField[User]):
     def label_from_instance(self, obj: User) -> str:
         return obj.label
 
@@ -117,7 +117,7 @@ CONSULTATION_WIDGETS = {
 }
 
 
-class ConsultationForm(forms.ModelForm):
+class ConsultationForm(forms.ModelForm[Consultation]):
     """A consultation on a case; new ones carry a submission token (one submit, one record),
     edits carry the version they started from."""
 
@@ -322,14 +322,11 @@ class IntakeForm(PersonFieldsMixin):
             errors.pop("date", None)  # the first consultation is on the intake date
             errors["intake_date"] = date_errors(intake_date)
             _add_errors(self, {f: m for f, m in errors.items() if f not in self.errors})
-        if data.get("municipality") is not None:
+        municipality = data.get("municipality")
+        if municipality is not None:
+            assigned = data.get("assigned_counselor")
             _add_errors(
-                self,
-                {
-                    "assigned_counselor": assignment_errors(
-                        self.user, data.get("assigned_counselor"), data["municipality"]
-                    )
-                },
+                self, {"assigned_counselor": assignment_errors(self.user, assigned, municipality)}
             )
         return data
 
@@ -455,7 +452,7 @@ class StatusChangeForm(forms.Form):
 # --- Household ------------------------------------------------------------------------------
 
 
-class HouseholdMemberForm(forms.ModelForm):
+class HouseholdMemberForm(forms.ModelForm[HouseholdMember]):
     class Meta:
         model = HouseholdMember
         fields = ["relationship", "age_band", "needs_care", "young_carer", "circumstances"]

@@ -11,7 +11,10 @@ logger = logging.getLogger(__name__)
 
 
 def _render(
-    request: HttpRequest | None, template: str, status: int, context: dict | None = None
+    request: HttpRequest | None,
+    template: str,
+    status: int,
+    context: dict[str, object] | None = None,
 ) -> HttpResponse:
     try:
         body = loader.render_to_string(template, context or {}, request)

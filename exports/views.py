@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,7 +49,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @admin_view
 @require_POST
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: HttpRequest) -> HttpResponseBase:
     form = ExportForm(request.POST)
     if not form.is_valid():
         jobs = ExportJob.objects.filter(requested_by=request.user)[:10]
@@ -117,7 +118,7 @@ def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
 
 
 @admin_view
-def job_download(request: HttpRequest, job_id: str) -> HttpResponse:
+def job_download(request: HttpRequest, job_id: str) -> HttpResponseBase:
     export = _own_job(request, job_id)
     path = Path(export_dir()) / f"{export.pk}.xlsx"
     if (
@@ -148,7 +149,7 @@ def _upload_dir() -> Path:
 
 
 @personal_data_view
-def ledger_template_download(request: HttpRequest) -> HttpResponse:
+def ledger_template_download(request: HttpRequest) -> HttpResponseBase:
     handle = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
     ledger_template(handle)
     handle.seek(0)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from kpi.models import Baseline, Indicator, SurveyCount, Target
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(admin.ModelAdmin[Any]):
     """Kept for subclasses: every admin of the site is audited now (accounts.admin_site)."""
 
 
@@ -19,7 +19,7 @@ def scope_label(obj: Target | Baseline) -> str:
     return obj.scope_label
 
 
-class ScopedForm(forms.ModelForm):
+class ScopedForm(forms.ModelForm[Any]):
     """A jurisdiction or a municipality (not both), inside the row's prefecture."""
 
     def clean(self) -> dict[str, Any]:
