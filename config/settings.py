@@ -35,6 +35,8 @@ if not SECRET_KEY:
         )
     else:
         SECRET_KEY = "development-only-secret-key-do-not-use-in-production-0123456789"  # noqa: S105
+# Old keys after a rotation (comma-separated): signed values and ledger tokens still verify.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
