@@ -102,9 +102,9 @@ def test_audit_filters_are_capped_whatever_the_caller_passes(counselor) -> None:
         filters={"k" * 500: "v" * 5000, "list": list(range(999))},
     )
     event.refresh_from_db()
-    [key, other] = event.filters
-    assert len(key) <= 40 and len(event.filters[key]) <= 100
-    assert len(event.filters[other]) <= 50
+    long_key = next(k for k in event.filters if k.startswith("k"))
+    assert len(long_key) <= 40 and len(event.filters[long_key]) <= 100
+    assert len(event.filters["list"]) <= 50
 
 
 # --- Finding 8: an invalid export filter ----------------------------------------------------
