@@ -2,10 +2,11 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import LoginThrottle, User
+from audit.services import Action, audit_record
 
 
 @admin.register(User)
@@ -32,6 +33,23 @@ class UserAdmin(BaseUserAdmin[User]):
         if obj is not None and obj.pk == request.user.pk:
             fields += [f for f in self.SELF_LOCKED if f not in fields]
         return fields
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        # Django's own password form saves without save_model: audit it here (name only).
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, id)
+            if user is not None:
+                audit_record(
+                    action=Action.UPDATE,
+                    request=request,
+                    obj=user,
+                    changed_fields=["password"],
+                    reason="admin",
+                )
+        return response
 
     fieldsets = (
         *BaseUserAdmin.fieldsets,

@@ -301,3 +301,17 @@ def test_an_admin_list_edit_is_audited(login, admin_user) -> None:
     assert tag.active is False
     [event] = _events(action="update", object_type="cases.issuetag", object_id=str(tag.pk))
     assert event.changed_fields == ["active"]
+
+
+@pytest.mark.django_db
+def test_an_admin_password_change_is_audited_by_name(login, admin_user, counselor) -> None:
+    url = reverse("admin:auth_user_password_change", args=[counselor.pk])
+    password = "a-new-long-password-2026"
+    response = login(admin_user).post(
+        url, {"password1": password, "password2": password, "usable_password": "true"}
+    )
+    assert response.status_code == 302
+    counselor.refresh_from_db()
+    assert counselor.check_password(password)
+    [event] = _events(action="update", object_type="accounts.user", object_id=str(counselor.pk))
+    assert event.changed_fields == ["password"]
