@@ -18,6 +18,7 @@ Querysets and single records
     assignable_users(municipality)
                               who may be assigned a case or a follow-up there (the previous
                               query, casework roles only)
+    prefecture_users(user)    the accounts of the user's prefecture (admin lists, audit trail)
 
 Refusals (always audited, one DENIED row each)
     deny(request, user=, object_type=, object_id=)   -> Http404 to raise (outside the scope:
@@ -31,6 +32,18 @@ View decorators (login required, never cached, the refusal audited)
     @prefecture_view          prefecture-level roles (centre, prefecture staff, admins)
     @prefecture_editor_view   the centre and admins (prefecture-wide roles with personal scope)
     @login_view               any logged-in user (pages without personal data)
+
+A new personal-data model and its page:
+
+    class SupportPlanQuerySet(ScopedQuerySet["SupportPlan"]):
+        scope_path = "case__municipality"
+
+    @personal_data_view
+    def plan_detail(request, pk):
+        plan = get_for_user(SupportPlan.objects.select_related("case"), request.user, pk,
+                            request=request)
+        audit_record(action=Action.VIEW, request=request, obj=plan)
+        ...
 
 `cases.selectors.get_case_for_user` and `cases.selectors.deny` stay as thin aliases of
 `get_for_user` and `deny`.
@@ -217,4 +230,3 @@ admin_view = _gate(scope.is_admin, "admins only")
 prefecture_view = _gate(scope.sees_prefecture, "prefecture-level roles only")
 prefecture_editor_view = _gate(_prefecture_editor, "centre and admins only")
 login_view = _gate(_logged_in, "inactive account")
-can_edit_prefecture_data = _prefecture_editor
