@@ -107,6 +107,7 @@ def peak_of_parse(data: bytes, user) -> tuple[int, object]:  # type: ignore[no-u
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    print(f"peak of the parse: {peak / MiB:.1f} MiB ({len(data) / 1024:.0f} KB file)")
     return peak, parsed
 
 
