@@ -1,20 +1,9 @@
+"""The prefecture's support periods of places are edited here (training and publicity have
+their own pages: /programme/)."""
+
 from django.contrib import admin
 
-from programme.models import (
-    PlaceSupport,
-    PublicityAction,
-    TrainingAttendance,
-    TrainingEvent,
-)
-from referrals.models import Resource
-
-
-class PlaceSupportInline(admin.TabularInline[PlaceSupport, Resource]):
-    """The prefecture's support periods, edited on the resource's admin page."""
-
-    model = PlaceSupport
-    extra = 0
-    fields = ["kind", "starts_on", "ends_on", "incentive", "incentive_note", "note"]
+from programme.models import PlaceSupport
 
 
 @admin.register(PlaceSupport)
@@ -24,23 +13,4 @@ class PlaceSupportAdmin(admin.ModelAdmin[PlaceSupport]):
     list_select_related = ["resource"]
     search_fields = ["resource__name", "note"]
     autocomplete_fields = ["resource"]
-
-
-class TrainingAttendanceInline(admin.TabularInline[TrainingAttendance, TrainingEvent]):
-    model = TrainingAttendance
-    extra = 0
-
-
-@admin.register(TrainingEvent)
-class TrainingEventAdmin(admin.ModelAdmin[TrainingEvent]):
-    list_display = ["held_on", "title", "kind", "jurisdiction", "audience"]
-    list_filter = ["kind", "audience", "jurisdiction"]
-    search_fields = ["title", "organiser"]
-    inlines = [TrainingAttendanceInline]
-
-
-@admin.register(PublicityAction)
-class PublicityActionAdmin(admin.ModelAdmin[PublicityAction]):
-    list_display = ["done_on", "title", "kind", "municipality", "quantity"]
-    list_filter = ["kind"]
-    search_fields = ["title", "where"]
+    fields = ["resource", "kind", "starts_on", "ends_on", "incentive", "incentive_note", "note"]

@@ -6,17 +6,16 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import scope
+from accounts.access import forbid, login_view, personal_data_view
 from accounts.types import AuthenticatedHttpRequest, User
 from audit.services import Action, audit_record
 from cases.forms import IntakeForm
@@ -44,12 +43,6 @@ from programme.models import PlaceSupport, SupervisionRequest, SurveyEntry, Trai
 PER_PAGE = 30
 
 
-def _require_personal_data(user: User) -> None:
-    # Prefecture staff count the programme on the dashboard; they never read its records.
-    if not scope.can_see_personal_data(user):
-        raise PermissionDenied
-
-
 def _page(request: AuthenticatedHttpRequest, qs: Any) -> Any:
     return Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
 
@@ -57,10 +50,8 @@ def _page(request: AuthenticatedHttpRequest, qs: Any) -> Any:
 # --- Register entries ----------------------------------------------------------------------
 
 
-@login_required
-@never_cache
+@personal_data_view
 def entry_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_personal_data(request.user)
     qs = selectors.entry_list_queryset(request.user).order_by("-reported_on", "-id")
     show = request.GET.get("show", "open")
     if show == "open":
@@ -86,10 +77,8 @@ def entry_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@never_cache
+@personal_data_view
 def entry_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_personal_data(request.user)
     form = EntryForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -127,18 +116,15 @@ def _render_entry(
     )
 
 
-@login_required
-@never_cache
+@personal_data_view
 def entry_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    _require_personal_data(request.user)
     entry = selectors.get_entry_for_user(request.user, pk, request=request)
     return _render_entry(request, entry)
 
 
-@login_required
+@personal_data_view
 @require_POST
 def outreach_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    _require_personal_data(request.user)
     entry = selectors.get_entry_for_user(request.user, pk, request=request)
     form = OutreachForm(request.POST, entry=entry)
     if form.is_valid():
@@ -154,10 +140,9 @@ def outreach_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _render_entry(request, entry, outreach_form=form, status=400)
 
 
-@login_required
+@personal_data_view
 @require_POST
 def entry_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    _require_personal_data(request.user)
     entry = selectors.get_entry_for_user(request.user, pk, request=request)
     form = EntryCloseForm(request.POST)
     if form.is_valid():
@@ -184,12 +169,10 @@ def _household_notes(entry: SurveyEntry) -> str:
     return "。".join(parts)
 
 
-@login_required
-@never_cache
+@personal_data_view
 def entry_open_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Open a case from the entry: the intake form, prefilled from what the register knows."""
     user = request.user
-    _require_personal_data(user)
     entry = selectors.get_entry_for_user(user, pk, request=request)
     if entry.case is not None:
         messages.info(request, _("この名簿はすでに相談ケースにつながっています。"))
@@ -242,10 +225,8 @@ def entry_open_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 # --- Supervision ---------------------------------------------------------------------------
 
 
-@login_required
-@never_cache
+@personal_data_view
 def supervision_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_personal_data(request.user)
     qs = selectors.supervision_list_queryset(request.user)
     status = request.GET.get("status", "")
     if status in SupervisionRequest.Status.values:
@@ -298,22 +279,29 @@ def _supervision_create(
     )
 
 
-@login_required
-@never_cache
+@personal_data_view
 def supervision_create_for_meeting(
     request: AuthenticatedHttpRequest, meeting_pk: int
 ) -> HttpResponse:
-    _require_personal_data(request.user)
     meeting = get_meeting_for_user(request.user, meeting_pk, request=request)
     return _supervision_create(request, meeting=meeting)
 
 
-@login_required
-@never_cache
+@personal_data_view
 def supervision_create_for_case(request: AuthenticatedHttpRequest, case_pk: int) -> HttpResponse:
-    _require_personal_data(request.user)
     case = get_case_for_user(request.user, case_pk, request=request)
     return _supervision_create(request, case=case)
+
+
+def _require_supervisor(request: AuthenticatedHttpRequest, item: SupervisionRequest) -> None:
+    """Accepting, answering and declining: the centre, admins or the area's 福祉保健所."""
+    if not selectors.can_supervise(request.user, item.municipality_id):
+        raise forbid(
+            request,
+            object_type="programme.supervisionrequest",
+            object_id=item.pk,
+            reason="not a supervisor of this municipality",
+        )
 
 
 def _render_supervision(
@@ -332,19 +320,17 @@ def _render_supervision(
     return render(request, "programme/supervision_detail.html", context, status=status)
 
 
-@login_required
-@never_cache
+@personal_data_view
 def supervision_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    _require_personal_data(request.user)
     item = selectors.get_supervision_for_user(request.user, pk, request=request)
     return _render_supervision(request, item)
 
 
-@login_required
+@personal_data_view
 @require_POST
 def supervision_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    _require_personal_data(request.user)
     item = selectors.get_supervision_for_user(request.user, pk, request=request)
+    _require_supervisor(request, item)
     form = SupervisionAcceptForm(request.POST, item=item)
     if form.is_valid():
         d = form.cleaned_data
@@ -367,11 +353,11 @@ def supervision_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     return _render_supervision(request, item, accept_form=form, status=400)
 
 
-@login_required
+@personal_data_view
 @require_POST
 def supervision_give(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    _require_personal_data(request.user)
     item = selectors.get_supervision_for_user(request.user, pk, request=request)
+    _require_supervisor(request, item)
     form = SupervisionGiveForm(request.POST, item=item)
     if form.is_valid():
         d = form.cleaned_data
@@ -392,14 +378,15 @@ def supervision_give(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     return _render_supervision(request, item, give_form=form, status=400)
 
 
-@login_required
+@personal_data_view
 @require_POST
 def supervision_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    _require_personal_data(request.user)
     item = selectors.get_supervision_for_user(request.user, pk, request=request)
     form = SupervisionCloseForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
+        if d["to"] == SupervisionRequest.Status.DECLINED:
+            _require_supervisor(request, item)
         try:
             services.supervision_close(
                 user=request.user,
@@ -420,15 +407,15 @@ def supervision_close(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 # --- Training, publicity, supported places (no personal data) ------------------------------
 
 
-def _require_recorder(user: User) -> Any:
-    jurisdictions = selectors.programme_jurisdictions(user)
+def _require_recorder(request: AuthenticatedHttpRequest, object_type: str) -> Any:
+    """Where the user may record training and publicity; others get an audited 403."""
+    jurisdictions = selectors.programme_jurisdictions(request.user)
     if jurisdictions is None:
-        raise PermissionDenied
+        raise forbid(request, object_type=object_type, reason="no programme rights")
     return jurisdictions
 
 
-@login_required
-@never_cache
+@login_view
 def training_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = _page(request, selectors.training_list_queryset(request.user))
     return render(
@@ -443,10 +430,9 @@ def training_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@never_cache
+@login_view
 def training_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    jurisdictions = _require_recorder(request.user)
+    jurisdictions = _require_recorder(request, "programme.trainingevent")
     form = TrainingEventForm(
         request.POST if request.method == "POST" else None, jurisdictions=jurisdictions
     )
@@ -475,11 +461,14 @@ def _training_event(user: User, pk: int) -> TrainingEvent:
     return get_object_or_404(qs, pk=pk)
 
 
-@login_required
-@never_cache
-def training_detail(
+@login_view
+def training_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _training_page(request, pk)
+
+
+def _training_page(
     request: AuthenticatedHttpRequest, pk: int, form: AttendanceForm | None = None
-) -> Any:
+) -> HttpResponse:
     event = _training_event(request.user, pk)
     rows = list(event.attendance.select_related("municipality").order_by("municipality__code"))
     jurisdictions = selectors.programme_jurisdictions(request.user)
@@ -503,11 +492,11 @@ def training_detail(
     )
 
 
-@login_required
+@login_view
 @require_POST
 def attendance_set(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = _training_event(request.user, pk)
-    _require_recorder(request.user)
+    _require_recorder(request, "programme.trainingattendance")
     form = AttendanceForm(request.POST, event=event)
     if form.is_valid():
         try:
@@ -524,11 +513,10 @@ def attendance_set(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("参加者数を記録しました。"))
             return redirect(event)
-    return training_detail(request, pk, form=form)  # type: ignore[no-any-return]
+    return _training_page(request, pk, form=form)
 
 
-@login_required
-@never_cache
+@login_view
 def publicity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = _page(request, selectors.publicity_list_queryset(request.user))
     return render(
@@ -543,10 +531,9 @@ def publicity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@never_cache
+@login_view
 def publicity_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    jurisdictions = _require_recorder(request.user)
+    jurisdictions = _require_recorder(request, "programme.publicityaction")
     form = PublicityForm(
         request.POST if request.method == "POST" else None, jurisdictions=jurisdictions
     )
@@ -568,8 +555,7 @@ def publicity_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "programme/publicity_form.html", {"form": form})
 
 
-@login_required
-@never_cache
+@login_view
 def support_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The places the prefecture supports, with their periods (edited in the admin)."""
     qs = PlaceSupport.objects.select_related("resource__kind", "resource__municipality").order_by(

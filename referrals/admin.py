@@ -3,7 +3,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from programme.admin import PlaceSupportInline
 from referrals.models import Resource, ResourceKind
 
 
@@ -17,7 +16,6 @@ class ResourceKindAdmin(admin.ModelAdmin[ResourceKind]):
 
 @admin.register(Resource)
 class ResourceAdmin(admin.ModelAdmin[Resource]):
-    inlines = [PlaceSupportInline]
     list_display = [
         "name",
         "kind",

@@ -145,6 +145,12 @@ def _survey() -> models.Model:
     )
 
 
+def _place_support() -> models.Model:
+    from tests.factories import PlaceSupportFactory
+
+    return PlaceSupportFactory(note="県の補助")
+
+
 BUILDERS: dict[str, Builder] = {
     "auth.group": _group,
     "django_tasks_database.dbtaskresult": _task_result,
@@ -164,6 +170,7 @@ BUILDERS: dict[str, Builder] = {
     "kpi.target": _target,
     "kpi.baseline": _baseline,
     "kpi.surveycount": _survey,
+    "programme.placesupport": _place_support,
 }
 
 REGISTERED = sorted(m._meta.label_lower for m in admin.site._registry)
