@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "referrals",
     "kpi",
     "exports",
+    "casework",
 ]
 
 MIDDLEWARE = [
