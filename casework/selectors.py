@@ -98,12 +98,9 @@ def case_casework(case: Case) -> dict[str, Any]:
     today = timezone.localdate()
     consents = list(case.consents.all())
     in_force = [c for c in consents if c.in_force_on(today)]
-    contact = ContactDetail.objects.filter(person_id=case.person_id, member=None).first()
-    cautions = list(
-        ContactDetail.objects.filter(person_id=case.person_id)
-        .exclude(caution="")
-        .select_related("member")
-    )
+    details = list(ContactDetail.objects.filter(person_id=case.person_id).select_related("member"))
+    contact = next((c for c in details if c.member_id is None), None)
+    cautions = [c for c in details if c.caution]
     return {
         "plan": plan,
         "goals": goals_with_referrals(plan) if plan else [],
@@ -261,7 +258,7 @@ def meeting_casework(meeting: Any) -> dict[str, Any]:
     }  # fmt: skip
     from casework.services import missing_consent_warnings
 
-    cases = list(meeting.cases.all())
+    cases = list(meeting.cases.prefetch_related("consents"))
     return {
         "decided_plans": list(meeting.decided_plans.select_related("case")),
         "basis_rows": [(case, bases.get(case.pk)) for case in cases],

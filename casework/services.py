@@ -739,7 +739,8 @@ def consent_withdraw(
 
 def consent_on_file(case: Case, day: dt.date) -> Consent | None:
     """The consent in force on a day, latest first."""
-    for consent in case.consents.order_by("-valid_from", "-id"):
+    # Sorted here, not in SQL, so that a prefetched `consents` serves a list of cases.
+    for consent in sorted(case.consents.all(), key=lambda c: (c.valid_from, c.pk), reverse=True):
         if consent.in_force_on(day):
             return consent
     return None
