@@ -34,6 +34,7 @@ from casework.models import (
     SupportStage,
 )
 from platforms.models import CaseMeeting
+from referrals.models import Referral
 
 SEED = 20260401
 D = dt.timedelta
@@ -192,6 +193,19 @@ def seed(*, stdout: Any, today: dt.date | None = None) -> None:
             g.plan = plan
             all_goals.append(g)
     PlanGoal.objects.bulk_create(all_goals, batch_size=2000)
+    # The case's referrals made around or after the plan carry out its short-term goal.
+    referrals: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    for pk, case_id, proposed in Referral.objects.filter(
+        case__in=[c for c, _p, _g in plans]
+    ).values_list("pk", "case_id", "proposed_on"):
+        referrals[case_id].append((proposed, pk))
+    GoalLink = PlanGoal.referrals.through
+    GoalLink.objects.bulk_create(
+        GoalLink(plangoal_id=goals[0].pk, referral_id=pk)
+        for case, plan, goals in plans
+        for proposed, pk in referrals.get(case.pk, [])
+        if proposed >= plan.drafted_on - D(days=60)
+    )
 
     # Reviews every ~3 months on decided plans; a share left overdue; stages move now and then.
     reviews, evaluations, review_plans = [], [], []

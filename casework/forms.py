@@ -441,12 +441,13 @@ class BasisForm(forms.Form):
         )
         for case in self.cases:
             self.fields[f"basis_{case.pk}"] = forms.ChoiceField(
-                label=case.number, choices=MeetingCaseBasis.Basis.choices,
+                label=_("根拠"), choices=MeetingCaseBasis.Basis.choices,
                 widget=forms.RadioSelect,
             )  # fmt: skip
             self.fields[f"statute_{case.pk}"] = forms.CharField(
-                label=_("法令名・条項"), max_length=200, required=False
-            )
+                label=_("法令名・条項"), max_length=200, required=False,
+                help_text=_("「その他の法令上の根拠」を選んだときに入力します。"),
+            )  # fmt: skip
             if not self.is_bound:
                 row = existing.get(case.pk)
                 self.initial[f"basis_{case.pk}"] = row.basis if row else default
