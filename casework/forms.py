@@ -3,7 +3,7 @@ from `casework.services.*_errors` so the message next to the field is what the s
 enforces."""
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -27,6 +27,23 @@ from casework.models import (
 )
 from platforms.models import Agency, CaseMeeting
 from referrals.models import Referral, Resource
+
+
+def _model_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:  # type: ignore[type-arg]
+    """A model choice field of the form, typed as one (`form.fields` holds plain `Field`s)."""
+    return cast(forms.ModelChoiceField, form.fields[name])  # type: ignore[type-arg]
+
+
+class ReferralChoices(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """A case's referrals as checkboxes: the resource and where the referral stands."""
+
+    def label_from_instance(self, obj: Referral) -> str:
+        return f"{obj.resource.name}（{obj.get_status_display()}）"
+
+
+class MeetingChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: CaseMeeting) -> str:
+        return f"{obj.held_on:%Y-%m-%d} {obj.get_kind_display()}"
 
 
 def _add_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
@@ -165,7 +182,7 @@ class GoalForm(forms.Form):
     who = forms.CharField(label=_("担当（その他）"), max_length=200, required=False)
     starts_on = forms.DateField(label=_("開始"), widget=DateInput())
     ends_on = forms.DateField(label=_("終了予定"), widget=DateInput())
-    referrals = forms.ModelMultipleChoiceField(
+    referrals = ReferralChoices(
         label=_("関連するつなぎ"), queryset=Referral.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("このケースのつなぎ（居場所・就労訓練など）。プランに実施状況が表示されます。"),
@@ -175,18 +192,15 @@ class GoalForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.plan = plan
         muni = plan.case.municipality
-        self.fields["agency"].queryset = Agency.objects.filter(
+        _model_field(self, "agency").queryset = Agency.objects.filter(
             prefecture_code=muni.prefecture_code, active=True
         ).filter(municipality__isnull=True) | Agency.objects.filter(municipality=muni, active=True)
-        self.fields["resource"].queryset = Resource.objects.filter(
+        _model_field(self, "resource").queryset = Resource.objects.filter(
             prefecture_code=muni.prefecture_code, active=True
         ).select_related("kind")
-        self.fields["referrals"].queryset = Referral.objects.filter(case=plan.case).select_related(
-            "resource"
-        )
-        self.fields["referrals"].label_from_instance = lambda r: (
-            f"{r.resource.name}（{r.get_status_display()}）"
-        )
+        _model_field(self, "referrals").queryset = Referral.objects.filter(
+            case=plan.case
+        ).select_related("resource")
         if not self.is_bound:
             if goal is not None:
                 self.initial.update(
@@ -215,26 +229,23 @@ class GoalForm(forms.Form):
 
 
 class LinkReferralsForm(forms.Form):
-    referrals = forms.ModelMultipleChoiceField(
+    referrals = ReferralChoices(
         label=_("関連するつなぎ"), queryset=Referral.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip
 
     def __init__(self, *args: Any, goal: PlanGoal, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["referrals"].queryset = Referral.objects.filter(
+        _model_field(self, "referrals").queryset = Referral.objects.filter(
             case_id=goal.plan.case_id
         ).select_related("resource")
-        self.fields["referrals"].label_from_instance = lambda r: (
-            f"{r.resource.name}（{r.get_status_display()}）"
-        )
         if not self.is_bound:
             self.initial["referrals"] = list(goal.referrals.all())
 
 
 class DecideForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    meeting = forms.ModelChoiceField(
+    meeting = MeetingChoice(
         label=_("決定した会議"), queryset=CaseMeeting.objects.none(),
         help_text=_("このケースを検討した支援会議・重層的支援会議から選びます。"),
     )  # fmt: skip
@@ -244,12 +255,9 @@ class DecideForm(forms.Form):
         self.plan = plan
         # Every meeting of the municipality that discussed the case: a wrong kind or date gets
         # its message from the service rule instead of silently missing from the list.
-        self.fields["meeting"].queryset = CaseMeeting.objects.filter(
+        _model_field(self, "meeting").queryset = CaseMeeting.objects.filter(
             municipality_id=plan.case.municipality_id, cases=plan.case
         ).order_by("-held_on")
-        self.fields["meeting"].label_from_instance = lambda m: (
-            f"{m.held_on:%Y-%m-%d} {m.get_kind_display()}"
-        )
         if not self.is_bound:
             self.initial["version"] = plan.version
 
@@ -305,8 +313,8 @@ class ReviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.plan = plan
         self.closing = closing
-        self.fields["stage"].queryset = SupportStage.objects.filter(active=True)
-        self.fields["steps"].queryset = ProgressStep.objects.filter(active=True)
+        _model_field(self, "stage").queryset = SupportStage.objects.filter(active=True)
+        _model_field(self, "steps").queryset = ProgressStep.objects.filter(active=True)
         if closing:
             del self.fields["next_review_on"]
         self.goals = list(plan.goals.all())
@@ -406,7 +414,7 @@ class WithdrawForm(forms.Form):
             self.initial["on"] = timezone.localdate()
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(forms.ModelForm[ContactDetail]):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:

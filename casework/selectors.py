@@ -5,14 +5,15 @@ queryset narrowed with `in_scope(user)`; a record outside the user's scope is a 
 """
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.types import User
 from cases.models import Case
 from cases.selectors import HOME_ROWS, _my_open_cases, _works_on_cases, deny
 from cases.timeline import TimelineEntry
@@ -33,37 +34,39 @@ ASSESSMENT_WAIT_DAYS = 30
 REVIEW_SOON_DAYS = 14
 
 
-def _get(qs: QuerySet[Any], user: Any, pk: int, request: HttpRequest | None, label: str) -> Any:
+def _get[M: Model](
+    qs: QuerySet[M], user: User, pk: int, request: HttpRequest | None, label: str
+) -> M:
     obj = qs.in_scope(user).filter(pk=pk).first()  # type: ignore[attr-defined]
     if obj is None:
         raise deny(request, user=user, object_type=label, object_id=pk)
-    return obj
+    return cast(M, obj)
 
 
 def get_assessment_for_user(
-    user: Any, pk: int, *, request: HttpRequest | None = None
+    user: User, pk: int, *, request: HttpRequest | None = None
 ) -> Assessment:
     qs = Assessment.objects.select_related("case__municipality", "case__person", "assessor")
-    return _get(qs, user, pk, request, "casework.assessment")
+    return cast(Assessment, _get(qs, user, pk, request, "casework.assessment"))
 
 
-def get_plan_for_user(user: Any, pk: int, *, request: HttpRequest | None = None) -> SupportPlan:
+def get_plan_for_user(user: User, pk: int, *, request: HttpRequest | None = None) -> SupportPlan:
     qs = SupportPlan.objects.select_related(
         "case__municipality", "case__person", "decided_meeting", "created_by"
     )
-    return _get(qs, user, pk, request, "casework.supportplan")
+    return cast(SupportPlan, _get(qs, user, pk, request, "casework.supportplan"))
 
 
-def get_review_for_user(user: Any, pk: int, *, request: HttpRequest | None = None) -> Review:
+def get_review_for_user(user: User, pk: int, *, request: HttpRequest | None = None) -> Review:
     qs = Review.objects.select_related(
         "plan", "case__municipality", "case__person", "stage", "recorded_by"
     )
-    return _get(qs, user, pk, request, "casework.review")
+    return cast(Review, _get(qs, user, pk, request, "casework.review"))
 
 
-def get_consent_for_user(user: Any, pk: int, *, request: HttpRequest | None = None) -> Consent:
+def get_consent_for_user(user: User, pk: int, *, request: HttpRequest | None = None) -> Consent:
     qs = Consent.objects.select_related("case__municipality", "case__person")
-    return _get(qs, user, pk, request, "casework.consent")
+    return cast(Consent, _get(qs, user, pk, request, "casework.consent"))
 
 
 def goals_with_referrals(plan: SupportPlan) -> list[PlanGoal]:
@@ -105,7 +108,7 @@ def case_casework(case: Case) -> dict[str, Any]:
         "plan": plan,
         "goals": goals_with_referrals(plan) if plan else [],
         "plan_overdue": bool(plan and plan.next_review_on < today),
-        "latest_assessment": case.assessments.not_voided().first(),  # type: ignore[attr-defined]
+        "latest_assessment": case.assessments.filter(voided_at__isnull=True).first(),
         "consents_in_force": in_force,
         "consent_count": len(consents),
         "contact": contact,
@@ -237,7 +240,7 @@ def home_assessment_waiting(request: HttpRequest) -> dict[str, Any] | None:
     )
     rows = list(qs[:HOME_ROWS])
     for case in rows:
-        case.days_waiting = (today - case.status_changed_on).days
+        case.days_waiting = (today - case.status_changed_on).days  # type: ignore[attr-defined]
     return {
         "template": "casework/_home_assessment_waiting.html",
         "cases": rows,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scope import can_see_municipality
+from accounts.types import User
 from audit.services import Action, audit_record, changed_field_names
 from cases.models import Case, HouseholdMember
 from casework.models import (
@@ -47,7 +48,7 @@ def _label(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _require_scope(user: Any, case: Case) -> None:
+def _require_scope(user: User, case: Case) -> None:
     if not can_see_municipality(user, case.municipality_id):
         raise PermissionDenied
 
@@ -101,7 +102,7 @@ def assessment_errors(data: AssessmentInput, *, case: Case) -> dict[str, list[st
 
 @transaction.atomic
 def assessment_record(
-    *, user: Any, case: Case, data: AssessmentInput, request: HttpRequest | None = None
+    *, user: User, case: Case, data: AssessmentInput, request: HttpRequest | None = None
 ) -> Assessment:
     _require_scope(user, case)
     _raise_if(assessment_errors(data, case=case))
@@ -140,7 +141,7 @@ def assessment_record(
 
 @transaction.atomic
 def assessment_void(
-    *, user: Any, assessment: Assessment, reason: str, request: HttpRequest | None = None
+    *, user: User, assessment: Assessment, reason: str, request: HttpRequest | None = None
 ) -> Assessment:
     """取消: the assessment stays on record, marked void with who, when and why."""
     _require_scope(user, assessment.case)
@@ -186,7 +187,7 @@ def plan_errors(data: PlanInput, *, case: Case) -> dict[str, list[str]]:
 
 
 def _audit_plan(
-    action: str, plan: SupportPlan, *, user: Any, request: HttpRequest | None, fields: list[str]
+    action: str, plan: SupportPlan, *, user: User, request: HttpRequest | None, fields: list[str]
 ) -> None:
     audit_record(
         action=action,
@@ -200,7 +201,7 @@ def _audit_plan(
 
 @transaction.atomic
 def plan_create(
-    *, user: Any, case: Case, data: PlanInput, request: HttpRequest | None = None
+    *, user: User, case: Case, data: PlanInput, request: HttpRequest | None = None
 ) -> SupportPlan:
     """A first plan (version 1). A case has one current plan; a later one comes by revision."""
     _require_scope(user, case)
@@ -232,7 +233,7 @@ def _require_draft(plan: SupportPlan) -> None:
 @transaction.atomic
 def plan_update(
     *,
-    user: Any,
+    user: User,
     plan: SupportPlan,
     version: int,
     data: PlanInput,
@@ -302,7 +303,7 @@ GOAL_FIELDS = ("term", "goal", "starts_on", "ends_on", "supports", "agency", "re
 @transaction.atomic
 def goal_save(
     *,
-    user: Any,
+    user: User,
     plan: SupportPlan,
     data: GoalInput,
     goal: PlanGoal | None = None,
@@ -346,7 +347,7 @@ def goal_save(
 @transaction.atomic
 def goal_link_referrals(
     *,
-    user: Any,
+    user: User,
     goal: PlanGoal,
     referrals: Iterable[Referral],
     request: HttpRequest | None = None,
@@ -395,7 +396,7 @@ def decision_errors(plan: SupportPlan, meeting: CaseMeeting | None) -> dict[str,
 @transaction.atomic
 def plan_decide(
     *,
-    user: Any,
+    user: User,
     plan: SupportPlan,
     version: int,
     meeting: CaseMeeting | None,
@@ -434,7 +435,7 @@ def plan_decide(
 @transaction.atomic
 def plan_revise(
     *,
-    user: Any,
+    user: User,
     plan: SupportPlan,
     version: int,
     on: dt.date,
@@ -493,7 +494,7 @@ def plan_revise(
 @transaction.atomic
 def plan_end(
     *,
-    user: Any,
+    user: User,
     plan: SupportPlan,
     version: int,
     on: dt.date,
@@ -575,7 +576,7 @@ def _previous_stage(case: Case, before: dt.date) -> SupportStage | None:
 @transaction.atomic
 def review_record(
     *,
-    user: Any,
+    user: User,
     plan: SupportPlan,
     data: ReviewInput,
     closing: bool = False,
@@ -678,7 +679,7 @@ def consent_errors(data: ConsentInput, *, case: Case) -> dict[str, list[str]]:
 
 @transaction.atomic
 def consent_record(
-    *, user: Any, case: Case, data: ConsentInput, request: HttpRequest | None = None
+    *, user: User, case: Case, data: ConsentInput, request: HttpRequest | None = None
 ) -> Consent:
     _require_scope(user, case)
     _raise_if(consent_errors(data, case=case))
@@ -707,7 +708,7 @@ def consent_record(
 @transaction.atomic
 def consent_withdraw(
     *,
-    user: Any,
+    user: User,
     consent: Consent,
     on: dt.date,
     note: str = "",
@@ -740,7 +741,8 @@ def consent_withdraw(
 def consent_on_file(case: Case, day: dt.date) -> Consent | None:
     """The consent in force on a day, latest first."""
     # Sorted here, not in SQL, so that a prefetched `consents` serves a list of cases.
-    for consent in sorted(case.consents.all(), key=lambda c: (c.valid_from, c.pk), reverse=True):
+    consents: list[Consent] = list(case.consents.all())
+    for consent in sorted(consents, key=lambda c: (c.valid_from, c.pk), reverse=True):
         if consent.in_force_on(day):
             return consent
     return None
@@ -801,7 +803,7 @@ def missing_consent_message(meeting: CaseMeeting, missing: Sequence[Case]) -> st
 @transaction.atomic
 def meeting_bases_save(
     *,
-    user: Any,
+    user: User,
     meeting: CaseMeeting,
     rows: Sequence[BasisInput],
     confirmed_missing_consent: bool = False,
@@ -859,7 +861,7 @@ CONTACT_FIELDS = ("phone", "address", "how_to_reach", "caution")
 @transaction.atomic
 def contact_save(
     *,
-    user: Any,
+    user: User,
     case: Case,
     version: int | None,
     values: dict[str, str],

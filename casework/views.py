@@ -5,12 +5,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.types import AuthenticatedHttpRequest
 from audit.services import Action, audit_record
 from cases.models import Case, HouseholdMember
 from cases.selectors import deny, get_case_for_user
@@ -30,7 +31,7 @@ from platforms.models import CaseMeeting
 GET_POST = require_http_methods(["GET", "POST"])
 
 
-def _case(request: HttpRequest, pk: int) -> Case:
+def _case(request: AuthenticatedHttpRequest, pk: int) -> Case:
     return get_case_for_user(request.user, pk, request=request)
 
 
@@ -45,7 +46,7 @@ def _save(form: Any, call: Any) -> Any:
     return None
 
 
-def _form_page(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+def _form_page(request: AuthenticatedHttpRequest, context: dict[str, Any]) -> HttpResponse:
     return render(request, "casework/form.html", context)
 
 
@@ -54,7 +55,7 @@ def _form_page(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
 
 @personal_data_view
 @GET_POST
-def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     form = forms.AssessmentForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
@@ -72,7 +73,7 @@ def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @personal_data_view
 @GET_POST
-def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for_user(request.user, pk, request=request)
     case = assessment.case
     form = forms.VoidForm(request.POST or None)
@@ -109,7 +110,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @personal_data_view
 @GET_POST
-def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     form = forms.PlanForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
@@ -130,7 +131,7 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @personal_data_view
 @require_http_methods(["GET"])
-def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, request=request)
     case = plan.case
     audit_record(
@@ -157,7 +158,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @personal_data_view
 @GET_POST
-def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, request=request)
     case = plan.case
     form = forms.PlanForm(request.POST or None, case=case, plan=plan)
@@ -179,7 +180,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )  # fmt: skip
 
 
-def _goal(request: HttpRequest, plan: SupportPlan, goal_pk: int) -> PlanGoal:
+def _goal(request: AuthenticatedHttpRequest, plan: SupportPlan, goal_pk: int) -> PlanGoal:
     goal = plan.goals.filter(pk=goal_pk).first()
     if goal is None:
         raise deny(request, user=request.user, object_type="casework.plangoal", object_id=goal_pk)
@@ -188,17 +189,17 @@ def _goal(request: HttpRequest, plan: SupportPlan, goal_pk: int) -> PlanGoal:
 
 @personal_data_view
 @GET_POST
-def goal_add(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _goal_form(request, pk, None)
 
 
 @personal_data_view
 @GET_POST
-def goal_edit(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
+def goal_edit(request: AuthenticatedHttpRequest, pk: int, goal_pk: int) -> HttpResponse:
     return _goal_form(request, pk, goal_pk)
 
 
-def _goal_form(request: HttpRequest, pk: int, goal_pk: int | None) -> HttpResponse:
+def _goal_form(request: AuthenticatedHttpRequest, pk: int, goal_pk: int | None) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, request=request)
     goal = _goal(request, plan, goal_pk) if goal_pk else None
     case = plan.case
@@ -243,7 +244,7 @@ def _goal_form(request: HttpRequest, pk: int, goal_pk: int | None) -> HttpRespon
 
 @personal_data_view
 @GET_POST
-def plan_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, request=request)
     case = plan.case
     form = forms.DecideForm(request.POST or None, plan=plan)
@@ -264,7 +265,7 @@ def plan_decide(request: HttpRequest, pk: int) -> HttpResponse:
     )  # fmt: skip
 
 
-def _plan_date_view(request: HttpRequest, pk: int, *, revise: bool) -> HttpResponse:
+def _plan_date_view(request: AuthenticatedHttpRequest, pk: int, *, revise: bool) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, request=request)
     case = plan.case
     form = forms.PlanDateForm(request.POST or None, plan=plan, revise=revise)
@@ -304,13 +305,13 @@ def _plan_date_view(request: HttpRequest, pk: int, *, revise: bool) -> HttpRespo
 
 @personal_data_view
 @GET_POST
-def plan_revise(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_revise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _plan_date_view(request, pk, revise=True)
 
 
 @personal_data_view
 @GET_POST
-def plan_end(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _plan_date_view(request, pk, revise=False)
 
 
@@ -319,7 +320,7 @@ def plan_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @personal_data_view
 @GET_POST
-def review_create(request: HttpRequest, pk: int) -> HttpResponse:
+def review_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, request=request)
     case = plan.case
     closing = request.GET.get("closing") == "1" or not case.is_open
@@ -344,7 +345,7 @@ def review_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @personal_data_view
 @require_http_methods(["GET"])
-def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = get_review_for_user(request.user, pk, request=request)
     audit_record(
         action=Action.VIEW, request=request, obj=review, municipality_id=review.case.municipality_id
@@ -366,7 +367,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @personal_data_view
 @GET_POST
-def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
+def consent_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     form = forms.ConsentForm(request.POST or None, case=case)
     if (
@@ -389,7 +390,7 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @personal_data_view
 @GET_POST
-def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def consent_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     consent = get_consent_for_user(request.user, pk, request=request)
     case = consent.case
     form = forms.WithdrawForm(request.POST or None)
@@ -414,7 +415,7 @@ def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @personal_data_view
 @require_http_methods(["GET"])
-def contacts(request: HttpRequest, pk: int) -> HttpResponse:
+def contacts(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     from casework.models import ContactDetail
 
@@ -438,7 +439,9 @@ def contacts(request: HttpRequest, pk: int) -> HttpResponse:
 
 @personal_data_view
 @GET_POST
-def contact_edit(request: HttpRequest, pk: int, member_pk: int | None = None) -> HttpResponse:
+def contact_edit(
+    request: AuthenticatedHttpRequest, pk: int, member_pk: int | None = None
+) -> HttpResponse:
     case = _case(request, pk)
     from casework.models import ContactDetail
 
@@ -480,7 +483,7 @@ def contact_edit(request: HttpRequest, pk: int, member_pk: int | None = None) ->
 
 @personal_data_view
 @GET_POST
-def meeting_bases(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_bases(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     meeting = CaseMeeting.objects.in_scope(request.user).filter(pk=pk).first()
     if meeting is None:
         raise deny(request, user=request.user, object_type="platforms.casemeeting", object_id=pk)

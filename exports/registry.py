@@ -120,13 +120,11 @@ CONSULTATION_EXTRAS = [
 def _plan_goals(user: Any) -> QuerySet[Any]:
     from casework.models import PlanGoal
 
-    return PlanGoal.objects.filter(
-        plan__in=SupportPlan.objects.in_scope(user).values("pk")  # type: ignore[attr-defined]
-    )
+    return PlanGoal.objects.filter(plan__in=SupportPlan.objects.in_scope(user).values("pk"))
 
 
 def _reviews(user: Any) -> QuerySet[Any]:
-    return Review.objects.in_scope(user)  # type: ignore[attr-defined,no-any-return]
+    return Review.objects.in_scope(user)
 
 
 KINDS: dict[str, ExportKind] = {
