@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import ScopedQuerySet
 from cases.models import Case, HouseholdMember, Person
 from platforms.models import Agency, CaseMeeting
 from referrals.models import Referral, Resource
@@ -77,17 +78,12 @@ class Risk(models.TextChoices):
     OTHER = "other", _("その他")
 
 
-class CaseChildQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class CaseChildQuerySet[M: models.Model](ScopedQuerySet[M]):
     """Records belonging to a case: in scope when the case is."""
 
-    case_path = "case__municipality"
+    scope_path = "case__municipality"
 
-    def in_scope(self, user) -> "CaseChildQuerySet":  # type: ignore[no-untyped-def]
-        from accounts.scope import personal_municipality_ids
-
-        return self.filter(**{f"{self.case_path}__in": personal_municipality_ids(user)})
-
-    def not_voided(self) -> "CaseChildQuerySet":
+    def not_voided(self) -> "CaseChildQuerySet[M]":
         return self.filter(voided_at__isnull=True)
 
 
@@ -336,10 +332,6 @@ class PlanGoal(models.Model):
         return self.goal
 
 
-class ReviewQuerySet(CaseChildQuerySet):
-    pass
-
-
 class Review(models.Model):
     """モニタリング・評価 of a plan on a date: per goal, the stage of support, steps of progress.
 
@@ -380,7 +372,7 @@ class Review(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ReviewQuerySet.as_manager()
+    objects = CaseChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("モニタリング・評価")
@@ -519,8 +511,8 @@ class MeetingCaseBasis(models.Model):
         return self.get_basis_display()
 
 
-class ContactDetailQuerySet(CaseChildQuerySet):
-    case_path = "person__municipality"
+class ContactDetailQuerySet(ScopedQuerySet["ContactDetail"]):
+    scope_path = "person__municipality"
 
 
 class ContactDetail(models.Model):

@@ -5,17 +5,18 @@ queryset narrowed with `in_scope(user)`; a record outside the user's scope is a 
 """
 
 import datetime as dt
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.access import get_for_user
 from accounts.types import User
 from cases.models import Case
-from cases.selectors import HOME_ROWS, _my_open_cases, _works_on_cases, deny
+from cases.selectors import HOME_ROWS, _my_open_cases, _works_on_cases
 from cases.timeline import TimelineEntry
 from casework.models import (
     Assessment,
@@ -34,39 +35,30 @@ ASSESSMENT_WAIT_DAYS = 30
 REVIEW_SOON_DAYS = 14
 
 
-def _get[M: Model](
-    qs: QuerySet[M], user: User, pk: int, request: HttpRequest | None, label: str
-) -> M:
-    obj = qs.in_scope(user).filter(pk=pk).first()  # type: ignore[attr-defined]
-    if obj is None:
-        raise deny(request, user=user, object_type=label, object_id=pk)
-    return cast(M, obj)
-
-
 def get_assessment_for_user(
     user: User, pk: int, *, request: HttpRequest | None = None
 ) -> Assessment:
     qs = Assessment.objects.select_related("case__municipality", "case__person", "assessor")
-    return cast(Assessment, _get(qs, user, pk, request, "casework.assessment"))
+    return get_for_user(qs, user, pk, request=request)
 
 
 def get_plan_for_user(user: User, pk: int, *, request: HttpRequest | None = None) -> SupportPlan:
     qs = SupportPlan.objects.select_related(
         "case__municipality", "case__person", "decided_meeting", "created_by"
     )
-    return cast(SupportPlan, _get(qs, user, pk, request, "casework.supportplan"))
+    return get_for_user(qs, user, pk, request=request)
 
 
 def get_review_for_user(user: User, pk: int, *, request: HttpRequest | None = None) -> Review:
     qs = Review.objects.select_related(
         "plan", "case__municipality", "case__person", "stage", "recorded_by"
     )
-    return cast(Review, _get(qs, user, pk, request, "casework.review"))
+    return get_for_user(qs, user, pk, request=request)
 
 
 def get_consent_for_user(user: User, pk: int, *, request: HttpRequest | None = None) -> Consent:
     qs = Consent.objects.select_related("case__municipality", "case__person")
-    return cast(Consent, _get(qs, user, pk, request, "casework.consent"))
+    return get_for_user(qs, user, pk, request=request)
 
 
 def goals_with_referrals(plan: SupportPlan) -> list[PlanGoal]:
@@ -215,7 +207,7 @@ def home_reviews_due(request: HttpRequest) -> dict[str, Any] | None:
     )
     rows = list(qs[:HOME_ROWS])
     for plan in rows:
-        plan.days_overdue = (today - plan.next_review_on).days
+        plan.days_overdue = (today - plan.next_review_on).days  # type: ignore[attr-defined]
     return {
         "template": "casework/_home_reviews_due.html",
         "plans": rows,

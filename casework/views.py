@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.access import deny, personal_data_view
 from accounts.types import AuthenticatedHttpRequest
 from audit.services import Action, audit_record
 from cases.models import Case, HouseholdMember
-from cases.selectors import deny, get_case_for_user
-from cases.views import _form_error, personal_data_view
+from cases.selectors import get_case_for_user
+from cases.views import _form_error
 from casework import forms, services
 from casework.models import PlanGoal, SupportPlan
 from casework.selectors import (
