@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "kpi",
     "exports",
     "programme",
+    "casework",
 ]
 
 MIDDLEWARE = [

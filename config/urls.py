@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("exports/", include("exports.urls")),
     path("programme/", include("programme.urls")),
+    path("casework/", include("casework.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -19,6 +19,8 @@ PANELS: list[str] = [
     "platforms.selectors.home_open_actions",
     "referrals.selectors.home_stuck_referrals",
     "programme.selectors.home_outreach_due",
+    "casework.selectors.home_reviews_due",
+    "casework.selectors.home_assessment_waiting",
 ]
 
 

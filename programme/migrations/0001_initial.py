@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0006_alter_case_intake_route'),
+        ('cases', '0007_alter_case_intake_route'),
         ('core', '0001_initial'),
         ('platforms', '0002_version_for_optimistic_locking'),
         ('referrals', '0006_case_municipality_guard'),

@@ -149,6 +149,16 @@ def _place_support() -> models.Model:
     from tests.factories import PlaceSupportFactory
 
     return PlaceSupportFactory(note="県の補助")
+def _casework_list(model_name: str) -> Builder:
+    def build() -> models.Model:
+        from django.apps import apps
+
+        model = apps.get_model("casework", model_name)
+        return model.objects.create(  # type: ignore[no-any-return]
+            code=f"test-{model_name.lower()}", name_ja="テスト項目", sort_order=99
+        )
+
+    return build
 
 
 BUILDERS: dict[str, Builder] = {
@@ -171,6 +181,9 @@ BUILDERS: dict[str, Builder] = {
     "kpi.baseline": _baseline,
     "kpi.surveycount": _survey,
     "programme.placesupport": _place_support,
+    "casework.assessmentdomain": _casework_list("AssessmentDomain"),
+    "casework.supportstage": _casework_list("SupportStage"),
+    "casework.progressstep": _casework_list("ProgressStep"),
 }
 
 REGISTERED = sorted(m._meta.label_lower for m in admin.site._registry)

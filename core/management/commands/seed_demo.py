@@ -14,6 +14,7 @@ DEMO_STEPS = [
     "referrals.demo.seed",
     "kpi.demo.seed",
     "programme.demo.seed",
+    "casework.demo.seed",
 ]
 
 

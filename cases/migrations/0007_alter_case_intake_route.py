@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0005_consult_latest_idx'),
+        ('cases', '0006_householdmember_name'),
     ]
 
     operations = [
