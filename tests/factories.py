@@ -211,6 +211,8 @@ class TrainingEventFactory(factory.django.DjangoModelFactory):
     jurisdiction = factory.LazyFunction(lambda: kochi_city().jurisdiction)
     organiser = "ひきこもり地域支援センター"
     audience = TrainingEvent.Audience.MUNICIPAL_STAFF
+
+
 # --- casework ---------------------------------------------------------------------------------
 
 

@@ -212,6 +212,8 @@ def training_in_kochi() -> Target:
     from tests.factories import TrainingEventFactory
 
     return Target(kwargs={"pk": TrainingEventFactory().pk})
+
+
 def plan_in_kochi() -> Target:
     from tests.factories import PlanGoalFactory
 

@@ -149,6 +149,8 @@ def _place_support() -> models.Model:
     from tests.factories import PlaceSupportFactory
 
     return PlaceSupportFactory(note="県の補助")
+
+
 def _casework_list(model_name: str) -> Builder:
     def build() -> models.Model:
         from django.apps import apps
