@@ -26,7 +26,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def audit_record(
+def audit_event(
     *,
     action: str,
     request: HttpRequest | None = None,
@@ -40,6 +40,8 @@ def audit_record(
     row_count: int | None = None,
     reason: str = "",
 ) -> AuditEvent:
+    """The audit row `audit_record` writes, unsaved (for `AuditEvent.objects.bulk_create` in
+    bulk writes such as the ledger import, in the same transaction)."""
     if user is None and request is not None:
         user = getattr(request, "user", None)
     authenticated = bool(user is not None and user.is_authenticated)
@@ -48,7 +50,7 @@ def audit_record(
         object_id = object_id or obj.pk
         if municipality_id is None:
             municipality_id = getattr(obj, "municipality_id", None)
-    return AuditEvent.objects.create(
+    return AuditEvent(
         user=user if authenticated else None,
         username=user.get_username() if authenticated else "",
         role=getattr(user, "role", "") if authenticated else "",
@@ -63,6 +65,37 @@ def audit_record(
         reason=reason[:500],
         path=(request.path[:500] if request is not None else ""),
     )
+
+
+def audit_record(
+    *,
+    action: str,
+    request: HttpRequest | None = None,
+    user: Any = None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    municipality_id: int | None = None,
+    changed_fields: Iterable[str] = (),
+    filters: dict[str, Any] | None = None,
+    row_count: int | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    event = audit_event(
+        action=action,
+        request=request,
+        user=user,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        municipality_id=municipality_id,
+        changed_fields=changed_fields,
+        filters=filters,
+        row_count=row_count,
+        reason=reason,
+    )
+    event.save(force_insert=True)
+    return event
 
 
 def changed_field_names(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

@@ -180,6 +180,8 @@ TABLE: dict[str, Row] = {
     #                                anonymous counselor outsider prefecture center admin
     "home":                      Row(LOGIN,    200,      200,     200,       200,   200),
     "healthz":                   Row(200,      200,      200,     200,       200,   200),
+    # Operators' health: no worker runs in the tests, so it reports 503 to everyone.
+    "healthz_ops":               Row(503,      503,      503,     503,       503,   503),
     "set_language":              Row(302,      302,      302,     302,       302,   302,
                                      method="post", data={"language": "ja", "next": "/"}),
     "accounts:login":            Row(200,      302,      302,     302,       302,   302),
@@ -277,11 +279,13 @@ TABLE: dict[str, Row] = {
     "exports:index":             Row(LOGIN,    403,      403,     403,       403,   200),
     "exports:start":             Row(LOGIN,    403,      403,     403,       403,   200,
                                      method="post", data={"kind": "referrals"}),
-    "exports:job":               Row(LOGIN,    403,      403,     403,       403,   404,
+    # Jobs (exports and ledger imports) only for their requester: 404 to anyone else who may
+    # have jobs, 403 to prefecture staff (who may neither export nor import).
+    "exports:job":               Row(LOGIN,    404,      404,     403,       404,   404,
                                      factory=export_job_of_another_admin),
-    "exports:job_status":        Row(LOGIN,    403,      403,     403,       403,   404,
+    "exports:job_status":        Row(LOGIN,    404,      404,     403,       404,   404,
                                      factory=export_job_of_another_admin),
-    "exports:job_download":      Row(LOGIN,    403,      403,     403,       403,   404,
+    "exports:job_download":      Row(LOGIN,    404,      404,     403,       404,   404,
                                      factory=export_job_of_another_admin),
     "exports:ledger_upload":     Row(LOGIN,    200,      200,     403,       200,   200),
     "exports:ledger_template":   Row(LOGIN,    200,      200,     403,       200,   200),
