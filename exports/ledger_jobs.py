@@ -36,9 +36,7 @@ def dedupe_key(digest: str) -> str:
     return f"ledger:{digest}"
 
 
-def ledger_import_request(
-    *, user: Any, token: str, name: str, digest: str, rows: int
-) -> ExportJob:
+def ledger_import_request(*, user: Any, token: str, name: str, digest: str, rows: int) -> ExportJob:
     """Queue the import of a previewed upload. Raises AlreadyImporting for a second confirm
     of the same file while the first is queued or running."""
     now = timezone.now()

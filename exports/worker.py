@@ -122,12 +122,14 @@ class SupervisedWorker:
         make_worker: Callable[[], Worker],
         sleep: Callable[[float], None] = time.sleep,
         max_reconnects: int | None = None,
+        heartbeat: bool = True,
     ) -> None:
         self.worker_id = worker_id
         self.make_worker = make_worker
         self.sleep = sleep
         self.max_reconnects = max_reconnects
         self.reconnects = 0
+        self.heartbeat = heartbeat
 
     def run(self) -> None:
         """Run the worker loop; on a database error reconnect and run it again. Returns when
@@ -144,14 +146,17 @@ class SupervisedWorker:
                     close_old_connections()
                     beat(self.worker_id)
                     backoff = 1.0
-                    if not started:
+                    if not started and self.heartbeat:
                         heartbeat.start()
                         started = True
                     if self.reconnects:
                         reap_own(self.worker_id)
                     worker = self.make_worker()
                     worker.configure_signals()
-                    worker.run()
+                    try:
+                        worker.run()
+                    finally:
+                        worker.reset_signals()
                     return
                 except RECONNECT_ERRORS as exc:
                     self.reconnects += 1
