@@ -16,6 +16,7 @@ One line per fault: PASS or FAIL and what was seen. Exit status 1 if any failed.
 each wait has its limit (FAULTS_TIMEOUT seconds, default 180).
 """
 
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -70,7 +71,7 @@ def wait_until(what: str, check: Callable[[], Any], timeout: float = TIMEOUT) ->
     while time.monotonic() < deadline:
         try:
             value = check()
-        except Exception:  # noqa: BLE001 (the database may be restarting)
+        except Exception:  # the database may be restarting
             value = None
         if value:
             return value
@@ -105,10 +106,8 @@ class Cluster:
         self.pg_ctl("restart", "-m", "fast")
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.pg_ctl("stop", "-m", "immediate")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -132,7 +131,7 @@ def start_worker(env: dict[str, str], name: str) -> subprocess.Popen:
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=open(Path(env["PRIVATE_ROOT"]).parent / f"{name}.log", "w"),  # noqa: SIM115
+        stderr=open(Path(env["PRIVATE_ROOT"]).parent / f"{name}.log", "w"),
     )
 
 
@@ -251,7 +250,8 @@ class Browser:
         boundary = "----hkfaults" + os.urandom(8).hex()
         body = (
             (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n'
+                f"--{boundary}\r\n"
+                'Content-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n'
                 f'{self.csrf()}\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; '
                 f'filename="{name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
             ).encode()
@@ -280,7 +280,7 @@ def fault_ledger(env: dict[str, str], counselor: Any, private_root: Path) -> Non
     worker = start_worker(env, "drill-e")
     base = f"http://127.0.0.1:{WEB_PORT}"
     try:
-        wait_until("gunicorn", lambda: urllib.request.urlopen(base + "/healthz", timeout=2))  # noqa: S310
+        wait_until("gunicorn", lambda: urllib.request.urlopen(base + "/healthz", timeout=2))
         browser = Browser(base)
         browser.get("/accounts/login/")
         browser.form("/accounts/login/", {"username": counselor.username, "password": PASSWORD})
@@ -384,7 +384,7 @@ def main() -> int:
             log(name)
             try:
                 fault()
-            except Exception as exc:  # noqa: BLE001 (reported as the fault's FAIL line)
+            except Exception as exc:  # reported as the fault's FAIL line
                 results.append((name, False, f"{type(exc).__name__}: {exc}"))
     finally:
         from contextlib import suppress
