@@ -35,7 +35,7 @@ seed: migrate
 run: seed
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT)/  (log in with a demo account above, password: demo)"
-	@$(DEV_ENV) .venv/bin/python manage.py db_worker --no-reload -v0 & worker=$$!; \
+	@$(DEV_ENV) .venv/bin/python manage.py run_worker -v0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) .venv/bin/python manage.py runserver $(HOST):$(PORT)
 

@@ -415,3 +415,53 @@ def test_a_page_waiting_on_a_held_lock_gives_the_503_page_within_the_lock_timeou
         holder.close()
     assert response.status_code == 503
     assert waited < 5
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_an_intake_in_the_same_municipality_is_not_held_up_by_a_running_import(
+    counselor, colleague, kochi_city
+) -> None:
+    from cases import services as case_services
+    from cases.models import Case
+    from exports.ledger import ledger_parse
+    from exports.ledger_write import ledger_import
+
+    parsed = ledger_parse(stream=__import__("io").BytesIO(GOOD), user=counselor)
+    outcome: dict = {}
+
+    def intake() -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '1s'")
+            case = case_services.case_open(
+                user=colleague, municipality=kochi_city, intake_date=dt.date(2023, 7, 1),
+                intake_route="family", visitor="family",
+                consultation=case_services.ConsultationInput(
+                    date=dt.date(2023, 7, 1), method="phone", with_whom="family",
+                ),
+                submission_token=uuid.uuid4(),
+                new_person=case_services.PersonInput(name="", kana="", birth_year=None),
+            )  # fmt: skip
+            outcome["number"] = case.number
+        except Exception as exc:  # the assertion below names it
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    def in_the_middle(done: int) -> None:
+        # The import's rows are written, its transaction is open: a colleague's intake now.
+        thread = threading.Thread(target=intake)
+        thread.start()
+        thread.join(timeout=20)
+
+    ledger_import(
+        user=counselor, parsed=parsed, file_name="x.xlsx", digest="d", progress=in_the_middle
+    )
+    assert "error" not in outcome, outcome.get("error")
+    # The same fiscal year (R5): the intake committed first took 1, the import 2 and 3.
+    assert Case.objects.get(number=outcome["number"]).sequence == 1
+    assert sorted(Case.objects.values_list("sequence", flat=True)) == [1, 2, 3]
+    assert sorted(Case.objects.values_list("number", flat=True)) == [
+        "高知市-R5-0001", "高知市-R5-0002", "高知市-R5-0003",
+    ]  # fmt: skip
