@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -78,7 +79,7 @@ def _storage_failed(
 @require_POST
 @login_required
 @never_cache
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: HttpRequest) -> HttpResponseBase:
     _admin_only(request)
     form = ExportForm(request.POST)
     context = {"form": form, "jobs": _my_exports(request)}
@@ -153,7 +154,7 @@ def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
 
 @login_required
 @never_cache
-def job_download(request: HttpRequest, job_id: str) -> HttpResponse:
+def job_download(request: HttpRequest, job_id: str) -> HttpResponseBase:
     export = _own_job(request, job_id)
     path = export_dir() / f"{export.pk}.xlsx"
     if (
@@ -179,7 +180,7 @@ def _may_import(request: HttpRequest) -> None:
 
 @login_required
 @never_cache
-def ledger_template_download(request: HttpRequest) -> HttpResponse:
+def ledger_template_download(request: HttpRequest) -> HttpResponseBase:
     _may_import(request)
     handle = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
     ledger_template(handle)
