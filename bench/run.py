@@ -591,7 +591,7 @@ def run_export(rows: int, target: Path) -> int:
     from django.http import QueryDict
 
     from accounts.models import User
-    from exports.services import write_export
+    from exports.files import write_export
 
     return write_export(
         kind=export_kind(rows),
@@ -985,10 +985,13 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+DEFAULT_PARTS = ("dashboard", "list", "export", "load", "ledger")
+
+
 def run(
     scale: str,
     *,
-    parts: tuple[str, ...] = ("dashboard", "list", "export", "load", "ledger"),
+    parts: tuple[str, ...] = DEFAULT_PARTS,
     port: int = 8201,
     output: Path | None = RESULTS,
     log: Callable[[str], None] = print,
@@ -1065,7 +1068,7 @@ def main(argv: list[str]) -> int:
         parts = os.environ.get("BENCH_PARTS")
         run(
             os.environ.get("BENCH_SCALE", "full"),
-            **({"parts": tuple(parts.split(","))} if parts else {}),
+            parts=tuple(parts.split(",")) if parts else DEFAULT_PARTS,
             port=int(os.environ.get("BENCH_PORT", "8201")),
             output=Path(output) if output else RESULTS,
         )

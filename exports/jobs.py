@@ -21,6 +21,7 @@ import traceback
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
@@ -88,7 +89,7 @@ def job_enqueue(job: ExportJob) -> None:
     transaction.on_commit(enqueue)
 
 
-def _fail(job_id: uuid.UUID | str, message: str, *, statuses: tuple = ACTIVE) -> bool:
+def _fail(job_id: uuid.UUID | str, message: str, *, statuses: tuple[str, ...] = ACTIVE) -> bool:
     return bool(
         ExportJob.objects.filter(pk=job_id, status__in=statuses).update(
             status=Status.FAILED, error=message[:500], finished_at=timezone.now()
@@ -101,7 +102,7 @@ def part_files_remove(job: ExportJob) -> None:
         (Path(settings.PRIVATE_ROOT) / "exports" / name).unlink(missing_ok=True)
 
 
-def job_run(job_id: str, body: Callable[[ExportJob], dict]) -> None:
+def job_run(job_id: str, body: Callable[[ExportJob], dict[str, Any]]) -> None:
     """Run `body(job)` for a queued job and record how it ended.
 
     `body` returns the fields to set on success. Only a QUEUED job starts (a reaped or
@@ -157,7 +158,7 @@ def job_requeue(job: ExportJob, message: str = WORKER_LOST) -> bool:
     return bool(updated)
 
 
-def _lost_tasks(now: dt.datetime) -> list[DBTaskResult]:
+def _lost_tasks(now: dt.datetime) -> list["DBTaskResult[Any, Any]"]:
     """Running tasks whose worker has not sent a heartbeat within the lease."""
     alive = set(
         WorkerBeat.objects.filter(seen_at__gte=now - lease()).values_list("worker_id", flat=True)
@@ -168,7 +169,7 @@ def _lost_tasks(now: dt.datetime) -> list[DBTaskResult]:
     return [t for t in running if not t.worker_ids or t.worker_ids[-1] not in alive]
 
 
-def task_mark_lost(task: DBTaskResult) -> None:
+def task_mark_lost(task: "DBTaskResult[Any, Any]") -> None:
     try:
         raise WorkerLost(f"worker {task.worker_ids[-1] if task.worker_ids else '?'} stopped")
     except WorkerLost as exc:
@@ -213,12 +214,12 @@ def jobs_reap(*, now: dt.datetime | None = None) -> dict[str, int]:
                 job_enqueue(job)
             continue
         key = _uuid(job.task_id)
-        task = tasks.get(str(key)) if key else None
-        if task is None:
+        found = tasks.get(str(key)) if key else None
+        if found is None:
             counts["failed"] += _fail(job.pk, _(TASK_LOST))
-        elif task.status == TaskResultStatus.FAILED:
-            if task.exception_class_path in RETRYABLE:
-                if job_requeue(job, RETRYABLE[task.exception_class_path]):
+        elif found.status == TaskResultStatus.FAILED:
+            if found.exception_class_path in RETRYABLE:
+                if job_requeue(job, RETRYABLE[found.exception_class_path]):
                     counts["requeued"] += 1
                 else:
                     counts["failed"] += 1
@@ -226,7 +227,7 @@ def jobs_reap(*, now: dt.datetime | None = None) -> dict[str, int]:
                 # The task raised past the job's own handler (e.g. a SIGKILL-free crash while
                 # recording the failure): the job follows it.
                 counts["failed"] += _fail(job.pk, _(UNEXPECTED))
-        elif task.status == TaskResultStatus.SUCCESSFUL:
+        elif found.status == TaskResultStatus.SUCCESSFUL:
             counts["failed"] += _fail(job.pk, _(UNEXPECTED))
     return counts
 

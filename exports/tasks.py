@@ -1,6 +1,7 @@
 """The background task that runs every job; `exports.jobs` queues it by name (TASK_PATH)."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django.tasks import task
 
@@ -9,7 +10,7 @@ from exports.ledger_jobs import ledger_import_job_run
 from exports.models import ExportJob
 from exports.services import export_job_run
 
-RUNNERS: dict[str, Callable[[ExportJob], dict]] = {
+RUNNERS: dict[str, Callable[[ExportJob], dict[str, Any]]] = {
     ExportJob.Kind.LEDGER_IMPORT: ledger_import_job_run,
 }
 

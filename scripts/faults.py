@@ -116,7 +116,7 @@ def manage(*args: str, env: dict[str, str]) -> None:
                    capture_output=True, timeout=600)  # fmt: skip
 
 
-def start_worker(env: dict[str, str], name: str) -> subprocess.Popen:
+def start_worker(env: dict[str, str], name: str) -> "subprocess.Popen[bytes]":
     return subprocess.Popen(
         [
             sys.executable,
@@ -229,7 +229,7 @@ class Browser:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
     def csrf(self) -> str:
-        return next(c.value for c in self.jar if c.name == "csrftoken")
+        return next(c.value or "" for c in self.jar if c.name == "csrftoken")
 
     def get(self, path: str) -> tuple[int, str, str]:
         with self.opener.open(self.base + path, timeout=60) as response:
@@ -266,7 +266,7 @@ def fault_ledger(env: dict[str, str], counselor: Any, private_root: Path) -> Non
 
     from bench.run import ledger_file
     from cases import services as case_services
-    from exports.models import ExportJob, ImportBatch
+    from exports.models import ExportJob
 
     municipality = counselor.municipalities.order_by("pk").first()
     path = private_root.parent / "ledger.xlsx"
@@ -316,7 +316,7 @@ def fault_ledger(env: dict[str, str], counselor: Any, private_root: Path) -> Non
         )
         took = time.monotonic() - started
         job = ExportJob.objects.get(pk=job_id)
-        batch = ImportBatch.objects.filter(pk=job.batch_id).first()
+        batch = job.batch
         upload_left = list((private_root / "imports").glob("*"))
         ok = (
             status_json["status"] == "done"
@@ -375,12 +375,13 @@ def main() -> int:
         counselor.set_password(PASSWORD)
         counselor.is_active = True
         counselor.save()
-        for name, fault in (
+        faults: list[tuple[str, Callable[[], None]]] = [
             ("SIGKILL of a worker mid-export", lambda: fault_sigkill(env, private_root, admin)),
             ("PostgreSQL restart under two workers", lambda: fault_pg_restart(env, cluster, admin)),
             (f"{LEDGER_ROWS:,}-row ledger through the browser",
              lambda: fault_ledger(env, counselor, private_root)),
-        ):  # fmt: skip
+        ]  # fmt: skip
+        for name, fault in faults:
             log(name)
             try:
                 fault()

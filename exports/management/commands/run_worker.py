@@ -1,9 +1,9 @@
+import logging
 from argparse import ArgumentParser
 
 from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
-from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
-from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
+from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME, TASKS_LOGGER
 from django_tasks_db.management.commands.db_worker import Worker
 
 from exports.worker import SupervisedWorker
@@ -24,9 +24,10 @@ class Command(BaseCommand):
         parser.add_argument("--worker-id", default=None, help="unique per worker (default: random)")
 
     def handle(self, *args: object, **options: object) -> None:
-        DbWorkerCommand(stdout=self.stdout, stderr=self.stderr).configure_logging(
-            int(str(options["verbosity"]))
-        )
+        verbosity = int(str(options["verbosity"]))
+        level = {0: logging.CRITICAL, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+        for name in ("django_tasks_db", TASKS_LOGGER):
+            logging.getLogger(name).setLevel(level)
         worker_id = str(options["worker_id"] or get_random_string(32))
         queue_names = str(options["queue_name"]).split(",")
         max_tasks = options["max_tasks"]
