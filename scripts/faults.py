@@ -66,9 +66,22 @@ def log(message: str) -> None:
     print(f"  … {message}", file=sys.stderr, flush=True)
 
 
+# The processes started, by name; a process stopped on purpose is removed (stop()).
+PROCESSES: dict[str, "subprocess.Popen[bytes]"] = {}
+
+
+def stop(name: str, sig: int = signal.SIGTERM) -> None:
+    process = PROCESSES.pop(name)
+    process.send_signal(sig)
+    process.wait(30)
+
+
 def wait_until(what: str, check: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        exited = [name for name, p in PROCESSES.items() if p.poll() is not None]
+        if exited:
+            raise RuntimeError(f"{exited} exited while waiting for {what}")
         try:
             value = check()
         except Exception:  # the database may be restarting
@@ -117,7 +130,7 @@ def manage(*args: str, env: dict[str, str]) -> None:
 
 
 def start_worker(env: dict[str, str], name: str) -> "subprocess.Popen[bytes]":
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [
             sys.executable,
             "manage.py",
@@ -131,8 +144,10 @@ def start_worker(env: dict[str, str], name: str) -> "subprocess.Popen[bytes]":
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=open(Path(env["PRIVATE_ROOT"]).parent / f"{name}.log", "w"),
+        stderr=open(Path(env["PRIVATE_ROOT"]).parent / f"{name}.log", "w"),  # noqa: SIM115
     )
+    PROCESSES[name] = process
+    return process
 
 
 def export_job(user: Any) -> Any:
@@ -164,15 +179,14 @@ def leftovers(private_root: Path, job_id: Any) -> list[str]:
 
 
 def fault_sigkill(env: dict[str, str], private_root: Path, admin: Any) -> None:
-    first = start_worker(env, "drill-a")
+    start_worker(env, "drill-a")
     job = export_job(admin)
     wait_until("the export to start", lambda: job_row(job.pk).done_rows > 0)
     done_at_kill = job_row(job.pk).done_rows
-    first.send_signal(signal.SIGKILL)
-    first.wait(10)
+    stop("drill-a", signal.SIGKILL)
     killed_tmp = list(private_root.glob("tmp/*"))
     started = time.monotonic()
-    second = start_worker(env, "drill-b")
+    start_worker(env, "drill-b")
     try:
         final = wait_until("the job to end", lambda: job_row(job.pk).finished and job_row(job.pk))
         took = time.monotonic() - started
@@ -187,8 +201,7 @@ def fault_sigkill(env: dict[str, str], private_root: Path, admin: Any) -> None:
             f"{len([p for p in killed_tmp if p.exists()])}",
         ))  # fmt: skip
     finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(20)
+        stop("drill-b")
 
 
 def fault_pg_restart(env: dict[str, str], cluster: Cluster, admin: Any) -> None:
@@ -216,10 +229,8 @@ def fault_pg_restart(env: dict[str, str], cluster: Cluster, admin: Any) -> None:
             f"(retry {final.attempts}); next job {later.status}; workers alive {alive_end}",
         ))  # fmt: skip
     finally:
-        for worker in workers:
-            worker.send_signal(signal.SIGTERM)
-        for worker in workers:
-            worker.wait(20)
+        stop("drill-c")
+        stop("drill-d")
 
 
 class Browser:
@@ -277,7 +288,8 @@ def fault_ledger(env: dict[str, str], counselor: Any, private_root: Path) -> Non
         cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL,
         stderr=open(private_root.parent / "gunicorn.log", "w"),  # noqa: SIM115
     )  # fmt: skip
-    worker = start_worker(env, "drill-e")
+    PROCESSES["gunicorn"] = web
+    start_worker(env, "drill-e")
     base = f"http://127.0.0.1:{WEB_PORT}"
     try:
         wait_until("gunicorn", lambda: urllib.request.urlopen(base + "/healthz", timeout=2))
@@ -292,7 +304,8 @@ def fault_ledger(env: dict[str, str], counselor: Any, private_root: Path) -> Non
             raise RuntimeError(f"preview failed ({status})")
         _status, job_url, _page = browser.form("/exports/ledger/confirm/", {"token": token[1]})
         job_id = job_url.rstrip("/").rsplit("/", 1)[-1]
-        wait_until("the import to run", lambda: job_row(job_id).status == "running")
+        wait_until("the import to start", lambda: job_row(job_id).status != "queued")
+        running = job_row(job_id).status == "running"
         # An intake in the same municipality while the import runs: not held up by it.
         close_old_connections()
         intake_started = time.monotonic()
@@ -330,13 +343,12 @@ def fault_ledger(env: dict[str, str], counselor: Any, private_root: Path) -> Non
             f"preview {preview_s:.0f} s, confirm→done {took - preview_s:.0f} s "
             f"({batch.cases_created if batch else 0:,} cases, "
             f"{batch.consultations_created if batch else 0:,} records); an intake meanwhile "
-            f"took {intake_s:.2f} s; uploaded file left: {len(upload_left)}",
+            f"took {intake_s:.2f} s{'' if running else ' (after it)'}; uploaded file left: "
+            f"{len(upload_left)}",
         ))  # fmt: skip
     finally:
-        worker.send_signal(signal.SIGTERM)
-        web.send_signal(signal.SIGTERM)
-        worker.wait(20)
-        web.wait(20)
+        stop("drill-e")
+        stop("gunicorn")
 
 
 def time_today() -> Any:
