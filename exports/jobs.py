@@ -25,6 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -79,14 +80,17 @@ def lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.TASK_WORKER_LEASE_SECONDS)
 
 
-def job_enqueue(job: ExportJob) -> None:
-    """Queue the job's task when the current transaction commits."""
-
-    def enqueue() -> None:
+def _enqueue_now(job: ExportJob) -> None:
+    # The task row and the job's pointer to it commit together: a worker never starts a task
+    # its job does not know (job_run refuses a task that is not the job's own).
+    with transaction.atomic():
         result = import_string(TASK_PATH).enqueue(str(job.pk))
         ExportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
 
-    transaction.on_commit(enqueue)
+
+def job_enqueue(job: ExportJob) -> None:
+    """Queue the job's task when the current transaction commits."""
+    transaction.on_commit(lambda: _enqueue_now(job))
 
 
 def _fail(job_id: uuid.UUID | str, message: str, *, statuses: tuple[str, ...] = ACTIVE) -> bool:
@@ -102,13 +106,15 @@ def part_files_remove(job: ExportJob) -> None:
         (Path(settings.PRIVATE_ROOT) / "exports" / name).unlink(missing_ok=True)
 
 
-def job_run(job_id: str, body: Callable[[ExportJob], dict[str, Any]]) -> None:
+def job_run(job_id: str, body: Callable[[ExportJob], dict[str, Any]], *, task_id: str = "") -> None:
     """Run `body(job)` for a queued job and record how it ended.
 
-    `body` returns the fields to set on success. Only a QUEUED job starts (a reaped or
-    finished one is left alone), and it moves to RUNNING in one conditional update.
+    `body` returns the fields to set on success. Only a QUEUED job starts, and only from its
+    own task (a stale duplicate task leaves it alone); it moves to RUNNING in one
+    conditional update.
     """
-    started = ExportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
+    own = Q(task_id="") | Q(task_id=task_id) if task_id else Q()
+    started = ExportJob.objects.filter(own, pk=job_id, status=Status.QUEUED).update(
         status=Status.RUNNING, done_rows=0
     )
     if not started:
@@ -149,12 +155,12 @@ def job_requeue(job: ExportJob, message: str = WORKER_LOST) -> bool:
     if job.attempts + 1 >= settings.TASK_MAX_ATTEMPTS:
         _fail(job.pk, _(message))
         return False
-    with transaction.atomic():
-        updated = ExportJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
-            status=Status.QUEUED, done_rows=0, attempts=job.attempts + 1, task_id=""
-        )
-        if updated:
-            job_enqueue(job)
+    # Conditional on the task it had: a second reaper that read the same job does nothing.
+    updated = ExportJob.objects.filter(pk=job.pk, status__in=ACTIVE, task_id=job.task_id).update(
+        status=Status.QUEUED, done_rows=0, attempts=job.attempts + 1
+    )
+    if updated:
+        _enqueue_now(job)
     return bool(updated)
 
 
@@ -207,29 +213,46 @@ def jobs_reap(*, now: dt.datetime | None = None) -> dict[str, int]:
             pk__in=[_uuid(j.task_id) for j in unfinished if _uuid(j.task_id)]
         ).only("id", "status", "exception_class_path", "enqueued_at")
     }
-    for job in unfinished:
-        if not job.task_id:
-            # Queued, but the enqueue after commit never happened (the process died between).
-            if job.created_at < now - lease():
-                job_enqueue(job)
-            continue
-        key = _uuid(job.task_id)
-        found = tasks.get(str(key)) if key else None
-        if found is None:
-            counts["failed"] += _fail(job.pk, _(TASK_LOST))
-        elif found.status == TaskResultStatus.FAILED:
-            if found.exception_class_path in RETRYABLE:
-                if job_requeue(job, RETRYABLE[found.exception_class_path]):
-                    counts["requeued"] += 1
-                else:
-                    counts["failed"] += 1
-            else:
-                # The task raised past the job's own handler (e.g. a SIGKILL-free crash while
-                # recording the failure): the job follows it.
-                counts["failed"] += _fail(job.pk, _(UNEXPECTED))
-        elif found.status == TaskResultStatus.SUCCESSFUL:
-            counts["failed"] += _fail(job.pk, _(UNEXPECTED))
+    for listed in unfinished:
+        with transaction.atomic():
+            # One reaper at a time per job; a job whose row is busy is looked at next time.
+            job = (
+                ExportJob.objects.select_for_update(skip_locked=True)
+                .filter(pk=listed.pk, status__in=ACTIVE, task_id=listed.task_id)
+                .first()
+            )
+            if job is not None:
+                _reap_job(job, tasks, now, counts)
     return counts
+
+
+def _reap_job(
+    job: ExportJob,
+    tasks: dict[str, "DBTaskResult[Any, Any]"],
+    now: dt.datetime,
+    counts: dict[str, int],
+) -> None:
+    if not job.task_id:
+        # Queued, but the enqueue after commit never happened (the process died between).
+        if job.created_at < now - lease():
+            _enqueue_now(job)
+        return
+    key = _uuid(job.task_id)
+    found = tasks.get(str(key)) if key else None
+    if found is None:
+        counts["failed"] += _fail(job.pk, _(TASK_LOST))
+    elif found.status == TaskResultStatus.FAILED:
+        if found.exception_class_path in RETRYABLE:
+            if job_requeue(job, RETRYABLE[found.exception_class_path]):
+                counts["requeued"] += 1
+            else:
+                counts["failed"] += 1
+        else:
+            # The task raised past the job's own handler (e.g. a SIGKILL-free crash while
+            # recording the failure): the job follows it.
+            counts["failed"] += _fail(job.pk, _(UNEXPECTED))
+    elif found.status == TaskResultStatus.SUCCESSFUL:
+        counts["failed"] += _fail(job.pk, _(UNEXPECTED))
 
 
 def housekeeping(*, now: dt.datetime | None = None) -> dict[str, int]:

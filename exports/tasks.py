@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from django.tasks import task
+from django.tasks import TaskContext, task
 
 from exports import jobs
 from exports.ledger_jobs import ledger_import_job_run
@@ -15,9 +15,9 @@ RUNNERS: dict[str, Callable[[ExportJob], dict[str, Any]]] = {
 }
 
 
-@task()
-def run_job(job_id: str) -> None:
+@task(takes_context=True)
+def run_job(context: TaskContext[Any, Any], job_id: str) -> None:
     kind = ExportJob.objects.filter(pk=job_id).values_list("kind", flat=True).first()
     if kind is None:
         return
-    jobs.job_run(job_id, RUNNERS.get(kind, export_job_run))
+    jobs.job_run(job_id, RUNNERS.get(kind, export_job_run), task_id=str(context.task_result.id))
