@@ -195,7 +195,8 @@ def fault_sigkill(env: dict[str, str], private_root: Path, admin: Any) -> None:
         path = private_root / "exports" / f"{job.pk}.xlsx"
         results.append((
             "SIGKILL of a worker mid-export", ok and path.exists(),
-            f"killed at {done_at_kill:,}/{final.total_rows:,} rows; job {final.status} after "
+            f"killed at {done_at_kill:,}/{final.total_rows:,} rows; job {final.status}"
+            f"{' ' + final.error if final.error else ''} after "
             f"{took:.0f} s (retry {final.attempts}); leftovers {left or 'none'}; "
             f"dead worker's temp dirs {len(killed_tmp)} → "
             f"{len([p for p in killed_tmp if p.exists()])}",
@@ -226,7 +227,8 @@ def fault_pg_restart(env: dict[str, str], cluster: Cluster, admin: Any) -> None:
         results.append((
             "PostgreSQL restart under two workers", ok,
             f"restart took {restarted:.1f} s; running export {final.status} "
-            f"(retry {final.attempts}); next job {later.status}; workers alive {alive_end}",
+            f"(retry {final.attempts}){' ' + final.error if final.error else ''}; next job "
+            f"{later.status}; workers alive {alive_end}",
         ))  # fmt: skip
     finally:
         stop("drill-c")
