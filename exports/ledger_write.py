@@ -9,7 +9,6 @@ temporary numbers (`TEMP_SEQUENCE_BASE` + the person's id: unique, and above any
 sequence) and numbered in the last step, under the lock, just before the commit.
 """
 
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from typing import Any
@@ -26,7 +25,13 @@ from cases import services as case_services
 from cases.models import Case, CaseStatusChange, Consultation, Household, Person
 from core.fiscal import fiscal_year
 from core.models import Municipality
-from exports.ledger import LedgerRow, ParsedLedger, _consultation_input, _groups
+from exports.ledger import (
+    LedgerRow,
+    ParsedLedger,
+    _already_imported,
+    _consultation_input,
+    _groups,
+)
 from exports.models import ImportBatch
 
 TEMP_SEQUENCE_BASE = 1_000_000_000
@@ -42,17 +47,6 @@ CASE_FIELDS = [
 def _chunks[T](items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _existing_tokens(tokens: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    found: dict[uuid.UUID, int] = {}
-    for chunk in _chunks(tokens):
-        found.update(
-            Consultation.objects.filter(submission_token__in=chunk).values_list(
-                "submission_token", "case_id"
-            )
-        )
-    return found
 
 
 def _consultation(case: Case, row: LedgerRow, user: Any, *, first: bool) -> Consultation:
@@ -115,13 +109,12 @@ def ledger_import(
     if not parsed.ok:
         raise ValidationError(_("エラーのある行があるため、取り込めません。"))
     allowed = set(scope.personal_municipalities(user).values_list("pk", flat=True))
-    existing = _existing_tokens([row.token for row in parsed.rows])
+    # Spreadsheet row → case, for rows imported before (into the row's own municipality).
+    existing = _already_imported(parsed.rows)
     groups = list(_groups(parsed.rows).values())
-    known_cases = Case.objects.in_bulk(
-        {existing[g[0].token] for g in groups if g[0].token in existing}
-    )
+    known_cases = Case.objects.in_bulk({existing[g[0].row] for g in groups if g[0].row in existing})
 
-    new_groups = [g for g in groups if g[0].token not in existing]
+    new_groups = [g for g in groups if g[0].row not in existing]
     for group in new_groups:
         if group[0].municipality is None or group[0].municipality.pk not in allowed:
             raise PermissionDenied
@@ -183,17 +176,17 @@ def ledger_import(
     done = 0
     for group, case in zip(new_groups, cases, strict=True):
         consultations.append(_consultation(case, group[0], user, first=True))
-        later = [row for row in group[1:] if row.token not in existing]
+        later = [row for row in group[1:] if row.row not in existing]
         rows_existing += len(group) - 1 - len(later)
         consultations.extend(_consultation(case, row, user, first=False) for row in later)
     for group in groups:
-        if group[0].token not in existing:
+        if group[0].row not in existing:
             continue
-        case = known_cases[existing[group[0].token]]
+        case = known_cases[existing[group[0].row]]
         if case.municipality_id not in allowed:
             raise PermissionDenied
         rows_existing += 1
-        new_rows = [row for row in group[1:] if row.token not in existing]
+        new_rows = [row for row in group[1:] if row.row not in existing]
         rows_existing += len(group) - 1 - len(new_rows)
         if new_rows and not case.is_open:
             raise ValidationError(

@@ -4,8 +4,6 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.response import HttpResponseBase
@@ -16,6 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import scope
+from accounts.access import admin_view, deny, forbid, personal_data_view, prefecture_users
+from audit.services import Action, audit_record
 from exports import jobs
 from exports.excel import XLSX_CONTENT_TYPE
 from exports.files import (
@@ -29,13 +29,8 @@ from exports.forms import ExportForm, LedgerUploadForm
 from exports.ledger import file_digest, ledger_parse, ledger_template
 from exports.ledger_jobs import AlreadyImporting, duplicate_message, ledger_import_request
 from exports.models import ExportJob, ImportBatch
-from exports.registry import KINDS
+from exports.registry import KINDS, InvalidExportFilter
 from exports.services import export_request
-
-
-def _admin_only(request: HttpRequest) -> None:
-    if not scope.is_admin(request.user):
-        raise PermissionDenied
 
 
 def _attachment(handle, file_name: str) -> FileResponse:  # type: ignore[no-untyped-def]
@@ -46,10 +41,8 @@ def _attachment(handle, file_name: str) -> FileResponse:  # type: ignore[no-unty
     return response
 
 
-@login_required
-@never_cache
+@admin_view
 def index(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
     params = request.GET.copy()
     kind = params.pop("kind", ["consultations"])[-1]
     form = ExportForm(
@@ -76,11 +69,9 @@ def _storage_failed(
     return render(request, template, {**context, "storage_error": error.message}, status=503)
 
 
+@admin_view
 @require_POST
-@login_required
-@never_cache
 def start(request: HttpRequest) -> HttpResponseBase:
-    _admin_only(request)
     form = ExportForm(request.POST)
     context = {"form": form, "jobs": _my_exports(request)}
     if not form.is_valid():
@@ -94,6 +85,14 @@ def start(request: HttpRequest) -> HttpResponseBase:
             reason=form.cleaned_data["reason"],
             request=request,
         )
+    except InvalidExportFilter:
+        form.add_error(
+            None,
+            _(
+                "一覧の絞り込み条件に誤りがあるため、出力していません。一覧画面で条件を直してから、もう一度出力してください。"
+            ),
+        )
+        return render(request, "exports/index.html", context, status=400)
     except StorageError as error:
         return _storage_failed(request, "exports/index.html", context, error)
     if result.job is not None:
@@ -105,22 +104,21 @@ def start(request: HttpRequest) -> HttpResponseBase:
 
 
 def _own_job(request: HttpRequest, job_id: str) -> ExportJob:
-    if not (scope.is_admin(request.user) or scope.can_see_personal_data(request.user)):
-        raise PermissionDenied  # neither exports nor imports: no jobs at all
     # Only the requester: anyone else, admins included, gets the same 404.
     job = ExportJob.objects.filter(pk=job_id, requested_by=request.user).first()
     if job is None:
-        raise Http404
-    # Rights lost since the request count: exports are for admins, imports for personal scope.
-    if job.is_import:
-        _may_import(request)
-    else:
-        _admin_only(request)
+        raise deny(request, object_type="exports.exportjob", object_id=job_id)
+    # Rights lost since the request count: exports are for admins (imports: personal scope,
+    # checked by the views' decorator).
+    if not job.is_import and not scope.is_admin(request.user):
+        raise forbid(
+            request, object_type="exports.exportjob", object_id=job_id, reason="export job"
+        )
     return job
 
 
-@login_required
-@never_cache
+# Jobs are exports (admins) and ledger imports (anyone with personal scope): the same pages.
+@personal_data_view
 def job(request: HttpRequest, job_id: str) -> HttpResponse:
     export = _own_job(request, job_id)
     return render(
@@ -136,8 +134,7 @@ def job(request: HttpRequest, job_id: str) -> HttpResponse:
     )
 
 
-@login_required
-@never_cache
+@personal_data_view
 def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
     export = _own_job(request, job_id)
     return JsonResponse(
@@ -152,8 +149,7 @@ def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
     )
 
 
-@login_required
-@never_cache
+@personal_data_view
 def job_download(request: HttpRequest, job_id: str) -> HttpResponseBase:
     export = _own_job(request, job_id)
     path = export_dir() / f"{export.pk}.xlsx"
@@ -164,6 +160,13 @@ def job_download(request: HttpRequest, job_id: str) -> HttpResponseBase:
         or not path.exists()
     ):
         raise Http404
+    audit_record(
+        action=Action.EXPORT,
+        request=request,
+        obj=export,
+        filters={"kind": export.kind, "download": True},
+        row_count=export.total_rows,
+    )
     return _attachment(path.open("rb"), export.file_name)
 
 
@@ -172,27 +175,17 @@ def job_download(request: HttpRequest, job_id: str) -> HttpResponseBase:
 LEDGER_SESSION_KEY = "ledger_upload"
 
 
-def _may_import(request: HttpRequest) -> None:
-    """Admins, and counselors (and the centre) for their own municipalities."""
-    if not scope.can_see_personal_data(request.user):
-        raise PermissionDenied
-
-
-@login_required
-@never_cache
+@personal_data_view
 def ledger_template_download(request: HttpRequest) -> HttpResponseBase:
-    _may_import(request)
     handle = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
     ledger_template(handle)
     handle.seek(0)
     return _attachment(handle, "soudan-daicho-template.xlsx")
 
 
-@login_required
-@never_cache
+@personal_data_view
 def ledger_upload(request: HttpRequest) -> HttpResponse:
     """Upload → a preview listing every row's errors; nothing is written until confirmed."""
-    _may_import(request)
     if request.method != "POST":
         return render(request, "exports/ledger_upload.html", {"form": LedgerUploadForm()})
     form = LedgerUploadForm(request.POST, request.FILES)
@@ -227,12 +220,10 @@ def ledger_upload(request: HttpRequest) -> HttpResponse:
     return render(request, "exports/ledger_preview.html", context, status=200 if parsed.ok else 400)
 
 
+@personal_data_view
 @require_POST
-@login_required
-@never_cache
 def ledger_confirm(request: HttpRequest) -> HttpResponse:
     """Queue the import (a background job, the same progress page as exports)."""
-    _may_import(request)
     pending = request.session.get(LEDGER_SESSION_KEY) or {}
     token = request.POST.get("token", "")
     if (
@@ -257,12 +248,13 @@ def ledger_confirm(request: HttpRequest) -> HttpResponse:
     return redirect(job)
 
 
-@login_required
-@never_cache
+@personal_data_view
 def ledger_history(request: HttpRequest) -> HttpResponse:
-    _may_import(request)
     batches = ImportBatch.objects.select_related("uploaded_by")
-    if not scope.is_admin(request.user):
+    if scope.is_admin(request.user):
+        # Admins see their prefecture's imports, not another prefecture's.
+        batches = batches.filter(uploaded_by__in=prefecture_users(request.user))
+    else:
         batches = batches.filter(uploaded_by=request.user)
     return render(request, "exports/ledger_history.html", {"batches": batches[:100]})
 
