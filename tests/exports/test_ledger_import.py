@@ -58,6 +58,14 @@ def _private_root(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.TASKS = IMMEDIATE
 
 
+def confirm_now(client, token: str):  # type: ignore[no-untyped-def]
+    """POST the confirm and run the queued import job at once (for tests elsewhere)."""
+    from django.test import TestCase, override_settings
+
+    with override_settings(TASKS=IMMEDIATE), TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("exports:ledger_confirm"), {"token": token})
+
+
 @pytest.fixture
 def confirm(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     """POST the confirm; the queued import job runs when the request's transaction commits."""
