@@ -358,9 +358,11 @@ def _held_meetings(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[CaseM
 
 def _ibasho_links(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[Referral]:
     # Referral.municipality is the case's municipality (copied on save): no join to cases.
+    # `counted_as_ibasho` is what the configuration said on the day of the connection
+    # (referrals.history): a later change of a kind or of a resource's kind rewrites no year.
     return Referral.objects.filter(
         scope.q("municipality"),
-        resource__kind__counts_as_ibasho=True,
+        counted_as_ibasho=True,
         connected_on__range=(start, end),
     )
 
