@@ -479,6 +479,18 @@ def _steps(counts: Counts) -> list[tuple[str, str]]:
             """,
         ),
         (
+            # What referral_connect stamps: the kind's flags on the day of the connection
+            # (no configuration history in the generated data: today's flags).
+            "referral stamps",
+            """
+            UPDATE referrals_referral r
+            SET counted_as_ibasho = k.counts_as_ibasho,
+                counted_as_work_training = k.is_work_training
+            FROM referrals_resource s JOIN referrals_resourcekind k ON k.id = s.kind_id
+            WHERE s.id = r.resource_id AND r.connected_on IS NOT NULL
+            """,
+        ),
+        (
             "employment outcomes",
             """
             INSERT INTO referrals_employmentoutcome (id, started_on, employment_type,

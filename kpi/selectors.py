@@ -69,7 +69,8 @@ from core.prefectures import prefecture_name
 from kpi.closing import ClosingState, changes_since, closings_for, differences, figures_of
 from kpi.models import Baseline, Figure, Indicator, SurveyCount, Target, YearClosing
 from kpi.scopes import Scope
-from platforms.models import CaseMeeting, MunicipalStatus, Platform
+from platforms.models import CaseMeeting, MunicipalStatus, Platform, established_as_of
+from referrals.history import ConfigHistory
 from referrals.models import EmploymentOutcome, Referral, Resource
 
 # Units are part of the JSON report: plain Japanese strings, translated only for display.
@@ -744,7 +745,7 @@ def _prefecture_rows(as_of: dt.date, counted: _Counted) -> list[AreaRow]:
     counted by prefecture in the database (distinct persons: not a sum)."""
     prefecture_of = dict(Municipality.objects.order_by().values_list("pk", "prefecture_code"))
     platforms = dict(
-        Platform.objects.filter(status=Platform.Status.ESTABLISHED, established_on__lte=as_of)
+        Platform.objects.filter(established_as_of(as_of))
         .order_by()
         .values("municipality__prefecture_code")
         .annotate(n=Count("pk"))
@@ -796,11 +797,7 @@ def _municipality_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[
         .select_related("jurisdiction")
         .annotate(
             kpi_platform=Exists(
-                Platform.objects.filter(
-                    municipality=OuterRef("pk"),
-                    status=Platform.Status.ESTABLISHED,
-                    established_on__lte=as_of,
-                )
+                Platform.objects.filter(established_as_of(as_of), municipality=OuterRef("pk"))
             )
         )
     )
@@ -950,11 +947,7 @@ def _secondary(
         needs=Count("pk", filter=Q(needs_assessed_on__lte=as_of)),
         jusoteki=Count("pk", filter=Q(jusoteki=True)),
     )
-    platforms = Platform.objects.filter(
-        scope.q("municipality"),
-        status=Platform.Status.ESTABLISHED,
-        established_on__lte=as_of,
-    ).count()
+    platforms = Platform.objects.filter(scope.q("municipality"), established_as_of(as_of)).count()
     latest_survey = (
         SurveyCount.objects.filter(municipality=OuterRef("municipality"), survey_date__lte=as_of)
         .order_by("-survey_date")
@@ -967,22 +960,16 @@ def _secondary(
         municipalities=Count("municipality", distinct=True),
         latest=Max("survey_date"),
     )
-    # Resources have no history: "active" is their current state. Prefecture-wide ones
-    # (no municipality) serve every scope of their prefecture; the national scope counts
-    # every resource (and must not go through the OR: Django drops its empty Q there).
+    # Prefecture-wide resources (no municipality) serve every scope of their prefecture; the
+    # national scope counts every resource (and must not go through the OR: Django drops its
+    # empty Q there).
     in_scope = (
         Q()
         if scope.is_national
         else (Q(municipality__isnull=True) | scope.q("municipality"))
         & Q(prefecture_code=scope.prefecture_code)
     )
-    resources = Resource.objects.filter(in_scope, active=True).aggregate(
-        ibasho=Count("pk", filter=Q(kind__counts_as_ibasho=True)),
-        ibasho_supported=Count(
-            "pk", filter=Q(kind__counts_as_ibasho=True, supported_by_prefecture=True)
-        ),
-        work=Count("pk", filter=Q(kind__is_work_training=True)),
-    )
+    resources = places_as_of(in_scope, as_of)
     supervised = ~Q(supervision=CaseMeeting.Supervision.NONE)
     meetings = _held_meetings(scope, start, end).aggregate(
         meetings=Count("pk"),
@@ -1006,6 +993,34 @@ def _secondary(
         consultations=consultation_figures(scope, start, end, cached=cached),
         baselines={},
     )
+
+
+def places_as_of(in_scope: Q, as_of: dt.date) -> dict[str, int]:
+    """Ibasho and work-training sites that existed on `as_of`, counted by what their kind was
+    and counted as that day (4 queries: the resources of the scope and the configuration
+    history, a few hundred rows at most).
+
+    A resource exists from `opened_on` (unknown: since always) until the day before
+    `closed_on`. One made inactive without a closing date is not counted in any year: give it
+    its 廃止日 and the years it was open count it again.
+    """
+    history = ConfigHistory.load()
+    counts = {"ibasho": 0, "ibasho_supported": 0, "work": 0}
+    rows = Resource.objects.filter(in_scope).values_list(
+        "pk", "kind_id", "opened_on", "closed_on", "active", "supported_by_prefecture"
+    )
+    for pk, kind_id, opened_on, closed_on, active, supported in rows:
+        if opened_on is not None and opened_on > as_of:
+            continue
+        if closed_on is not None and closed_on <= as_of:
+            continue
+        if closed_on is None and not active:
+            continue
+        flags = history.flags(pk, kind_id, as_of)
+        counts["ibasho"] += flags.counts_as_ibasho
+        counts["ibasho_supported"] += flags.counts_as_ibasho and supported
+        counts["work"] += flags.is_work_training
+    return counts
 
 
 # --- the report ------------------------------------------------------------------------------

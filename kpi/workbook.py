@@ -624,7 +624,9 @@ def _secondary(wb: Workbook, report: Report, publication: Publication) -> None:
         sheet,
         [
             _("実人数は重複を除いた人数のため、方法別の実人数の合計は全体の実人数と一致しません。"),
-            _("居場所等と就労訓練の場は、現在有効な社会資源（県全域のものを含む）の数です。"),
+            _(
+                "居場所等と就労訓練の場は、基準日に開設していた社会資源（開設日から廃止日の前日まで。県全域のものを含む）を、その日の種別で数えた数です。"
+            ),
             *([c.counted_note] if c.counted_note else []),
             *_suppression_notes(publication),
         ],
