@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from audit.services import Action, audit_record, changed_field_names
 from cases.models import Case
-from core.fiscal import current_fiscal_year, fiscal_year, fiscal_year_range
+from core.fiscal import current_fiscal_year, fiscal_year, fiscal_year_label, fiscal_year_range
 from referrals.history import ALWAYS, ConfigHistory, KindFlags, stamp
 from referrals.models import (
     EmploymentOutcome,
@@ -581,6 +581,10 @@ class FigureChange:
     @property
     def difference(self) -> int:
         return self.added - self.removed
+
+    @property
+    def year_label(self) -> str:
+        return fiscal_year_label(self.fiscal_year)
 
 
 @dataclass(frozen=True)

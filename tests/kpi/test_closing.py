@@ -197,3 +197,32 @@ def test_admin_reopens_from_the_dashboard(login, closed_2023, admin_user) -> Non
     assert "確定を取り消す" in html
     client.post("/kpi/reopen/", {"fy": "2023", "scope": "pref", "reason": "訂正"})
     assert YearClosing.objects.get().reopened_at is not None
+
+
+def _cells(result) -> list[str]:  # type: ignore[no-untyped-def]
+    import io
+
+    from openpyxl import load_workbook
+
+    from kpi.workbook import kpi_workbook
+
+    buffer = io.BytesIO()
+    kpi_workbook(result).save(buffer)
+    buffer.seek(0)
+    sheet = load_workbook(buffer).worksheets[0]
+    return [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+
+
+def test_the_workbook_shows_the_reported_value_the_difference_and_its_reasons(closed_2023):
+    late = case_in(intake=dt.date(2023, 12, 1))
+    cells = _cells(report(2023))
+    assert "年度確定" in cells
+    assert "確定値と再集計の差" in cells
+    assert f"ケース #{late.pk}" in cells
+    assert any("就労開始日以前（同じ日を含む）" in c for c in cells)  # the K4 rule
+
+
+def test_the_workbook_of_a_year_without_data_reads_no_data(kochi) -> None:
+    case_in(intake=dt.date(2022, 5, 1))
+    cells = _cells(report(2020))
+    assert cells.count("データなし") == 4
