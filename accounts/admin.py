@@ -6,7 +6,7 @@ from accounts.models import LoginThrottle, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     list_display = ["username", "display_name", "role", "prefecture_code", "is_active"]
     list_filter = ["role", "is_active", "prefecture_code"]
     filter_horizontal = ["municipalities", "jurisdictions", "groups", "user_permissions"]
@@ -28,7 +28,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(LoginThrottle)
-class LoginThrottleAdmin(admin.ModelAdmin):
+class LoginThrottleAdmin(admin.ModelAdmin[LoginThrottle]):
     """Recent login failures. Deleting a row unlocks that username at once."""
 
     list_display = ["username_key", "failures", "last_failure_at", "locked_until"]

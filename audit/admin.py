@@ -4,7 +4,7 @@ from audit.models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     """Read-only: the trail is append-only."""
 
     list_display = ["at", "username", "role", "action", "object_type", "object_id", "ip_address"]

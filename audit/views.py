@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -56,8 +57,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     municipalities = Municipality.objects.in_bulk(ids) if ids else {}
     roles = dict(User.Role.choices)
     for event in events:
-        event.municipality = municipalities.get(event.municipality_id)  # type: ignore[attr-defined]
-        event.role_label = roles.get(event.role, event.role)  # type: ignore[attr-defined]
+        event.municipality = municipalities.get(event.municipality_id)
+        event.role_label = roles.get(event.role, event.role)
     audit_record(
         action=Action.LIST,
         request=request,
@@ -125,7 +126,7 @@ def _json_text(value: Any) -> str:
 @require_GET
 @never_cache
 @login_required
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: HttpRequest) -> HttpResponseBase:
     """The filtered trail as .xlsx; the export itself is one EXPORT row (filter, row count).
 
     The row is written before the file is returned: if it cannot be written, no file leaves.

@@ -33,7 +33,7 @@ SORT_FIELDS = {
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
     """Empty dates sort last in both directions, and the id keeps pages stable."""
 
-    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
+    def filter(self, qs: QuerySet[Case], value: Any) -> QuerySet[Case]:
         if not value:
             return qs
         ordering = []
@@ -115,7 +115,9 @@ class CaseFilter(django_filters.FilterSet):
         model = Case
         fields: list[str] = []
 
-    def __init__(self, data: Any = None, *, user: Any, queryset: QuerySet | None = None) -> None:
+    def __init__(
+        self, data: Any = None, *, user: Any, queryset: QuerySet[Case] | None = None
+    ) -> None:
         super().__init__(data, queryset=queryset)
         scope = personal_municipalities(user)
         self.filters["municipality"].queryset = scope.order_by("code")
@@ -129,7 +131,7 @@ class CaseFilter(django_filters.FilterSet):
         )
         self.today: dt.date = timezone.localdate()
 
-    def filter_keyword(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_keyword(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         words = value.split()
         for word in words:
             cond = (
@@ -142,23 +144,25 @@ class CaseFilter(django_filters.FilterSet):
             qs = qs.filter(cond)
         return qs
 
-    def filter_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_status(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         if value == OPEN:
             return qs.exclude(status__in=Case.CLOSED_STATUSES)
         return qs.filter(status=value)
 
-    def filter_issue_tags(self, qs: QuerySet, name: str, value: Any) -> QuerySet:
+    def filter_issue_tags(self, qs: QuerySet[Case], name: str, value: Any) -> QuerySet[Case]:
         if not value:
             return qs
         through = Case.issue_tags.through.objects.filter(issuetag__in=value)
         return qs.filter(pk__in=through.values("case_id"))
 
-    def filter_overdue(self, qs: QuerySet, name: str, value: bool | None) -> QuerySet:
+    def filter_overdue(self, qs: QuerySet[Case], name: str, value: bool | None) -> QuerySet[Case]:
         if not value:
             return qs
         return qs.exclude(status__in=Case.CLOSED_STATUSES).filter(next_action_on__lte=self.today)
 
-    def filter_no_contact(self, qs: QuerySet, name: str, value: bool | None) -> QuerySet:
+    def filter_no_contact(
+        self, qs: QuerySet[Case], name: str, value: bool | None
+    ) -> QuerySet[Case]:
         if not value:
             return qs
         since = self.today - dt.timedelta(days=NO_CONTACT_DAYS)

@@ -39,7 +39,7 @@ def _add_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
-def counselor_choices(user: Any, *, include: int | None = None) -> QuerySet:
+def counselor_choices(user: Any, *, include: int | None = None) -> QuerySet[User]:
     """Who can be assigned a case: active counselors sharing the user's scope, centre staff,
     the user, and whoever is assigned now (`include`)."""
     scope = personal_municipalities(user)
@@ -57,7 +57,7 @@ def counselor_choices(user: Any, *, include: int | None = None) -> QuerySet:
     )
 
 
-class UserChoiceField(forms.ModelChoiceField):
+class UserChoiceField(forms.ModelChoiceField[User]):
     def label_from_instance(self, obj: User) -> str:
         return obj.label
 
@@ -120,7 +120,7 @@ CONSULTATION_WIDGETS = {
 }
 
 
-class ConsultationForm(forms.ModelForm):
+class ConsultationForm(forms.ModelForm[Consultation]):
     """A consultation on a case; new ones carry a submission token (one submit, one record),
     edits carry the version they started from."""
 
@@ -437,7 +437,7 @@ class StatusChangeForm(forms.Form):
 # --- Household ------------------------------------------------------------------------------
 
 
-class HouseholdMemberForm(forms.ModelForm):
+class HouseholdMemberForm(forms.ModelForm[HouseholdMember]):
     class Meta:
         model = HouseholdMember
         fields = ["relationship", "age_band", "needs_care", "young_carer", "circumstances"]

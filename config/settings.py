@@ -7,8 +7,12 @@ refuses to start without a SECRET_KEY and ALLOWED_HOSTS.
 import hashlib
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from django.utils.csp import CSP
+
+# Lets the type annotations subscript Django's generic classes (ModelAdmin[User], ModelForm[Case]).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

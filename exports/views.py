@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,7 +58,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 @never_cache
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: HttpRequest) -> HttpResponseBase:
     _admin_only(request)
     form = ExportForm(request.POST)
     if not form.is_valid():
@@ -122,7 +123,7 @@ def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
 
 @login_required
 @never_cache
-def job_download(request: HttpRequest, job_id: str) -> HttpResponse:
+def job_download(request: HttpRequest, job_id: str) -> HttpResponseBase:
     _admin_only(request)
     export = _own_job(request, job_id)
     path = Path(export_dir()) / f"{export.pk}.xlsx"
@@ -154,7 +155,7 @@ def _upload_dir() -> Path:
 
 @login_required
 @never_cache
-def ledger_template_download(request: HttpRequest) -> HttpResponse:
+def ledger_template_download(request: HttpRequest) -> HttpResponseBase:
     _may_import(request)
     handle = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
     ledger_template(handle)

@@ -12,7 +12,7 @@ from audit.services import Action, audit_record
 from kpi.models import Baseline, Indicator, SurveyCount, Target
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(admin.ModelAdmin[Any]):
     """Writes the audit row inside the admin's own transaction (changeform_view is atomic)."""
 
     def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
@@ -39,7 +39,7 @@ def scope_label(obj: Target | Baseline) -> str:
     return obj.scope_label
 
 
-class ScopedForm(forms.ModelForm):
+class ScopedForm(forms.ModelForm[Any]):
     """A jurisdiction or a municipality (not both), inside the row's prefecture."""
 
     def clean(self) -> dict[str, Any]:

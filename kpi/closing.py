@@ -122,16 +122,16 @@ def differences(reported: dict[str, Any], recounted: dict[str, Any]) -> list[Dif
         after = recounted["indicators"][key]["value"]
         if before != after:
             found.append(Difference(str(label), before, after))
-    for name, label in {**SECONDARY_FIGURES, **CONSULTATION_FIGURES}.items():
+    for name, figure in {**SECONDARY_FIGURES, **CONSULTATION_FIGURES}.items():
         before, after = reported["secondary"].get(name), recounted["secondary"][name]
         if before != after:
-            found.append(Difference(str(label), before, after))
+            found.append(Difference(str(figure), before, after))
     now = {row["code"]: row for row in recounted["areas"]}
     for row in reported["areas"]:
         other = now.get(row["code"], {})
-        for name, label in AREA_FIGURES.items():
+        for name, column in AREA_FIGURES.items():
             if row.get(name) != other.get(name):
-                found.append(Difference(f"{row['name']}: {label}", row.get(name), other.get(name)))
+                found.append(Difference(f"{row['name']}: {column}", row.get(name), other.get(name)))
     return found
 
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.models import User
 from accounts.scope import is_admin
+from accounts.types import AnyUser, User
 from audit.services import Action, audit_record
 from core.fiscal import era_label, fiscal_year_range
 from kpi.closing import closings_for, figures_of
@@ -17,7 +17,7 @@ from kpi.scopes import Scope
 from kpi.selectors import kpi_report
 
 
-def can_close_years(user: User) -> bool:
+def can_close_years(user: AnyUser) -> bool:
     """The regional support centre and admins close years (DOMAIN.md)."""
     return bool(
         user.is_authenticated
@@ -26,7 +26,7 @@ def can_close_years(user: User) -> bool:
     )
 
 
-def can_reopen_years(user: User) -> bool:
+def can_reopen_years(user: AnyUser) -> bool:
     return is_admin(user)
 
 

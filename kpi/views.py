@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.types import AuthenticatedHttpRequest
 from audit.services import Action, audit_record
 from cases.selectors import deny
 from core.fiscal import current_fiscal_year, era_label, fiscal_year_range
@@ -107,7 +109,7 @@ def _back_to_dashboard(fiscal_year: int, scope: Scope) -> HttpResponseRedirect:
 
 @require_POST
 @login_required
-def year_close_view(request: HttpRequest) -> HttpResponse:
+def year_close_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """年度確定 (the centre and admins), from the dashboard's button."""
     if not can_close_years(request.user):
         raise PermissionDenied
@@ -128,7 +130,7 @@ def year_close_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def year_reopen_view(request: HttpRequest) -> HttpResponse:
+def year_reopen_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Reopen a closed year (admins), with a reason."""
     if not can_reopen_years(request.user):
         raise PermissionDenied
@@ -156,7 +158,7 @@ def year_reopen_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 @never_cache
-def workbook(request: HttpRequest) -> HttpResponse:
+def workbook(request: HttpRequest) -> HttpResponseBase:
     """The dashboard's report as an Excel workbook (`public=1`: publication mode).
 
     The same query parameters and access rules as the dashboard: a scope outside the user's

@@ -7,9 +7,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scope
+from cases.models import Case
 from core.models import Jurisdiction, Municipality
 from platforms import selectors
-from platforms.models import CaseMeeting, MunicipalStatus, Platform
+from platforms.models import Agency, CaseMeeting, MunicipalStatus, Platform
 
 
 class DateInput(forms.DateInput):
@@ -19,14 +20,14 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class CaseChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class CaseChoiceField(forms.ModelMultipleChoiceField[Case]):
+    def label_from_instance(self, obj: Case) -> str:
         # Case numbers only: enough to pick the case, nothing more on a shared screen.
         return f"{obj.number}（{obj.get_status_display()}）"
 
 
-class AgencyChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class AgencyChoiceField(forms.ModelMultipleChoiceField[Agency]):
+    def label_from_instance(self, obj: Agency) -> str:
         return f"{obj.name}（{obj.get_kind_display()}）"
 
 

@@ -10,7 +10,7 @@ from referrals.models import Resource, ResourceKind
 
 
 @admin.register(ResourceKind)
-class ResourceKindAdmin(admin.ModelAdmin):
+class ResourceKindAdmin(admin.ModelAdmin[ResourceKind]):
     list_display = ["name_ja", "name_en", "counts_as_ibasho", "is_work_training", "sort_order"]
     list_editable = ["sort_order"]
     search_fields = ["code", "name_ja", "name_en"]
@@ -22,7 +22,7 @@ class ResourceKindAdmin(admin.ModelAdmin):
 
 
 @admin.register(Resource)
-class ResourceAdmin(admin.ModelAdmin):
+class ResourceAdmin(admin.ModelAdmin[Resource]):
     list_display = [
         "name",
         "kind",

@@ -26,6 +26,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.types import User
 from audit.services import Action, audit_record, changed_field_names
 from cases.models import Case
 from core.fiscal import current_fiscal_year, fiscal_year, fiscal_year_label, fiscal_year_range
@@ -524,7 +525,7 @@ def employment_rejudge(
     *,
     outcome: EmploymentOutcome,
     expected_version: int,
-    user: Any,
+    user: User,
     request: HttpRequest | None = None,
 ) -> EmploymentOutcome:
     """Apply the automatic rule to one outcome again, on purpose (a connection recorded late).
@@ -684,7 +685,7 @@ def kind_settings_change(
     is_work_training: bool,
     effective_from: dt.date,
     reason: str,
-    user: Any,
+    user: User,
     request: HttpRequest | None = None,
 ) -> ConfigChange:
     """Change what a kind counts as, from `effective_from` on (this fiscal year at the
@@ -749,7 +750,7 @@ def resource_kind_change(
     kind: ResourceKind,
     effective_from: dt.date,
     reason: str,
-    user: Any,
+    user: User,
     request: HttpRequest | None = None,
 ) -> ConfigChange:
     """Move a resource to another kind from `effective_from` on (this fiscal year at the

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.scope import is_admin
+from accounts.types import AuthenticatedHttpRequest
 from audit.services import Action, audit_record
 from cases.models import Case
 from cases.selectors import get_case_for_user
@@ -388,7 +389,7 @@ def _config_change_page(
 
 @login_required
 @never_cache
-def kind_settings_change(request: HttpRequest, pk: int) -> HttpResponse:
+def kind_settings_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Admins change what a kind counts as (居場所等, work training) from a date on."""
     _require_admin(request, "referrals.resourcekind", pk)
     kind = get_object_or_404(ResourceKind, pk=pk)
@@ -421,7 +422,7 @@ def kind_settings_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @never_cache
-def resource_kind_change(request: HttpRequest, pk: int) -> HttpResponse:
+def resource_kind_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Admins move a resource to another kind from a date on."""
     _require_admin(request, "referrals.resource", pk)
     resource = get_object_or_404(selectors.resources_for(request.user), pk=pk)
@@ -452,7 +453,7 @@ def resource_kind_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def employment_rejudge(request: HttpRequest, pk: int) -> HttpResponse:
+def employment_rejudge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Apply the automatic rule to one outcome again, on the counselor's request."""
     selectors.ensure_personal(request)
     outcome = selectors.get_employment_for_user(request.user, pk, request=request)
