@@ -199,3 +199,11 @@ def test_a_dissolved_platform_counts_in_the_years_it_was_established(center, koc
     assert platform.established_on == dt.date(2021, 6, 1) and platform.dissolved_on is not None
     assert report(2022).secondary.platforms == 1
     assert report(CURRENT).secondary.platforms == 0
+
+
+def test_the_dashboard_of_a_year_without_data_shows_no_breakdown(login, prefecture_staff) -> None:
+    case_in(intake=dt.date(2022, 5, 1))
+    html = login(prefecture_staff).get("/kpi/", {"fy": "2020"}).content.decode()
+    assert "このシステムに記録がありません" in html
+    assert html.count("データなし") >= 4
+    assert "市町村別の状況" not in html and "その他の指標" not in html
