@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.access import admin_view, deny, prefecture_editor_view
 from accounts.types import AuthenticatedHttpRequest
 from audit.services import Action, audit_record
-from cases.selectors import deny
 from core.fiscal import current_fiscal_year, era_label, fiscal_year_range
 from exports.excel import XLSX_CONTENT_TYPE
 from kpi.charts import line_chart
@@ -108,11 +108,9 @@ def _back_to_dashboard(fiscal_year: int, scope: Scope) -> HttpResponseRedirect:
 
 
 @require_POST
-@login_required
+@prefecture_editor_view
 def year_close_view(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """年度確定 (the centre and admins), from the dashboard's button."""
-    if not can_close_years(request.user):
-        raise PermissionDenied
+    """年度確定 (the centre and admins: `kpi.services.can_close_years`), from the dashboard."""
     fiscal_year, scope = _posted_year_and_scope(request)
     try:
         year_close(fiscal_year=fiscal_year, scope=scope, user=request.user, request=request)
@@ -129,11 +127,9 @@ def year_close_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@admin_view
 def year_reopen_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Reopen a closed year (admins), with a reason."""
-    if not can_reopen_years(request.user):
-        raise PermissionDenied
     fiscal_year, scope = _posted_year_and_scope(request)
     try:
         year_reopen(

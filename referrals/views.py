@@ -8,8 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -17,10 +16,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.scope import is_admin
+from accounts.access import admin_view, login_view, personal_data_view
 from accounts.types import AuthenticatedHttpRequest
 from audit.services import Action, audit_record
 from cases.models import Case
@@ -56,7 +54,7 @@ def _apply_errors(form: Form, error: ValidationError) -> None:
 # The directory ------------------------------------------------------------------------------
 
 
-@login_required
+@login_view
 def resource_list(request: HttpRequest) -> HttpResponse:
     resources = selectors.resources_for(request.user)
     filterset = ResourceFilter(
@@ -72,7 +70,7 @@ def resource_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@login_view
 def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
     resource = get_object_or_404(selectors.resources_for(request.user), pk=pk)
     return render(request, "referrals/resource_detail.html", {"resource": resource})
@@ -81,11 +79,9 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # Referrals ----------------------------------------------------------------------------------
 
 
-@login_required
-@never_cache
+@personal_data_view
 def case_referrals(request: HttpRequest, case_pk: int) -> HttpResponse:
     """A case's referrals and employment outcomes, with the buttons to add them."""
-    selectors.ensure_personal(request)
     case = get_case_for_user(request.user, case_pk, request=request)
     referrals = list(selectors.case_referrals(case))
     employments = list(selectors.case_employments(case))
@@ -97,10 +93,8 @@ def case_referrals(request: HttpRequest, case_pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@never_cache
+@personal_data_view
 def referral_create(request: HttpRequest, case_pk: int) -> HttpResponse:
-    selectors.ensure_personal(request)
     case = get_case_for_user(request.user, case_pk, request=request)
     resources = selectors.resources_for(request.user).filter(active=True)
     form = ReferralCreateForm(request.POST or None, resources=resources)
@@ -158,10 +152,8 @@ def _detail(
     )
 
 
-@login_required
-@never_cache
+@personal_data_view
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    selectors.ensure_personal(request)
     referral = selectors.get_referral_for_user(request.user, pk, request=request)
     audit_record(
         action=Action.VIEW,
@@ -186,11 +178,9 @@ DONE_MESSAGE = {
 }
 
 
+@personal_data_view
 @require_POST
-@login_required
-@never_cache
 def referral_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    selectors.ensure_personal(request)
     referral = selectors.get_referral_for_user(request.user, pk, request=request)
     form = TransitionForm(request.POST, referral=referral)
     if form.is_valid():
@@ -218,11 +208,9 @@ def referral_transition(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, referral, failed=form)
 
 
+@personal_data_view
 @require_POST
-@login_required
-@never_cache
 def referral_note_add(request: HttpRequest, pk: int) -> HttpResponse:
-    selectors.ensure_personal(request)
     referral = selectors.get_referral_for_user(request.user, pk, request=request)
     form = NoteForm(request.POST)
     if form.is_valid():
@@ -242,11 +230,9 @@ def referral_note_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, referral, note_form=form)
 
 
-@login_required
-@never_cache
+@personal_data_view
 def follow_up(request: HttpRequest) -> HttpResponse:
     """The two follow-up lists in full (the home panel shows the first rows)."""
-    selectors.ensure_personal(request)
     stuck = list(selectors.stuck_arranging(request.user))
     quiet = list(selectors.quiet_connected(request.user))
     audit_record(
@@ -275,10 +261,8 @@ def _hub(case: Case) -> str:
     return reverse("referrals:case_referrals", args=[case.pk])
 
 
-@login_required
-@never_cache
+@personal_data_view
 def employment_create(request: HttpRequest, case_pk: int) -> HttpResponse:
-    selectors.ensure_personal(request)
     case = get_case_for_user(request.user, case_pk, request=request)
     form = EmploymentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -302,10 +286,8 @@ def employment_create(request: HttpRequest, case_pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@never_cache
+@personal_data_view
 def employment_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    selectors.ensure_personal(request)
     outcome = selectors.get_employment_for_user(request.user, pk, request=request)
     if request.method == "POST":
         form = EmploymentForm(request.POST)
@@ -352,14 +334,6 @@ def employment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # Configuration history ------------------------------------------------------------------------
 
 
-def _require_admin(request: HttpRequest, object_type: str, object_id: Any) -> None:
-    if not is_admin(request.user):
-        audit_record(
-            action=Action.DENIED, request=request, object_type=object_type, object_id=object_id
-        )
-        raise PermissionDenied
-
-
 def _config_change_page(
     request: HttpRequest,
     *,
@@ -387,11 +361,9 @@ def _config_change_page(
     )
 
 
-@login_required
-@never_cache
+@admin_view
 def kind_settings_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Admins change what a kind counts as (居場所等, work training) from a date on."""
-    _require_admin(request, "referrals.resourcekind", pk)
     kind = get_object_or_404(ResourceKind, pk=pk)
     initial = {"counts_as_ibasho": kind.counts_as_ibasho, "is_work_training": kind.is_work_training}
     form = KindSettingsForm(request.POST or None, initial=initial)
@@ -420,11 +392,9 @@ def kind_settings_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     )
 
 
-@login_required
-@never_cache
+@admin_view
 def resource_kind_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Admins move a resource to another kind from a date on."""
-    _require_admin(request, "referrals.resource", pk)
     resource = get_object_or_404(selectors.resources_for(request.user), pk=pk)
     form = ResourceKindForm(request.POST or None, initial={"kind": resource.kind_id})
 
@@ -452,10 +422,9 @@ def resource_kind_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
 
 
 @require_POST
-@login_required
+@personal_data_view
 def employment_rejudge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Apply the automatic rule to one outcome again, on the counselor's request."""
-    selectors.ensure_personal(request)
     outcome = selectors.get_employment_for_user(request.user, pk, request=request)
     try:
         services.employment_rejudge(
