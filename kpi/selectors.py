@@ -55,6 +55,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext_lazy
 
 from cases.models import Case, Consultation
+from casework.selectors import casework_figures
 from core.fiscal import (
     current_fiscal_year,
     era_label,
@@ -346,6 +347,8 @@ class SecondaryFigures:
     supervised_municipalities: int
     consultations: ConsultationFigures
     baselines: dict[str, BaselineValue]
+    # The casework cycle (casework.selectors.casework_figures): counts only.
+    casework: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -992,6 +995,7 @@ def _secondary(
         supervised_municipalities=meetings["supervised_municipalities"],
         consultations=consultation_figures(scope, start, end, cached=cached),
         baselines={},
+        casework=casework_figures(scope.q("municipality"), start, end),
     )
 
 
