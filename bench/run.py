@@ -159,11 +159,9 @@ FLOOR_SQL = {
     "K3 monthly": """
         SELECT date_trunc('month', r.connected_on), count(*)
         FROM referrals_referral r
-        JOIN referrals_resource s ON s.id = r.resource_id
-        JOIN referrals_resourcekind k ON k.id = s.kind_id
         JOIN cases_case c ON c.id = r.case_id
         JOIN core_municipality m ON m.id = c.municipality_id
-        WHERE k.counts_as_ibasho AND m.prefecture_code = %(pref)s
+        WHERE r.counted_as_ibasho AND m.prefecture_code = %(pref)s
             AND r.connected_on BETWEEN %(start)s AND %(end)s
         GROUP BY 1""",
     "K4 monthly": """
@@ -190,10 +188,8 @@ FLOOR_SQL = {
             FROM platforms_casemeeting WHERE held_on BETWEEN %(start)s AND %(end)s
             GROUP BY 1) k2 ON k2.municipality_id = m.id
         LEFT JOIN (SELECT c.municipality_id, count(*) AS n FROM referrals_referral r
-            JOIN referrals_resource s ON s.id = r.resource_id
-            JOIN referrals_resourcekind k ON k.id = s.kind_id
             JOIN cases_case c ON c.id = r.case_id
-            WHERE k.counts_as_ibasho AND r.connected_on BETWEEN %(start)s AND %(end)s
+            WHERE r.counted_as_ibasho AND r.connected_on BETWEEN %(start)s AND %(end)s
             GROUP BY 1) k3 ON k3.municipality_id = m.id
         LEFT JOIN (SELECT c.municipality_id, count(DISTINCT o.person_id) AS n
             FROM referrals_employmentoutcome o JOIN cases_case c ON c.id = o.case_id
@@ -234,11 +230,9 @@ FLOOR_SQL.update(
             "DISTINCT mt.municipality_id",
         ),
         "K3 past years": _past(
-            """referrals_referral r JOIN referrals_resource s ON s.id = r.resource_id
-            JOIN referrals_resourcekind k ON k.id = s.kind_id
-            JOIN cases_case c ON c.id = r.case_id
+            """referrals_referral r JOIN cases_case c ON c.id = r.case_id
             JOIN core_municipality m ON m.id = c.municipality_id""",
-            "k.counts_as_ibasho AND m.prefecture_code = %(pref)s",
+            "r.counted_as_ibasho AND m.prefecture_code = %(pref)s",
             "r.connected_on",
             "*",
         ),
@@ -271,8 +265,11 @@ FLOOR_SQL.update(
                 count(*) FILTER (WHERE k.is_work_training)
             FROM referrals_resource r JOIN referrals_resourcekind k ON k.id = r.kind_id
             LEFT JOIN core_municipality m ON m.id = r.municipality_id
-            WHERE r.prefecture_code = %(pref)s AND r.active
-                AND (r.municipality_id IS NULL OR m.prefecture_code = %(pref)s)""",
+            WHERE r.prefecture_code = %(pref)s
+                AND (r.municipality_id IS NULL OR m.prefecture_code = %(pref)s)
+                AND (r.opened_on IS NULL OR r.opened_on <= %(end)s)
+                AND (r.closed_on IS NULL OR r.closed_on > %(end)s)
+                AND (r.active OR r.closed_on IS NOT NULL)""",
         "meetings": """
             SELECT count(*), count(*) FILTER (WHERE mt.supervision <> 'none'),
                 count(DISTINCT mt.municipality_id) FILTER (WHERE mt.supervision <> 'none')
@@ -303,9 +300,9 @@ FLOOR_SQL.update(
 _NO_PREFECTURE = (
     (r"\s*(?:LEFT )?JOIN core_municipality m ON m\.id = \w+\.municipality_id", ""),
     (
-        r"r\.prefecture_code = %\(pref\)s AND r\.active\s+"
-        r"AND \(r\.municipality_id IS NULL OR m\.prefecture_code = %\(pref\)s\)",
-        "r.active",
+        r"r\.prefecture_code = %\(pref\)s\s+"
+        r"AND \(r\.municipality_id IS NULL OR m\.prefecture_code = %\(pref\)s\)\s+AND ",
+        "",
     ),
     (r"m\.prefecture_code = %\(pref\)s AND ", ""),
     (r" AND m\.prefecture_code = %\(pref\)s", ""),
@@ -340,10 +337,8 @@ FLOOR_SQL_NATIONAL["by prefecture"] = """
             FROM platforms_casemeeting WHERE held_on BETWEEN %(start)s AND %(end)s
             GROUP BY 1) k2 ON k2.municipality_id = m.id
         LEFT JOIN (SELECT c.municipality_id, count(*) AS n FROM referrals_referral r
-            JOIN referrals_resource s ON s.id = r.resource_id
-            JOIN referrals_resourcekind k ON k.id = s.kind_id
             JOIN cases_case c ON c.id = r.case_id
-            WHERE k.counts_as_ibasho AND r.connected_on BETWEEN %(start)s AND %(end)s
+            WHERE r.counted_as_ibasho AND r.connected_on BETWEEN %(start)s AND %(end)s
             GROUP BY 1) k3 ON k3.municipality_id = m.id
         LEFT JOIN platforms_platform p ON p.municipality_id = m.id
             AND p.status = 'established' AND p.established_on <= %(end)s
