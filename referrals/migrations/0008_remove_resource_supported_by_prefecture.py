@@ -5,7 +5,7 @@ class Migration(migrations.Migration):
     """The yes/no flag is replaced by dated support periods (programme.PlaceSupport)."""
 
     dependencies = [
-        ("referrals", "0006_case_municipality_guard"),
+        ("referrals", "0007_kind_history_and_stamps"),
         ("programme", "0002_place_support_from_flag"),
     ]
 
