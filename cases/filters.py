@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.scope import personal_municipalities
-from cases.kana import kana_key
+from cases.kana import kana_key, name_key
 from cases.models import AgeBand, Case, IssueTag
 
 OPEN = "open"
@@ -130,13 +130,12 @@ class CaseFilter(django_filters.FilterSet):
         self.today: dt.date = timezone.localdate()
 
     def filter_keyword(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        words = value.split()
-        for word in words:
-            cond = (
-                Q(number__icontains=word)
-                | Q(person__name__icontains=word)
-                | Q(person__kana__icontains=word)
-            )
+        """Every word must match the number, the name or the kana. Names are compared by
+        their keys, so 高橋 finds 髙橋 and 「高橋健太」 finds 「高橋 健太」."""
+        for word in value.split():
+            cond = Q(number__icontains=word) | Q(person__kana__icontains=word)
+            if key := name_key(word):
+                cond |= Q(person__name_key__contains=key)
             if key := kana_key(word):
                 cond |= Q(person__kana_key__contains=key)
             qs = qs.filter(cond)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.scope import can_see_personal_data
 from audit.services import Action, audit_record
-from cases.kana import kana_key
+from cases.kana import kana_key, name_key
 from cases.models import Case, CaseQuerySet, Consultation, Person
 from cases.timeline import TimelineEntry
 
@@ -45,16 +45,23 @@ def get_case_for_user(user: Any, pk: int, *, request: HttpRequest | None = None)
 
 
 def person_duplicates(
-    user: Any, *, municipality_id: int, kana: str, birth_year: int | None
+    user: Any, *, municipality_id: int, kana: str, birth_year: int | None, name: str = ""
 ) -> list[Person]:
-    """Persons who may be the one being registered: same municipality, same kana (spaces
-    and katakana/hiragana ignored), same birth year (or a birth year not yet known)."""
-    key = kana_key(kana)
-    if not key:
+    """Persons who may be the one being registered: same municipality, the same kana or the
+    same name (spaces, katakana/hiragana and variant kanji ignored), a birth year within one
+    year of the given one (people misremember it), or either birth year unknown."""
+    same = Q()
+    if key := kana_key(kana):
+        same |= Q(kana_key=key)
+    if key := name_key(name):
+        same |= Q(name_key=key)
+    if not same:
         return []
-    qs = Person.objects.in_scope(user).filter(municipality_id=municipality_id, kana_key=key)
+    qs = Person.objects.in_scope(user).filter(same, municipality_id=municipality_id)
     if birth_year is not None:
-        qs = qs.filter(Q(birth_year=birth_year) | Q(birth_year__isnull=True))
+        qs = qs.filter(
+            Q(birth_year__range=(birth_year - 1, birth_year + 1)) | Q(birth_year__isnull=True)
+        )
     cases = Case.objects.select_related("assigned_counselor").order_by("-intake_date")
     return list(qs.prefetch_related(Prefetch("cases", queryset=cases)).order_by("id")[:20])
 

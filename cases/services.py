@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.scope import can_see_municipality
 from audit.services import Action, audit_record, changed_field_names
-from cases.kana import is_kana, kana_clean, kana_key
+from cases.kana import is_kana, kana_clean, kana_key, name_key
 from cases.models import (
     AgeBand,
     Case,
@@ -178,8 +178,10 @@ def _person_fields(data: PersonInput, *, on: dt.date) -> dict[str, Any]:
     age_band = data.age_band
     if age_band == AgeBand.UNKNOWN and data.birth_year is not None:
         age_band = age_band_for(data.birth_year, on)
+    name = " ".join(data.name.split())
     return {
-        "name": " ".join(data.name.split()),
+        "name": name,
+        "name_key": name_key(name),
         "kana": kana,
         "kana_key": kana_key(kana),
         "birth_year": data.birth_year,

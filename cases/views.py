@@ -165,11 +165,12 @@ def case_intake(request: HttpRequest) -> HttpResponse:
             municipality_id=data["municipality"].pk,
             kana=data["kana"],
             birth_year=data["birth_year"],
+            name=data["name"],
         )
         if duplicates:
-            return render(
-                request, "cases/intake_confirm.html", {"form": form, "duplicates": duplicates}
-            )
+            return _render_duplicates(request, form, duplicates)
+    elif choice.startswith("case:"):
+        return _intake_on_existing_case(request, form, choice.removeprefix("case:"))
     elif choice != "new":
         person = form.chosen_person()
         if person is None:
@@ -198,6 +199,42 @@ def case_intake(request: HttpRequest) -> HttpResponse:
         _form_error(form, error)
         return render(request, "cases/intake.html", {"form": form})
     messages.success(request, _("ケース %(number)s を登録しました。") % {"number": case.number})
+    return redirect(case)
+
+
+def _render_duplicates(request: HttpRequest, form: IntakeForm, duplicates: list) -> HttpResponse:
+    """The duplicate step. A candidate with an open case is offered 「既存のケースに記録する」
+    first, and it is the default: a second open case for the same person is the mistake."""
+    open_cases = [c for p in duplicates for c in p.cases.all() if c.is_open]
+    default = f"case:{open_cases[0].pk}" if open_cases else ""
+    return render(
+        request,
+        "cases/intake_confirm.html",
+        {"form": form, "duplicates": duplicates, "open_cases": open_cases, "default": default},
+    )
+
+
+def _intake_on_existing_case(request: HttpRequest, form: IntakeForm, case_id: str) -> HttpResponse:
+    """Record the intake's consultation on the person's open case instead of a new case."""
+    data = form.cleaned_data
+    if not case_id.isdigit():
+        form.add_error(None, _("選んだケースが見つかりません。もう一度確認してください。"))
+        return render(request, "cases/intake.html", {"form": form})
+    case = get_case_for_user(request.user, int(case_id), request=request)
+    try:
+        services.consultation_record(
+            user=request.user,
+            request=request,
+            case=case,
+            data=form.consultation_input(),
+            submission_token=data["submission_token"],
+        )
+    except ValidationError as error:
+        _form_error(form, error)
+        return render(request, "cases/intake.html", {"form": form})
+    messages.success(
+        request, _("ケース %(number)s に相談を記録しました。") % {"number": case.number}
+    )
     return redirect(case)
 
 
