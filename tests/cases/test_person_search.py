@@ -67,7 +67,9 @@ def test_duplicate_check_matches_a_variant_name_with_another_kana(
     assert response.context["duplicates"] == [existing.person]
 
 
-@pytest.mark.parametrize(("existing_year", "typed"), [(1975, "1976"), (1975, "1974"), (None, "1975"), (1975, "")])
+@pytest.mark.parametrize(
+    ("existing_year", "typed"), [(1975, "1976"), (1975, "1974"), (None, "1975"), (1975, "")]
+)
 def test_duplicate_check_allows_one_year_either_way_and_unknown(
     login, counselor, kochi_city, existing_year, typed
 ) -> None:
