@@ -19,6 +19,20 @@ from cases.models import AgeBand, Case, IssueTag
 OPEN = "open"
 NO_CONTACT_DAYS = 90
 
+
+def keyword_search(qs: QuerySet, value: str) -> QuerySet:
+    """Cases whose number, name or kana matches every word. Names are compared by their keys,
+    so 高橋 finds 髙橋 and 「高橋健太」 finds 「高橋 健太」. Used by the list and the pickers."""
+    for word in value.split():
+        cond = Q(number__icontains=word) | Q(person__kana__icontains=word)
+        if key := name_key(word):
+            cond |= Q(person__name_key__contains=key)
+        if key := kana_key(word):
+            cond |= Q(person__kana_key__contains=key)
+        qs = qs.filter(cond)
+    return qs
+
+
 # Query-string name → (queryset field, label). The list's sortable columns.
 SORT_FIELDS = {
     "number": ("number", _("ケース番号")),
@@ -130,16 +144,7 @@ class CaseFilter(django_filters.FilterSet):
         self.today: dt.date = timezone.localdate()
 
     def filter_keyword(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        """Every word must match the number, the name or the kana. Names are compared by
-        their keys, so 高橋 finds 髙橋 and 「高橋健太」 finds 「高橋 健太」."""
-        for word in value.split():
-            cond = Q(number__icontains=word) | Q(person__kana__icontains=word)
-            if key := name_key(word):
-                cond |= Q(person__name_key__contains=key)
-            if key := kana_key(word):
-                cond |= Q(person__kana_key__contains=key)
-            qs = qs.filter(cond)
-        return qs
+        return keyword_search(qs, value)
 
     def filter_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         if value == OPEN:

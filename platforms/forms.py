@@ -1,5 +1,6 @@
 """Forms validate and clean; the services in `platforms.services` write."""
 
+from dataclasses import dataclass
 from typing import Any
 
 import django_filters
@@ -7,6 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scope
+from cases.filters import keyword_search
+from cases.models import Case
 from core.models import Jurisdiction, Municipality
 from platforms import selectors
 from platforms.models import CaseMeeting, MunicipalStatus, Platform
@@ -21,8 +24,21 @@ class DateInput(forms.DateInput):
 
 class CaseChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        # Case numbers only: enough to pick the case, nothing more on a shared screen.
         return f"{obj.number}（{obj.get_status_display()}）"
+
+
+@dataclass(frozen=True)
+class CasePicker:
+    """What the meeting form's case picker shows: the chosen cases first, then the cases
+    matching the search (or the first ones when there is no search), and how many more."""
+
+    query: str
+    chosen: list[Case]
+    results: list[Case]
+    more: int
+
+
+PICKER_LIMIT = 30
 
 
 class AgencyChoiceField(forms.ModelMultipleChoiceField):
@@ -59,7 +75,9 @@ class CaseMeetingForm(forms.Form):
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("この市町村の支援中のケースをケース番号で表示しています。"),
+        help_text=_(
+            "ケース番号・氏名・ふりがなで検索して選びます。選んだケースは上に表示されます。"
+        ),
         error_messages={
             "invalid_choice": _("選択したケースは、この市町村のケースではないか、担当外です。"),
         },
@@ -115,6 +133,22 @@ class CaseMeetingForm(forms.Form):
         self.fields["agencies"].queryset = selectors.agency_choices(
             municipality, include_ids=initial.get("agencies", ())
         )
+
+    def case_picker(self, query: str = "") -> CasePicker:
+        if self.is_bound:
+            raw = self.data.getlist(self.add_prefix("cases"))
+        else:
+            raw = self.initial.get("cases", ())
+        ids = [int(v) for v in raw if str(v).isdigit()]
+        choices = self.fields["cases"].queryset.select_related("person")
+        chosen = list(choices.filter(pk__in=ids))
+        others = choices.exclude(pk__in=ids)
+        query = query.strip()[:100]
+        if query:
+            others = keyword_search(others, query)
+        results = list(others[: PICKER_LIMIT + 1])
+        more = others.count() - PICKER_LIMIT if len(results) > PICKER_LIMIT else 0
+        return CasePicker(query=query, chosen=chosen, results=results[:PICKER_LIMIT], more=more)
 
     def clean_cases(self) -> list[Any]:
         cases = list(self.cleaned_data["cases"])

@@ -66,6 +66,25 @@ def _case_link(case: Any) -> str | None:
 # --- Case meetings ---------------------------------------------------------------------------
 
 
+def _searching_cases(request: HttpRequest) -> bool:
+    """The case picker's search button: the form comes back as filled in, nothing is saved."""
+    return request.method == "POST" and "case_search" in request.POST
+
+
+def _case_query(request: HttpRequest) -> str:
+    return (request.POST if request.method == "POST" else request.GET).get("case_q", "")
+
+
+def _posted(request: HttpRequest) -> dict[str, Any]:
+    """The meeting form's fields as typed, to show them again without validating them."""
+    multi = ("cases", "agencies")
+    return {
+        name: request.POST.getlist(name) if name in multi else request.POST.get(name, "")
+        for name in CaseMeetingForm.base_fields
+        if name in request.POST or name in multi
+    }
+
+
 @login_required
 @never_cache
 def meeting_list(request: HttpRequest) -> HttpResponse:
@@ -105,13 +124,16 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     if not step.is_valid():
         return render(request, "platforms/meeting_step.html", {"step": step})
     municipality: Municipality = step.cleaned_data["municipality"]
-    form = CaseMeetingForm(
-        request.POST if request.method == "POST" else None,
-        user=user,
-        municipality=municipality,
-        initial={"held_on": timezone.localdate()},
-    )
-    if request.method == "POST" and form.is_valid():
+    if _searching_cases(request):
+        form = CaseMeetingForm(user=user, municipality=municipality, initial=_posted(request))
+    else:
+        form = CaseMeetingForm(
+            request.POST if request.method == "POST" else None,
+            user=user,
+            municipality=municipality,
+            initial={"held_on": timezone.localdate()},
+        )
+    if request.method == "POST" and not _searching_cases(request) and form.is_valid():
         data = form.cleaned_data
         try:
             meeting = services.meeting_create(
@@ -134,7 +156,12 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "platforms/meeting_form.html",
-        {"form": form, "municipality": municipality, "meeting": None},
+        {
+            "form": form,
+            "municipality": municipality,
+            "meeting": None,
+            "picker": form.case_picker(_case_query(request)),
+        },
     )
 
 
@@ -177,12 +204,13 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_personal_data(request.user)
     meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
     form = CaseMeetingForm(
-        request.POST if request.method == "POST" else None,
+        None if _searching_cases(request) or request.method != "POST" else request.POST,
         user=request.user,
         municipality=meeting.municipality,
         meeting=meeting,
+        **({"initial": _posted(request)} if _searching_cases(request) else {}),
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not _searching_cases(request) and form.is_valid():
         data = form.cleaned_data
         try:
             services.meeting_update(
@@ -206,7 +234,12 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "platforms/meeting_form.html",
-        {"form": form, "municipality": meeting.municipality, "meeting": meeting},
+        {
+            "form": form,
+            "municipality": meeting.municipality,
+            "meeting": meeting,
+            "picker": form.case_picker(_case_query(request)),
+        },
     )
 
 
