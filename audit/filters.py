@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import scope
 from audit.models import AuditEvent
+from core.forms import DateFilter, DateInput
 from core.models import Municipality
 
 
@@ -49,16 +50,8 @@ class AuditEventFilter(django_filters.FilterSet):
         method="filter_municipality",
         empty_label=_("すべて"),
     )
-    date_from = django_filters.DateFilter(
-        label=_("期間（から）"),
-        method="filter_date_from",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_to = django_filters.DateFilter(
-        label=_("期間（まで）"),
-        method="filter_date_to",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    date_from = DateFilter(label=_("期間（から）"), method="filter_date_from", widget=DateInput())
+    date_to = DateFilter(label=_("期間（まで）"), method="filter_date_to", widget=DateInput())
 
     class Meta:
         model = AuditEvent

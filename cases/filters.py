@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.scope import personal_municipalities
 from cases.kana import kana_key, name_key
 from cases.models import AgeBand, Case, IssueTag
+from core.forms import DateFilter, DateInput
 
 OPEN = "open"
 NO_CONTACT_DAYS = 90
@@ -61,13 +62,6 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, "-id") if ordering else qs
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("キーワード"),
@@ -97,10 +91,10 @@ class CaseFilter(django_filters.FilterSet):
         choices=AgeBand.choices,
         empty_label=_("すべて"),
     )
-    intake_from = django_filters.DateFilter(
+    intake_from = DateFilter(
         label=_("受理日（から）"), field_name="intake_date", lookup_expr="gte", widget=DateInput()
     )
-    intake_to = django_filters.DateFilter(
+    intake_to = DateFilter(
         label=_("受理日（まで）"), field_name="intake_date", lookup_expr="lte", widget=DateInput()
     )
     issue_tags = django_filters.ModelMultipleChoiceFilter(

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Prefetch, Q
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -126,9 +126,13 @@ def home_follow_ups(request: HttpRequest) -> dict[str, Any] | None:
         return None
     today = timezone.localdate()
     qs = _my_open_cases(user).follow_up_due(today).order_by("-next_action_on", "id")
-    rows = list(qs[:HOME_ROWS])
+    latest = Consultation.objects.filter(case=OuterRef("pk")).order_by("-date", "-id")
+    rows = list(qs.annotate(last_with_whom=Subquery(latest.values("with_whom")[:1]))[:HOME_ROWS])
+    labels = dict(Consultation.WithWhom.choices)
     for case in rows:
         case.days_overdue = (today - case.next_action_on).days
+        # The row's 「家族と記録する」 link names the 相手 it chooses: the click is the choice.
+        case.with_whom_label = labels.get(case.last_with_whom, "")
     return {
         "template": "cases/_home_follow_ups.html",
         "cases": rows,

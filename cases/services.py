@@ -103,8 +103,10 @@ def kana_errors(kana: str) -> list[str]:
 
 def birth_year_errors(birth_year: int | None, *, today: dt.date | None = None) -> list[str]:
     today = today or timezone.localdate()
-    if birth_year is not None and not (1900 <= birth_year <= today.year):
-        return [_("生まれ年は1900年から今年までの西暦4桁で入力してください。")]
+    if birth_year is not None and birth_year < 1900:
+        return [_("生まれ年は1900年以降の西暦4桁で入力してください。")]
+    if birth_year is not None and birth_year > today.year:
+        return [_("生まれ年に未来の年は入力できません。")]
     return []
 
 

@@ -273,7 +273,8 @@ def _case(request: HttpRequest, pk: int) -> Case:
 @require_http_methods(["GET"])
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
-    return _render_case_page(request, case, ConsultationForm(case=case))
+    form = ConsultationForm(case=case, with_whom=request.GET.get("with_whom", ""))
+    return _render_case_page(request, case, form)
 
 
 @personal_data_view

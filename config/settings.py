@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # the widget templates, for FORM_RENDERER below
     "django_filters",
     "django_tasks_db",
     "django_otp",
@@ -105,6 +106,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Every form field group renders with templates/includes/field.html (core.forms).
+FORM_RENDERER = "core.forms.FormRenderer"
 
 # Database: a SQLite file in the project folder unless DATABASE_URL says otherwise.
 DATABASES = {

@@ -10,16 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts import scope
 from cases.filters import keyword_search
 from cases.models import Case
+from core.forms import DateField, DateFilter, DateInput, JapaneseMessages
 from core.models import Jurisdiction, Municipality
 from platforms import selectors
 from platforms.models import CaseMeeting, MunicipalStatus, Platform
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class CaseChoiceField(forms.ModelMultipleChoiceField):
@@ -46,7 +40,7 @@ class AgencyChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.name}（{obj.get_kind_display()}）"
 
 
-class MunicipalityStepForm(forms.Form):
+class MunicipalityStepForm(JapaneseMessages, forms.Form):
     """Step one of a new meeting: which municipality held it (decides the case choices)."""
 
     municipality = forms.ModelChoiceField(
@@ -61,8 +55,8 @@ class MunicipalityStepForm(forms.Form):
         self.fields["municipality"].queryset = scope.personal_municipalities(user).order_by("code")
 
 
-class CaseMeetingForm(forms.Form):
-    held_on = forms.DateField(label=_("開催日"), widget=DateInput())
+class CaseMeetingForm(JapaneseMessages, forms.Form):
+    held_on = DateField(label=_("開催日"), widget=DateInput())
     kind = forms.ChoiceField(label=_("種別"), choices=CaseMeeting.Kind.choices)
     supervision = forms.ChoiceField(
         label=_("県・センター・福祉保健所の支援（スーパーバイズ）"),
@@ -159,12 +153,12 @@ class CaseMeetingForm(forms.Form):
         return cases
 
 
-class FollowUpActionForm(forms.Form):
+class FollowUpActionForm(JapaneseMessages, forms.Form):
     description = forms.CharField(label=_("内容"), max_length=500)
     owner = forms.ModelChoiceField(
         label=_("担当者"), queryset=None, required=False, empty_label=_("未定")
     )
-    due_on = forms.DateField(label=_("期限"), required=False, widget=DateInput())
+    due_on = DateField(label=_("期限"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -172,11 +166,11 @@ class FollowUpActionForm(forms.Form):
         self.fields["owner"].label_from_instance = lambda user: user.label
 
 
-class PlatformForm(forms.Form):
+class PlatformForm(JapaneseMessages, forms.Form):
     status = forms.ChoiceField(
         label=_("設置状況"), choices=Platform.Status.choices, widget=forms.RadioSelect
     )
-    established_on = forms.DateField(
+    established_on = DateField(
         label=_("設置日"),
         required=False,
         widget=DateInput(),
@@ -230,8 +224,8 @@ class PlatformForm(forms.Form):
         return data
 
 
-class MunicipalStatusForm(forms.Form):
-    needs_assessed_on = forms.DateField(
+class MunicipalStatusForm(JapaneseMessages, forms.Form):
+    needs_assessed_on = DateField(
         label=_("実態・ニーズ把握日"),
         required=False,
         widget=DateInput(),
@@ -263,7 +257,7 @@ SORT_CHOICES = [
 ]
 
 
-class OverviewFilterForm(forms.Form):
+class OverviewFilterForm(JapaneseMessages, forms.Form):
     fy = forms.TypedChoiceField(label=_("年度"), coerce=int, required=False)
     jurisdiction = forms.ModelChoiceField(
         label=_("管轄"),
@@ -290,10 +284,10 @@ class MeetingFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         label=_("種別"), choices=CaseMeeting.Kind.choices, empty_label=_("すべて")
     )
-    held_from = django_filters.DateFilter(
+    held_from = DateFilter(
         label=_("開催日（から）"), field_name="held_on", lookup_expr="gte", widget=DateInput()
     )
-    held_to = django_filters.DateFilter(
+    held_to = DateFilter(
         label=_("開催日（まで）"), field_name="held_on", lookup_expr="lte", widget=DateInput()
     )
     supervised = django_filters.ChoiceFilter(
