@@ -237,11 +237,13 @@ class IntakeForm(PersonFieldsMixin):
         initial=Case.Visitor.FAMILY,
         help_text=_("実際に相談に来た人（本人とは限りません）"),
     )
+    # The one age band at intake (it is also the person's): 「不明」 derives it from the birth year.
+    person_age_band = None
     age_band_at_intake = forms.ChoiceField(
-        label=_("受理時の年齢層"),
+        label=_("年齢層（受理時）"),
         choices=AgeBand.choices,
         initial=AgeBand.UNKNOWN,
-        help_text=_("「不明」のときは本人の生まれ年・年齢層から決まります。"),
+        help_text=_("「不明」のときは生まれ年から決まります。"),
     )
     withdrawal_duration = forms.ChoiceField(
         label=_("ひきこもり期間"),
@@ -307,6 +309,16 @@ class IntakeForm(PersonFieldsMixin):
                 self.fields["municipality"].initial = own[0]
             else:
                 self.fields["municipality"].empty_label = "---------"
+
+    def person_input(self) -> PersonInput:
+        data = self.cleaned_data
+        return PersonInput(
+            name=data.get("name", ""),
+            kana=data.get("kana", ""),
+            birth_year=data.get("birth_year"),
+            age_band=data.get("age_band_at_intake") or AgeBand.UNKNOWN,
+            sex=data.get("sex") or Person.Sex.UNKNOWN,
+        )
 
     def consultation_input(self) -> ConsultationInput:
         data = self.cleaned_data

@@ -19,6 +19,22 @@ def backfill_name_key(apps, schema_editor):
         Person.objects.bulk_update(batch, ["name_key"])
 
 
+def person_age_band_from_intake(apps, schema_editor):
+    """Intake now asks one age band (受理時). Persons registered with 「不明」 while their
+    first case had a band get that band, so the two no longer disagree."""
+    Person = apps.get_model("cases", "Person")
+    Case = apps.get_model("cases", "Case")
+    first_band = (
+        Case.objects.filter(person=models.OuterRef("pk"))
+        .exclude(age_band_at_intake="unknown")
+        .order_by("intake_date", "pk")
+        .values("age_band_at_intake")[:1]
+    )
+    Person.objects.filter(age_band="unknown").filter(models.Exists(first_band)).update(
+        age_band=models.Subquery(first_band)
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -37,4 +53,5 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['municipality', 'name_key'], name='person_muni_namekey_idx'),
         ),
         migrations.RunPython(backfill_name_key, migrations.RunPython.noop),
+        migrations.RunPython(person_age_band_from_intake, migrations.RunPython.noop),
     ]
