@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.dates.DateStyleMiddleware",  # dates shown as the user chose (和暦 or Western)
     # After authentication: end sessions past their absolute lifetime, then hold back users
     # who still owe their second factor; mark every authenticated response no-store.
     "accounts.middleware.SessionLifetimeMiddleware",

@@ -190,6 +190,7 @@ TABLE: dict[str, Row] = {
                                  Row(LOGIN,    200,      200,     200,       200,   200),
     "accounts:otp_settings":     Row(LOGIN,    200,      200,     200,       200,   200),
     "accounts:otp_enrol":        Row(LOGIN,    200,      200,     200,       200,   200),
+    "accounts:preferences":      Row(LOGIN,    200,      200,     200,       200,   200),
     # Nothing to verify once the second factor is passed (or not due): back to home.
     "accounts:otp_verify":       Row(LOGIN,    302,      302,     302,       302,   302),
     # Without the password the form is shown again (200); admins may not disable (302).

@@ -112,3 +112,11 @@ def test_record_form_shows_the_case_and_the_due_next_action(login, counselor, ca
     assert record.index('type="submit"', notes) < record.find("<input", notes + 1) or (
         record.find("<input", notes + 1) == -1
     )
+
+
+def test_case_page_shows_wareki_dates_for_a_user_who_chose_them(login, counselor, case) -> None:
+    counselor.date_style = "wareki"
+    counselor.save(update_fields=["date_style"])
+    body = login(counselor).get(case.get_absolute_url()).content.decode()
+    timeline = body[body.index('id="timeline"') :]
+    assert "令和" in timeline
