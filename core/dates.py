@@ -28,9 +28,12 @@ def current_style() -> str:
     return getattr(user, "date_style", WESTERN) or WESTERN
 
 
-def format_day(day: dt.date | dt.datetime | None, style: str | None = None) -> str:
-    if day is None:
+def format_day(day: dt.date | dt.datetime | str | None, style: str | None = None) -> str:
+    if day is None or day == "":
         return ""
+    if isinstance(day, str):
+        # A value not yet converted (a form's raw input shown back): as typed.
+        return day
     if isinstance(day, dt.datetime):
         from django.utils import timezone
 

@@ -15,11 +15,13 @@ def day(value: dt.date | dt.datetime | None) -> str:
 
 
 @register.filter
-def day_time(value: dt.datetime | None) -> str:
-    """A moment: the day as `day`, then the local time (the audit trail, print dates)."""
+def day_time(value: dt.datetime | None, precision: str = "") -> str:
+    """A moment: the day as `day`, then the local time; `|day_time:"seconds"` for the audit
+    trail."""
     if value is None:
         return ""
     from django.utils import timezone
 
     local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return f"{format_day(local.date())} {local:%H:%M}"
+    clock = f"{local:%H:%M:%S}" if precision == "seconds" else f"{local:%H:%M}"
+    return f"{format_day(local.date())} {clock}"
