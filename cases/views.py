@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.scope import can_see_personal_data, personal_municipality_ids
 from audit.services import Action, audit_record
-from cases import services
+from cases import printing, services
 from cases.filters import SORT_FIELDS, CaseFilter
 from cases.forms import (
     CaseEditForm,
@@ -35,6 +35,7 @@ from cases.forms import (
 from cases.models import Case, Consultation, HouseholdMember
 from cases.selectors import deny, get_case_for_user, person_duplicates
 from cases.timeline import case_timeline
+from core.printing import audit_print, render_sections
 
 PAGE_SIZE = 50
 
@@ -275,6 +276,33 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     form = ConsultationForm(case=case, with_whom=request.GET.get("with_whom", ""))
     return _render_case_page(request, case, form)
+
+
+@personal_data_view
+@require_http_methods(["GET"])
+def case_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """支援経過記録 for paper: the title block, then the registered sections."""
+    return _print(request, pk, layout=printing.CASE_RECORD, template="print/case_record.html")
+
+
+@personal_data_view
+@require_http_methods(["GET"])
+def household_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """世帯票 for paper."""
+    return _print(
+        request, pk, layout=printing.HOUSEHOLD_SHEET, template="print/household_sheet.html"
+    )
+
+
+def _print(request: HttpRequest, pk: int, *, layout: str, template: str) -> HttpResponse:
+    case = _case(request, pk)
+    sections = render_sections(layout, case, request)
+    audit_print(request, obj=case, layout=layout)
+    return render(
+        request,
+        template,
+        {"case": case, "sections": sections, "printed_at": timezone.now()},
+    )
 
 
 @personal_data_view

@@ -20,6 +20,7 @@ from accounts import scope
 from audit.services import Action, audit_record
 from core.fiscal import current_fiscal_year, fiscal_year_label
 from core.models import Municipality
+from core.printing import audit_print
 from platforms import selectors, services
 from platforms.forms import (
     CaseMeetingForm,
@@ -196,6 +197,25 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_personal_data(request.user)
     meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
     return _render_meeting(request, meeting, FollowUpActionForm(municipality=meeting.municipality))
+
+
+@login_required
+@never_cache
+def meeting_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting handout: cases, participants, decisions, actions. The confidential minutes
+    only when asked for (`?minutes=1`), marked 秘, and audited as such."""
+    _require_personal_data(request.user)
+    meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
+    data = selectors.meeting_page_data(meeting)
+    with_minutes = request.GET.get("minutes") == "1" and scope.can_see_municipality(
+        request.user, meeting.municipality_id
+    )
+    audit_print(request, obj=meeting, layout="meeting_handout", options={"minutes": with_minutes})
+    return render(
+        request,
+        "print/meeting_handout.html",
+        {**data, "meeting": meeting, "with_minutes": with_minutes, "printed_at": timezone.now()},
+    )
 
 
 @login_required

@@ -76,3 +76,22 @@ def test_edit_lists_the_meetings_cases_first(login, counselor, kochi_city):
     meeting.cases.set([on_it])
     response = login(counselor).get(reverse("platforms:meeting_edit", args=[meeting.pk]))
     assert response.context["picker"].chosen == [on_it]
+
+
+def test_meeting_handout_leaves_the_minutes_out_unless_asked(login, counselor, kochi_city):
+    from audit.models import AuditEvent
+
+    meeting = CaseMeetingFactory(
+        municipality=kochi_city, decisions="月1回訪問する", minutes="（秘）家族の事情"
+    )
+    client = login(counselor)
+    url = reverse("platforms:meeting_print", args=[meeting.pk])
+    body = client.get(url).content.decode()
+    assert "月1回訪問する" in body and "配布資料" in body
+    assert "（秘）家族の事情" not in body
+    assert "<form" not in body
+    body = client.get(url, {"minutes": "1"}).content.decode()
+    assert "（秘）家族の事情" in body
+    assert 'class="print-secret"' in body
+    events = AuditEvent.objects.filter(action="export", object_type="platforms.casemeeting")
+    assert sorted(e.filters["minutes"] for e in events) == [False, True]
