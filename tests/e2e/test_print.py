@@ -12,7 +12,6 @@ from pathlib import Path
 from django.utils import timezone
 
 from cases.models import Household
-
 from tests.factories import (
     CaseFactory,
     CaseMeetingFactory,
@@ -29,12 +28,12 @@ def _pdf_text(page, name: str) -> str:  # type: ignore[no-untyped-def]
     pdf = OUT / f"{name}.pdf"
     page.emulate_media(media="print")
     pdf.write_bytes(page.pdf(format="A4", prefer_css_page_size=True, print_background=True))
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(pdf), str(OUT / name)],
+    subprocess.run(  # noqa: S603 (fixed arguments: our own file)
+        ["/usr/bin/pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(pdf), str(OUT / name)],
         check=True,
     )
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    text = subprocess.run(  # noqa: S603
+        ["/usr/bin/pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
     return text
 
