@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from accounts import scope
 from accounts.models import User
+from audit import labels
 from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from audit.services import Action, audit_record
@@ -58,6 +59,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     for event in events:
         event.municipality = municipalities.get(event.municipality_id)  # type: ignore[attr-defined]
         event.role_label = roles.get(event.role, event.role)  # type: ignore[attr-defined]
+    labels.describe(events)
     audit_record(
         action=Action.LIST,
         request=request,
