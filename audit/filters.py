@@ -16,7 +16,6 @@ from audit.models import AuditEvent
 from core.forms import DateFilter, DateInput
 from core.models import Municipality
 
-
 PROJECT_APPS = ("accounts", "audit", "cases", "core", "exports", "kpi", "platforms", "referrals")
 
 

@@ -5,6 +5,7 @@ The rows keep the stable codes (the export and any later analysis read those); t
 are for people reading the trail page.
 """
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
@@ -124,10 +125,8 @@ def filter_value(
         elif isinstance(item, bool) or text in ("True", "False", "on"):
             text = _("はい") if text in ("True", "on") else _("いいえ")
         elif len(text) == 10 and text[4] == "-" and text[7] == "-":
-            try:
+            with contextlib.suppress(ValueError):
                 text = format_day(dt.date.fromisoformat(text))
-            except ValueError:
-                pass
         else:
             text = _choice_label(object_type, key, text)
         words.append(text)
