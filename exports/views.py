@@ -2,6 +2,7 @@ import io
 import tempfile
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -16,12 +17,32 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import scope
+from audit import labels
+from core.models import Municipality
 from exports.excel import XLSX_CONTENT_TYPE
 from exports.forms import ExportForm, LedgerUploadForm
 from exports.ledger import file_digest, ledger_import, ledger_parse, ledger_template
 from exports.models import ExportJob, ImportBatch
 from exports.registry import KINDS
 from exports.services import export_dir, export_request
+
+
+def filter_words(kind_key: str, params: Any) -> list[str]:
+    """The carried-over list filter in words (「市町村：安芸市」), for the export and progress
+    pages. `params` is a QueryDict or the job's stored dict."""
+    kind = KINDS.get(kind_key)
+    object_type = "platforms.casemeeting" if kind_key == "meetings" else "cases.case"
+    if kind is None or kind.filtered is None:
+        return []
+    if isinstance(params, QueryDict):
+        values = {k: params.getlist(k) for k in params if k not in ("page", "o", "kind")}
+    else:
+        values = {k: v for k, v in (params or {}).items() if k not in ("page", "o", "kind")}
+    values = {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in values.items()}
+    events = [SimpleNamespace(filters=values)]
+    ids = labels.municipality_ids(events)
+    municipalities = Municipality.objects.in_bulk(ids) if ids else {}
+    return labels.filters_text(object_type, values, municipalities)
 
 
 def _admin_only(request: HttpRequest) -> None:
@@ -50,7 +71,13 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "exports/index.html",
-        {"form": form, "jobs": jobs, "filters": params, "now": timezone.now()},
+        {
+            "form": form,
+            "jobs": jobs,
+            "filters": params,
+            "filter_words": filter_words(kind, params),
+            "now": timezone.now(),
+        },
     )
 
 
@@ -98,6 +125,7 @@ def job(request: HttpRequest, job_id: str) -> HttpResponse:
         {
             "job": export,
             "kind": KINDS.get(export.kind),
+            "filter_words": filter_words(export.kind, export.params),
             "expired": export.expires_at <= timezone.now(),
         },
     )
