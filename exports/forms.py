@@ -3,7 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 from exports.registry import KINDS
 
-
 # A personal-data export needs a reason someone can check later, not 「a」 or 「.」.
 REASON_MIN_LENGTH = 6
 
