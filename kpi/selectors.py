@@ -202,6 +202,7 @@ class AreaRow:
     municipalities: int = 1
     municipalities_with_meetings: int = 0
     platforms: int = 0  # municipalities with an established platform
+    platform_preparing: bool = False  # a municipality's platform is 準備中 (not yet 設置済)
 
     @property
     def meeting_held(self) -> bool:
@@ -682,7 +683,12 @@ def _municipality_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[
                     status=Platform.Status.ESTABLISHED,
                     established_on__lte=as_of,
                 )
-            )
+            ),
+            kpi_platform_preparing=Exists(
+                Platform.objects.filter(
+                    municipality=OuterRef("pk"), status=Platform.Status.PREPARING
+                )
+            ),
         )
     )
     cases = _per_municipality(counted.new_cases)
@@ -701,6 +707,7 @@ def _municipality_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[
             municipalities=1,
             municipalities_with_meetings=1 if m.pk in counted.meetings else 0,
             platforms=1 if m.kpi_platform else 0,
+            platform_preparing=bool(m.kpi_platform_preparing) and not m.kpi_platform,
         )
         for m in municipalities
     ]

@@ -201,3 +201,11 @@ def test_national_query_count_does_not_depend_on_records(
     assert report.scope.kind == "national"
     assert report.indicator("new_consultations").value == n
     assert [row.code for row in report.areas] == ["36", "39"]
+
+
+def test_a_target_at_the_top_of_the_chart_puts_its_label_below_the_line() -> None:
+    from kpi.charts import LABEL_SIZE, _label_y
+
+    assert _label_y(100) == 95  # room above: above the line
+    top = _label_y(14)
+    assert top - LABEL_SIZE >= 0 and top > 14  # no room: below, inside the chart
