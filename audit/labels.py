@@ -56,8 +56,12 @@ FILTER_LABELS = {
     "date_from": gettext_lazy("期間（から）"),
     "date_to": gettext_lazy("期間（まで）"),
     "personal": gettext_lazy("個人情報を含める"),
+    "include_personal": gettext_lazy("個人情報を含める"),
+    "list": gettext_lazy("一覧"),
     "supervised": gettext_lazy("スーパーバイズ"),
 }
+
+LIST_NAMES = {"follow_up": gettext_lazy("フォローアップ")}
 
 PRINT_LAYOUTS = {
     "case_record": gettext_lazy("支援経過記録"),
@@ -77,6 +81,11 @@ def _model(object_type: str) -> Any:
 
 
 def object_label(object_type: str) -> str:
+    if object_type.startswith("export."):
+        from exports.registry import KINDS  # the exports app writes these rows
+
+        kind = KINDS.get(object_type.removeprefix("export."))
+        return _("出力（%(kind)s）") % {"kind": kind.label if kind else object_type}
     model = _model(object_type)
     return str(model._meta.verbose_name) if model is not None else object_type
 
@@ -122,6 +131,8 @@ def filter_value(
             text = municipalities[int(text)].name
         elif key == "print":
             text = str(PRINT_LAYOUTS.get(text, text))
+        elif key == "list":
+            text = str(LIST_NAMES.get(text, text))
         elif isinstance(item, bool) or text in ("True", "False", "on"):
             text = _("はい") if text in ("True", "on") else _("いいえ")
         elif len(text) == 10 and text[4] == "-" and text[7] == "-":

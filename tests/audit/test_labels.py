@@ -75,3 +75,13 @@ def test_an_unknown_case_number_finds_nothing_and_the_search_is_recorded(
     response = login(admin_user).get(URL, {"case_number": "存在しない-R8-0001"})
     assert list(response.context["events"]) == []
     assert AuditEvent.objects.filter(action="list", filters__case_number="存在しない-R8-0001")
+
+
+def test_export_rows_name_what_was_exported(login, admin_user) -> None:
+    audit_record(
+        action=Action.EXPORT, user=admin_user, object_type="export.consultations",
+        filters={"include_personal": False}, row_count=3,
+    )  # fmt: skip
+    body = login(admin_user).get(URL).content.decode()
+    assert "出力（相談記録）" in body
+    assert "個人情報を含める：いいえ" in body
