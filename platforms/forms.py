@@ -8,16 +8,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scope
+from audit.services import filters_for_audit
 from cases.filters import keyword_search
 from cases.models import Case
 from core.forms import DateField, DateFilter, DateInput, JapaneseMessages
 from core.models import Jurisdiction, Municipality
 from platforms import selectors
-from platforms.models import CaseMeeting, MunicipalStatus, Platform
+from platforms.models import Agency, CaseMeeting, MunicipalStatus, Platform
 
 
-class CaseChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class CaseChoiceField(forms.ModelMultipleChoiceField[Case]):
+    def label_from_instance(self, obj: Case) -> str:
         return f"{obj.number}（{obj.get_status_display()}）"
 
 
@@ -35,8 +36,8 @@ class CasePicker:
 PICKER_LIMIT = 30
 
 
-class AgencyChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class AgencyChoiceField(forms.ModelMultipleChoiceField[Agency]):
+    def label_from_instance(self, obj: Agency) -> str:
         return f"{obj.name}（{obj.get_kind_display()}）"
 
 
@@ -300,6 +301,12 @@ class MeetingFilter(django_filters.FilterSet):
     class Meta:
         model = CaseMeeting
         fields: list[str] = []
+
+    def audit_filters(self) -> dict[str, Any]:
+        """Only the known filter keys, as ids and dates; nothing else of the query string."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return filters_for_audit(self.form.cleaned_data)
 
     def filter_supervised(self, queryset: Any, name: str, value: str) -> Any:
         if value == "yes":

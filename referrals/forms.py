@@ -11,7 +11,7 @@ from core.forms import DateField, DateInput, JapaneseMessages
 from referrals.models import EmploymentOutcome, Referral, Resource
 
 
-class ResourceChoiceField(forms.ModelChoiceField):
+class ResourceChoiceField(forms.ModelChoiceField[Resource]):
     def label_from_instance(self, obj: Resource) -> str:
         place = obj.municipality.name if obj.municipality_id else _("県全域")
         return f"{obj.kind.name}｜{obj.name}（{place}）"
