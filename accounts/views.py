@@ -19,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import otp, services
 from accounts.forms import LoginForm, PasswordConfirmForm, PreferencesForm, TokenForm
+from accounts.types import AuthenticatedHttpRequest
 
 
 def _next_url(request: HttpRequest, default: str = "") -> str:
@@ -213,7 +214,7 @@ def otp_disable(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     """「表示設定」: how dates are shown to this user."""
     form = PreferencesForm(request.POST or None, initial={"date_style": request.user.date_style})
     if request.method == "POST" and form.is_valid():

@@ -22,7 +22,7 @@ OPEN = "open"
 NO_CONTACT_DAYS = 90
 
 
-def keyword_search(qs: QuerySet, value: str) -> QuerySet:
+def keyword_search(qs: QuerySet[Case], value: str) -> QuerySet[Case]:
     """Cases whose number, name or kana matches every word. Names are compared by their keys,
     so 高橋 finds 髙橋 and 「高橋健太」 finds 「高橋 健太」. Used by the list and the pickers."""
     for word in value.split():

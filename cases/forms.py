@@ -235,7 +235,7 @@ class IntakeForm(PersonFieldsMixin):
         help_text=_("実際に相談に来た人（本人とは限りません）"),
     )
     # The one age band at intake (it is also the person's): 「不明」 derives it from the birth year.
-    person_age_band = None
+    person_age_band = None  # type: ignore[assignment]  # removes the mixin's field
     age_band_at_intake = forms.ChoiceField(
         label=_("年齢層（受理時）"),
         choices=AgeBand.choices,

@@ -29,7 +29,7 @@ from cases.forms import (
     IntakeForm,
     StatusChangeForm,
 )
-from cases.models import Case, Consultation, HouseholdMember
+from cases.models import Case, Consultation, HouseholdMember, Person
 from cases.selectors import get_case_for_user, person_duplicates
 from cases.timeline import case_timeline
 from core.printing import audit_print, render_sections
@@ -179,7 +179,9 @@ def case_intake(request: HttpRequest) -> HttpResponse:
     return redirect(case)
 
 
-def _render_duplicates(request: HttpRequest, form: IntakeForm, duplicates: list) -> HttpResponse:
+def _render_duplicates(
+    request: HttpRequest, form: IntakeForm, duplicates: list[Person]
+) -> HttpResponse:
     """The duplicate step. A candidate with an open case is offered 「既存のケースに記録する」
     first, and it is the default: a second open case for the same person is the mistake."""
     open_cases = [c for p in duplicates for c in p.cases.all() if c.is_open]

@@ -36,8 +36,10 @@ class BoundField(forms.BoundField):
         if limit and not widget.is_hidden:
             attrs["maxlength"] = False  # the template omits an attribute set to False
             attrs["data-maxlength"] = limit
-            attrs["aria-describedby"] = " ".join(
-                filter(None, [attrs.get("aria-describedby"), f"{self.auto_id}_counter"])
+            described = attrs.get("aria-describedby")
+            counter = f"{self.auto_id}_counter"
+            attrs["aria-describedby"] = (
+                f"{described} {counter}" if isinstance(described, str) and described else counter
             )
         return attrs
 
@@ -65,7 +67,8 @@ class DateInput(forms.TextInput):
     def format_value(self, value: Any) -> str | None:
         if isinstance(value, dt.date):
             return value.isoformat()
-        return super().format_value(value)
+        formatted = super().format_value(value)
+        return None if formatted is None else str(formatted)
 
 
 class DateField(forms.DateField):
@@ -134,16 +137,18 @@ def japanese_messages(form: forms.BaseForm) -> None:
         if getattr(field, "empty_label", None) == DJANGO_EMPTY_LABEL:
             field.empty_label = EMPTY_LABEL  # type: ignore[attr-defined]
         if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            choices: Any = field.choices
             field.choices = [
                 (value, EMPTY_LABEL if value == "" and text == DJANGO_EMPTY_LABEL else text)
-                for value, text in field.choices
+                for value, text in choices
             ]
 
 
 def _default_message(field: forms.Field, key: str) -> Any:
     for cls in type(field).__mro__:
-        if key in getattr(cls, "default_error_messages", {}):
-            return cls.default_error_messages[key]
+        defaults = getattr(cls, "default_error_messages", {})
+        if key in defaults:
+            return defaults[key]
     return None
 
 
@@ -173,5 +178,5 @@ class JapaneseMessages:
     """Mixin for forms: see `japanese_messages`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         japanese_messages(self)  # type: ignore[arg-type]
