@@ -209,3 +209,15 @@ def test_a_target_at_the_top_of_the_chart_puts_its_label_below_the_line() -> Non
     assert _label_y(100) == 95  # room above: above the line
     top = _label_y(14)
     assert top - LABEL_SIZE >= 0 and top > 14  # no room: below, inside the chart
+
+
+def test_a_preparing_platform_reads_the_same_as_on_the_overview(login, prefecture_staff) -> None:
+    from core.models import Municipality
+    from platforms.models import Platform
+    from tests.factories import PlatformFactory
+
+    muroto = Municipality.objects.get(code="392022")
+    PlatformFactory(municipality=muroto, status=Platform.Status.PREPARING, established_on=None)
+    html = login(prefecture_staff).get(URL).content.decode()
+    row = html[html.index('<th scope="row">室戸市</th>') :].split("</tr>")[0]
+    assert "準備中" in row and "未設置" not in row
