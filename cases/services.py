@@ -678,7 +678,7 @@ def case_reopen(
 
 # --- Household -----------------------------------------------------------------------------
 
-MEMBER_FIELDS = ("relationship", "age_band", "needs_care", "young_carer", "circumstances")
+MEMBER_FIELDS = ("name", "relationship", "age_band", "needs_care", "young_carer", "circumstances")
 
 
 def _audit_member(
@@ -707,6 +707,7 @@ def household_member_add(
     user: Any,
     case: Case,
     relationship: str,
+    name: str = "",
     age_band: str = AgeBand.UNKNOWN,
     needs_care: bool = False,
     young_carer: bool = False,
@@ -717,6 +718,7 @@ def household_member_add(
     household, _created = Household.objects.get_or_create(person=case.person)
     member = HouseholdMember.objects.create(
         household=household,
+        name=name,
         relationship=relationship,
         age_band=age_band,
         needs_care=needs_care,
@@ -742,6 +744,7 @@ def household_member_update(
     member: HouseholdMember,
     relationship: str,
     age_band: str,
+    name: str = "",
     needs_care: bool,
     young_carer: bool,
     circumstances: str,
@@ -752,6 +755,7 @@ def household_member_update(
         raise PermissionDenied
     before = {f: getattr(member, f) for f in MEMBER_FIELDS}
     after = {
+        "name": name,
         "relationship": relationship,
         "age_band": age_band,
         "needs_care": needs_care,

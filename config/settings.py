@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "referrals",
     "kpi",
     "exports",
+    "casework",
 ]
 
 MIDDLEWARE = [
