@@ -38,7 +38,7 @@ def person_age_band_from_intake(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0005_consult_latest_idx'),
+        ('cases', '0006_householdmember_name'),
         ('core', '0001_initial'),
     ]
 
