@@ -56,3 +56,17 @@ def test_another_app_plugs_a_section_in_before_the_history(login, counselor, cas
         assert [s.key for s in response.context["sections"]] == ["summary", "household", "history"]
     finally:
         LAYOUTS[printing.CASE_RECORD] = saved
+
+
+def test_the_support_plan_is_printed_before_the_history_when_there_is_one(
+    login, counselor, case
+) -> None:
+    from tests.factories import PlanGoalFactory, SupportPlanFactory
+
+    plan = SupportPlanFactory(case=case)
+    PlanGoalFactory(plan=plan, goal="週1回、居場所に通う")
+    response = login(counselor).get(reverse("cases:print", args=[case.pk]))
+    keys = [s.key for s in response.context["sections"]]
+    assert keys == ["summary", "household", "plan", "history"]
+    body = response.content.decode()
+    assert "支援プラン" in body and "週1回、居場所に通う" in body
