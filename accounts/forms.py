@@ -6,6 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
+from accounts.models import User
 
 
 class LoginForm(AuthenticationForm):
@@ -85,3 +86,12 @@ class PasswordConfirmForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("パスワードが正しくありません。"))
         return password
+
+
+class PreferencesForm(forms.Form):
+    date_style = forms.ChoiceField(
+        label=_("日付の表示"),
+        choices=User.DateStyle.choices,
+        widget=forms.RadioSelect,
+        help_text=_("入力はどちらの形でもできます（2026-12-02、R8.12.2、令和8年12月2日）。"),
+    )

@@ -36,6 +36,15 @@ class User(AbstractUser):
         help_text=_("管轄内のすべての市町村を担当します。"),
     )
 
+    class DateStyle(models.TextChoices):
+        WESTERN = "western", _("西暦（2026年12月2日）")
+        WAREKI = "wareki", _("和暦（令和8年12月2日）")
+
+    # How dates are shown to this user (core.dates); typed dates are accepted in either form.
+    date_style = models.CharField(
+        _("日付の表示"), max_length=10, choices=DateStyle.choices, default=DateStyle.WESTERN
+    )
+
     class Meta:
         verbose_name = _("ユーザー")
         verbose_name_plural = _("ユーザー")

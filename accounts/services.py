@@ -183,3 +183,15 @@ def otp_device_remove(*, user: User, request: HttpRequest | None) -> int:
         audit_record(action=Action.DELETE, request=request, obj=device, reason="totp-disable")
     TOTPDevice.objects.filter(pk__in=[d.pk for d in devices]).delete()
     return len(devices)
+
+
+@transaction.atomic
+def user_preferences_update(*, user: User, date_style: str, request: HttpRequest | None) -> None:
+    """The user's own display settings (how dates are shown)."""
+    if date_style not in User.DateStyle.values:
+        raise ValueError(f"unknown date style {date_style!r}")
+    if user.date_style == date_style:
+        return
+    User.objects.filter(pk=user.pk).update(date_style=date_style)
+    user.date_style = date_style
+    audit_record(action=Action.UPDATE, request=request, obj=user, changed_fields=["date_style"])

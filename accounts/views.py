@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import otp, services
-from accounts.forms import LoginForm, PasswordConfirmForm, TokenForm
+from accounts.forms import LoginForm, PasswordConfirmForm, PreferencesForm, TokenForm
+from accounts.types import AuthenticatedHttpRequest
 
 
 def _next_url(request: HttpRequest, default: str = "") -> str:
@@ -210,3 +211,16 @@ def otp_disable(request: HttpRequest) -> HttpResponse:
     request.session[otp.STATE_KEY] = otp.NOT_REQUIRED
     messages.success(request, _("二要素認証を無効にしました。"))
     return redirect("accounts:otp_settings")
+
+
+@login_required
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """「表示設定」: how dates are shown to this user."""
+    form = PreferencesForm(request.POST or None, initial={"date_style": request.user.date_style})
+    if request.method == "POST" and form.is_valid():
+        services.user_preferences_update(
+            user=request.user, date_style=form.cleaned_data["date_style"], request=request
+        )
+        messages.success(request, _("表示設定を保存しました。"))
+        return redirect("accounts:preferences")
+    return render(request, "accounts/preferences.html", {"form": form})

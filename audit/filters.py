@@ -5,14 +5,27 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.apps import apps
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scope
 from audit.models import AuditEvent
 from audit.services import filters_for_audit
+from core.forms import DateFilter, DateInput
 from core.models import Municipality
+
+PROJECT_APPS = ("accounts", "audit", "cases", "core", "exports", "kpi", "platforms", "referrals")
+
+
+def object_type_choices() -> list[tuple[str, str]]:
+    """The kinds of record the trail names, by their Japanese name (「相談ケース」)."""
+    models = [m for m in apps.get_models() if m._meta.app_label in PROJECT_APPS]
+    return sorted(
+        ((m._meta.label_lower, str(m._meta.verbose_name)) for m in models), key=lambda c: c[1]
+    )
 
 
 def _start_of_day(day: dt.date) -> dt.datetime:
@@ -50,11 +63,13 @@ class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(
         label=_("操作"), choices=AuditEvent.Action.choices, empty_label=_("すべて")
     )
-    object_type = django_filters.CharFilter(
-        label=_("対象の種類"),
-        help_text=_("例: cases.case"),
-        field_name="object_type",
-        lookup_expr="exact",
+    case_number = django_filters.CharFilter(
+        label=_("ケース番号"),
+        method="filter_case_number",
+        help_text=_("そのケースと、その相談記録・つなぎ・就労の記録"),
+    )
+    object_type = django_filters.ChoiceFilter(
+        label=_("対象の種類"), choices=(), empty_label=_("すべて"), field_name="object_type"
     )
     object_id = django_filters.CharFilter(
         label=_("対象ID"), field_name="object_id", lookup_expr="exact"
@@ -65,16 +80,8 @@ class AuditEventFilter(django_filters.FilterSet):
         method="filter_municipality",
         empty_label=_("すべて"),
     )
-    date_from = django_filters.DateFilter(
-        label=_("期間（から）"),
-        method="filter_date_from",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_to = django_filters.DateFilter(
-        label=_("期間（まで）"),
-        method="filter_date_to",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    date_from = DateFilter(label=_("期間（から）"), method="filter_date_from", widget=DateInput())
+    date_to = DateFilter(label=_("期間（まで）"), method="filter_date_to", widget=DateInput())
 
     class Meta:
         model = AuditEvent
@@ -84,6 +91,27 @@ class AuditEventFilter(django_filters.FilterSet):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.filters["municipality"].queryset = scope.personal_municipalities(user).order_by("code")
+        self.filters["object_type"].extra["choices"] = object_type_choices()
+        self.user = user
+
+    def filter_case_number(self, qs: QuerySet[AuditEvent], name: str, value: str) -> Any:
+        """Rows about the case with that number and about its records (by their ids)."""
+        from cases.models import Case, Consultation
+        from referrals.models import EmploymentOutcome, Referral
+
+        cases = Case.objects.in_scope(self.user).filter(number=value.strip())
+        as_text = Cast("pk", CharField())
+        related = (
+            ("cases.case", cases),
+            ("cases.consultation", Consultation.objects.filter(case__in=cases)),
+            ("referrals.referral", Referral.objects.filter(case__in=cases)),
+            ("referrals.employmentoutcome", EmploymentOutcome.objects.filter(case__in=cases)),
+        )
+        condition = Q()
+        for object_type, records in related:
+            ids = records.annotate(text_id=as_text).values("text_id")
+            condition |= Q(object_type=object_type, object_id__in=ids)
+        return qs.filter(condition)
 
     # Date bounds are whole local days turned into an `at` range, so the index on `at` serves.
     def filter_date_from(self, qs: QuerySet[AuditEvent], name: str, value: dt.date) -> Any:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.access import admin_view
 from accounts.models import User
+from audit import labels
 from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from audit.selectors import events_for
@@ -49,6 +50,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     for event in events:
         event.municipality = municipalities.get(event.municipality_id)
         event.role_label = roles.get(event.role, event.role)
+    labels.describe(events)
     audit_record(
         action=Action.LIST,
         request=request,

@@ -327,10 +327,10 @@ def _steps(counts: Counts) -> list[tuple[str, str]]:
         (
             "persons",
             f"""
-            INSERT INTO cases_person (id, municipality_id, name, kana, kana_key, birth_year,
-                age_band, sex, created_at, updated_at)
+            INSERT INTO cases_person (id, municipality_id, name, kana, kana_key, name_key,
+                birth_year, age_band, sex, created_at, updated_at)
             SELECT g, {skew}, 'ベンチ' || g, (ARRAY[{kana}])[1 + g %% 20],
-                (ARRAY[{keys}])[1 + g %% 20], 1950 + g %% 55,
+                (ARRAY[{keys}])[1 + g %% 20], 'べんち' || g, 1950 + g %% 55,
                 (ARRAY['15-19','20s','30s','40s','50s','60s','unknown'])[1 + g %% 7],
                 (ARRAY['male','female','other','unknown'])[1 + g %% 4], now(), now()
             FROM generate_series(1, %(cases)s) g

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.services import Action, audit_record
-from cases.kana import kana_key
+from cases.kana import kana_key, name_key
 from cases.models import (
     AgeBand,
     Case,
@@ -393,6 +393,7 @@ class Generator:
             if rng.random() < 0.3:
                 person.kana = ""
         person.kana_key = kana_key(person.kana)
+        person.name_key = name_key(person.name)
         counselor = self.counselor_for(municipality)
         route = (
             Case.Route.SELF if visitor == Case.Visitor.PERSON and rng.random() < 0.7

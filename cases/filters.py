@@ -14,11 +14,26 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.scope import personal_municipalities
 from audit.services import filters_for_audit
-from cases.kana import kana_key
+from cases.kana import kana_key, name_key
 from cases.models import AgeBand, Case, IssueTag
+from core.forms import DateFilter, DateInput
 
 OPEN = "open"
 NO_CONTACT_DAYS = 90
+
+
+def keyword_search(qs: QuerySet[Case], value: str) -> QuerySet[Case]:
+    """Cases whose number, name or kana matches every word. Names are compared by their keys,
+    so 高橋 finds 髙橋 and 「高橋健太」 finds 「高橋 健太」. Used by the list and the pickers."""
+    for word in value.split():
+        cond = Q(number__icontains=word) | Q(person__kana__icontains=word)
+        if key := name_key(word):
+            cond |= Q(person__name_key__contains=key)
+        if key := kana_key(word):
+            cond |= Q(person__kana_key__contains=key)
+        qs = qs.filter(cond)
+    return qs
+
 
 # Query-string name → (queryset field, label). The list's sortable columns.
 SORT_FIELDS = {
@@ -46,13 +61,6 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
             expr = F(field)
             ordering.append(expr.desc(nulls_last=True) if descending else expr.asc(nulls_last=True))
         return qs.order_by(*ordering, "-id") if ordering else qs
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -84,10 +92,10 @@ class CaseFilter(django_filters.FilterSet):
         choices=AgeBand.choices,
         empty_label=_("すべて"),
     )
-    intake_from = django_filters.DateFilter(
+    intake_from = DateFilter(
         label=_("受理日（から）"), field_name="intake_date", lookup_expr="gte", widget=DateInput()
     )
-    intake_to = django_filters.DateFilter(
+    intake_to = DateFilter(
         label=_("受理日（まで）"), field_name="intake_date", lookup_expr="lte", widget=DateInput()
     )
     issue_tags = django_filters.ModelMultipleChoiceFilter(
@@ -133,17 +141,7 @@ class CaseFilter(django_filters.FilterSet):
         self.today: dt.date = timezone.localdate()
 
     def filter_keyword(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
-        words = value.split()
-        for word in words:
-            cond = (
-                Q(number__icontains=word)
-                | Q(person__name__icontains=word)
-                | Q(person__kana__icontains=word)
-            )
-            if key := kana_key(word):
-                cond |= Q(person__kana_key__contains=key)
-            qs = qs.filter(cond)
-        return qs
+        return keyword_search(qs, value)
 
     def filter_status(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         if value == OPEN:

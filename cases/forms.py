@@ -25,15 +25,9 @@ from cases.services import (
     date_errors,
     person_errors,
 )
+from core.forms import DateField, DateInput, JapaneseMessages, YearField
 from core.models import Municipality
 from core.tokens import SubmissionTokenField, issue_submission_token
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def _add_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
@@ -62,7 +56,7 @@ class UserChoiceField(forms.ModelChoiceField[User]):
 # --- Person fields, shared by intake and edit -------------------------------------------------
 
 
-class PersonFieldsMixin(forms.Form):
+class PersonFieldsMixin(JapaneseMessages, forms.Form):
     name = forms.CharField(
         label=_("本人の氏名"),
         max_length=100,
@@ -75,12 +69,11 @@ class PersonFieldsMixin(forms.Form):
         required=False,
         help_text=_("ひらがな・カタカナ。同じ人の重複登録を防ぐために使います。"),
     )
-    birth_year = forms.IntegerField(
-        label=_("生まれ年（西暦）"),
+    birth_year = YearField(
+        label=_("生まれ年"),
         required=False,
-        min_value=1900,
-        max_value=2100,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "1975"}),
+        help_text=_("西暦（1975）でも和暦（S50、昭和50）でも入力できます。"),
+        error_messages={"invalid": _("生まれ年は1900年以降の西暦4桁で入力してください。")},
     )
     person_age_band = forms.ChoiceField(
         label=_("年齢層"),
@@ -110,14 +103,18 @@ class PersonFieldsMixin(forms.Form):
 CONSULTATION_WIDGETS = {
     "date": DateInput(),
     "next_action_date": DateInput(),
-    "duration_minutes": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "step": 5}),
-    "notes": forms.Textarea(attrs={"rows": 4}),
+    # Any whole minute from 1 (the server's rule): no step, so 12 is accepted.
+    "duration_minutes": forms.NumberInput(
+        attrs={"inputmode": "numeric", "min": 1, "max": 1440, "step": 1}
+    ),
+    # The home page's 「記録する」 opens the case at #record: the cursor goes to 内容 (forms.js).
+    "notes": forms.Textarea(attrs={"rows": 4, "data-focus-on-hash": "record"}),
     "method": forms.RadioSelect,
     "with_whom": forms.RadioSelect,
 }
 
 
-class ConsultationForm(forms.ModelForm[Consultation]):
+class ConsultationForm(JapaneseMessages, forms.ModelForm[Consultation]):
     """A consultation on a case; new ones carry a submission token (one submit, one record),
     edits carry the version they started from."""
 
@@ -136,6 +133,7 @@ class ConsultationForm(forms.ModelForm[Consultation]):
             "next_action_date",
         ]
         widgets = CONSULTATION_WIDGETS
+        field_classes = {"date": DateField, "next_action_date": DateField}
         error_messages = {
             "date": {"required": _("相談日を入力してください。")},
             "method": {"required": _("方法を選んでください。")},
@@ -146,9 +144,10 @@ class ConsultationForm(forms.ModelForm[Consultation]):
             "next_action_date": _("ホーム画面の「今日の対応」に表示されます。"),
         }
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Case, with_whom: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
+        self.last: Consultation | None = None
         self.fields["method"].choices = Consultation.Method.choices
         self.fields["with_whom"].choices = Consultation.WithWhom.choices
         if self.instance.pk:
@@ -158,12 +157,17 @@ class ConsultationForm(forms.ModelForm[Consultation]):
             self.fields["submission_token"].initial = issue_submission_token()
             del self.fields["version"]
             self.fields["date"].initial = timezone.localdate()
-            # The usual follow-up is a phone call with whoever was reached last time.
+            # The usual follow-up is a phone call.
             self.fields["method"].initial = Consultation.Method.PHONE
-            last = case.consultations.order_by("-date", "-id").first()
-            self.fields["with_whom"].initial = (
-                last.with_whom if last else Consultation.WithWhom.FAMILY
-            )
+            self.last = case.consultations.order_by("-date", "-id").first()
+            # 相手 is never filled in from last time (a wrong 相手 got saved that way): it is
+            # shown as a hint, and chosen here or by the home page's 「家族と記録する」.
+            if with_whom in Consultation.WithWhom.values:
+                self.fields["with_whom"].initial = with_whom
+            if self.last is not None:
+                self.fields["with_whom"].help_text = _("前回の相手：%(who)s") % {
+                    "who": self.last.get_with_whom_display()
+                }
 
     def consultation_input(self) -> ConsultationInput:
         data = self.cleaned_data
@@ -212,14 +216,14 @@ class IntakeForm(PersonFieldsMixin):
             "invalid_choice": _("担当している市町村から選んでください。"),
         },
     )
-    intake_date = forms.DateField(
+    intake_date = DateField(
         label=_("受理日（相談日）"),
         widget=DateInput(),
         error_messages={"required": _("受理日を入力してください。")},
     )
     intake_route = forms.ChoiceField(
         label=_("相談経路"),
-        choices=[("", "---------"), *Case.Route.choices],
+        choices=[("", _("選択してください")), *Case.Route.choices],
         error_messages={"required": _("相談経路を選んでください。")},
     )
     visitor = forms.ChoiceField(
@@ -230,11 +234,13 @@ class IntakeForm(PersonFieldsMixin):
         initial=Case.Visitor.FAMILY,
         help_text=_("実際に相談に来た人（本人とは限りません）"),
     )
+    # The one age band at intake (it is also the person's): 「不明」 derives it from the birth year.
+    person_age_band = None  # type: ignore[assignment]  # removes the mixin's field
     age_band_at_intake = forms.ChoiceField(
-        label=_("受理時の年齢層"),
+        label=_("年齢層（受理時）"),
         choices=AgeBand.choices,
         initial=AgeBand.UNKNOWN,
-        help_text=_("「不明」のときは本人の生まれ年・年齢層から決まります。"),
+        help_text=_("「不明」のときは生まれ年から決まります。"),
     )
     withdrawal_duration = forms.ChoiceField(
         label=_("ひきこもり期間"),
@@ -281,7 +287,7 @@ class IntakeForm(PersonFieldsMixin):
         label=_("相談内容"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
     next_action = forms.CharField(label=_("次の対応"), max_length=500, required=False)
-    next_action_date = forms.DateField(label=_("次の対応日"), required=False, widget=DateInput())
+    next_action_date = DateField(label=_("次の対応日"), required=False, widget=DateInput())
     # The duplicate step: "new", or the id of an existing person.
     person_choice = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -300,6 +306,16 @@ class IntakeForm(PersonFieldsMixin):
                 self.fields["municipality"].initial = own[0]
             else:
                 self.fields["municipality"].empty_label = "---------"
+
+    def person_input(self) -> PersonInput:
+        data = self.cleaned_data
+        return PersonInput(
+            name=data.get("name", ""),
+            kana=data.get("kana", ""),
+            birth_year=data.get("birth_year"),
+            age_band=data.get("age_band_at_intake") or AgeBand.UNKNOWN,
+            sex=data.get("sex") or Person.Sex.UNKNOWN,
+        )
 
     def consultation_input(self) -> ConsultationInput:
         data = self.cleaned_data
@@ -427,9 +443,9 @@ class CaseEditForm(PersonFieldsMixin):
 # --- Status changes -----------------------------------------------------------------------
 
 
-class StatusChangeForm(forms.Form):
+class StatusChangeForm(JapaneseMessages, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    on = forms.DateField(label=_("日付"), widget=DateInput())
+    on = DateField(label=_("日付"), widget=DateInput())
     reason = forms.CharField(
         label=_("理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -452,7 +468,7 @@ class StatusChangeForm(forms.Form):
 # --- Household ------------------------------------------------------------------------------
 
 
-class HouseholdMemberForm(forms.ModelForm[HouseholdMember]):
+class HouseholdMemberForm(JapaneseMessages, forms.ModelForm[HouseholdMember]):
     class Meta:
         model = HouseholdMember
         fields = ["name", "relationship", "age_band", "needs_care", "young_carer", "circumstances"]

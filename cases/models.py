@@ -68,6 +68,8 @@ class Person(models.Model):
     kana = models.CharField(_("ふりがな"), max_length=100, blank=True)
     # `cases.kana.kana_key(kana)`, set by the services: the duplicate check compares this.
     kana_key = models.CharField(max_length=100, blank=True, editable=False)
+    # `cases.kana.name_key(name)`: variant kanji and spaces folded, for search and duplicates.
+    name_key = models.CharField(max_length=100, blank=True, editable=False)
     birth_year = models.PositiveSmallIntegerField(_("生まれ年"), null=True, blank=True)
     age_band = models.CharField(
         _("年齢層"), max_length=10, choices=AgeBand.choices, default=AgeBand.UNKNOWN
@@ -84,6 +86,8 @@ class Person(models.Model):
         indexes = [
             # The intake duplicate check: same municipality, same normalised kana.
             models.Index(fields=["municipality", "kana_key"], name="person_muni_kanakey_idx"),
+            # The intake duplicate check by name: same municipality, same normalised name.
+            models.Index(fields=["municipality", "name_key"], name="person_muni_namekey_idx"),
         ]
 
     def __str__(self) -> str:

@@ -4,14 +4,14 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Prefetch, Q
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import access
 from accounts.models import User
 from accounts.scope import can_see_personal_data
-from cases.kana import kana_key
+from cases.kana import kana_key, name_key
 from cases.models import Case, CaseQuerySet, Consultation, Person
 from cases.timeline import TimelineEntry
 
@@ -33,16 +33,23 @@ def get_case_for_user(user: Any, pk: int, *, request: HttpRequest | None = None)
 
 
 def person_duplicates(
-    user: Any, *, municipality_id: int, kana: str, birth_year: int | None
+    user: Any, *, municipality_id: int, kana: str, birth_year: int | None, name: str = ""
 ) -> list[Person]:
-    """Persons who may be the one being registered: same municipality, same kana (spaces
-    and katakana/hiragana ignored), same birth year (or a birth year not yet known)."""
-    key = kana_key(kana)
-    if not key:
+    """Persons who may be the one being registered: same municipality, the same kana or the
+    same name (spaces, katakana/hiragana and variant kanji ignored), a birth year within one
+    year of the given one (people misremember it), or either birth year unknown."""
+    same = Q()
+    if key := kana_key(kana):
+        same |= Q(kana_key=key)
+    if key := name_key(name):
+        same |= Q(name_key=key)
+    if not same:
         return []
-    qs = Person.objects.in_scope(user).filter(municipality_id=municipality_id, kana_key=key)
+    qs = Person.objects.in_scope(user).filter(same, municipality_id=municipality_id)
     if birth_year is not None:
-        qs = qs.filter(Q(birth_year=birth_year) | Q(birth_year__isnull=True))
+        qs = qs.filter(
+            Q(birth_year__range=(birth_year - 1, birth_year + 1)) | Q(birth_year__isnull=True)
+        )
     cases = Case.objects.select_related("assigned_counselor").order_by("-intake_date")
     return list(qs.prefetch_related(Prefetch("cases", queryset=cases)).order_by("id")[:20])
 
@@ -107,9 +114,13 @@ def home_follow_ups(request: HttpRequest) -> dict[str, Any] | None:
         return None
     today = timezone.localdate()
     qs = _my_open_cases(user).follow_up_due(today).order_by("-next_action_on", "id")
-    rows = list(qs[:HOME_ROWS])
+    latest = Consultation.objects.filter(case=OuterRef("pk")).order_by("-date", "-id")
+    rows = list(qs.annotate(last_with_whom=Subquery(latest.values("with_whom")[:1]))[:HOME_ROWS])
+    labels = dict(Consultation.WithWhom.choices)
     for case in rows:
         case.days_overdue = (today - case.next_action_on).days
+        # The row's 「家族と記録する」 link names the 相手 it chooses: the click is the choice.
+        case.with_whom_label = labels.get(case.last_with_whom, "")
     return {
         "template": "cases/_home_follow_ups.html",
         "cases": rows,

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.access import assignable_users
 from accounts.scope import can_see_municipality
 from audit.services import Action, audit_record, changed_field_names
-from cases.kana import is_kana, kana_clean, kana_key
+from cases.kana import is_kana, kana_clean, kana_key, name_key
 from cases.models import (
     AgeBand,
     Case,
@@ -125,8 +125,10 @@ def kana_errors(kana: str) -> list[str]:
 
 def birth_year_errors(birth_year: int | None, *, today: dt.date | None = None) -> list[str]:
     today = today or timezone.localdate()
-    if birth_year is not None and not (1900 <= birth_year <= today.year):
-        return [_("生まれ年は1900年から今年までの西暦4桁で入力してください。")]
+    if birth_year is not None and birth_year < 1900:
+        return [_("生まれ年は1900年以降の西暦4桁で入力してください。")]
+    if birth_year is not None and birth_year > today.year:
+        return [_("生まれ年に未来の年は入力できません。")]
     return []
 
 
@@ -200,8 +202,10 @@ def _person_fields(data: PersonInput, *, on: dt.date) -> dict[str, Any]:
     age_band = data.age_band
     if age_band == AgeBand.UNKNOWN and data.birth_year is not None:
         age_band = age_band_for(data.birth_year, on)
+    name = " ".join(data.name.split())
     return {
-        "name": " ".join(data.name.split()),
+        "name": name,
+        "name_key": name_key(name),
         "kana": kana,
         "kana_key": kana_key(kana),
         "birth_year": data.birth_year,

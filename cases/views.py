@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import deny, personal_data_view
 from accounts.scope import personal_municipality_ids
 from audit.services import Action, audit_record
-from cases import services
+from cases import printing, services
 from cases.filters import SORT_FIELDS, CaseFilter
 from cases.forms import (
     CaseEditForm,
@@ -29,9 +29,10 @@ from cases.forms import (
     IntakeForm,
     StatusChangeForm,
 )
-from cases.models import Case, Consultation, HouseholdMember
+from cases.models import Case, Consultation, HouseholdMember, Person
 from cases.selectors import get_case_for_user, person_duplicates
 from cases.timeline import case_timeline
+from core.printing import audit_print, render_sections
 
 PAGE_SIZE = 50
 
@@ -141,11 +142,12 @@ def case_intake(request: HttpRequest) -> HttpResponse:
             municipality_id=data["municipality"].pk,
             kana=data["kana"],
             birth_year=data["birth_year"],
+            name=data["name"],
         )
         if duplicates:
-            return render(
-                request, "cases/intake_confirm.html", {"form": form, "duplicates": duplicates}
-            )
+            return _render_duplicates(request, form, duplicates)
+    elif choice.startswith("case:"):
+        return _intake_on_existing_case(request, form, choice.removeprefix("case:"))
     elif choice != "new":
         person = form.chosen_person()
         if person is None:
@@ -174,6 +176,44 @@ def case_intake(request: HttpRequest) -> HttpResponse:
         _form_error(form, error)
         return render(request, "cases/intake.html", {"form": form})
     messages.success(request, _("ケース %(number)s を登録しました。") % {"number": case.number})
+    return redirect(case)
+
+
+def _render_duplicates(
+    request: HttpRequest, form: IntakeForm, duplicates: list[Person]
+) -> HttpResponse:
+    """The duplicate step. A candidate with an open case is offered 「既存のケースに記録する」
+    first, and it is the default: a second open case for the same person is the mistake."""
+    open_cases = [c for p in duplicates for c in p.cases.all() if c.is_open]
+    default = f"case:{open_cases[0].pk}" if open_cases else ""
+    return render(
+        request,
+        "cases/intake_confirm.html",
+        {"form": form, "duplicates": duplicates, "open_cases": open_cases, "default": default},
+    )
+
+
+def _intake_on_existing_case(request: HttpRequest, form: IntakeForm, case_id: str) -> HttpResponse:
+    """Record the intake's consultation on the person's open case instead of a new case."""
+    data = form.cleaned_data
+    if not case_id.isdigit():
+        form.add_error(None, _("選んだケースが見つかりません。もう一度確認してください。"))
+        return render(request, "cases/intake.html", {"form": form})
+    case = get_case_for_user(request.user, int(case_id), request=request)
+    try:
+        services.consultation_record(
+            user=request.user,
+            request=request,
+            case=case,
+            data=form.consultation_input(),
+            submission_token=data["submission_token"],
+        )
+    except ValidationError as error:
+        _form_error(form, error)
+        return render(request, "cases/intake.html", {"form": form})
+    messages.success(
+        request, _("ケース %(number)s に相談を記録しました。") % {"number": case.number}
+    )
     return redirect(case)
 
 
@@ -215,7 +255,35 @@ def _case(request: HttpRequest, pk: int) -> Case:
 @require_http_methods(["GET"])
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
-    return _render_case_page(request, case, ConsultationForm(case=case))
+    form = ConsultationForm(case=case, with_whom=request.GET.get("with_whom", ""))
+    return _render_case_page(request, case, form)
+
+
+@personal_data_view
+@require_http_methods(["GET"])
+def case_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """支援経過記録 for paper: the title block, then the registered sections."""
+    return _print(request, pk, layout=printing.CASE_RECORD, template="print/case_record.html")
+
+
+@personal_data_view
+@require_http_methods(["GET"])
+def household_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """世帯票 for paper."""
+    return _print(
+        request, pk, layout=printing.HOUSEHOLD_SHEET, template="print/household_sheet.html"
+    )
+
+
+def _print(request: HttpRequest, pk: int, *, layout: str, template: str) -> HttpResponse:
+    case = _case(request, pk)
+    sections = render_sections(layout, case, request)
+    audit_print(request, obj=case, layout=layout)
+    return render(
+        request,
+        template,
+        {"case": case, "sections": sections, "printed_at": timezone.now()},
+    )
 
 
 @personal_data_view

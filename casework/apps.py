@@ -6,3 +6,7 @@ class CaseworkConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "casework"
     verbose_name = _("支援の循環（アセスメント・プラン・評価）")
+
+    def ready(self) -> None:
+        # The plan's section in the printed case record.
+        from casework import printing  # noqa: F401

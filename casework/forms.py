@@ -9,7 +9,6 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.forms import DateInput
 from cases.models import Case
 from casework import services
 from casework.models import (
@@ -25,6 +24,7 @@ from casework.models import (
     SupportPlan,
     SupportStage,
 )
+from core.forms import DateField, DateInput
 from platforms.models import Agency, CaseMeeting
 from referrals.models import Referral, Resource
 
@@ -53,7 +53,7 @@ def _add_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
 
 
 class AssessmentForm(forms.Form):
-    assessed_on = forms.DateField(label=_("実施日"), widget=DateInput())
+    assessed_on = DateField(label=_("実施日"), widget=DateInput())
     kind = forms.ChoiceField(label=_("区分"), choices=Assessment.Kind.choices)
     urgency = forms.ChoiceField(
         label=_("緊急度"), choices=Assessment.Urgency.choices, widget=forms.RadioSelect
@@ -123,8 +123,8 @@ class VoidForm(forms.Form):
 
 class PlanForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    drafted_on = forms.DateField(label=_("作成日"), widget=DateInput())
-    next_review_on = forms.DateField(
+    drafted_on = DateField(label=_("作成日"), widget=DateInput())
+    next_review_on = DateField(
         label=_("次回の見直し予定日（モニタリング）"), widget=DateInput(),
         help_text=_("目安：3か月ごと。"),
     )  # fmt: skip
@@ -180,8 +180,8 @@ class GoalForm(forms.Form):
         label=_("利用する社会資源"), queryset=Resource.objects.none(), required=False
     )
     who = forms.CharField(label=_("担当（その他）"), max_length=200, required=False)
-    starts_on = forms.DateField(label=_("開始"), widget=DateInput())
-    ends_on = forms.DateField(label=_("終了予定"), widget=DateInput())
+    starts_on = DateField(label=_("開始"), widget=DateInput())
+    ends_on = DateField(label=_("終了予定"), widget=DateInput())
     referrals = ReferralChoices(
         label=_("関連するつなぎ"), queryset=Referral.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -272,8 +272,8 @@ class PlanDateForm(forms.Form):
     """Revise (a new version from a date, with its review date) or end a plan."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    on = forms.DateField(label=_("日付"), widget=DateInput())
-    next_review_on = forms.DateField(
+    on = DateField(label=_("日付"), widget=DateInput())
+    next_review_on = DateField(
         label=_("新しい版の見直し予定日"), widget=DateInput(), required=False
     )
 
@@ -292,10 +292,8 @@ class PlanDateForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    reviewed_on = forms.DateField(label=_("実施日"), widget=DateInput())
-    next_review_on = forms.DateField(
-        label=_("次回の見直し予定日"), widget=DateInput(), required=False
-    )
+    reviewed_on = DateField(label=_("実施日"), widget=DateInput())
+    next_review_on = DateField(label=_("次回の見直し予定日"), widget=DateInput(), required=False)
     stage = forms.ModelChoiceField(
         label=_("支援段階"), queryset=SupportStage.objects.none(), required=False,
         widget=forms.RadioSelect, empty_label=None,
@@ -380,8 +378,8 @@ class ConsentForm(forms.Form):
         label=_("共有先（具体的に）"), max_length=300, required=False,
         help_text=_("例：市町村プラットフォームの構成機関、〇〇病院"),
     )  # fmt: skip
-    valid_from = forms.DateField(label=_("同意日"), widget=DateInput())
-    valid_until = forms.DateField(label=_("有効期限"), widget=DateInput(), required=False)
+    valid_from = DateField(label=_("同意日"), widget=DateInput())
+    valid_until = DateField(label=_("有効期限"), widget=DateInput(), required=False)
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -405,7 +403,7 @@ class ConsentForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    on = forms.DateField(label=_("撤回日"), widget=DateInput())
+    on = DateField(label=_("撤回日"), widget=DateInput())
     note = forms.CharField(label=_("撤回の内容"), max_length=500, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

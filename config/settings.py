@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # the widget templates, for FORM_RENDERER below
     "django_filters",
     "django_tasks_db",
     "django_otp",
@@ -85,6 +86,7 @@ MIDDLEWARE = [
     "core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.dates.DateStyleMiddleware",  # dates shown as the user chose (和暦 or Western)
     # After authentication: end sessions past their absolute lifetime, then hold back users
     # who still owe their second factor; mark every authenticated response no-store.
     "accounts.middleware.SessionLifetimeMiddleware",
@@ -115,6 +117,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Every form field group renders with templates/includes/field.html (core.forms).
+FORM_RENDERER = "core.forms.FormRenderer"
 
 # Database: a SQLite file in the project folder unless DATABASE_URL says otherwise.
 DATABASES = {

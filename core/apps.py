@@ -10,4 +10,11 @@ class CoreConfig(AppConfig):
     verbose_name = _("基本情報")
 
     def ready(self) -> None:
+        from django.db.models import fields
+
         from core import checks  # noqa: F401  (registers the production-settings check)
+        from core.forms import EMPTY_LABEL
+
+        # Django 6.1 reads the empty choice's label from here (「- Select an option -」 in
+        # English): every select in the app reads 「選択してください」 instead.
+        fields.BLANK_CHOICE_LABEL = EMPTY_LABEL

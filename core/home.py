@@ -21,6 +21,7 @@ PANELS: list[str] = [
     "programme.selectors.home_outreach_due",
     "casework.selectors.home_reviews_due",
     "casework.selectors.home_assessment_waiting",
+    "kpi.home.home_prefecture_overview",
 ]
 
 

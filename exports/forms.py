@@ -3,6 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 from exports.registry import KINDS
 
+# A personal-data export needs a reason someone can check later, not 「a」 or 「.」.
+REASON_MIN_LENGTH = 6
+
 
 class ExportForm(forms.Form):
     kind = forms.ChoiceField(
@@ -25,8 +28,17 @@ class ExportForm(forms.Form):
 
     def clean(self) -> dict:  # type: ignore[type-arg]
         data = super().clean()
-        if data.get("include_personal") and not (data.get("reason") or "").strip():
+        reason = (data.get("reason") or "").strip()
+        if data.get("include_personal") and not reason:
             self.add_error("reason", _("個人情報を含める場合は、理由を入力してください。"))
+        elif data.get("include_personal") and len(reason) < REASON_MIN_LENGTH:
+            self.add_error(
+                "reason",
+                _(
+                    "理由は%(n)s文字以上で、目的が分かるように書いてください（例：県への事故報告のため）。"
+                )
+                % {"n": REASON_MIN_LENGTH},
+            )
         return data
 
 

@@ -41,6 +41,7 @@ from cases import services as case_services
 from cases.models import Consultation, Person
 from core.codes import is_valid_code
 from core.models import Municipality
+from core.wareki import parse_date, parse_year
 from exports.excel import SafeSheet, new_workbook
 from exports.ledger_columns import MAX_ROWS, LedgerColumn, ledger_columns
 
@@ -152,13 +153,22 @@ def _date(value: Any) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = _text(value).replace("/", "-").replace(".", "-")
-    try:
-        return dt.date.fromisoformat(
-            "-".join(part.zfill(2) for part in text.split("-")) if text.count("-") == 2 else text
-        )
-    except ValueError as exc:
-        raise ValueError(_("日付として読めません（例：2023/04/01）。")) from exc
+    # The one parser of typed dates: Western or 和暦 (R5.4.1, 令和5年4月1日, H31.4.1).
+    day = parse_date(_text(value))
+    if day is None:
+        raise ValueError(_("日付として読めません（例：2023/04/01、R5.4.1、令和5年4月1日）。"))
+    return day
+
+
+def _year(value: Any) -> int | None:
+    """A birth year: 1985, or 和暦 as S60 / 昭和60."""
+    text = _text(value)
+    if not text:
+        return None
+    year = parse_year(text)
+    if year is None:
+        raise ValueError(_("生まれ年として読めません（例：1985、S60、昭和60）。"))
+    return year
 
 
 def _int(value: Any) -> int | None:
@@ -310,7 +320,9 @@ def _parse_sheet(sheet: Any, user: Any) -> ParsedLedger:
             try:
                 if column.key in ("intake_date", "date", "next_action_date"):
                     value: Any = _date(cell)
-                elif column.key in ("birth_year", "duration_minutes"):
+                elif column.key == "birth_year":
+                    value = _year(cell)
+                elif column.key == "duration_minutes":
                     value = _int(cell)
                 else:
                     value = _text(cell)

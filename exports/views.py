@@ -1,6 +1,7 @@
 import io
 import tempfile
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib import messages
@@ -15,7 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import scope
 from accounts.access import admin_view, deny, forbid, personal_data_view, prefecture_users
+from audit import labels
 from audit.services import Action, audit_record
+from core.models import Municipality
 from exports import jobs
 from exports.excel import XLSX_CONTENT_TYPE
 from exports.files import (
@@ -31,6 +34,24 @@ from exports.ledger_jobs import AlreadyImporting, duplicate_message, ledger_impo
 from exports.models import ExportJob, ImportBatch
 from exports.registry import KINDS, InvalidExportFilter
 from exports.services import export_request
+
+
+def filter_words(kind_key: str, params: Any) -> list[str]:
+    """The carried-over list filter in words (「市町村：安芸市」), for the export and progress
+    pages. `params` is a QueryDict or the job's stored dict."""
+    kind = KINDS.get(kind_key)
+    object_type = "platforms.casemeeting" if kind_key == "meetings" else "cases.case"
+    if kind is None or kind.filtered is None:
+        return []
+    if isinstance(params, QueryDict):
+        values = {k: params.getlist(k) for k in params if k not in ("page", "o", "kind")}
+    else:
+        values = {k: v for k, v in (params or {}).items() if k not in ("page", "o", "kind")}
+    values = {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in values.items()}
+    events = [SimpleNamespace(filters=values)]
+    ids = labels.municipality_ids(events)
+    municipalities = Municipality.objects.in_bulk(ids) if ids else {}
+    return labels.filters_text(object_type, values, municipalities)
 
 
 def _attachment(handle, file_name: str) -> FileResponse:  # type: ignore[no-untyped-def]
@@ -51,7 +72,13 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "exports/index.html",
-        {"form": form, "jobs": _my_exports(request), "filters": params, "now": timezone.now()},
+        {
+            "form": form,
+            "jobs": _my_exports(request),
+            "filters": params,
+            "filter_words": filter_words(kind, params),
+            "now": timezone.now(),
+        },
     )
 
 
@@ -127,6 +154,7 @@ def job(request: HttpRequest, job_id: str) -> HttpResponse:
         {
             "job": export,
             "kind": KINDS.get(export.kind),
+            "filter_words": filter_words(export.kind, export.params),
             "expired": export.expires_at <= timezone.now(),
             # Nobody would pick the job up: say so instead of waiting in silence.
             "no_worker": not export.finished and not jobs.workers_seen(),

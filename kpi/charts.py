@@ -19,6 +19,15 @@ HEIGHT = 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 14, 28
 
 
+LABEL_SIZE = 12  # px, .kpi-chart__target-label
+
+
+def _label_y(line_y: float) -> float:
+    """A text baseline 5 px above the line, or 15 px below when that would leave the chart."""
+    above = line_y - 5
+    return above if above - LABEL_SIZE >= 0 else line_y + LABEL_SIZE + 3
+
+
 @dataclass(frozen=True)
 class Tick:
     position: float
@@ -46,6 +55,9 @@ class LineChart:
     y_ticks: list[Tick]
     x_ticks: list[Tick]
     month_lines: list[float]
+    # Where the target's label sits: above its line, or below it when the line is so near the
+    # top that a label above would be cut off at the chart's edge.
+    target_label_y: float | None = None
 
     @property
     def polyline(self) -> str:
@@ -128,6 +140,7 @@ def line_chart(report: Report, indicator: IndicatorResult) -> LineChart:
         points=points,
         projection=projection,
         target_y=y_of(indicator.target) if indicator.target is not None else None,
+        target_label_y=_label_y(y_of(indicator.target)) if indicator.target is not None else None,
         y_ticks=[Tick(y_of(v), str(v)) for v in range(0, top_value + 1, step)],
         x_ticks=x_ticks,
         month_lines=month_edges,

@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.fiscal import fiscal_year_label, fiscal_year_range
+from core.forms import DateField, DateInput
 from core.prefectures import prefecture_name
 from kpi.scopes import Scope
 
@@ -75,10 +76,10 @@ class DashboardForm(forms.Form):
 
     fy = forms.TypedChoiceField(label=_("年度"), coerce=int, required=False, empty_value=None)
     scope = forms.ChoiceField(label=_("範囲"), required=False, widget=ScopeSelect)
-    as_of = forms.DateField(
+    as_of = DateField(
         label=_("基準日"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         help_text=_("空欄は今日（過去の年度は年度末）"),
     )
 

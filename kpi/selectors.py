@@ -235,6 +235,7 @@ class AreaRow:
     municipalities: int = 1
     municipalities_with_meetings: int = 0
     platforms: int = 0  # municipalities with an established platform
+    platform_preparing: bool = False  # a municipality's platform is 準備中 (not yet 設置済)
 
     @property
     def meeting_held(self) -> bool:
@@ -804,7 +805,12 @@ def _municipality_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[
         .annotate(
             kpi_platform=Exists(
                 Platform.objects.filter(established_as_of(as_of), municipality=OuterRef("pk"))
-            )
+            ),
+            kpi_platform_preparing=Exists(
+                Platform.objects.filter(
+                    municipality=OuterRef("pk"), status=Platform.Status.PREPARING
+                )
+            ),
         )
     )
     cases = _per_municipality(counted.new_cases)
@@ -823,6 +829,7 @@ def _municipality_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[
             municipalities=1,
             municipalities_with_meetings=1 if m.pk in counted.meetings else 0,
             platforms=1 if m.kpi_platform else 0,
+            platform_preparing=bool(m.kpi_platform_preparing) and not m.kpi_platform,
         )
         for m in municipalities
     ]

@@ -399,7 +399,13 @@ def _areas(wb: Workbook, report: Report, publication: Publication) -> None:
                 sheet.cell(row.jurisdiction),
                 sheet.cell(_("実施") if row.meeting_held else _("未実施")),
             ]
-            platform = sheet.cell(_("設置済") if row.platform_established else _("未設置"))
+            platform = sheet.cell(
+                _("設置済")
+                if row.platform_established
+                else _("準備中")
+                if row.platform_preparing
+                else _("未設置")
+            )
         sheet.ws.append(
             [
                 sheet.cell(row.code),

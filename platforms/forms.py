@@ -1,5 +1,6 @@
 """Forms validate and clean; the services in `platforms.services` write."""
 
+from dataclasses import dataclass
 from typing import Any
 
 import django_filters
@@ -8,23 +9,31 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import scope
 from audit.services import filters_for_audit
+from cases.filters import keyword_search
 from cases.models import Case
+from core.forms import DateField, DateFilter, DateInput, JapaneseMessages
 from core.models import Jurisdiction, Municipality
 from platforms import selectors
 from platforms.models import Agency, CaseMeeting, MunicipalStatus, Platform
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
 class CaseChoiceField(forms.ModelMultipleChoiceField[Case]):
     def label_from_instance(self, obj: Case) -> str:
-        # Case numbers only: enough to pick the case, nothing more on a shared screen.
         return f"{obj.number}（{obj.get_status_display()}）"
+
+
+@dataclass(frozen=True)
+class CasePicker:
+    """What the meeting form's case picker shows: the chosen cases first, then the cases
+    matching the search (or the first ones when there is no search), and how many more."""
+
+    query: str
+    chosen: list[Case]
+    results: list[Case]
+    more: int
+
+
+PICKER_LIMIT = 30
 
 
 class AgencyChoiceField(forms.ModelMultipleChoiceField[Agency]):
@@ -32,7 +41,7 @@ class AgencyChoiceField(forms.ModelMultipleChoiceField[Agency]):
         return f"{obj.name}（{obj.get_kind_display()}）"
 
 
-class MunicipalityStepForm(forms.Form):
+class MunicipalityStepForm(JapaneseMessages, forms.Form):
     """Step one of a new meeting: which municipality held it (decides the case choices)."""
 
     municipality = forms.ModelChoiceField(
@@ -47,8 +56,8 @@ class MunicipalityStepForm(forms.Form):
         self.fields["municipality"].queryset = scope.personal_municipalities(user).order_by("code")
 
 
-class CaseMeetingForm(forms.Form):
-    held_on = forms.DateField(label=_("開催日"), widget=DateInput())
+class CaseMeetingForm(JapaneseMessages, forms.Form):
+    held_on = DateField(label=_("開催日"), widget=DateInput())
     kind = forms.ChoiceField(label=_("種別"), choices=CaseMeeting.Kind.choices)
     supervision = forms.ChoiceField(
         label=_("県・センター・福祉保健所の支援（スーパーバイズ）"),
@@ -61,7 +70,9 @@ class CaseMeetingForm(forms.Form):
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("この市町村の支援中のケースをケース番号で表示しています。"),
+        help_text=_(
+            "ケース番号・氏名・ふりがなで検索して選びます。選んだケースは上に表示されます。"
+        ),
         error_messages={
             "invalid_choice": _("選択したケースは、この市町村のケースではないか、担当外です。"),
         },
@@ -118,6 +129,22 @@ class CaseMeetingForm(forms.Form):
             municipality, include_ids=initial.get("agencies", ())
         )
 
+    def case_picker(self, query: str = "") -> CasePicker:
+        if self.is_bound:
+            raw = self.data.getlist(self.add_prefix("cases"))
+        else:
+            raw = self.initial.get("cases", ())
+        ids = [int(v) for v in raw if str(v).isdigit()]
+        choices = self.fields["cases"].queryset.select_related("person")
+        chosen = list(choices.filter(pk__in=ids))
+        others = choices.exclude(pk__in=ids)
+        query = query.strip()[:100]
+        if query:
+            others = keyword_search(others, query)
+        results = list(others[: PICKER_LIMIT + 1])
+        more = others.count() - PICKER_LIMIT if len(results) > PICKER_LIMIT else 0
+        return CasePicker(query=query, chosen=chosen, results=results[:PICKER_LIMIT], more=more)
+
     def clean_cases(self) -> list[Any]:
         cases = list(self.cleaned_data["cases"])
         if any(case.municipality_id != self.municipality.pk for case in cases):
@@ -127,12 +154,12 @@ class CaseMeetingForm(forms.Form):
         return cases
 
 
-class FollowUpActionForm(forms.Form):
+class FollowUpActionForm(JapaneseMessages, forms.Form):
     description = forms.CharField(label=_("内容"), max_length=500)
     owner = forms.ModelChoiceField(
         label=_("担当者"), queryset=None, required=False, empty_label=_("未定")
     )
-    due_on = forms.DateField(label=_("期限"), required=False, widget=DateInput())
+    due_on = DateField(label=_("期限"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -140,11 +167,11 @@ class FollowUpActionForm(forms.Form):
         self.fields["owner"].label_from_instance = lambda user: user.label
 
 
-class PlatformForm(forms.Form):
+class PlatformForm(JapaneseMessages, forms.Form):
     status = forms.ChoiceField(
         label=_("設置状況"), choices=Platform.Status.choices, widget=forms.RadioSelect
     )
-    established_on = forms.DateField(
+    established_on = DateField(
         label=_("設置日"),
         required=False,
         widget=DateInput(),
@@ -198,8 +225,8 @@ class PlatformForm(forms.Form):
         return data
 
 
-class MunicipalStatusForm(forms.Form):
-    needs_assessed_on = forms.DateField(
+class MunicipalStatusForm(JapaneseMessages, forms.Form):
+    needs_assessed_on = DateField(
         label=_("実態・ニーズ把握日"),
         required=False,
         widget=DateInput(),
@@ -231,7 +258,7 @@ SORT_CHOICES = [
 ]
 
 
-class OverviewFilterForm(forms.Form):
+class OverviewFilterForm(JapaneseMessages, forms.Form):
     fy = forms.TypedChoiceField(label=_("年度"), coerce=int, required=False)
     jurisdiction = forms.ModelChoiceField(
         label=_("管轄"),
@@ -258,10 +285,10 @@ class MeetingFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         label=_("種別"), choices=CaseMeeting.Kind.choices, empty_label=_("すべて")
     )
-    held_from = django_filters.DateFilter(
+    held_from = DateFilter(
         label=_("開催日（から）"), field_name="held_on", lookup_expr="gte", widget=DateInput()
     )
-    held_to = django_filters.DateFilter(
+    held_to = DateFilter(
         label=_("開催日（まで）"), field_name="held_on", lookup_expr="lte", widget=DateInput()
     )
     supervised = django_filters.ChoiceFilter(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("meetings/new/", views.meeting_create, name="meeting_create"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/print/", views.meeting_print, name="meeting_print"),
     path("meetings/<int:pk>/actions/", views.action_create, name="action_create"),
     path("meetings/actions/<int:pk>/complete/", views.action_complete, name="action_complete"),
     path("municipalities/", views.overview, name="overview"),

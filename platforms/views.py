@@ -24,6 +24,7 @@ from accounts.access import (
 from audit.services import Action, audit_record
 from core.fiscal import current_fiscal_year, fiscal_year_label
 from core.models import Municipality
+from core.printing import audit_print
 from platforms import selectors, services
 from platforms.forms import (
     CaseMeetingForm,
@@ -57,6 +58,25 @@ def _case_link(case: Any) -> str | None:
 
 
 # --- Case meetings ---------------------------------------------------------------------------
+
+
+def _searching_cases(request: HttpRequest) -> bool:
+    """The case picker's search button: the form comes back as filled in, nothing is saved."""
+    return request.method == "POST" and "case_search" in request.POST
+
+
+def _case_query(request: HttpRequest) -> str:
+    return (request.POST if request.method == "POST" else request.GET).get("case_q", "")
+
+
+def _posted(request: HttpRequest) -> dict[str, Any]:
+    """The meeting form's fields as typed, to show them again without validating them."""
+    multi = ("cases", "agencies")
+    return {
+        name: request.POST.getlist(name) if name in multi else request.POST.get(name, "")
+        for name in CaseMeetingForm.base_fields
+        if name in request.POST or name in multi
+    }
 
 
 @personal_data_view
@@ -94,13 +114,16 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     if not step.is_valid():
         return render(request, "platforms/meeting_step.html", {"step": step})
     municipality: Municipality = step.cleaned_data["municipality"]
-    form = CaseMeetingForm(
-        request.POST if request.method == "POST" else None,
-        user=user,
-        municipality=municipality,
-        initial={"held_on": timezone.localdate()},
-    )
-    if request.method == "POST" and form.is_valid():
+    if _searching_cases(request):
+        form = CaseMeetingForm(user=user, municipality=municipality, initial=_posted(request))
+    else:
+        form = CaseMeetingForm(
+            request.POST if request.method == "POST" else None,
+            user=user,
+            municipality=municipality,
+            initial={"held_on": timezone.localdate()},
+        )
+    if request.method == "POST" and not _searching_cases(request) and form.is_valid():
         data = form.cleaned_data
         try:
             meeting = services.meeting_create(
@@ -123,7 +146,12 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "platforms/meeting_form.html",
-        {"form": form, "municipality": municipality, "meeting": None},
+        {
+            "form": form,
+            "municipality": municipality,
+            "meeting": None,
+            "picker": form.case_picker(_case_query(request)),
+        },
     )
 
 
@@ -162,15 +190,33 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @personal_data_view
+def meeting_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting handout: cases, participants, decisions, actions. The confidential minutes
+    only when asked for (`?minutes=1`), marked 秘, and audited as such."""
+    meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
+    data = selectors.meeting_page_data(meeting)
+    with_minutes = request.GET.get("minutes") == "1" and scope.can_see_municipality(
+        request.user, meeting.municipality_id
+    )
+    audit_print(request, obj=meeting, layout="meeting_handout", options={"minutes": with_minutes})
+    return render(
+        request,
+        "print/meeting_handout.html",
+        {**data, "meeting": meeting, "with_minutes": with_minutes, "printed_at": timezone.now()},
+    )
+
+
+@personal_data_view
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
     form = CaseMeetingForm(
-        request.POST if request.method == "POST" else None,
+        None if _searching_cases(request) or request.method != "POST" else request.POST,
         user=request.user,
         municipality=meeting.municipality,
         meeting=meeting,
+        **({"initial": _posted(request)} if _searching_cases(request) else {}),
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not _searching_cases(request) and form.is_valid():
         data = form.cleaned_data
         try:
             services.meeting_update(
@@ -197,7 +243,12 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "platforms/meeting_form.html",
-        {"form": form, "municipality": meeting.municipality, "meeting": meeting},
+        {
+            "form": form,
+            "municipality": meeting.municipality,
+            "meeting": meeting,
+            "picker": form.case_picker(_case_query(request)),
+        },
     )
 
 

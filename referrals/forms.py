@@ -7,14 +7,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DateField, DateInput, JapaneseMessages
 from referrals.models import EmploymentOutcome, Referral, Resource, ResourceKind
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class ResourceChoiceField(forms.ModelChoiceField[Resource]):
@@ -23,13 +17,13 @@ class ResourceChoiceField(forms.ModelChoiceField[Resource]):
         return f"{obj.kind.name}｜{obj.name}（{place}）"
 
 
-class ReferralCreateForm(forms.Form):
+class ReferralCreateForm(JapaneseMessages, forms.Form):
     resource = ResourceChoiceField(
         label=_("つなぎ先（社会資源）"),
         queryset=Resource.objects.none(),
         empty_label=_("選んでください"),
     )
-    proposed_on = forms.DateField(
+    proposed_on = DateField(
         label=_("提案日"), widget=DateInput(), help_text=_("本人・家族につなぎ先を提案した日")
     )
 
@@ -39,7 +33,7 @@ class ReferralCreateForm(forms.Form):
         self.fields["resource"].queryset = resources
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(JapaneseMessages, forms.Form):
     """One step of a referral. Each button on the referral page is one of these."""
 
     ACTIONS = {
@@ -51,7 +45,7 @@ class TransitionForm(forms.Form):
 
     action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS], widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput)
-    on = forms.DateField(label=_("日付"), widget=DateInput())
+    on = DateField(label=_("日付"), widget=DateInput())
     reason = forms.ChoiceField(
         label=_("不成立の理由"),
         choices=[("", _("選んでください")), *Referral.NotRealisedReason.choices],
@@ -82,8 +76,8 @@ class TransitionForm(forms.Form):
         return self.ACTIONS[self.cleaned_data["action"]]
 
 
-class NoteForm(forms.Form):
-    date = forms.DateField(label=_("日付"), widget=DateInput())
+class NoteForm(JapaneseMessages, forms.Form):
+    date = DateField(label=_("日付"), widget=DateInput())
     text = forms.CharField(
         label=_("内容"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -103,8 +97,8 @@ JUDGEMENT_CHOICES = [
 ]
 
 
-class EmploymentForm(forms.Form):
-    started_on = forms.DateField(label=_("就労開始日"), widget=DateInput())
+class EmploymentForm(JapaneseMessages, forms.Form):
+    started_on = DateField(label=_("就労開始日"), widget=DateInput())
     employment_type = forms.ChoiceField(
         label=_("就労の形態"),
         choices=[("", _("選んでください")), *EmploymentOutcome.EmploymentType.choices],

@@ -4,7 +4,7 @@ import datetime as dt
 
 import factory
 
-from cases.kana import kana_key
+from cases.kana import kana_key, name_key
 from cases.models import Case, Consultation, HouseholdMember, Person
 from core.fiscal import fiscal_year
 from core.models import Municipality
@@ -25,6 +25,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"高知 太郎{n}")
     kana = factory.Sequence(lambda n: f"こうち たろう{n}")
     kana_key = factory.LazyAttribute(lambda o: kana_key(o.kana))
+    name_key = factory.LazyAttribute(lambda o: name_key(o.name))
     birth_year = 1985
 
 

@@ -282,6 +282,7 @@ TABLE: dict[str, Row] = {
                                  Row(LOGIN,    200,      200,     200,       200,   200),
     "accounts:otp_settings":     Row(LOGIN,    200,      200,     200,       200,   200),
     "accounts:otp_enrol":        Row(LOGIN,    200,      200,     200,       200,   200),
+    "accounts:preferences":      Row(LOGIN,    200,      200,     200,       200,   200),
     # Nothing to verify once the second factor is passed (or not due): back to home.
     "accounts:otp_verify":       Row(LOGIN,    302,      302,     302,       302,   302),
     # Without the password the form is shown again (200); admins may not disable (302).
@@ -297,6 +298,10 @@ TABLE: dict[str, Row] = {
     "cases:edit":                Row(LOGIN,    200,      404,     403,       200,   200,
                                      factory=case_in_kochi),
     "cases:close":               Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=case_in_kochi),
+    "cases:print":               Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=case_in_kochi),
+    "cases:household_print":     Row(LOGIN,    200,      404,     403,       200,   200,
                                      factory=case_in_kochi),
     "cases:suspend":             Row(LOGIN,    200,      404,     403,       200,   200,
                                      factory=case_in_kochi),
@@ -359,6 +364,8 @@ TABLE: dict[str, Row] = {
     "platforms:meeting_detail":  Row(LOGIN,    200,      404,     403,       200,   200,
                                      factory=meeting_in_kochi),
     "platforms:meeting_edit":    Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=meeting_in_kochi),
+    "platforms:meeting_print":   Row(LOGIN,    200,      404,     403,       200,   200,
                                      factory=meeting_in_kochi),
     "platforms:action_create":   Row(LOGIN,    302,      404,     403,       302,   302,
                                      factory=meeting_in_kochi, method="post",

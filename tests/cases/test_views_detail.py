@@ -83,11 +83,42 @@ def test_closed_case_page_offers_reopen_instead_of_the_record_form(login, counse
     assert reverse("cases:consultation_create", args=[case.pk]) not in body
 
 
-def test_record_form_defaults_to_today_a_phone_call_with_the_last_contact(
+def test_record_form_defaults_to_today_a_phone_call_and_leaves_the_contact_to_choose(
     login, counselor, case
 ) -> None:
-    form = login(counselor).get(case.get_absolute_url()).context["consultation_form"]
+    response = login(counselor).get(case.get_absolute_url())
+    form = response.context["consultation_form"]
     assert form["date"].value() == days_ago(0)
     assert form["method"].value() == "phone"
-    assert form["with_whom"].value() == "family"
+    assert form["with_whom"].value() is None  # last time's 相手 is a hint, not a default
+    assert "前回の相手：家族" in response.content.decode()
     assert form["submission_token"].value()
+
+
+def test_record_form_takes_the_contact_chosen_on_the_home_page(login, counselor, case) -> None:
+    response = login(counselor).get(case.get_absolute_url(), {"with_whom": "person"})
+    assert response.context["consultation_form"]["with_whom"].value() == "person"
+    response = login(counselor).get(case.get_absolute_url(), {"with_whom": "bogus"})
+    assert response.context["consultation_form"]["with_whom"].value() is None
+
+
+def test_record_form_shows_the_case_and_the_due_next_action(login, counselor, case) -> None:
+    body = login(counselor).get(case.get_absolute_url()).content.decode()
+    record = body[body.index('id="record"') :]
+    assert case.number in record[:2000]
+    last = case.consultations.order_by("-date", "-id").first()
+    if last.next_action:
+        assert last.next_action in record[:2000]
+    # The save button follows 内容 directly.
+    notes = record.index('id="id_notes"')
+    assert record.index('type="submit"', notes) < record.find("<input", notes + 1) or (
+        record.find("<input", notes + 1) == -1
+    )
+
+
+def test_case_page_shows_wareki_dates_for_a_user_who_chose_them(login, counselor, case) -> None:
+    counselor.date_style = "wareki"
+    counselor.save(update_fields=["date_style"])
+    body = login(counselor).get(case.get_absolute_url()).content.decode()
+    timeline = body[body.index('id="timeline"') :]
+    assert "令和" in timeline

@@ -149,3 +149,96 @@ def test_back_from_the_duplicate_step_shows_the_filled_form(login, counselor, ko
     response = login(counselor).post(INTAKE, intake_data(kochi_city, back="1"))
     assert response.templates[0].name == "cases/intake.html"
     assert response.context["form"]["notes"].value().startswith("母親から電話")
+
+
+def test_intake_asks_one_age_band_and_gives_it_to_the_person(login, counselor, kochi_city) -> None:
+    client = login(counselor)
+    form = client.get(INTAKE).context["form"]
+    assert "person_age_band" not in form.fields
+    data = intake_data(kochi_city, birth_year="", age_band_at_intake="40s")
+    client.post(INTAKE, data)
+    case = Case.objects.get()
+    assert (case.age_band_at_intake, case.person.age_band) == ("40s", "40s")
+
+
+def test_intake_accepts_any_whole_minute(login, counselor, kochi_city) -> None:
+    client = login(counselor)
+    body = client.get(INTAKE).content.decode()
+    assert 'name="duration_minutes"' in body
+    duration = body[
+        body.index('name="duration_minutes"') - 200 : body.index('name="duration_minutes"') + 200
+    ]
+    assert 'step="1"' in duration and 'min="1"' in duration
+    client.post(INTAKE, intake_data(kochi_city, method="visit", duration_minutes="12"))
+    assert Case.objects.get().consultations.get().duration_minutes == 12
+
+
+@pytest.mark.parametrize(("minutes", "accepted"), [("0", False), ("1", True), ("1441", False)])
+def test_intake_duration_bounds_are_the_same_in_html_and_server(
+    login, counselor, kochi_city, minutes, accepted
+) -> None:
+    response = login(counselor).post(
+        INTAKE, intake_data(kochi_city, method="visit", duration_minutes=minutes)
+    )
+    assert Case.objects.exists() is accepted
+    if not accepted:
+        assert "所要時間は1分から1440分の間で入力してください。" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "limit", "label"), [("next_action", 500, "次の対応"), ("name", 100, "本人の氏名")]
+)
+def test_long_text_is_refused_with_a_message_not_cut(
+    login, counselor, kochi_city, field, limit, label
+) -> None:
+    client = login(counselor)
+    body = client.get(INTAKE).content.decode()
+    widget = body[body.index(f'name="{field}"') - 300 : body.index(f'name="{field}"') + 300]
+    assert f'data-maxlength="{limit}"' in widget
+    assert "maxlength=" not in widget.replace("data-maxlength=", "")  # the browser cuts
+    assert f'id="id_{field}_counter"' in body
+    response = client.post(INTAKE, intake_data(kochi_city, **{field: "あ" * (limit + 20)}))
+    assert not Case.objects.exists()
+    errors = response.context["form"].errors[field]
+    assert errors == [f"{label}は{limit}文字以内で入力してください（今は{limit + 20}文字です）。"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "year"), [("1985", 1985), ("S60", 1985), ("昭和60", 1985), ("昭和60年", 1985)]
+)
+def test_birth_year_accepts_wareki(login, counselor, kochi_city, typed, year) -> None:
+    login(counselor).post(INTAKE, intake_data(kochi_city, birth_year=typed))
+    assert Case.objects.get().person.birth_year == year
+
+
+@pytest.mark.parametrize("typed", ["1800", "abc", "S70"])
+def test_birth_year_out_of_range_reads_in_plain_japanese(
+    login, counselor, kochi_city, typed
+) -> None:
+    response = login(counselor).post(INTAKE, intake_data(kochi_city, birth_year=typed))
+    assert response.context["form"].errors["birth_year"] == [
+        "生まれ年は1900年以降の西暦4桁で入力してください。"
+    ]
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["R{r}.{m}.{d}", "令和{r}年{m}月{d}日", "{y}/{m}/{d}", "{y}-{m:02}-{d:02}", "Ｒ{r}．{m}．{d}"],
+)
+def test_intake_date_accepts_wareki_and_western(login, counselor, kochi_city, pattern) -> None:
+    today = days_ago(0)
+    typed = pattern.format(r=today.year - 2018, y=today.year, m=today.month, d=today.day)
+    typed = (
+        typed.translate({ord(c): 0xFF10 + int(c) for c in "0123456789"}) if "Ｒ" in typed else typed
+    )
+    login(counselor).post(INTAKE, intake_data(kochi_city, intake_date=typed))
+    assert Case.objects.get().intake_date == today
+
+
+def test_required_messages_name_the_field(login, counselor, kochi_city) -> None:
+    response = login(counselor).post(INTAKE, intake_data(kochi_city, intake_route=""))
+    assert response.context["form"].errors["intake_route"] == ["相談経路を選んでください。"]
+    body = response.content.decode()
+    assert 'href="#id_intake_route_error"' in body  # the summary links to the field
+    assert "選択してください" in body
+    assert "---------" not in body

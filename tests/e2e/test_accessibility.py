@@ -133,3 +133,79 @@ def test_dashboard_charts_have_text_alternatives_and_data_tables(
     page.locator("figure.kpi-chart summary").first.click()
     expect(tables.first).to_be_visible()
     expect(tables.first.locator("tbody tr")).to_have_count(12)
+
+
+def case_with_everything(kochi_city, counselor) -> Case:  # type: ignore[no-untyped-def]
+    """A case whose timeline has every kind of entry: consultations (one long, folded),
+    referral steps, a job start and a meeting."""
+    from referrals.models import ReferralTransition
+    from tests.factories import EmploymentOutcomeFactory, ReferralFactory
+
+    case = some_cases(kochi_city, counselor)
+    ConsultationFactory(case=case, date=case.intake_date, notes="長い記録。" * 80)
+    referral = ReferralFactory(case=case)
+    ReferralTransition.objects.create(
+        referral=referral, to_status="proposed", on=case.intake_date, by=counselor
+    )
+    EmploymentOutcomeFactory(case=case, started_on=timezone.localdate())
+    CaseMeetingFactory(municipality=kochi_city).cases.set([case])
+    return case
+
+
+@pytest.mark.parametrize(
+    ("who", "page_name"),
+    [
+        ("counselor", "cases:detail"),
+        ("counselor", "cases:print"),
+        ("counselor", "cases:household_print"),
+        ("counselor", "platforms:meeting_create"),
+        ("counselor", "platforms:meeting_edit"),
+        ("counselor", "platforms:meeting_detail"),
+        ("counselor", "platforms:meeting_print"),
+        ("counselor", "accounts:preferences"),
+        ("prefecture_staff", "home"),
+        ("admin_user", "exports:index"),
+    ],
+)
+def test_changed_pages_have_no_serious_or_critical_axe_violations(
+    who: str, page_name: str, request, browser_login, url, page, kochi_city, counselor
+) -> None:
+    case = case_with_everything(kochi_city, counselor)
+    if who == "admin_user":
+        browser_login(request.getfixturevalue(who), device=request.getfixturevalue("admin_device"))
+    else:
+        browser_login(request.getfixturevalue(who))
+    from platforms.models import CaseMeeting
+
+    meeting = CaseMeeting.objects.filter(cases=case).first()
+    args: Any = ()
+    query = ""
+    if page_name.startswith("cases:"):
+        args = (case.pk,)
+    elif page_name == "platforms:meeting_create":
+        query = f"municipality={kochi_city.pk}"
+    elif page_name.startswith("platforms:"):
+        args = (meeting.pk,)
+    response = page.goto(url(page_name, *args, query=query))
+    assert response is not None and response.status == 200
+    if page_name == "cases:detail":
+        assert page.locator("#timeline .timeline__item--referral").count() == 1
+        assert page.locator("#timeline .timeline__item--employment").count() == 1
+        expect(page.locator("#timeline details summary").first).to_contain_text("続きを読む")
+    assert serious_violations(page) == []
+
+
+def test_record_form_errors_and_the_meeting_picker_search_have_no_violations(
+    browser_login, url, page, kochi_city, counselor
+) -> None:
+    case = case_with_everything(kochi_city, counselor)
+    browser_login(counselor)
+    page.goto(url("cases:detail", case.pk) + "#record")
+    page.locator("#record button[type=submit]").click()  # nothing chosen: errors
+    expect(page.locator(".error-summary")).to_be_visible()
+    assert serious_violations(page) == []
+    page.goto(url("platforms:meeting_create", query=f"municipality={kochi_city.pk}"))
+    page.locator("#id_case_q").fill(case.number)
+    page.get_by_role("button", name="検索").click()
+    expect(page.locator(".case-picker")).to_contain_text(case.number)
+    assert serious_violations(page) == []

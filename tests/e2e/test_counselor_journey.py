@@ -46,6 +46,7 @@ def test_counselor_intake_visit_referral_moves_ibasho_figure_and_outsider_gets_4
     # A home visit, recorded on the case page.
     record = page.locator("#record")
     record.get_by_label("訪問（アウトリーチ）").check()
+    record.get_by_label("本人", exact=True).check()  # 相手 is always chosen, never carried over
     record.locator("#id_duration_minutes").fill("60")
     record.locator("#id_notes").fill("自宅を訪問。本人とドア越しに挨拶できた。")
     record.get_by_role("button", name="記録する").click()

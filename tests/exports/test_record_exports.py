@@ -187,7 +187,7 @@ def test_round_trip_export_import_gives_the_same_k1(login, admin_user, private_r
     scope = prefecture_scope("39")
     before = kpi_report(2023, scope, as_of=dt.date(2024, 3, 31))
     data = start(
-        login(admin_user), "consultations", include_personal="on", reason="移行"
+        login(admin_user), "consultations", include_personal="on", reason="別の環境への移行のため"
     ).getvalue()
     Case.objects.all().delete()
     parsed = ledger_parse(stream=io.BytesIO(data), user=admin_user)
@@ -197,3 +197,32 @@ def test_round_trip_export_import_gives_the_same_k1(login, admin_user, private_r
     k1 = [i.value for i in before.indicators if i.key == "new_consultations"]
     assert k1 == [3]
     assert [i.value for i in after.indicators if i.key == "new_consultations"] == k1
+
+
+def test_a_personal_export_needs_a_real_reason(login, admin_user) -> None:
+    client = login(admin_user)
+    refused = start(client, "consultations", include_personal="on", reason="a")
+    assert refused.status_code == 400
+    assert "6文字以上" in refused.context["form"].errors["reason"][0]
+    assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_the_export_and_progress_pages_state_the_filter_in_words(login, admin_user) -> None:
+    from core.models import Municipality
+
+    aki = Municipality.objects.get(code="392031")
+    client = login(admin_user)
+    body = client.get(
+        reverse("exports:index"), {"kind": "cases", "municipality": aki.pk, "status": "active"}
+    ).content.decode()
+    assert "市町村：安芸市" in body and "状況：支援中" in body
+    notice = body[body.index("絞り込み条件を引き継いでいます") :].split("</div>")[0]
+    assert "municipality=" not in notice
+    job = ExportJob.objects.create(
+        requested_by=admin_user,
+        kind="cases",
+        params={"municipality": [str(aki.pk)]},
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    body = client.get(reverse("exports:job", args=[job.pk])).content.decode()
+    assert "条件：市町村：安芸市" in body

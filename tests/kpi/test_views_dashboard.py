@@ -142,7 +142,9 @@ def test_no_personal_data_and_no_inline_styles(login, center) -> None:
     assert "母親" not in html  # consultation notes and meeting minutes
     assert "（秘）" not in html
     assert not re.search(r"\sstyle=", html)
-    assert "<script" not in html
+    # No inline script, and only the app's own (the shared form enhancements).
+    scripts = re.findall(r"<script[^>]*>", html)
+    assert all(re.search(r'src="/static/', tag) for tag in scripts), scripts
 
 
 def test_no_store(login, prefecture_staff) -> None:
@@ -204,3 +206,23 @@ def test_national_query_count_does_not_depend_on_records(
     assert report.scope.kind == "national"
     assert report.indicator("new_consultations").value == n
     assert [row.code for row in report.areas] == ["36", "39"]
+
+
+def test_a_target_at_the_top_of_the_chart_puts_its_label_below_the_line() -> None:
+    from kpi.charts import LABEL_SIZE, _label_y
+
+    assert _label_y(100) == 95  # room above: above the line
+    top = _label_y(14)
+    assert top - LABEL_SIZE >= 0 and top > 14  # no room: below, inside the chart
+
+
+def test_a_preparing_platform_reads_the_same_as_on_the_overview(login, prefecture_staff) -> None:
+    from core.models import Municipality
+    from platforms.models import Platform
+    from tests.factories import PlatformFactory
+
+    muroto = Municipality.objects.get(code="392022")
+    PlatformFactory(municipality=muroto, status=Platform.Status.PREPARING, established_on=None)
+    html = login(prefecture_staff).get(URL).content.decode()
+    row = html[html.index('<th scope="row">室戸市</th>') :].split("</tr>")[0]
+    assert "準備中" in row and "未設置" not in row

@@ -121,7 +121,13 @@ def test_an_invalid_filter_refuses_the_export(
     two_cities,  # noqa: F811
     query: str,
 ) -> None:
-    response = start(login(admin_user), "consultations", query, include_personal="on", reason="r")
+    response = start(
+        login(admin_user),
+        "consultations",
+        query,
+        include_personal="on",
+        reason="県への事故報告のため",
+    )
     assert response.status_code == 400
     assert "絞り込み条件に誤りがある" in response.content.decode()
     assert not response.get("Content-Disposition")

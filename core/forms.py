@@ -1,0 +1,182 @@
+"""The shared form machinery: one field-group template, one date field and widget, plain
+Japanese messages.
+
+- `FormRenderer` (settings.FORM_RENDERER) renders every field group with
+  `templates/includes/field.html` (`{{ field.as_field_group }}`, or the include), so labels,
+  hints, errors and their ARIA links are the same on every page.
+- `BoundField` drops the browser's `maxlength` (which cuts pasted text silently) for a
+  `data-maxlength` the counter script reads; the server refuses long text with a message.
+- `DateField` / `DateInput`: a text box that takes 2026-12-02, 2026/12/2, R8.12.2,
+  令和8年12月2日 or H31.4.1 (`core.wareki`).
+- `JapaneseMessages`: a form mixin that phrases the default messages with the field's label
+  (「理由を入力してください。」 instead of 「このフィールドは必須です。」) and reads
+  「選択してください」 on empty choices.
+"""
+
+import datetime as dt
+from typing import Any
+
+import django_filters
+from django import forms
+from django.core import validators
+from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext_lazy as _
+
+from core.wareki import parse_date, parse_year
+
+EMPTY_LABEL = _("選択してください")
+DJANGO_EMPTY_LABEL = "---------"
+
+
+class BoundField(forms.BoundField):
+    def build_widget_attrs(self, attrs: dict[str, Any], widget: Any = None) -> dict[str, Any]:
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        limit = widget.attrs.get("maxlength")
+        if limit and not widget.is_hidden:
+            attrs["maxlength"] = False  # the template omits an attribute set to False
+            attrs["data-maxlength"] = limit
+            described = attrs.get("aria-describedby")
+            counter = f"{self.auto_id}_counter"
+            attrs["aria-describedby"] = (
+                f"{described} {counter}" if isinstance(described, str) and described else counter
+            )
+        return attrs
+
+
+class FormRenderer(TemplatesSetting):
+    field_template_name = "includes/field.html"
+    bound_field_class = BoundField
+
+
+class DateInput(forms.TextInput):
+    """A date typed in Western or 和暦 form; shown as 2026-12-02."""
+
+    input_type = "text"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        base = {
+            "inputmode": "text",
+            "autocomplete": "off",
+            "placeholder": _("例：2026-12-02、R8.12.2"),
+            "class": "input--date",
+            "size": 14,
+        }
+        super().__init__({**base, **(attrs or {})})
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        formatted = super().format_value(value)
+        return None if formatted is None else str(formatted)
+
+
+class DateField(forms.DateField):
+    widget = DateInput
+    default_error_messages = {
+        "invalid": _(
+            "日付は 2026-12-02、2026/12/2、R8.12.2、令和8年12月2日 のように入力してください。"
+        ),
+    }
+
+    def to_python(self, value: Any) -> dt.date | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        day = parse_date(str(value))
+        if day is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return day
+
+
+class DateFilter(django_filters.DateFilter):
+    field_class = DateField
+
+
+class YearField(forms.IntegerField):
+    """A year typed as 1985, S60 or 昭和60 (birth years on municipal forms)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "text", "size": 8}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        year = parse_year(str(value))
+        if year is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return year
+
+
+def _label(field: forms.Field, name: str) -> str:
+    return str(field.label or name)
+
+
+def japanese_messages(form: forms.BaseForm) -> None:
+    """Rephrase Django's generic messages with each field's label; keep the form's own."""
+    for name, field in form.fields.items():
+        label = _label(field, name)
+        messages = field.error_messages
+        choice = isinstance(field, forms.ChoiceField | forms.ModelChoiceField)
+        defaults = {
+            "required": (
+                _("%(label)sを選んでください。") if choice else _("%(label)sを入力してください。")
+            )
+            % {"label": label},
+        }
+        if isinstance(field, forms.IntegerField) and not isinstance(field, YearField):
+            defaults["invalid"] = _("%(label)sは半角の整数で入力してください。") % {"label": label}
+        for key, text in defaults.items():
+            if str(messages.get(key, "")) == str(_default_message(field, key)):
+                messages[key] = text
+        field.validators = [_rephrase(v, label) for v in field.validators]
+        if getattr(field, "empty_label", None) == DJANGO_EMPTY_LABEL:
+            field.empty_label = EMPTY_LABEL  # type: ignore[attr-defined]
+        if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            choices: Any = field.choices
+            field.choices = [
+                (value, EMPTY_LABEL if value == "" and text == DJANGO_EMPTY_LABEL else text)
+                for value, text in choices
+            ]
+
+
+def _default_message(field: forms.Field, key: str) -> Any:
+    for cls in type(field).__mro__:
+        defaults = getattr(cls, "default_error_messages", {})
+        if key in defaults:
+            return defaults[key]
+    return None
+
+
+def _rephrase(validator: Any, label: str) -> Any:
+    if type(validator) is validators.MaxLengthValidator:
+        return validators.MaxLengthValidator(
+            validator.limit_value,
+            _("%(label)sは%(limit)s文字以内で入力してください（今は%(count)s文字です）。")
+            % {"label": label, "limit": validator.limit_value, "count": "%(show_value)d"},
+        )
+    if type(validator) is validators.MinValueValidator:
+        return validators.MinValueValidator(
+            validator.limit_value,
+            _("%(label)sは%(limit)s以上で入力してください。")
+            % {"label": label, "limit": validator.limit_value},
+        )
+    if type(validator) is validators.MaxValueValidator:
+        return validators.MaxValueValidator(
+            validator.limit_value,
+            _("%(label)sは%(limit)s以下で入力してください。")
+            % {"label": label, "limit": validator.limit_value},
+        )
+    return validator
+
+
+class JapaneseMessages:
+    """Mixin for forms: see `japanese_messages`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        japanese_messages(self)  # type: ignore[arg-type]
