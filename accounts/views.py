@@ -1,3 +1,4 @@
+from typing import Any
 from urllib.parse import urlencode
 
 import segno
@@ -17,7 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import otp, services
+from accounts import otp, resume, services
 from accounts.forms import LoginForm, PasswordConfirmForm, TokenForm
 
 
@@ -36,9 +37,27 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # A failed password on the login page that carries a form: keep carrying it.
+        carried = resume.carried_payload(self.request) if self.request.method == "POST" else None
+        if carried is not None:
+            context.update(session_expired=True, resume=resume.carry_fields(carried), next="")
+        elif self.request.GET.get("expired"):
+            context["session_expired"] = True
+        return context
+
     def form_valid(self, form: LoginForm) -> HttpResponse:
+        carried = resume.carried_payload(self.request)
         response = super().form_valid(form)  # logs in: the session now knows the OTP state
         state = self.request.session.get(otp.STATE_KEY)
+        if state == otp.VERIFY and carried is not None:
+            # The second factor first; the carried form goes on through that step.
+            return render(
+                self.request,
+                "accounts/otp_verify.html",
+                {"form": TokenForm(), "next": "", "resume": resume.carry_fields(carried)},
+            )
         if state in (otp.VERIFY, otp.ENROL):
             step = "accounts:otp_verify" if state == otp.VERIFY else "accounts:otp_enrol"
             url = reverse(step)
@@ -47,6 +66,16 @@ class LoginView(auth_views.LoginView):
                 url += "?" + urlencode({"next": next_url})
             return HttpResponseRedirect(url)
         services.login_failures_clear(username=form.get_user().get_username())
+        if carried is not None:
+            resumed = resume.resume_response(self.request, carried)
+            if resumed is not None:
+                return resumed
+            messages.warning(
+                self.request,
+                _(
+                    "ログインが切れる前の入力は、別の利用者のものだったため破棄しました。"
+                ),
+            )
         return response
 
 
@@ -156,6 +185,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         session[otp.STATE_KEY] = otp.state_at_login(request.user)
         return HttpResponseRedirect(_next_url(request))
     form = TokenForm(request.POST or None)
+    carried = resume.carried_payload(request) if request.method == "POST" else None
     if request.method == "POST" and form.is_valid():
         wait = services.otp_throttled_seconds(user=request.user)
         if services.otp_verify(
@@ -163,6 +193,8 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         ):
             otp.mark_verified(session)
             services.login_failures_clear(username=request.user.get_username())
+            if carried is not None and (resumed := resume.resume_response(request, carried)):
+                return resumed
             return HttpResponseRedirect(_next_url(request))
         if services.login_is_locked(username=request.user.get_username()):
             logout(request)
@@ -182,7 +214,9 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         else:
             form.add_error("token", _("確認コードが正しくありません。"))
     return render(
-        request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request, "")}
+        request,
+        "accounts/otp_verify.html",
+        {"form": form, "next": _next_url(request, ""), "resume": resume.carry_fields(carried)},
     )
 
 

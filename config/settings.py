@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After authentication: end sessions past their absolute lifetime, then hold back users
     # who still owe their second factor; mark every authenticated response no-store.
+    # A form sent after the session ended is carried through the login (accounts/resume.py).
+    "accounts.middleware.ExpiredSessionMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     "accounts.middleware.OTPRequiredMiddleware",
     "core.middleware.NoStoreForAuthenticatedMiddleware",
