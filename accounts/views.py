@@ -72,9 +72,7 @@ class LoginView(auth_views.LoginView):
                 return resumed
             messages.warning(
                 self.request,
-                _(
-                    "ログインが切れる前の入力は、別の利用者のものだったため破棄しました。"
-                ),
+                _("ログインが切れる前の入力は、別の利用者のものだったため破棄しました。"),
             )
         return response
 

@@ -136,11 +136,22 @@ ROLE_ORDER = ("counselor", "center", "prefecture_staff", "admin_user")
 # Views that answer a POST as they answer a GET (lists, pages, downloads: no form handled).
 # A view here that starts handling a form must move to POST_URLS.
 ANSWERS_POST_AS_GET = {
-    "home", "cases:list", "accounts:otp_settings", "accounts:password_change_done",
-    "exports:index", "exports:ledger_history", "exports:ledger_template",
-    "platforms:meeting_detail", "platforms:meeting_list", "platforms:municipality_detail",
-    "platforms:overview", "referrals:case_referrals", "referrals:follow_up",
-    "referrals:referral_detail", "referrals:resource_detail", "referrals:resource_list",
+    "home",
+    "cases:list",
+    "accounts:otp_settings",
+    "accounts:password_change_done",
+    "exports:index",
+    "exports:ledger_history",
+    "exports:ledger_template",
+    "platforms:meeting_detail",
+    "platforms:meeting_list",
+    "platforms:municipality_detail",
+    "platforms:overview",
+    "referrals:case_referrals",
+    "referrals:follow_up",
+    "referrals:referral_detail",
+    "referrals:resource_detail",
+    "referrals:resource_list",
 }
 
 
