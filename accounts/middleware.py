@@ -85,7 +85,8 @@ class ExpiredSessionMiddleware:
         if request.method == "POST":
             from accounts import resume
 
-            return resume.login_page_for_expired_post(request)
+            if resume.should_resume(request):
+                return resume.login_page_for_expired_post(request)
         if had_session and "expired=" not in response["Location"]:
             response["Location"] += ("&" if "?" in response["Location"] else "?") + "expired=1"
         return response

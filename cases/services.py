@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from cases.models import (
     IssueTag,
     Person,
 )
+from core.concurrency import update_with_version_or_raise
 from core.fiscal import fiscal_year, short_label
 from core.models import Municipality
 
@@ -40,13 +41,6 @@ DURATION_REQUIRED_METHODS = frozenset(
 )
 OPEN_STATUSES = (Case.Status.INTAKE, Case.Status.ASSESSMENT, Case.Status.ACTIVE)
 MAX_DURATION_MINUTES = 24 * 60
-
-
-def conflict_message() -> str:
-    return _(
-        "このケースは、あなたが編集を始めた後に他の人が更新しました。"
-        "保存されていません。画面を開き直して最新の内容を確認してから、もう一度入力してください。"
-    )
 
 
 @dataclass(frozen=True)
@@ -403,11 +397,7 @@ def consultation_update(
     _raise_if(consultation_errors(data, intake_date=case.intake_date))
     before = {name: getattr(consultation, name) for name in ConsultationInput.__dataclass_fields__}
     after = asdict(data)
-    updated = Consultation.objects.filter(pk=consultation.pk, version=version).update(
-        **after, version=F("version") + 1, updated_at=timezone.now()
-    )
-    if not updated:
-        raise ValidationError(conflict_message(), code="conflict")
+    update_with_version_or_raise(Consultation, pk=consultation.pk, version=version, **after)
     consultation.refresh_from_db()
     _audit_consultation(
         Action.UPDATE,
@@ -478,11 +468,7 @@ def case_update(
     }
     if status != case.status:
         values.update(status=status, status_changed_on=today, status_reason="")
-    updated = Case.objects.filter(pk=case.pk, version=version).update(
-        **values, version=F("version") + 1, updated_at=timezone.now()
-    )
-    if not updated:
-        raise ValidationError(conflict_message(), code="conflict")
+    update_with_version_or_raise(Case, pk=case.pk, version=version, **values)
     if status != case.status:
         CaseStatusChange.objects.create(
             case=case, from_status=case.status, to_status=status, changed_on=today,
@@ -550,16 +536,15 @@ def _status_change(
     _raise_if(errors)
 
     closing = to_status in Case.CLOSED_STATUSES
-    updated = Case.objects.filter(pk=case.pk, version=version).update(
+    update_with_version_or_raise(
+        Case,
+        pk=case.pk,
+        version=version,
         status=to_status,
         status_changed_on=on,
         status_reason=reason.strip(),
         closed_on=on if closing else None,
-        version=F("version") + 1,
-        updated_at=timezone.now(),
     )
-    if not updated:
-        raise ValidationError(conflict_message(), code="conflict")
     CaseStatusChange.objects.create(
         case=case, from_status=case.status, to_status=to_status, changed_on=on,
         reason=reason.strip(), changed_by=user,

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import Action, audit_record
 from cases.models import Case
+from core.concurrency import StaleEdit, update_with_version_or_raise
 from referrals.models import (
     EmploymentOutcome,
     Referral,
@@ -53,14 +54,6 @@ DATE_FIELD = {
     Status.ENDED: "ended_on",
     Status.NOT_REALISED: "not_realised_on",
 }
-
-
-def _stale_error() -> ValidationError:
-    return ValidationError(
-        _(
-            "ほかの人が先にこのつなぎを更新しました。画面を再読み込みして、最新の内容を確認してください。"
-        )
-    )
 
 
 def _check_not_future(on: dt.date, field: str = "on") -> None:
@@ -152,7 +145,7 @@ def _transition(
     referral: Referral,
     to_status: str,
     on: dt.date,
-    expected_version: int,
+    version: int,
     user: Any,
     request: HttpRequest | None,
     extra: dict[str, Any] | None = None,
@@ -164,8 +157,8 @@ def _transition(
             _("「%(from)s」のつなぎを「%(to)s」にすることはできません。")
             % {"from": current.label, "to": target.label}
         )
-    if referral.version != expected_version:
-        raise _stale_error()
+    if referral.version != version:
+        raise StaleEdit()
     _check_not_future(on)
     previous = referral.status_date
     if on < previous:
@@ -176,11 +169,7 @@ def _transition(
             }
         )
     changes: dict[str, Any] = {"status": target, DATE_FIELD[target]: on, **(extra or {})}
-    updated = Referral.objects.filter(pk=referral.pk, version=expected_version).update(
-        **changes, version=F("version") + 1, updated_at=timezone.now()
-    )
-    if updated == 0:
-        raise _stale_error()
+    update_with_version_or_raise(Referral, pk=referral.pk, version=version, **changes)
     ReferralTransition.objects.create(
         referral=referral, from_status=current, to_status=target, on=on, by=user
     )
@@ -200,7 +189,7 @@ def referral_arrange(
     *,
     referral: Referral,
     on: dt.date,
-    expected_version: int,
+    version: int,
     user: Any,
     request: HttpRequest | None = None,
 ) -> Referral:
@@ -209,7 +198,7 @@ def referral_arrange(
         referral=referral,
         to_status=Status.ARRANGING,
         on=on,
-        expected_version=expected_version,
+        version=version,
         user=user,
         request=request,
     )
@@ -220,7 +209,7 @@ def referral_connect(
     *,
     referral: Referral,
     on: dt.date,
-    expected_version: int,
+    version: int,
     user: Any,
     request: HttpRequest | None = None,
 ) -> Referral:
@@ -234,7 +223,7 @@ def referral_connect(
         referral=referral,
         to_status=Status.CONNECTED,
         on=on,
-        expected_version=expected_version,
+        version=version,
         user=user,
         request=request,
     )
@@ -248,7 +237,7 @@ def referral_end(
     *,
     referral: Referral,
     on: dt.date,
-    expected_version: int,
+    version: int,
     user: Any,
     request: HttpRequest | None = None,
 ) -> Referral:
@@ -257,7 +246,7 @@ def referral_end(
         referral=referral,
         to_status=Status.ENDED,
         on=on,
-        expected_version=expected_version,
+        version=version,
         user=user,
         request=request,
     )
@@ -269,7 +258,7 @@ def referral_not_realise(
     referral: Referral,
     on: dt.date,
     reason: str,
-    expected_version: int,
+    version: int,
     user: Any,
     detail: str = "",
     request: HttpRequest | None = None,
@@ -284,7 +273,7 @@ def referral_not_realise(
         referral=referral,
         to_status=Status.NOT_REALISED,
         on=on,
-        expected_version=expected_version,
+        version=version,
         user=user,
         request=request,
         extra={"not_realised_reason": reason, "not_realised_detail": detail},
@@ -438,7 +427,7 @@ def employment_record(
 def employment_update(
     *,
     outcome: EmploymentOutcome,
-    expected_version: int,
+    version: int,
     started_on: dt.date,
     employment_type: str,
     user: Any,
@@ -461,13 +450,9 @@ def employment_update(
     after = {"started_on": started_on, "employment_type": employment_type, **judgement}
     before = {name: getattr(outcome, name) for name in after}
     changed = sorted(name for name, value in after.items() if before[name] != value)
-    if outcome.version != expected_version:
-        raise _stale_error()
-    updated = EmploymentOutcome.objects.filter(pk=outcome.pk, version=expected_version).update(
-        **after, version=F("version") + 1, updated_at=timezone.now()
-    )
-    if updated == 0:
-        raise _stale_error()
+    if outcome.version != version:
+        raise StaleEdit()
+    update_with_version_or_raise(EmploymentOutcome, pk=outcome.pk, version=version, **after)
     outcome.refresh_from_db()
     audit_record(
         action=Action.UPDATE,

@@ -187,7 +187,7 @@ def referral_transition(request: HttpRequest, pk: int) -> HttpResponse:
         common = {
             "referral": referral,
             "on": data["on"],
-            "expected_version": data["version"],
+            "version": data["version"],
             "user": request.user,
             "request": request,
         }
@@ -302,7 +302,7 @@ def employment_edit(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.employment_update(
                     outcome=outcome,
-                    expected_version=form.cleaned_data["version"] or 0,
+                    version=form.cleaned_data["version"] or 0,
                     started_on=form.cleaned_data["started_on"],
                     employment_type=form.cleaned_data["employment_type"],
                     manual_after_intermediate=form.manual_after_intermediate,

@@ -51,7 +51,7 @@ def test_second_edit_from_a_stale_page_is_refused_and_the_first_survives(
     login(colleague).post(url, {**stale, "withdrawal_duration": "10y+"})
     response = login(counselor).post(url, {**stale, "withdrawal_duration": "lt6m"})
     assert response.status_code == 200
-    assert "他の人が更新しました" in response.content.decode()
+    assert "ほかの人がこの記録を先に更新しました" in response.content.decode()
     case.refresh_from_db()
     assert case.withdrawal_duration == "10y+"
 

@@ -78,7 +78,7 @@ def test_a_work_training_connection_recorded_late_updates_earlier_outcomes(
     referral = services.referral_propose(
         case=case, resource=training_site, proposed_on=dt.date(2023, 8, 1), user=counselor
     )
-    services.referral_connect(referral=referral, on=CONNECTED, expected_version=1, user=counselor)
+    services.referral_connect(referral=referral, on=CONNECTED, version=1, user=counselor)
     outcome.refresh_from_db()
     assert outcome.after_intermediate and outcome.basis_referral_id == referral.pk
     assert AuditEvent.objects.filter(
@@ -107,14 +107,14 @@ def test_update_overrides_and_returns_to_the_automatic_rule(counselor, trained_c
     assert outcome.after_intermediate
     with pytest.raises(ValidationError):
         services.employment_update(
-            outcome=outcome, expected_version=1, started_on=outcome.started_on,
+            outcome=outcome, version=1, started_on=outcome.started_on,
             employment_type="regular", manual_after_intermediate=False, user=counselor,
         )  # fmt: skip
     outcome.refresh_from_db()
     assert (outcome.after_intermediate, outcome.employment_type) == (True, "part_time")
 
     outcome = services.employment_update(
-        outcome=outcome, expected_version=1, started_on=outcome.started_on,
+        outcome=outcome, version=1, started_on=outcome.started_on,
         employment_type="regular", manual_after_intermediate=False,
         manual_reason="訓練は数日で中断していた", user=counselor,
     )  # fmt: skip
@@ -127,7 +127,7 @@ def test_update_overrides_and_returns_to_the_automatic_rule(counselor, trained_c
     ]  # fmt: skip
 
     outcome = services.employment_update(
-        outcome=outcome, expected_version=2, started_on=CONNECTED - dt.timedelta(days=1),
+        outcome=outcome, version=2, started_on=CONNECTED - dt.timedelta(days=1),
         employment_type="regular", user=counselor,
     )  # fmt: skip
     assert (outcome.after_intermediate, outcome.after_intermediate_source) == (False, "auto")
@@ -137,15 +137,15 @@ def test_update_overrides_and_returns_to_the_automatic_rule(counselor, trained_c
 def test_update_with_a_stale_version_is_refused(counselor, trained_case) -> None:
     outcome = record(trained_case, CONNECTED, counselor)
     services.employment_update(
-        outcome=EmploymentOutcome.objects.get(pk=outcome.pk), expected_version=1,
+        outcome=EmploymentOutcome.objects.get(pk=outcome.pk), version=1,
         started_on=CONNECTED, employment_type="regular", user=counselor,
     )  # fmt: skip
     with pytest.raises(ValidationError) as error:
         services.employment_update(
-            outcome=outcome, expected_version=1, started_on=CONNECTED,
+            outcome=outcome, version=1, started_on=CONNECTED,
             employment_type="self_employed", user=counselor,
         )  # fmt: skip
-    assert "ほかの人が先に" in error.value.messages[0]
+    assert "ほかの人がこの記録を先に更新しました" in error.value.messages[0]
     outcome.refresh_from_db()
     assert outcome.employment_type == "regular"
 
