@@ -35,6 +35,7 @@ from cases.forms import (
 from cases.models import Case, Consultation, HouseholdMember
 from cases.selectors import deny, get_case_for_user, person_duplicates
 from cases.timeline import case_timeline
+from core.concurrency import is_stale, rebase_on_saved
 
 PAGE_SIZE = 50
 
@@ -271,6 +272,7 @@ def consultation_edit(request: HttpRequest, pk: int, consultation_pk: int) -> Ht
             request, user=request.user, object_type="cases.consultation", object_id=consultation_pk
         )
     consultation.case = case
+    theirs: list[tuple[str, str]] = []
     if request.method == "POST":
         form = ConsultationForm(request.POST, instance=consultation, case=case)
         if form.is_valid():
@@ -283,7 +285,16 @@ def consultation_edit(request: HttpRequest, pk: int, consultation_pk: int) -> Ht
                     data=form.consultation_input(),
                 )
             except ValidationError as error:
-                _form_error(form, error)
+                if not is_stale(error):
+                    _form_error(form, error)
+                else:
+                    fresh = Consultation.objects.get(pk=consultation.pk)
+                    fresh.case = case
+                    form, theirs = rebase_on_saved(
+                        lambda data: ConsultationForm(data, instance=fresh, case=case),
+                        request.POST,
+                        fresh.version,
+                    )
             else:
                 messages.success(request, _("相談記録を更新しました。"))
                 return redirect(case.get_absolute_url() + f"#consultation-{consultation.pk}")
@@ -296,7 +307,7 @@ def consultation_edit(request: HttpRequest, pk: int, consultation_pk: int) -> Ht
     return render(
         request,
         "cases/consultation_edit.html",
-        {"case": case, "consultation": consultation, "form": form},
+        {"case": case, "consultation": consultation, "form": form, "theirs": theirs},
     )
 
 
@@ -304,6 +315,7 @@ def consultation_edit(request: HttpRequest, pk: int, consultation_pk: int) -> Ht
 @require_http_methods(["GET", "POST"])
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
+    theirs: list[tuple[str, str]] = []
     if request.method == "POST":
         form = CaseEditForm(request.POST, user=request.user, case=case)
         if form.is_valid():
@@ -325,14 +337,22 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     household_notes=data["household_notes"],
                 )
             except ValidationError as error:
-                _form_error(form, error)
+                if not is_stale(error):
+                    _form_error(form, error)
+                else:
+                    fresh = Case.objects.select_related("person").get(pk=case.pk)
+                    form, theirs = rebase_on_saved(
+                        lambda data: CaseEditForm(data, user=request.user, case=fresh),
+                        request.POST,
+                        fresh.version,
+                    )
             else:
                 messages.success(request, _("ケースを更新しました。"))
                 return redirect(case)
     else:
         form = CaseEditForm(user=request.user, case=case)
         audit_record(action=Action.VIEW, request=request, obj=case)
-    return render(request, "cases/edit.html", {"case": case, "form": form})
+    return render(request, "cases/edit.html", {"case": case, "form": form, "theirs": theirs})
 
 
 # --- Close, suspend, reopen ----------------------------------------------------------------

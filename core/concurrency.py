@@ -23,11 +23,13 @@ concurrency on every database: on PostgreSQL the second UPDATE waits for the fir
 then re-reads the row, finds the new version and matches nothing.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -89,3 +91,41 @@ def update_with_version_or_raise(
     """The same, raising `StaleEdit` when the row changed since it was read."""
     if not update_with_version(queryset, version=version, pk=pk, **fields):
         raise StaleEdit()
+
+
+def saved_values(form: Any) -> list[tuple[str, str]]:
+    """(label, value as shown) for each visible field of an unbound form of the saved record:
+    what the other person saved, shown beside the refused editor's own text."""
+    rows = []
+    for bound in form.visible_fields():
+        value = bound.initial
+        field = bound.field
+        if isinstance(value, list | tuple) or hasattr(value, "all"):
+            items = list(value.all() if hasattr(value, "all") else value)
+            choices = {str(k): str(v) for k, v in getattr(field, "choices", [])}
+            shown = "、".join(choices.get(str(getattr(i, "pk", i)), str(i)) for i in items)
+        elif hasattr(field, "choices") and value not in (None, ""):
+            choices = {str(k): str(v) for k, v in field.choices}
+            shown = choices.get(str(value), str(value))
+        else:
+            shown = "" if value in (None, "") else str(value)
+        rows.append((str(bound.label), shown))
+    return rows
+
+
+def rebase_on_saved(
+    form_for: Callable[[Any], Any], data: QueryDict, version: int
+) -> tuple[Any, list[tuple[str, str]]]:
+    """After a refused save: the user's own input again, now carrying the saved `version`, so
+    that saving once more knowingly writes on top of the other person's; and that saved
+    version's values (`saved_values`) to show next to it.
+
+    `form_for(data)` builds the view's form for the freshly read record (`data` None: unbound).
+    """
+    theirs = saved_values(form_for(None))
+    mine = data.copy()
+    mine["version"] = str(version)
+    form = form_for(mine)
+    form.is_valid()
+    form.add_error(None, StaleEdit.message)
+    return form, theirs

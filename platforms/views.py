@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import scope
 from audit.services import Action, audit_record
+from core.concurrency import is_stale, rebase_on_saved
 from core.fiscal import current_fiscal_year, fiscal_year_label
 from core.models import Municipality
 from platforms import selectors, services
@@ -176,6 +177,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_personal_data(request.user)
     meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
+    theirs: list[tuple[str, str]] = []
     form = CaseMeetingForm(
         request.POST if request.method == "POST" else None,
         user=request.user,
@@ -199,14 +201,29 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            if not is_stale(error):
+                _apply_service_errors(form, error)
+            else:
+                fresh = CaseMeeting.objects.get(pk=meeting.pk)
+                form, theirs = rebase_on_saved(
+                    lambda data: CaseMeetingForm(
+                        data, user=request.user, municipality=meeting.municipality, meeting=fresh
+                    ),
+                    request.POST,
+                    fresh.version,
+                )
         else:
             messages.success(request, _("ケース会議を更新しました。"))
             return redirect(meeting)
     return render(
         request,
         "platforms/meeting_form.html",
-        {"form": form, "municipality": meeting.municipality, "meeting": meeting},
+        {
+            "form": form,
+            "municipality": meeting.municipality,
+            "meeting": meeting,
+            "theirs": theirs,
+        },
     )
 
 
