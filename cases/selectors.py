@@ -179,7 +179,7 @@ def home_recent_activity(request: HttpRequest) -> dict[str, Any] | None:
     since = timezone.localdate() - dt.timedelta(days=RECENT_DAYS - 1)  # today and 29 before
     recent = list(
         Consultation.objects.in_scope(user)
-        .filter(date__gte=since)
+        .filter(date__gte=since, voided_at__isnull=True, case__voided_at__isnull=True)
         .select_related("case", "case__person", "recorded_by")
         .order_by("-date", "-created_at", "-id")[:HOME_ROWS]
     )

@@ -31,6 +31,7 @@ from cases.models import (
     IssueTag,
     Person,
 )
+from cases.voiding import void_row
 from core.concurrency import update_with_version_or_raise
 from core.fiscal import fiscal_year, short_label
 from core.models import Municipality
@@ -362,6 +363,8 @@ def consultation_record(
         if existing.case_id != case.pk:
             raise ValidationError(_("この入力はすでに別のケースに送信されています。"))
         return existing
+    if case.is_voided:
+        raise ValidationError(_("取消されたケースには記録できません。"))
     if not case.is_open:
         raise ValidationError(
             _("終結・中断しているケースには記録できません。ケースを再開してから記録してください。")
@@ -732,3 +735,41 @@ def household_member_remove(
         raise PermissionDenied
     _audit_member(Action.DELETE, member, case, user=user, request=request, changed_fields=[])
     member.delete()
+
+
+# --- Corrections (取消) ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def consultation_void(
+    *, user: Any, consultation: Consultation, reason: str, request: HttpRequest | None = None
+) -> Consultation:
+    """Void a consultation saved by mistake: kept, struck through, counted nowhere."""
+    _require_scope(user, consultation.case.municipality_id)
+    void_row(
+        consultation,
+        user=user,
+        reason=reason,
+        recorded_by_id=consultation.recorded_by_id,
+        recorded_at=consultation.created_at,
+        municipality_id=consultation.case.municipality_id,
+        request=request,
+    )
+    return consultation
+
+
+@transaction.atomic
+def case_void(*, user: Any, case: Case, reason: str, request: HttpRequest | None = None) -> Case:
+    """Withdraw a case opened by mistake (a duplicate intake…): it leaves every list and count
+    (K1, 延べ件数/実人数, its referrals and employment outcomes), and stays readable."""
+    _require_scope(user, case.municipality_id)
+    void_row(
+        case,
+        user=user,
+        reason=reason,
+        recorded_by_id=case.created_by_id,
+        recorded_at=case.created_at,
+        municipality_id=case.municipality_id,
+        request=request,
+    )
+    return case

@@ -215,6 +215,14 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
+# Correcting records (cases/voiding.py): the recorder may void (取消) their own consultation,
+# case or employment outcome, or undo a referral step, this many hours after saving it; the
+# centre and admins at any time. A second identical submission within the window below is
+# answered 「同じ内容の記録がすでにあります」 (core/resubmission.py).
+VOID_WINDOW_HOURS = env.int("VOID_WINDOW_HOURS", default=72)
+DUPLICATE_SUBMISSION_WINDOW_SECONDS = env.int(
+    "DUPLICATE_SUBMISSION_WINDOW_SECONDS", default=30 * 60
+)
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CSP = {

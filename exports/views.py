@@ -20,7 +20,7 @@ from exports.excel import XLSX_CONTENT_TYPE
 from exports.forms import ExportForm, LedgerUploadForm
 from exports.ledger import file_digest, ledger_import, ledger_parse, ledger_template
 from exports.models import ExportJob, ImportBatch
-from exports.registry import KINDS
+from exports.registry import INCLUDE_VOIDED, KINDS
 from exports.services import export_dir, export_request
 
 
@@ -54,6 +54,15 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _export_params(data: dict[str, Any]) -> QueryDict:
+    """The list's filters, plus the explicit choice to include voided records."""
+    params = QueryDict(data["query"] or "", mutable=True)
+    params.pop(INCLUDE_VOIDED, None)
+    if data.get("include_voided"):
+        params[INCLUDE_VOIDED] = "1"
+    return params
+
+
 @require_POST
 @login_required
 @never_cache
@@ -66,7 +75,7 @@ def start(request: HttpRequest) -> HttpResponse:
     result = export_request(
         user=request.user,
         kind_key=form.cleaned_data["kind"],
-        params=QueryDict(form.cleaned_data["query"] or ""),
+        params=_export_params(form.cleaned_data),
         include_personal=form.cleaned_data["include_personal"],
         reason=form.cleaned_data["reason"],
         request=request,

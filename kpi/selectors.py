@@ -349,7 +349,10 @@ class Report:
 
 
 def _new_cases(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[Case]:
-    return Case.objects.filter(scope.q("municipality"), intake_date__range=(start, end))
+    # Voided (取消) cases count nowhere, here and below (cases/voiding.py).
+    return Case.objects.filter(
+        scope.q("municipality"), intake_date__range=(start, end), voided_at__isnull=True
+    )
 
 
 def _held_meetings(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[CaseMeeting]:
@@ -362,6 +365,7 @@ def _ibasho_links(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[Referr
         scope.q("municipality"),
         resource__kind__counts_as_ibasho=True,
         connected_on__range=(start, end),
+        case__voided_at__isnull=True,
     )
 
 
@@ -371,6 +375,8 @@ def _employments(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[Employm
         scope.q("municipality"),
         after_intermediate=True,
         started_on__range=(start, end),
+        voided_at__isnull=True,
+        case__voided_at__isnull=True,
     )
 
 
@@ -753,7 +759,12 @@ def _count_consultations(scope: Scope, start: dt.date, end: dt.date) -> dict[str
     Plain numbers keyed by method code, so that the result can be cached whatever the
     language of the page that shows it.
     """
-    contacts = Consultation.objects.filter(scope.q("case__municipality"), date__range=(start, end))
+    contacts = Consultation.objects.filter(
+        scope.q("case__municipality"),
+        date__range=(start, end),
+        voided_at__isnull=True,
+        case__voided_at__isnull=True,
+    )
     new = Q(case__intake_date__gte=start)
     totals = contacts.aggregate(
         contacts=Count("pk"),
@@ -790,7 +801,7 @@ def consultation_figures(
     timeout = settings.KPI_CONSULTATION_CACHE_SECONDS
     counted_at = None
     if cached and timeout > 0:
-        key = f"kpi:consultations:v2:{scope.cache_key}:{start}:{end}"
+        key = f"kpi:consultations:v3:{scope.cache_key}:{start}:{end}"
         data = cache.get(key)
         if data is None:
             data = {**_count_consultations(scope, start, end), "at": timezone.now()}

@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Person
-from core.models import Municipality
+from core.models import Municipality, Voidable, VoidableQuerySet
 
 
 class ResourceKind(models.Model):
@@ -313,8 +313,9 @@ class Referral(CopiesCaseMunicipality, models.Model):
         }[self.Status(self.status)] or self.proposed_on
 
 
-class ReferralTransition(models.Model):
-    """Every status change of a referral, with its date and who made it."""
+class ReferralTransition(Voidable, models.Model):
+    """Every status change of a referral, with its date and who made it. A step undone
+    (`referral_step_undo`) stays, voided, with who/when/why."""
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=20, choices=Referral.Status.choices, blank=True)
@@ -354,14 +355,14 @@ class ReferralNote(models.Model):
         return f"{self.referral_id} {self.date}"
 
 
-class EmploymentOutcomeQuerySet(models.QuerySet["EmploymentOutcome"]):
+class EmploymentOutcomeQuerySet(VoidableQuerySet):
     def in_scope(self, user) -> "EmploymentOutcomeQuerySet":  # type: ignore[no-untyped-def]
         from accounts.scope import personal_municipality_ids
 
         return self.filter(municipality__in=personal_municipality_ids(user))
 
 
-class EmploymentOutcome(CopiesCaseMunicipality, models.Model):
+class EmploymentOutcome(CopiesCaseMunicipality, Voidable, models.Model):
     """就労: a person started a job. K4 counts distinct persons with `after_intermediate`."""
 
     class EmploymentType(models.TextChoices):

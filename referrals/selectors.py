@@ -125,6 +125,7 @@ def stuck_arranging(user: Any, *, today: dt.date | None = None) -> QuerySet[Refe
     """Referrals in 調整中 for more than 30 days, in the user's scope; own cases first."""
     today = today or timezone.localdate()
     qs = Referral.objects.in_scope(user).filter(
+        case__voided_at__isnull=True,
         status=Referral.Status.ARRANGING,
         arranging_on__lt=today - dt.timedelta(days=STUCK_ARRANGING_DAYS),
     )
@@ -149,6 +150,7 @@ def quiet_connected(user: Any, *, today: dt.date | None = None) -> QuerySet[Refe
         Referral.objects.in_scope(user)
         .counting_as_ibasho()
         .filter(status=Referral.Status.CONNECTED, connected_on__lte=cutoff)
+        .filter(case__voided_at__isnull=True)
         .filter(~Exists(noted_since))
         .annotate(last_note_on=Subquery(last_note.values("date")[:1]))
         .annotate(quiet_since=Coalesce("last_note_on", "connected_on"))

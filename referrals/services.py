@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import Action, audit_record
 from cases.models import Case
+from cases.voiding import void_row
 from core.concurrency import StaleEdit, update_with_version_or_raise
 from referrals.models import (
     EmploymentOutcome,
@@ -327,6 +328,7 @@ def work_training_basis(*, person_id: int, started_on: dt.date) -> Referral | No
     return (
         Referral.objects.filter(
             case__person_id=person_id,
+            case__voided_at__isnull=True,
             resource__kind__is_work_training=True,
             connected_on__isnull=False,
             connected_on__lte=started_on,
@@ -501,3 +503,79 @@ def employment_reevaluate(
         )
         changed_outcomes.append(outcome)
     return changed_outcomes
+
+
+# --- Corrections -----------------------------------------------------------------------------
+
+# Fields cleared when a step is undone, besides the step's date.
+UNDO_CLEARS = {Status.NOT_REALISED: {"not_realised_reason": "", "not_realised_detail": ""}}
+
+
+def last_step(referral: Referral) -> ReferralTransition | None:
+    """The step `referral_step_undo` would take back (never the proposal itself)."""
+    step = referral.transitions.filter(voided_at__isnull=True).order_by("-on", "-id").first()
+    if step is None or not step.from_status:
+        return None
+    return step
+
+
+@transaction.atomic
+def referral_step_undo(
+    *,
+    referral: Referral,
+    version: int,
+    reason: str,
+    user: Any,
+    request: HttpRequest | None = None,
+) -> Referral:
+    """Undo the last step (a 「つながった」 clicked by mistake…): the referral goes back to the
+    step before, the undone step stays in its history voided with who/when/why, and a
+    connection undone no longer counts for K3 (nor as the basis of a K4 employment)."""
+    step = last_step(referral)
+    if step is None:
+        raise ValidationError(_("取り消せる段階がありません（提案は、つなぎごと取り消せません）。"))
+    void_row(
+        step,
+        user=user,
+        reason=reason,
+        recorded_by_id=step.by_id,
+        recorded_at=step.created_at,
+        municipality_id=referral.case.municipality_id,
+        request=request,
+    )
+    undone = Status(step.to_status)
+    changes: dict[str, Any] = {
+        "status": step.from_status,
+        DATE_FIELD[undone]: None,
+        **UNDO_CLEARS.get(undone, {}),
+    }
+    update_with_version_or_raise(Referral, pk=referral.pk, version=version, **changes)
+    referral.refresh_from_db()
+    _audit_referral(
+        action=Action.UPDATE,
+        referral=referral,
+        changed_fields=sorted(changes),
+        user=user,
+        request=request,
+        reason=reason.strip(),
+    )
+    if undone in (Status.CONNECTED, Status.ENDED):
+        employment_reevaluate(person_id=referral.case.person_id, user=user, request=request)
+    return referral
+
+
+@transaction.atomic
+def employment_void(
+    *, outcome: EmploymentOutcome, reason: str, user: Any, request: HttpRequest | None = None
+) -> EmploymentOutcome:
+    """Void an employment outcome recorded by mistake: kept, struck through, not in K4."""
+    void_row(
+        outcome,
+        user=user,
+        reason=reason,
+        recorded_by_id=outcome.recorded_by_id,
+        recorded_at=outcome.created_at,
+        municipality_id=outcome.case.municipality_id,
+        request=request,
+    )
+    return outcome
