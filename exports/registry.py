@@ -20,7 +20,6 @@ from exports.excel import Column, Labels
 from platforms.models import CaseMeeting
 from referrals.models import Referral
 
-
 INCLUDE_VOIDED = "include_voided"
 
 
