@@ -63,7 +63,7 @@ def person_duplicates(
 
 
 def consultation_entries(case: Case) -> list[TimelineEntry]:
-    consultations = case.consultations.select_related("recorded_by")
+    consultations = case.consultations.select_related("recorded_by", "voided_by")
     return [
         TimelineEntry(
             date=c.date,

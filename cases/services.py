@@ -41,6 +41,32 @@ DURATION_REQUIRED_METHODS = frozenset(
     {Consultation.Method.VISIT, Consultation.Method.HOME_VISIT, Consultation.Method.ACCOMPANY}
 )
 OPEN_STATUSES = (Case.Status.INTAKE, Case.Status.ASSESSMENT, Case.Status.ACTIVE)
+
+# What may be done to a case in each status: the one table the services enforce, the views
+# check and the case page's buttons follow. (Between the open statuses a case moves on its
+# edit form; "void" withdraws a case opened by mistake, whatever its status.)
+CASE_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Case.Status.INTAKE: ("suspend", "close", "void"),
+    Case.Status.ASSESSMENT: ("suspend", "close", "void"),
+    Case.Status.ACTIVE: ("suspend", "close", "void"),
+    Case.Status.SUSPENDED: ("close", "reopen", "void"),
+    Case.Status.CLOSED: ("reopen", "void"),
+}
+
+
+def case_actions(case: Case) -> tuple[str, ...]:
+    """The transitions open to this case now (none once it is voided)."""
+    if case.is_voided:
+        return ()
+    return CASE_TRANSITIONS[case.status]
+
+
+def _check_action(case: Case, action: str) -> None:
+    if action not in case_actions(case):
+        raise ValidationError(
+            _("このケースは現在「%(status)s」のため、この操作はできません。")
+            % {"status": case.get_status_display()}
+        )
 MAX_DURATION_MINUTES = 24 * 60
 
 
@@ -515,17 +541,14 @@ def _status_change(
     case: Case,
     version: int,
     to_status: str,
-    allowed_from: Iterable[str],
+    action: str,
     on: dt.date,
     reason: str,
     request: HttpRequest | None,
+    end_reason: str = "",
 ) -> Case:
     _require_scope(user, case.municipality_id)
-    if case.status not in allowed_from:
-        raise ValidationError(
-            _("このケースは現在「%(status)s」のため、この操作はできません。")
-            % {"status": case.get_status_display()}
-        )
+    _check_action(case, action)
     errors: dict[str, list[str]] = {}
     if msgs := date_errors(on, not_before=case.intake_date):
         errors["on"] = msgs
@@ -534,11 +557,17 @@ def _status_change(
             _("前回の状況の変更日（%(date)s）より前の日付は入力できません。")
             % {"date": _date_label(case.status_changed_on)}
         ]
-    if not reason.strip():
+    closing = to_status in Case.CLOSED_STATUSES
+    # The form asks for a category; older callers (imports, demo data) may leave it empty.
+    if closing and end_reason and end_reason not in Case.EndReason.values:
+        errors["end_reason"] = [_("終結・中断の理由の区分を選んでください。")]
+    if not closing:
+        end_reason = ""
+    if not reason.strip() and not (closing and end_reason and end_reason != "other"):
+        # A category says why; free text is needed only for reopening and for 「その他」.
         errors["reason"] = [_("理由を入力してください。")]
     _raise_if(errors)
 
-    closing = to_status in Case.CLOSED_STATUSES
     update_with_version_or_raise(
         Case,
         pk=case.pk,
@@ -546,11 +575,12 @@ def _status_change(
         status=to_status,
         status_changed_on=on,
         status_reason=reason.strip(),
+        end_reason=end_reason,
         closed_on=on if closing else None,
     )
     CaseStatusChange.objects.create(
         case=case, from_status=case.status, to_status=to_status, changed_on=on,
-        reason=reason.strip(), changed_by=user,
+        reason=reason.strip(), end_reason=end_reason, changed_by=user,
     )  # fmt: skip
     case.refresh_from_db()
     audit_record(
@@ -558,7 +588,7 @@ def _status_change(
         request=request,
         user=user,
         obj=case,
-        changed_fields=["status", "status_changed_on", "status_reason", "closed_on"],
+        changed_fields=["status", "status_changed_on", "status_reason", "end_reason", "closed_on"],
     )
     return case
 
@@ -571,17 +601,19 @@ def case_close(
     version: int,
     closed_on: dt.date,
     reason: str,
+    end_reason: str = "",
     request: HttpRequest | None = None,
 ) -> Case:
-    """終結: support ended (goal reached, moved away, handed over…)."""
+    """終結: support ended (goal reached, moved away, handed over…), with a category."""
     return _status_change(
         user=user,
         case=case,
         version=version,
         to_status=Case.Status.CLOSED,
-        allowed_from=(*OPEN_STATUSES, Case.Status.SUSPENDED),
+        action="close",
         on=closed_on,
         reason=reason,
+        end_reason=end_reason,
         request=request,
     )
 
@@ -594,6 +626,7 @@ def case_suspend(
     version: int,
     suspended_on: dt.date,
     reason: str,
+    end_reason: str = "",
     request: HttpRequest | None = None,
 ) -> Case:
     """中断: contact lost or support paused at the family's wish."""
@@ -602,9 +635,10 @@ def case_suspend(
         case=case,
         version=version,
         to_status=Case.Status.SUSPENDED,
-        allowed_from=OPEN_STATUSES,
+        action="suspend",
         on=suspended_on,
         reason=reason,
+        end_reason=end_reason,
         request=request,
     )
 
@@ -625,7 +659,7 @@ def case_reopen(
         case=case,
         version=version,
         to_status=Case.Status.ACTIVE,
-        allowed_from=Case.CLOSED_STATUSES,
+        action="reopen",
         on=reopened_on,
         reason=reason,
         request=request,
@@ -763,6 +797,9 @@ def case_void(*, user: Any, case: Case, reason: str, request: HttpRequest | None
     """Withdraw a case opened by mistake (a duplicate intake…): it leaves every list and count
     (K1, 延べ件数/実人数, its referrals and employment outcomes), and stays readable."""
     _require_scope(user, case.municipality_id)
+    if case.is_voided:
+        raise ValidationError(_("この記録はすでに取消されています。"))
+    _check_action(case, "void")
     void_row(
         case,
         user=user,

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -35,6 +36,7 @@ from cases.forms import (
 from cases.models import Case, Consultation, HouseholdMember
 from cases.selectors import deny, get_case_for_user, person_duplicates
 from cases.timeline import case_timeline
+from cases.voiding import void_page
 from core.concurrency import is_stale, rebase_on_saved
 
 PAGE_SIZE = 50
@@ -225,6 +227,7 @@ def _render_case_page(
             ),
             "timeline": case_timeline(case),
             "consultation_form": consultation_form,
+            "case_actions": services.case_actions(case),
         },
     )
 
@@ -361,7 +364,7 @@ STATUS_ACTIONS: dict[str, dict[str, Any]] = {
     "close": {
         "service": services.case_close,
         "date_arg": "closed_on",
-        "allowed": (*services.OPEN_STATUSES, Case.Status.SUSPENDED),
+        "end_reason": True,
         "title": gettext_lazy("ケースを終結する"),
         "date_label": gettext_lazy("終結日"),
         "reason_help": gettext_lazy("例：就労が安定し、本人・家族と合意して終結。"),
@@ -371,7 +374,7 @@ STATUS_ACTIONS: dict[str, dict[str, Any]] = {
     "suspend": {
         "service": services.case_suspend,
         "date_arg": "suspended_on",
-        "allowed": services.OPEN_STATUSES,
+        "end_reason": True,
         "title": gettext_lazy("ケースを中断する"),
         "date_label": gettext_lazy("中断日"),
         "reason_help": gettext_lazy("例：3か月連絡が取れない。家族の希望で一時休止。"),
@@ -381,7 +384,7 @@ STATUS_ACTIONS: dict[str, dict[str, Any]] = {
     "reopen": {
         "service": services.case_reopen,
         "date_arg": "reopened_on",
-        "allowed": Case.CLOSED_STATUSES,
+        "end_reason": False,
         "title": gettext_lazy("ケースを再開する"),
         "date_label": gettext_lazy("再開日"),
         "reason_help": gettext_lazy("例：母親から再び相談の電話があった。"),
@@ -394,7 +397,7 @@ STATUS_ACTIONS: dict[str, dict[str, Any]] = {
 def _status_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     config = STATUS_ACTIONS[action]
     case = _case(request, pk)
-    if case.status not in config["allowed"]:
+    if action not in services.case_actions(case):
         messages.error(
             request,
             _("このケースは現在「%(status)s」のため、この操作はできません。")
@@ -405,6 +408,7 @@ def _status_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         "case": case,
         "date_label": config["date_label"],
         "reason_help": config["reason_help"],
+        "with_end_reason": config["end_reason"],
     }
     if request.method == "POST":
         form = StatusChangeForm(request.POST, **form_kwargs)
@@ -417,6 +421,11 @@ def _status_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     version=form.cleaned_data["version"],
                     reason=form.cleaned_data["reason"],
                     **{config["date_arg"]: form.cleaned_data["on"]},
+                    **(
+                        {"end_reason": form.cleaned_data["end_reason"]}
+                        if config["end_reason"]
+                        else {}
+                    ),
                 )
             except ValidationError as error:
                 _form_error(form, error)
@@ -517,3 +526,59 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
         messages.success(request, _("世帯員を削除しました。"))
         return redirect(_household_url(case))
     return render(request, "cases/member_remove.html", {"case": case, "member": member})
+
+
+# --- Corrections (取消) ---------------------------------------------------------------------
+
+
+@personal_data_view
+@require_http_methods(["GET", "POST"])
+def consultation_void(request: HttpRequest, pk: int, consultation_pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    consultation = Consultation.objects.filter(case=case, pk=consultation_pk).first()
+    if consultation is None:
+        raise deny(
+            request, user=request.user, object_type="cases.consultation", object_id=consultation_pk
+        )
+    consultation.case = case
+    return void_page(
+        request,
+        obj=consultation,
+        recorded_by_id=consultation.recorded_by_id,
+        recorded_at=consultation.created_at,
+        perform=lambda reason, _version: services.consultation_void(
+            user=request.user, request=request, consultation=consultation, reason=reason
+        ),
+        title=_("相談記録を取消す"),
+        description=_("%(number)s ・ %(date)s の相談記録（%(method)s）を取消します。")
+        % {
+            "number": case.number,
+            "date": date_format(consultation.date),
+            "method": consultation.get_method_display(),
+        },
+        back_url=case.get_absolute_url() + f"#consultation-{consultation.pk}",
+        done=_("相談記録を取消しました。"),
+    )
+
+
+@personal_data_view
+@require_http_methods(["GET", "POST"])
+def case_void(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    return void_page(
+        request,
+        obj=case,
+        recorded_by_id=case.created_by_id,
+        recorded_at=case.created_at,
+        perform=lambda reason, _version: services.case_void(
+            user=request.user, request=request, case=case, reason=reason
+        ),
+        title=_("ケースを取消す（誤登録）"),
+        description=_(
+            "ケース %(number)s を、誤って登録したものとして取消します。"
+            "相談記録・つなぎ・就労の記録も集計に含まれなくなります。"
+        )
+        % {"number": case.number},
+        back_url=case.get_absolute_url(),
+        done=_("ケースを取消しました。"),
+    )

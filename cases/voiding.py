@@ -7,12 +7,15 @@ void it within `VOID_WINDOW_HOURS`; the regional support centre and admins at an
 """
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.http import HttpRequest
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -85,4 +88,54 @@ def void_row(
         municipality_id=municipality_id,
         changed_fields=["voided_at", "voided_by", "void_reason"],
         reason=reason.strip(),
+    )
+
+
+def void_page(
+    request: HttpRequest,
+    *,
+    obj: models.Model,
+    recorded_by_id: int | None,
+    recorded_at: dt.datetime,
+    perform: Callable[[str, int | None], Any],
+    title: str,
+    description: str,
+    back_url: str,
+    done: str,
+    version: int | None = None,
+) -> HttpResponse:
+    """The confirm-with-a-reason page shared by every void and undo view.
+
+    `perform(reason, version)` calls the service. Refusals (not allowed, already voided, a
+    concurrent change) are shown on the page; the typed reason is kept.
+    """
+    from cases.forms import VoidForm
+
+    refusal = void_refusal(request.user, recorded_by_id=recorded_by_id, recorded_at=recorded_at)
+    if getattr(obj, "voided_at", None) is not None:
+        refusal = _("この記録はすでに取消されています。")
+    form = VoidForm(request.POST or None, initial={"version": version})
+    if request.method == "POST" and not refusal and form.is_valid():
+        try:
+            perform(form.cleaned_data["reason"], form.cleaned_data.get("version"))
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error("reason" if "reason" in getattr(error, "error_dict", {}) else None,
+                               message)  # fmt: skip
+        except PermissionDenied as error:
+            refusal = str(error) or _("この操作を行う権限がありません。")
+        else:
+            messages.success(request, done)
+            return redirect(back_url)
+    return render(
+        request,
+        "cases/void_form.html",
+        {
+            "title": title,
+            "description": description,
+            "form": form,
+            "refusal": refusal,
+            "back_url": back_url,
+        },
+        status=200,
     )

@@ -80,13 +80,15 @@ def case_referrals(case: Case) -> QuerySet[Referral]:
 
 
 def case_employments(case: Case) -> QuerySet[EmploymentOutcome]:
-    return EmploymentOutcome.objects.filter(case=case).select_related("basis_referral__resource")
+    return EmploymentOutcome.objects.filter(case=case).select_related(
+        "basis_referral__resource", "voided_by"
+    )
 
 
 def referral_timeline_entries(case: Case) -> Iterable[TimelineEntry]:
     """Case timeline provider: every referral step and every job start (two queries)."""
     transitions = ReferralTransition.objects.filter(referral__case=case).select_related(
-        "referral__resource__kind", "by"
+        "referral__resource__kind", "by", "voided_by"
     )
     entries = [
         TimelineEntry(
@@ -106,7 +108,7 @@ def referral_timeline_entries(case: Case) -> Iterable[TimelineEntry]:
             obj=e,
             order=(e.created_at, e.pk),
         )
-        for e in EmploymentOutcome.objects.filter(case=case)
+        for e in EmploymentOutcome.objects.filter(case=case).select_related("voided_by")
     )
     return entries
 

@@ -15,4 +15,6 @@ urlpatterns = [
     path("referrals/<int:pk>/notes/", views.referral_note_add, name="referral_note_add"),
     path("employment/case/<int:case_pk>/new/", views.employment_create, name="employment_create"),
     path("employment/<int:pk>/edit/", views.employment_edit, name="employment_edit"),
+    path("employment/<int:pk>/void/", views.employment_void, name="employment_void"),
+    path("referrals/<int:pk>/undo/", views.referral_undo, name="referral_undo"),
 ]

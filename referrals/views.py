@@ -14,6 +14,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_POST
 from audit.services import Action, audit_record
 from cases.models import Case
 from cases.selectors import get_case_for_user
+from cases.voiding import void_page
 from referrals import selectors, services
 from referrals.filters import ResourceFilter
 from referrals.forms import EmploymentForm, NoteForm, ReferralCreateForm, TransitionForm
@@ -130,7 +132,8 @@ def _detail(
     if failed is not None:
         # The step asked for is not offered (any more): say why above the page.
         page_errors = [e for errors in failed.errors.values() for e in errors]
-    transitions = referral.transitions.select_related("by")
+    transitions = list(referral.transitions.select_related("by", "voided_by"))
+    live_steps = [t for t in transitions if t.voided_at is None]
     notes = referral.notes.select_related("by")
     return render(
         request,
@@ -139,6 +142,9 @@ def _detail(
             "referral": referral,
             "case": referral.case,
             "transitions": transitions,
+            # services.last_step's rule, on the rows already read: a step after the proposal.
+            "can_undo": bool(live_steps)
+            and bool(max(live_steps, key=lambda t: (t.on, t.pk)).from_status),
             "notes": notes,
             "transition_forms": transition_forms,
             "note_form": note_form or NoteForm(),
@@ -327,4 +333,65 @@ def employment_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "referrals/employment_form.html",
         {"case": outcome.case, "form": form, "outcome": outcome},
+    )
+
+
+# --- Corrections -----------------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+def referral_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo the last step of a referral (a 「つながった」 clicked by mistake…), with a reason."""
+    selectors.ensure_personal(request)
+    referral = selectors.get_referral_for_user(request.user, pk, request=request)
+    step = services.last_step(referral)
+    if step is None:
+        messages.error(
+            request, _("取り消せる段階がありません（提案は、つなぎごと取り消せません）。")
+        )
+        return redirect(referral)
+    return void_page(
+        request,
+        obj=step,
+        recorded_by_id=step.by_id,
+        recorded_at=step.created_at,
+        perform=lambda reason, version: services.referral_step_undo(
+            referral=referral,
+            version=version or 0,
+            reason=reason,
+            user=request.user,
+            request=request,
+        ),
+        title=_("つなぎの段階を取り消す"),
+        description=_("「%(to)s」（%(date)s）を取り消し、「%(from)s」に戻します。")
+        % {
+            "to": step.get_to_status_display(),
+            "from": step.get_from_status_display(),
+            "date": date_format(step.on),
+        },
+        back_url=referral.get_absolute_url(),
+        done=_("つなぎの段階を取り消しました。"),
+        version=referral.version,
+    )
+
+
+@login_required
+@never_cache
+def employment_void(request: HttpRequest, pk: int) -> HttpResponse:
+    selectors.ensure_personal(request)
+    outcome = selectors.get_employment_for_user(request.user, pk, request=request)
+    return void_page(
+        request,
+        obj=outcome,
+        recorded_by_id=outcome.recorded_by_id,
+        recorded_at=outcome.created_at,
+        perform=lambda reason, _version: services.employment_void(
+            outcome=outcome, reason=reason, user=request.user, request=request
+        ),
+        title=_("就労の記録を取消す"),
+        description=_("%(date)s 開始の就労（%(type)s）の記録を取消します。")
+        % {"date": date_format(outcome.started_on), "type": outcome.get_employment_type_display()},
+        back_url=_hub(outcome.case),
+        done=_("就労の記録を取消しました。"),
     )

@@ -217,6 +217,11 @@ TABLE: dict[str, Row] = {
                                      factory=consultation_in_kochi),
     "cases:member_add":          Row(LOGIN,    200,      404,     403,       200,   200,
                                      factory=case_in_kochi),
+    # Corrections (取消): the confirm-with-a-reason page; a non-recorder sees the refusal.
+    "cases:void":                Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=case_in_kochi),
+    "cases:consultation_void":   Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=consultation_in_kochi),
     "cases:member_edit":         Row(LOGIN,    200,      404,     403,       200,   200,
                                      factory=member_in_kochi),
     "cases:member_remove":       Row(LOGIN,    200,      404,     403,       200,   200,
@@ -247,6 +252,11 @@ TABLE: dict[str, Row] = {
                                      factory=case_for_referrals),
     "referrals:employment_edit": Row(LOGIN,    200,      404,     403,       200,   200,
                                      factory=employment_in_kochi),
+    "referrals:employment_void": Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=employment_in_kochi),
+    # A referral with no step after the proposal: back to it with a message.
+    "referrals:referral_undo":   Row(LOGIN,    302,      404,     403,       302,   302,
+                                     factory=referral_in_kochi),
     # Platforms: meetings follow the municipality's scope; minutes never reach prefecture
     # staff. The overview and municipality pages are counts for the prefecture-level roles.
     "platforms:meeting_list":    Row(LOGIN,    200,      200,     403,       200,   200),
