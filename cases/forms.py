@@ -454,7 +454,10 @@ class StatusChangeForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("end_reason") == Case.EndReason.OTHER and not (data.get("reason") or "").strip():
+        if (
+            data.get("end_reason") == Case.EndReason.OTHER
+            and not (data.get("reason") or "").strip()
+        ):
             self.add_error("reason", _("「その他」のときは、理由を入力してください。"))
         return data
 

@@ -67,6 +67,8 @@ def _check_action(case: Case, action: str) -> None:
             _("このケースは現在「%(status)s」のため、この操作はできません。")
             % {"status": case.get_status_display()}
         )
+
+
 MAX_DURATION_MINUTES = 24 * 60
 
 
