@@ -54,7 +54,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext_lazy
 
-from cases.models import Case, Consultation
+from cases.models import Case, CaseStatusChange, Consultation
 from core.fiscal import era_label, fiscal_year_label, fiscal_year_range, months_of, short_label
 from core.models import Municipality
 from core.prefectures import prefecture_name
@@ -283,6 +283,45 @@ class SecondaryFigures:
     supervised_municipalities: int
     consultations: ConsultationFigures
     baselines: dict[str, BaselineValue]
+    # Why cases ended (終結) or stopped (中断) in the period, by category (EndingCount).
+    endings: list["EndingCount"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EndingCount:
+    reason: str
+    label: str
+    closed: int
+    suspended: int
+
+
+def _endings(scope: Scope, start: dt.date, end: dt.date) -> list[EndingCount]:
+    """Every close and suspension dated in the period, by end-reason category (one query).
+    A case closed twice counts twice; voided cases count nowhere. Uncategorised ones (from
+    before the categories, or imported) show as 「未分類」."""
+    rows = (
+        CaseStatusChange.objects.filter(
+            scope.q("case__municipality"),
+            changed_on__range=(start, end),
+            to_status__in=Case.CLOSED_STATUSES,
+            case__voided_at__isnull=True,
+        )
+        .order_by()
+        .values("end_reason", "to_status")
+        .annotate(n=Count("pk"))
+    )
+    counts = {(r["end_reason"], r["to_status"]): r["n"] for r in rows}
+    choices = [*Case.EndReason.choices, ("", _("未分類"))]
+    return [
+        EndingCount(
+            reason=value,
+            label=str(label),
+            closed=counts.get((value, Case.Status.CLOSED), 0),
+            suspended=counts.get((value, Case.Status.SUSPENDED), 0),
+        )
+        for value, label in choices
+        if value or counts.get(("", Case.Status.CLOSED)) or counts.get(("", Case.Status.SUSPENDED))
+    ]
 
 
 @dataclass
@@ -897,6 +936,7 @@ def _secondary(
         supervised_municipalities=meetings["supervised_municipalities"],
         consultations=consultation_figures(scope, start, end, cached=cached),
         baselines={},
+        endings=_endings(scope, start, end),
     )
 
 

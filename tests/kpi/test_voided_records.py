@@ -99,3 +99,25 @@ def test_exports_leave_voided_rows_out_unless_asked(kochi, admin_user) -> None:
     assert asked == {live.pk, mistaken.pk}
     consultations = KINDS["consultations"].queryset(admin_user, QueryDict(""))
     assert not consultations.filter(case=mistaken).exists()
+
+
+def test_endings_are_counted_by_category_and_voided_cases_count_nowhere(kochi) -> None:
+    from cases.models import Case, CaseStatusChange
+
+    def ended(case, to_status, reason, day=dt.date(2023, 9, 1)):  # type: ignore[no-untyped-def]
+        CaseStatusChange.objects.create(
+            case=case, from_status="active", to_status=to_status, changed_on=day, end_reason=reason
+        )
+
+    a, b, c, d = (case_in(intake=dt.date(2023, 5, 1)) for _ in range(4))
+    ended(a, Case.Status.CLOSED, Case.EndReason.GOAL_REACHED)
+    ended(b, Case.Status.CLOSED, Case.EndReason.GOAL_REACHED)
+    ended(c, Case.Status.SUSPENDED, Case.EndReason.NO_CONTACT)
+    ended(d, Case.Status.CLOSED, Case.EndReason.MOVED)
+    ended(a, Case.Status.CLOSED, Case.EndReason.MOVED, day=dt.date(2022, 9, 1))  # last year
+    void(d)
+    endings = {e.reason: (e.closed, e.suspended) for e in report().secondary.endings}
+    assert endings[Case.EndReason.GOAL_REACHED] == (2, 0)
+    assert endings[Case.EndReason.NO_CONTACT] == (0, 1)
+    assert endings[Case.EndReason.MOVED] == (0, 0)
+    assert "" not in endings  # no uncategorised ones: no 未分類 row
