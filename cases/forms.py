@@ -126,6 +126,9 @@ class ConsultationForm(forms.ModelForm):
 
     submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    confirm_duplicate = forms.BooleanField(
+        label=_("同じ内容でもう1件記録する（二重登録ではありません）"), required=False
+    )
 
     class Meta:
         model = Consultation
@@ -206,6 +209,9 @@ class IntakeForm(PersonFieldsMixin):
     consultation, recorded together at intake."""
 
     submission_token = forms.UUIDField(widget=forms.HiddenInput)
+    confirm_duplicate = forms.BooleanField(
+        label=_("同じ内容でもう1件受付する（二重登録ではありません）"), required=False
+    )
     municipality = forms.ModelChoiceField(
         label=_("市町村"),
         queryset=Municipality.objects.none(),

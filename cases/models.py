@@ -431,3 +431,6 @@ class Consultation(Voidable, models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.date:%Y-%m-%d} {self.get_method_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:detail", args=[self.case_id]) + f"#consultation-{self.pk}"

@@ -35,6 +35,7 @@ from cases.voiding import void_row
 from core.concurrency import update_with_version_or_raise
 from core.fiscal import fiscal_year, short_label
 from core.models import Municipality
+from core.resubmission import DuplicateSubmission, window_start
 
 # Methods where the counselor spends a block of time with someone: the duration matters.
 DURATION_REQUIRED_METHODS = frozenset(
@@ -249,11 +250,14 @@ def case_open(
     withdrawal_duration: str = Case.WithdrawalDuration.UNKNOWN,
     assigned_counselor: Any = None,
     household_notes: str = "",
+    allow_duplicate: bool = False,
     request: HttpRequest | None = None,
 ) -> Case:
     """Intake: the person (new or existing), the numbered case and its first consultation.
 
-    Resubmitting the same intake form (same token) returns the case opened the first time.
+    Resubmitting the same intake form (same token) returns the case opened the first time;
+    the same intake again by the same user within the window (Back and resubmit: a fresh
+    token) is refused with DuplicateSubmission unless `allow_duplicate`.
     """
     first = (
         Consultation.objects.select_related("case").filter(submission_token=submission_token)
@@ -281,6 +285,19 @@ def case_open(
     elif person.municipality_id != municipality.pk:
         errors["person"] = [_("別の市町村の本人は選べません。")]
     _raise_if(errors)
+    if not allow_duplicate:
+        same = _recent_same_intake(
+            user=user,
+            municipality=municipality,
+            intake_date=intake_date,
+            intake_route=intake_route,
+            visitor=visitor,
+            notes=consultation.notes,
+            person=person,
+            new_person=new_person,
+        )
+        if same is not None:
+            raise DuplicateSubmission(same)
 
     if person is None:
         assert new_person is not None
@@ -347,6 +364,36 @@ def case_open(
     return case
 
 
+def _recent_same_intake(
+    *,
+    user: Any,
+    municipality: Municipality,
+    intake_date: dt.date,
+    intake_route: str,
+    visitor: str,
+    notes: str,
+    person: Person | None,
+    new_person: PersonInput | None,
+) -> Case | None:
+    """A case this user opened a moment ago with the same intake and first note."""
+    cases = Case.objects.filter(
+        created_by=user,
+        municipality=municipality,
+        intake_date=intake_date,
+        intake_route=intake_route,
+        visitor=visitor,
+        voided_at__isnull=True,
+        created_at__gte=window_start(),
+        consultations__notes=notes,
+    )
+    if person is not None:
+        cases = cases.filter(person=person)
+    elif new_person is not None:
+        fields = _person_fields(new_person, on=intake_date)
+        cases = cases.filter(person__kana_key=fields["kana_key"], person__name=fields["name"])
+    return cases.order_by("-id").first()
+
+
 def _audit_consultation(
     action: str,
     record: Consultation,
@@ -382,9 +429,12 @@ def consultation_record(
     case: Case,
     data: ConsultationInput,
     submission_token: uuid.UUID,
+    allow_duplicate: bool = False,
     request: HttpRequest | None = None,
 ) -> Consultation:
-    """Record one contact. The same form submitted twice gives the first record back."""
+    """Record one contact. The same form submitted twice gives the first record back; the
+    same content again within the window is refused (DuplicateSubmission) unless
+    `allow_duplicate` (the user ticked "record it again")."""
     _require_scope(user, case.municipality_id)
     existing = Consultation.objects.filter(submission_token=submission_token).first()
     if existing is not None:
@@ -398,6 +448,17 @@ def consultation_record(
             _("終結・中断しているケースには記録できません。ケースを再開してから記録してください。")
         )
     _raise_if(consultation_errors(data, intake_date=case.intake_date))
+    if not allow_duplicate:
+        same = (
+            Consultation.objects.filter(
+                case=case, recorded_by=user, voided_at__isnull=True, created_at__gte=window_start()
+            )
+            .filter(**asdict(data))
+            .order_by("-id")
+            .first()
+        )
+        if same is not None:
+            raise DuplicateSubmission(same)
     try:
         with transaction.atomic():
             record = Consultation.objects.create(

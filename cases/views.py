@@ -38,6 +38,7 @@ from cases.selectors import deny, get_case_for_user, person_duplicates
 from cases.timeline import case_timeline
 from cases.voiding import void_page
 from core.concurrency import is_stale, rebase_on_saved
+from core.resubmission import DuplicateSubmission
 
 PAGE_SIZE = 50
 
@@ -196,6 +197,13 @@ def case_intake(request: HttpRequest) -> HttpResponse:
             withdrawal_duration=data["withdrawal_duration"],
             assigned_counselor=data["assigned_counselor"],
             household_notes=data["household_notes"],
+            allow_duplicate=data.get("confirm_duplicate", False),
+        )
+    except DuplicateSubmission as duplicate:
+        return render(
+            request,
+            "cases/intake.html",
+            {"form": form, "duplicate_of": duplicate.existing, "duplicate": duplicate},
         )
     except ValidationError as error:
         _form_error(form, error)
@@ -208,7 +216,10 @@ def case_intake(request: HttpRequest) -> HttpResponse:
 
 
 def _render_case_page(
-    request: HttpRequest, case: Case, consultation_form: ConsultationForm
+    request: HttpRequest,
+    case: Case,
+    consultation_form: ConsultationForm,
+    duplicate: DuplicateSubmission | None = None,
 ) -> HttpResponse:
     household = getattr(case.person, "household", None)
     members = list(household.members.all()) if household else []
@@ -228,6 +239,8 @@ def _render_case_page(
             "timeline": case_timeline(case),
             "consultation_form": consultation_form,
             "case_actions": services.case_actions(case),
+            "duplicate": duplicate,
+            "duplicate_of": duplicate.existing if duplicate else None,
         },
     )
 
@@ -256,7 +269,10 @@ def consultation_create(request: HttpRequest, pk: int) -> HttpResponse:
                 case=case,
                 data=form.consultation_input(),
                 submission_token=form.cleaned_data["submission_token"],
+                allow_duplicate=form.cleaned_data.get("confirm_duplicate", False),
             )
+        except DuplicateSubmission as duplicate:
+            return _render_case_page(request, case, form, duplicate)
         except ValidationError as error:
             _form_error(form, error)
         else:
