@@ -33,7 +33,7 @@ SIGNING_SALT = "accounts.resume.owner"
 # Not carried: the CSRF token (a fresh one is used) and anything password-like.
 NOT_CARRIED = frozenset({"csrfmiddlewaretoken", "password", "password1", "password2"})
 # Nothing to resume: sending these again after a login would be wrong or pointless.
-NOT_RESUMED_VIEWS = frozenset({"accounts:logout", "accounts:login"})
+NOT_RESUMED_VIEWS = frozenset({"accounts:logout", "accounts:login", "accounts:keepalive"})
 # Fields that carry no typed text: not shown in the resume page's summary.
 TECHNICAL_FIELDS = frozenset({"submission_token", "version", "token", "next", "back"})
 

@@ -8,9 +8,10 @@ from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import otp, resume, services
+from accounts.middleware import SEEN_AT_KEY
 from accounts.forms import LoginForm, PasswordConfirmForm, TokenForm
 
 
@@ -78,6 +80,14 @@ class LoginView(auth_views.LoginView):
 
 
 login_view = LoginView.as_view()
+
+
+@require_POST
+@login_required
+def keepalive(request: HttpRequest) -> JsonResponse:
+    """「ログインを続ける」: renews the idle timeout now (static/js/session-timeout.js)."""
+    request.session[SEEN_AT_KEY] = timezone.now().timestamp()  # modified: saved, new expiry
+    return JsonResponse({"idle_seconds": settings.SESSION_COOKIE_AGE})
 
 
 @require_POST

@@ -185,6 +185,9 @@ TABLE: dict[str, Row] = {
     "accounts:login":            Row(200,      302,      302,     302,       302,   302),
     "accounts:logout":           Row(LOGIN,    302,      302,     302,       302,   302,
                                      method="post"),
+    # 「ログインを続ける」 (the idle-timeout warning): renews the session.
+    "accounts:keepalive":        Row(LOGIN,    200,      200,     200,       200,   200,
+                                     method="post"),
     "accounts:password_change":  Row(LOGIN,    200,      200,     200,       200,   200),
     "accounts:password_change_done":
                                  Row(LOGIN,    200,      200,     200,       200,   200),

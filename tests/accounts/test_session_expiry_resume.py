@@ -139,7 +139,13 @@ POST_URLS: dict[str, PostRow] = {
 
 # URLs open without a login, or where a resumed POST makes no sense (the login itself,
 # logout: logged out already; the second-factor step is part of the login).
-NOT_BEHIND_LOGIN = {"set_language", "accounts:login", "accounts:logout", "accounts:otp_verify"}
+NOT_BEHIND_LOGIN = {
+    "set_language",
+    "accounts:login",
+    "accounts:logout",
+    "accounts:otp_verify",
+    "accounts:keepalive",
+}
 ROLE_ORDER = ("counselor", "center", "prefecture_staff", "admin_user")
 # Views that answer a POST as they answer a GET (lists, pages, downloads: no form handled).
 # A view here that starts handling a form must move to POST_URLS.
@@ -343,3 +349,23 @@ def test_a_forged_resume_path_elsewhere_is_ignored(rf) -> None:  # type: ignore[
         },
     )
     assert resume.carried_payload(request) is None
+
+
+@pytest.mark.django_db
+def test_keepalive_renews_the_idle_timeout(client, counselor) -> None:
+    from tests.accounts.test_sessions import at
+
+    assert client.login(username=counselor.username, password=PASSWORD)
+    with at(25):
+        response = client.post(reverse("accounts:keepalive"))
+        assert response.json() == {"idle_seconds": 30 * 60}
+    with at(50):  # 25 minutes after the renewal: still logged in
+        assert client.get(reverse("cases:list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_pages_carry_the_warning_for_logged_in_users_only(client, counselor) -> None:
+    assert 'id="session-warning"' not in client.get(reverse("accounts:login")).content.decode()
+    assert client.login(username=counselor.username, password=PASSWORD)
+    body = client.get(reverse("home")).content.decode()
+    assert 'id="session-warning"' in body and "js/session-timeout.js" in body
