@@ -15,7 +15,7 @@
 
   function fmt(seconds) {
     var m = Math.floor(seconds / 60), s = seconds % 60;
-    return box.dataset.formatMinutes.replace("%m", m).replace("%s", s < 10 ? "0" + s : s);
+    return box.dataset.formatMinutes.replace("{m}", m).replace("{s}", s < 10 ? "0" + s : s);
   }
   function show() {
     box.hidden = false;
