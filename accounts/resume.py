@@ -13,6 +13,7 @@ them (read from the ended session), and if someone else logs in on that screen t
 dropped, not shown. See SECURITY.md, "Sessions".
 """
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +36,7 @@ NOT_CARRIED = frozenset({"csrfmiddlewaretoken", "password", "password1", "passwo
 # Nothing to resume: sending these again after a login would be wrong or pointless.
 NOT_RESUMED_VIEWS = frozenset({"accounts:logout", "accounts:login", "accounts:keepalive"})
 # Fields that carry no typed text: not shown in the resume page's summary.
+CODE_LIKE = re.compile(r"[A-Za-z0-9_\-:./]+")
 TECHNICAL_FIELDS = frozenset({"submission_token", "version", "token", "next", "back"})
 
 
@@ -128,10 +130,14 @@ def resume_response(request: HttpRequest, payload: dict[str, Any]) -> HttpRespon
     if payload["owner"] is not None and str(payload["owner"]) != str(request.user.pk):
         return None
     fields = [(name.removeprefix(PREFIX), value) for name, value in payload["fields"]]
+    # What a person typed, not the codes of choices, dates and numbers (those are sent too).
     shown = [
         (name, value)
         for name, value in fields
-        if value.strip() and name not in TECHNICAL_FIELDS and not name.startswith("_")
+        if value.strip()
+        and name not in TECHNICAL_FIELDS
+        and not name.startswith("_")
+        and not CODE_LIKE.fullmatch(value.strip())
     ]
     response = render(
         request,
