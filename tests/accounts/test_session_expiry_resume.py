@@ -369,3 +369,38 @@ def test_pages_carry_the_warning_for_logged_in_users_only(client, counselor) -> 
     assert client.login(username=counselor.username, password=PASSWORD)
     body = client.get(reverse("home")).content.decode()
     assert 'id="session-warning"' in body and "js/session-timeout.js" in body
+
+
+@pytest.mark.django_db
+def test_the_text_is_carried_through_the_second_factor(client, admin_user) -> None:
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts import otp
+    from cases.models import Consultation
+    from tests.factories import CaseFactory
+
+    device = TOTPDevice.objects.create(
+        user=admin_user, name="phone", key=otp.new_key_hex(), confirmed=True
+    )
+    case = CaseFactory()
+    url = reverse("cases:consultation_create", args=[case.pk])
+    expired = _post_as(client, admin_user, url, CONSULTATION)
+    carried = {
+        "resume_path": url,
+        "resume_owner": expired.context["resume"]["owner"],
+        **{f"resume:{k}": v for k, v in CONSULTATION.items()},
+    }
+    step = client.post(
+        reverse("accounts:login"),
+        {"username": admin_user.username, "password": PASSWORD, **carried},
+    )
+    assert "accounts/otp_verify.html" in [t.name for t in step.templates]
+    assert f'value="{TEXT}"' in step.content.decode()
+    resumed = client.post(
+        reverse("accounts:otp_verify"),
+        {"token": f"{TOTP(device.bin_key, step=device.step, t0=device.t0).token():06d}", **carried},
+    )
+    assert "accounts/resume.html" in [t.name for t in resumed.templates]
+    assert client.post(url, CONSULTATION).status_code == 302
+    assert Consultation.objects.filter(notes=TEXT).count() == 1
