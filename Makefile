@@ -15,7 +15,7 @@ TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key-not-for-production-012345678
 	SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 STATIC_MANIFEST=0
 DEV_ENV := DEBUG=1
 
-.PHONY: run test lint format install migrate seed serve messages e2e bench screenshots clean
+.PHONY: run test lint format typecheck install migrate seed serve messages e2e bench screenshots clean
 
 .venv-uv/bin/uv:
 	@echo "uv not found: bootstrapping it with pip into .venv-uv"
@@ -54,6 +54,10 @@ screenshots: install
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+
+# mypy with django-stubs, strict on the app code (pyproject.toml, [tool.mypy]).
+typecheck: install
+	$(UV) run --frozen mypy .
 
 format: install
 	$(UV) run --frozen ruff format .

@@ -9,16 +9,16 @@ the regional support centre and admins see their prefecture (or every prefecture
 is blank); prefecture staff see aggregates of their prefecture and no personal data at all.
 """
 
-from django.contrib.auth.models import AnonymousUser
+from typing import TypeGuard
+
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
+from accounts.types import AnyUser
 from core.models import Jurisdiction, Municipality
 
-AnyUser = User | AnonymousUser
 
-
-def _active(user: AnyUser) -> bool:
+def _active(user: AnyUser) -> TypeGuard[User]:
     return bool(user.is_authenticated and user.is_active)
 
 
@@ -27,7 +27,7 @@ def _prefecture_wide(user: User) -> QuerySet[Municipality]:
     return qs.filter(prefecture_code=user.prefecture_code) if user.prefecture_code else qs
 
 
-def can_see_personal_data(user: AnyUser) -> bool:
+def can_see_personal_data(user: AnyUser) -> TypeGuard[User]:
     """Whether the user may see any personal record at all."""
     return _active(user) and user.role != User.Role.PREFECTURE
 
@@ -80,11 +80,11 @@ def can_see_municipality(user: AnyUser, municipality_id: int) -> bool:
     return personal_municipalities(user).filter(pk=municipality_id).exists()
 
 
-def is_admin(user: AnyUser) -> bool:
+def is_admin(user: AnyUser) -> TypeGuard[User]:
     return _active(user) and user.role == User.Role.ADMIN
 
 
-def sees_prefecture(user: AnyUser) -> bool:
+def sees_prefecture(user: AnyUser) -> TypeGuard[User]:
     """Prefecture-level roles: the overview and prefecture-wide dashboard."""
     return _active(user) and user.role in (
         User.Role.ADMIN,

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import otp, resume, services
-from accounts.middleware import SEEN_AT_KEY
 from accounts.forms import LoginForm, PasswordConfirmForm, TokenForm
+from accounts.middleware import SEEN_AT_KEY
 
 
 def _next_url(request: HttpRequest, default: str = "") -> str:

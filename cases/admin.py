@@ -7,7 +7,7 @@ from cases.models import IssueTag
 
 
 @admin.register(IssueTag)
-class IssueTagAdmin(admin.ModelAdmin):
+class IssueTagAdmin(admin.ModelAdmin[IssueTag]):
     list_display = ["name_ja", "name_en", "code", "sort_order", "active"]
     list_editable = ["sort_order", "active"]
     list_filter = ["active"]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.scope import personal_municipalities
+from audit.services import filters_for_audit
 from cases.kana import kana_key
 from cases.models import AgeBand, Case, IssueTag
 
@@ -33,7 +34,7 @@ SORT_FIELDS = {
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
     """Empty dates sort last in both directions, and the id keeps pages stable."""
 
-    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
+    def filter(self, qs: QuerySet[Case], value: Any) -> QuerySet[Case]:
         if not value:
             return qs
         ordering = []
@@ -115,7 +116,9 @@ class CaseFilter(django_filters.FilterSet):
         model = Case
         fields: list[str] = []
 
-    def __init__(self, data: Any = None, *, user: Any, queryset: QuerySet | None = None) -> None:
+    def __init__(
+        self, data: Any = None, *, user: Any, queryset: QuerySet[Case] | None = None
+    ) -> None:
         super().__init__(data, queryset=queryset)
         scope = personal_municipalities(user)
         self.filters["municipality"].queryset = scope.order_by("code")
@@ -129,7 +132,7 @@ class CaseFilter(django_filters.FilterSet):
         )
         self.today: dt.date = timezone.localdate()
 
-    def filter_keyword(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_keyword(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         words = value.split()
         for word in words:
             cond = (
@@ -142,23 +145,25 @@ class CaseFilter(django_filters.FilterSet):
             qs = qs.filter(cond)
         return qs
 
-    def filter_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_status(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         if value == OPEN:
             return qs.exclude(status__in=Case.CLOSED_STATUSES)
         return qs.filter(status=value)
 
-    def filter_issue_tags(self, qs: QuerySet, name: str, value: Any) -> QuerySet:
+    def filter_issue_tags(self, qs: QuerySet[Case], name: str, value: Any) -> QuerySet[Case]:
         if not value:
             return qs
         through = Case.issue_tags.through.objects.filter(issuetag__in=value)
         return qs.filter(pk__in=through.values("case_id"))
 
-    def filter_overdue(self, qs: QuerySet, name: str, value: bool | None) -> QuerySet:
+    def filter_overdue(self, qs: QuerySet[Case], name: str, value: bool | None) -> QuerySet[Case]:
         if not value:
             return qs
         return qs.exclude(status__in=Case.CLOSED_STATUSES).filter(next_action_on__lte=self.today)
 
-    def filter_no_contact(self, qs: QuerySet, name: str, value: bool | None) -> QuerySet:
+    def filter_no_contact(
+        self, qs: QuerySet[Case], name: str, value: bool | None
+    ) -> QuerySet[Case]:
         if not value:
             return qs
         since = self.today - dt.timedelta(days=NO_CONTACT_DAYS)
@@ -168,18 +173,4 @@ class CaseFilter(django_filters.FilterSet):
         """The filters as recorded in the audit row: values, except free text (names)."""
         if not self.is_bound or not self.is_valid():
             return {}
-        recorded: dict[str, Any] = {}
-        for name, value in self.form.cleaned_data.items():
-            if isinstance(value, QuerySet | list | tuple):
-                value = [getattr(v, "pk", v) for v in value]
-            if value in (None, "", [], False):
-                continue
-            if name == "q":
-                recorded[name] = "***"
-            elif hasattr(value, "pk"):
-                recorded[name] = value.pk
-            elif isinstance(value, dt.date):
-                recorded[name] = value.isoformat()
-            else:
-                recorded[name] = value
-        return recorded
+        return filters_for_audit(self.form.cleaned_data, masked=["q"])

@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import assignable_users
 from accounts.scope import can_see_municipality
 from audit.services import Action, audit_record, changed_field_names
 from cases.kana import is_kana, kana_clean, kana_key
@@ -33,7 +34,7 @@ from cases.models import (
 )
 from cases.voiding import void_row
 from core.concurrency import update_with_version_or_raise
-from core.fiscal import fiscal_year, short_label
+from core.fiscal import HEISEI_FIRST_FY, fiscal_year, short_label
 from core.models import Municipality
 from core.resubmission import DuplicateSubmission, window_start
 
@@ -100,21 +101,42 @@ def _date_label(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+# Case numbers carry the era of the fiscal year: nothing before the Heisei era's first one.
+EARLIEST_DATE = dt.date(HEISEI_FIRST_FY, 4, 1)
+
+
 def date_errors(
     day: dt.date | None, *, not_before: dt.date | None = None, today: dt.date | None = None
 ) -> list[str]:
-    """No future date; not before the given date (the intake date, usually)."""
+    """No future date; not before the given date (the intake date, usually), nor before the
+    first fiscal year the system can number (a typo like 1026 for 2026 gets a message)."""
     if day is None:
         return []
     today = today or timezone.localdate()
     if day > today:
         return [_("未来の日付は入力できません。")]
+    if day < EARLIEST_DATE:
+        return [
+            _("%(date)sより前の日付は入力できません。年を確認してください。")
+            % {"date": _date_label(EARLIEST_DATE)}
+        ]
     if not_before is not None and day < not_before:
         return [
             _("受理日（%(date)s）より前の日付は入力できません。")
             % {"date": _date_label(not_before)}
         ]
     return []
+
+
+def assignment_errors(
+    user: Any, assigned: Any, municipality: Any, *, current: Any = None
+) -> list[str]:
+    """The assigned counselor must be able to see the case (same rule as the service)."""
+    if assigned is None or assigned.pk in (user.pk, current):
+        return []
+    if assignable_users(municipality).filter(pk=assigned.pk).exists():
+        return []
+    return [_("この市町村のケースを担当できない人です。担当できる相談員を選んでください。")]
 
 
 def kana_errors(kana: str) -> list[str]:
@@ -275,6 +297,8 @@ def case_open(
         errors["intake_route"] = [_("相談経路を選んでください。")]
     if visitor not in Case.Visitor.values:
         errors["visitor"] = [_("来談者を選んでください。")]
+    if msgs := assignment_errors(user, assigned_counselor, municipality):
+        errors["assigned_counselor"] = msgs
     consultation_problems = consultation_errors(consultation, intake_date=intake_date, today=today)
     consultation_problems.pop("date", None)  # the first consultation is on the intake date
     errors.update(consultation_problems)
@@ -533,6 +557,10 @@ def case_update(
     status = status or case.status
     if status != case.status and (not case.is_open or status not in OPEN_STATUSES):
         errors["status"] = [_("終結・中断・再開は、それぞれの操作から行ってください。")]
+    if msgs := assignment_errors(
+        user, assigned_counselor, case.municipality, current=case.assigned_counselor_id
+    ):
+        errors["assigned_counselor"] = msgs
     _raise_if(errors)
 
     case_before = {

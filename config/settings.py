@@ -7,8 +7,12 @@ refuses to start without a SECRET_KEY and ALLOWED_HOSTS.
 import hashlib
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from django.utils.csp import CSP
+
+# Lets the type annotations subscript Django's generic classes (ModelAdmin[User], ModelForm[Case]).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -31,6 +35,8 @@ if not SECRET_KEY:
         )
     else:
         SECRET_KEY = "development-only-secret-key-do-not-use-in-production-0123456789"  # noqa: S105
+# Old keys after a rotation (comma-separated): signed values and ledger tokens still verify.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
@@ -73,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL byte in the path or query string: a 400 page with a message, not a 500.
+    "core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After authentication: end sessions past their absolute lifetime, then hold back users

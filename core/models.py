@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
@@ -78,15 +76,6 @@ class Municipality(models.Model):
     @property
     def name(self) -> str:
         return self.name_en if get_language() == "en" and self.name_en else self.name_ja
-
-
-class VoidableQuerySet(models.QuerySet[Any]):
-    def live(self) -> "VoidableQuerySet":
-        """Rows not voided (取消): the ones that count anywhere."""
-        return self.filter(voided_at__isnull=True)
-
-    def voided(self) -> "VoidableQuerySet":
-        return self.filter(voided_at__isnull=False)
 
 
 class Voidable(models.Model):

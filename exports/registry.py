@@ -11,16 +11,22 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import AgeBand, Case, Consultation, Person
 from exports.excel import Column, Labels
+from exports.ledger_columns import ledger_columns
 from platforms.models import CaseMeeting
 from referrals.models import Referral
 
 INCLUDE_VOIDED = "include_voided"
+
+
+class InvalidExportFilter(ValidationError):
+    """The list filter handed to an export does not validate: nothing is exported."""
 
 
 def label_of(choices: Any) -> Labels:
@@ -34,9 +40,9 @@ class ExportKind:
     base: Callable[[Any], QuerySet[Any]]
     columns: Sequence[Column]
     order_by: Sequence[str]
-    # The list page's filter (user, query string) -> its rows, and the lookup from these rows
-    # to that list's model ("" when the rows are the list's own).
-    filtered: Callable[[Any, QueryDict], QuerySet[Any]] | None = None
+    # The list page's filter (user, query string) -> its FilterSet, and the lookup from these
+    # rows to that list's model ("" when the rows are the list's own).
+    filtered: Callable[[Any, QueryDict], Any] | None = None
     filter_path: str = ""
     # Voided (取消) rows are left out unless the export asks for them (`include_voided=1`).
     live: dict[str, Any] | None = None
@@ -44,12 +50,28 @@ class ExportKind:
     def columns_for(self, include_personal: bool) -> list[Column]:
         return [c for c in self.columns if include_personal or not c.personal]
 
+    def filterset(self, user: Any, params: QueryDict) -> Any:
+        """The list's FilterSet for these parameters; an invalid one refuses the export
+        (never "no filter": that would export the whole scope)."""
+        if self.filtered is None:
+            return None
+        filterset = self.filtered(user, params)
+        if filterset.is_bound and not filterset.is_valid():
+            raise InvalidExportFilter(filterset.form.errors)
+        return filterset
+
+    def audit_filters(self, user: Any, params: QueryDict) -> dict[str, Any]:
+        """The filter as the audit row keeps it: known keys, search text masked, capped."""
+        filterset = self.filterset(user, params)
+        return filterset.audit_filters() if filterset is not None else {}
+
     def queryset(self, user: Any, params: QueryDict) -> QuerySet[Any]:
         qs = self.base(user)
         if self.live and params.get(INCLUDE_VOIDED) != "1":
             qs = qs.filter(**self.live)
-        if self.filtered is not None:
-            filtered = self.filtered(user, params)
+        filterset = self.filterset(user, params)
+        if filterset is not None:
+            filtered = filterset.qs
             if self.filter_path:
                 qs = qs.filter(**{f"{self.filter_path}__in": filtered.values("pk")})
             else:
@@ -64,21 +86,28 @@ class ExportKind:
         return qs.iterator(chunk_size=chunk_size)
 
 
-def case_list_filter(user: Any, params: QueryDict) -> QuerySet[Any]:
+def case_list_filter(user: Any, params: QueryDict) -> Any:
     """The case list's filters (cases/filters.py), exactly as the list page applies them."""
     from cases.filters import CaseFilter
 
     base = Case.objects.in_scope(user).with_activity()
-    return CaseFilter(params or None, user=user, queryset=base).qs
+    return CaseFilter(_known(params), user=user, queryset=base)
 
 
-def meeting_list_filter(user: Any, params: QueryDict) -> QuerySet[Any]:
+def meeting_list_filter(user: Any, params: QueryDict) -> Any:
     from platforms.forms import MeetingFilter
 
     request = SimpleNamespace(user=user, GET=params)
     return MeetingFilter(
-        params or None, queryset=CaseMeeting.objects.in_scope(user), request=request
-    ).qs
+        _known(params), queryset=CaseMeeting.objects.in_scope(user), request=request
+    )
+
+
+def _known(params: QueryDict) -> QueryDict | None:
+    """The list's own query string minus paging (the list ignores `page` too)."""
+    params = params.copy()
+    params.pop("page", None)
+    return params or None
 
 
 CASE_FILTER = case_list_filter
@@ -106,8 +135,6 @@ LEDGER_SOURCES: dict[str, tuple[str, bool, Any]] = {
 
 
 def ledger_export_columns() -> list[Column]:
-    from exports.ledger import ledger_columns
-
     columns = []
     for ledger in ledger_columns():
         path, personal, choices = LEDGER_SOURCES[ledger.key]

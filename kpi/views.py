@@ -4,12 +4,13 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.access import deny
 from audit.services import Action, audit_record
-from cases.selectors import deny
 from core.fiscal import current_fiscal_year
 from exports.excel import XLSX_CONTENT_TYPE
 from kpi.charts import line_chart
@@ -73,7 +74,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 @never_cache
-def workbook(request: HttpRequest) -> HttpResponse:
+def workbook(request: HttpRequest) -> HttpResponseBase:
     """The dashboard's report as an Excel workbook (`public=1`: publication mode).
 
     The same query parameters and access rules as the dashboard: a scope outside the user's

@@ -10,14 +10,14 @@ from platforms.models import Agency, CaseMeeting, MunicipalStatus, Platform
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(admin.ModelAdmin[Agency]):
     list_display = ["name", "kind", "municipality", "prefecture_code", "active"]
     list_filter = ["kind", "active", "prefecture_code"]
     search_fields = ["name"]
     autocomplete_fields = ["municipality"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -179,7 +179,8 @@ def _seed_platforms(
         p.municipality_id: p for p in Platform.objects.filter(municipality__in=municipalities)
     }
     by_pk = {m.pk: m for m in municipalities}
-    to_create, to_update = [], []
+    to_create: list[Platform] = []
+    to_update: list[Platform] = []
     for pk, (status, established_on) in plan.items():
         municipality = by_pk[pk]
         coordinator = (
@@ -262,7 +263,8 @@ def _seed_statuses(
         (s.municipality_id, s.fiscal_year): s
         for s in MunicipalStatus.objects.filter(municipality__in=municipalities)
     }
-    to_create, to_update = [], []
+    to_create: list[MunicipalStatus] = []
+    to_update: list[MunicipalStatus] = []
     for (pk, fy), (assessed, jusoteki) in wanted.items():
         status = existing.get((pk, fy)) or MunicipalStatus(municipality_id=pk, fiscal_year=fy)
         status.needs_assessed_on, status.jusoteki = assessed, jusoteki

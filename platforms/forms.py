@@ -7,9 +7,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scope
+from audit.services import filters_for_audit
+from cases.models import Case
 from core.models import Jurisdiction, Municipality
 from platforms import selectors
-from platforms.models import CaseMeeting, MunicipalStatus, Platform
+from platforms.models import Agency, CaseMeeting, MunicipalStatus, Platform
 
 
 class DateInput(forms.DateInput):
@@ -19,14 +21,14 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class CaseChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class CaseChoiceField(forms.ModelMultipleChoiceField[Case]):
+    def label_from_instance(self, obj: Case) -> str:
         # Case numbers only: enough to pick the case, nothing more on a shared screen.
         return f"{obj.number}（{obj.get_status_display()}）"
 
 
-class AgencyChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class AgencyChoiceField(forms.ModelMultipleChoiceField[Agency]):
+    def label_from_instance(self, obj: Agency) -> str:
         return f"{obj.name}（{obj.get_kind_display()}）"
 
 
@@ -272,6 +274,12 @@ class MeetingFilter(django_filters.FilterSet):
     class Meta:
         model = CaseMeeting
         fields: list[str] = []
+
+    def audit_filters(self) -> dict[str, Any]:
+        """Only the known filter keys, as ids and dates; nothing else of the query string."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return filters_for_audit(self.form.cleaned_data)
 
     def filter_supervised(self, queryset: Any, name: str, value: str) -> Any:
         if value == "yes":

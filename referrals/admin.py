@@ -7,7 +7,7 @@ from referrals.models import Resource, ResourceKind
 
 
 @admin.register(ResourceKind)
-class ResourceKindAdmin(admin.ModelAdmin):
+class ResourceKindAdmin(admin.ModelAdmin[ResourceKind]):
     list_display = ["name_ja", "name_en", "counts_as_ibasho", "is_work_training", "sort_order"]
     # The two flags decide targets three and four: editable straight from the list.
     list_editable = ["counts_as_ibasho", "is_work_training", "sort_order"]
@@ -15,7 +15,7 @@ class ResourceKindAdmin(admin.ModelAdmin):
 
 
 @admin.register(Resource)
-class ResourceAdmin(admin.ModelAdmin):
+class ResourceAdmin(admin.ModelAdmin[Resource]):
     list_display = [
         "name",
         "kind",

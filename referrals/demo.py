@@ -649,7 +649,7 @@ def _create(planner: Planner, today: dt.date) -> dict[str, int]:
         for p in plans
     )
     transitions = []
-    notes = []
+    notes: list[Any] = []
     for plan, referral in zip(plans, referrals, strict=True):
         by = who(plan.case)
         steps = [

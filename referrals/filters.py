@@ -54,7 +54,9 @@ class ResourceFilter(django_filters.FilterSet):
             *((str(m.pk), m.name) for m in municipalities),
         ]
 
-    def filter_keyword(self, queryset: QuerySet[Resource], name: str, value: str) -> QuerySet:
+    def filter_keyword(
+        self, queryset: QuerySet[Resource], name: str, value: str
+    ) -> QuerySet[Resource]:
         for word in value.split():
             queryset = queryset.filter(
                 Q(name__icontains=word)
@@ -64,13 +66,17 @@ class ResourceFilter(django_filters.FilterSet):
             )
         return queryset
 
-    def filter_municipality(self, queryset: QuerySet[Resource], name: str, value: str) -> QuerySet:
+    def filter_municipality(
+        self, queryset: QuerySet[Resource], name: str, value: str
+    ) -> QuerySet[Resource]:
         if value == "wide":
             return queryset.filter(municipality__isnull=True)
         # A municipality's list includes the prefecture-wide resources its people can use.
         return queryset.filter(Q(municipality_id=value) | Q(municipality__isnull=True))
 
-    def filter_active(self, queryset: QuerySet[Resource], name: str, value: str) -> QuerySet:
+    def filter_active(
+        self, queryset: QuerySet[Resource], name: str, value: str
+    ) -> QuerySet[Resource]:
         if value == "yes":
             return queryset.filter(active=True)
         if value == "no":

@@ -17,7 +17,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class ResourceChoiceField(forms.ModelChoiceField):
+class ResourceChoiceField(forms.ModelChoiceField[Resource]):
     def label_from_instance(self, obj: Resource) -> str:
         place = obj.municipality.name if obj.municipality_id else _("県全域")
         return f"{obj.kind.name}｜{obj.name}（{place}）"

@@ -82,7 +82,7 @@ def shoot(page: Page, name: str) -> None:
 def first_link(page: Page, pattern: str) -> str:
     for href in page.locator("main a[href]").evaluate_all("els => els.map(e => e.href)"):
         if re.search(pattern, href):
-            return href
+            return str(href)
     raise SystemExit(f"no link matching {pattern} on {page.url}")
 
 
