@@ -1,11 +1,10 @@
 """A form submitted twice creates one record: double click (same token), Back and resubmit
 (a fresh token, the same content), a resubmitted intake; a deliberate copy needs a tick."""
 
-import uuid
-
 from django.urls import reverse
 
 from cases.models import Case, Consultation
+from core.tokens import issue_submission_token
 from tests.cases.test_views_consultation import post_data
 from tests.cases.test_views_intake import INTAKE, intake_data
 
@@ -28,7 +27,7 @@ def test_back_and_resubmit_is_recognised_and_links_to_the_saved_record(
     client.post(url, first)
     saved = case.consultations.get(notes=first["notes"])
     # Back: the page is fetched again (no-store) with a new token; the browser refills it.
-    again = {**first, "submission_token": str(uuid.uuid4())}
+    again = {**first, "submission_token": issue_submission_token()}
     response = client.post(url, again)
     body = response.content.decode()
     assert response.status_code == 200
@@ -48,7 +47,7 @@ def test_a_colleague_recording_the_same_content_is_not_a_duplicate(
     url = reverse("cases:consultation_create", args=[case.pk])
     data = post_data()
     login(counselor).post(url, data)
-    login(colleague).post(url, {**data, "submission_token": str(uuid.uuid4())})
+    login(colleague).post(url, {**data, "submission_token": issue_submission_token()})
     assert case.consultations.filter(notes=data["notes"]).count() == 2
 
 
@@ -58,7 +57,7 @@ def test_the_window_is_short(settings, login, counselor, case) -> None:
     client = login(counselor)
     client.post(url, data)
     settings.DUPLICATE_SUBMISSION_WINDOW_SECONDS = 0
-    client.post(url, {**data, "submission_token": str(uuid.uuid4())})
+    client.post(url, {**data, "submission_token": issue_submission_token()})
     assert case.consultations.filter(notes=data["notes"]).count() == 2
 
 
@@ -67,7 +66,7 @@ def test_a_resubmitted_intake_opens_one_case(login, counselor, kochi_city) -> No
     data = intake_data(kochi_city)
     assert client.post(INTAKE, data).status_code == 302
     # Back and resubmit: a fresh token; the new person step is answered "new person".
-    again = {**data, "submission_token": str(uuid.uuid4()), "person_choice": "new"}
+    again = {**data, "submission_token": issue_submission_token(), "person_choice": "new"}
     response = client.post(INTAKE, again)
     body = response.content.decode()
     assert response.status_code == 200
