@@ -18,6 +18,10 @@ PROVIDERS: list[str] = [
     # "cases.timeline.consultation_entries", … added by each app as it is built.
     "platforms.selectors.meeting_timeline_entries",
     "referrals.selectors.referral_timeline_entries",
+    "casework.selectors.assessment_entries",
+    "casework.selectors.plan_entries",
+    "casework.selectors.review_entries",
+    "casework.selectors.consent_entries",
 ]
 
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "referrals",
     "kpi",
     "exports",
+    "casework",
 ]
 
 MIDDLEWARE = [

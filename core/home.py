@@ -18,6 +18,8 @@ PANELS: list[str] = [
     # "cases.selectors.home_my_cases", … added by each app as it is built.
     "platforms.selectors.home_open_actions",
     "referrals.selectors.home_stuck_referrals",
+    "casework.selectors.home_reviews_due",
+    "casework.selectors.home_assessment_waiting",
 ]
 
 

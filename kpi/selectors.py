@@ -55,6 +55,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext_lazy
 
 from cases.models import Case, CaseStatusChange, Consultation
+from casework.selectors import casework_figures
 from core.fiscal import era_label, fiscal_year_label, fiscal_year_range, months_of, short_label
 from core.models import Municipality
 from core.prefectures import prefecture_name
@@ -283,6 +284,8 @@ class SecondaryFigures:
     supervised_municipalities: int
     consultations: ConsultationFigures
     baselines: dict[str, BaselineValue]
+    # The casework cycle (casework.selectors.casework_figures): counts only.
+    casework: dict[str, int] = field(default_factory=dict)
     # Why cases ended (終結) or stopped (中断) in the period, by category (EndingCount).
     endings: list["EndingCount"] = field(default_factory=list)
 
@@ -937,6 +940,7 @@ def _secondary(
         consultations=consultation_figures(scope, start, end, cached=cached),
         baselines={},
         endings=_endings(scope, start, end),
+        casework=casework_figures(scope.q("municipality"), start, end),
     )
 
 
