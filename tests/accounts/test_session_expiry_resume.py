@@ -138,6 +138,35 @@ POST_URLS: dict[str, PostRow] = {
 }
 # fmt: on
 
+# The casework cycle (casework/): each form carried with a typed note; the factory and who may
+# open it come from the access table.
+CASEWORK_POST_URLS = (
+    "casework:assessment_create",
+    "casework:assessment_detail",
+    "casework:consent_create",
+    "casework:consent_withdraw",
+    "casework:contact_edit",
+    "casework:goal_add",
+    "casework:goal_edit",
+    "casework:meeting_bases",
+    "casework:member_contact_edit",
+    "casework:plan_create",
+    "casework:plan_decide",
+    "casework:plan_edit",
+    "casework:plan_end",
+    "casework:plan_revise",
+    "casework:review_create",
+)
+
+
+def _casework_row(name: str) -> PostRow:
+    row = access.TABLE[name]
+    role = next(r for r in ("counselor", "center", "admin_user") if row.expected(r) in (200, 302))
+    return PostRow(role, row.factory, {"notes": TEXT})
+
+
+POST_URLS.update({name: _casework_row(name) for name in CASEWORK_POST_URLS})
+
 # URLs open without a login, or where a resumed POST makes no sense (the login itself,
 # logout: logged out already; the second-factor step is part of the login).
 NOT_BEHIND_LOGIN = {
