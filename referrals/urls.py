@@ -17,4 +17,7 @@ urlpatterns = [
     path("employment/<int:pk>/edit/", views.employment_edit, name="employment_edit"),
     path("employment/<int:pk>/void/", views.employment_void, name="employment_void"),
     path("referrals/<int:pk>/undo/", views.referral_undo, name="referral_undo"),
+    path("employment/<int:pk>/rejudge/", views.employment_rejudge, name="employment_rejudge"),
+    path("kinds/<int:pk>/settings/", views.kind_settings_change, name="kind_settings_change"),
+    path("resources/<int:pk>/kind/", views.resource_kind_change, name="resource_kind_change"),
 ]
