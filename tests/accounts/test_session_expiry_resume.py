@@ -156,13 +156,19 @@ CASEWORK_POST_URLS = (
     "casework:plan_end",
     "casework:plan_revise",
     "casework:review_create",
+    # The stable figures (kpi/, referrals/ configuration history).
+    "kpi:year_close",
+    "kpi:year_reopen",
+    "referrals:employment_rejudge",
+    "referrals:kind_settings_change",
+    "referrals:resource_kind_change",
 )
 
 
 def _casework_row(name: str) -> PostRow:
     row = access.TABLE[name]
     role = next(r for r in ("counselor", "center", "admin_user") if row.expected(r) in (200, 302))
-    return PostRow(role, row.factory, {"notes": TEXT})
+    return PostRow(role, row.factory, {**row.data, "notes": TEXT})
 
 
 POST_URLS.update({name: _casework_row(name) for name in CASEWORK_POST_URLS})

@@ -119,9 +119,7 @@ def test_a_later_training_connection_after_a_kind_becomes_training_changes_no_jo
     later = services.referral_propose(
         case=case, resource=training_site, proposed_on=dt.date(2023, 11, 1), user=counselor
     )
-    services.referral_connect(
-        referral=later, on=dt.date(2023, 11, 2), version=1, user=counselor
-    )
+    services.referral_connect(referral=later, on=dt.date(2023, 11, 2), version=1, user=counselor)
     outcome.refresh_from_db()
     assert (outcome.after_intermediate, outcome.version) == (False, 1)
 
