@@ -47,12 +47,49 @@ class SessionLifetimeMiddleware:
                 # A session from before this rule: its lifetime starts now.
                 session[LOGIN_AT_KEY] = now
             elif now - login_at > settings.SESSION_ABSOLUTE_SECONDS:
+                # Whose session it was: a form sent now is carried to their next login.
+                request.expired_user_id = session.get(SESSION_KEY)  # type: ignore[attr-defined]
                 logout(request)
                 return redirect_to_login(request.get_full_path())
             seen_at = session.get(SEEN_AT_KEY)
             if not isinstance(seen_at, int | float) or now - seen_at >= SESSION_RENEW_SECONDS:
                 session[SEEN_AT_KEY] = now  # modified: saved, with a new expiry
         return self.get_response(request)
+
+
+class ExpiredSessionMiddleware:
+    """A request that needs a login and has none: say why, and never drop a sent form.
+
+    A POST answered "log in first" gets the login page itself, carrying the form
+    (accounts/resume.py) instead of a redirect that loses the body and ends in a 405 after
+    the login. A GET redirect to the login page from a browser that had a session says the
+    session ended (`expired=1`). Sits outside SessionLifetimeMiddleware, so its logout is
+    covered too.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        had_session = settings.SESSION_COOKIE_NAME in request.COOKIES
+        arrived_anonymous = not request.user.is_authenticated
+        response = self.get_response(request)
+        if response.status_code != 302 or request.user.is_authenticated:
+            return response
+        # Logged out by this request (the logout view) is not "log in first".
+        if not arrived_anonymous and not getattr(request, "expired_user_id", None):
+            return response
+        login_url = reverse(settings.LOGIN_URL)
+        if not response.get("Location", "").startswith(login_url):
+            return response
+        if request.method == "POST":
+            from accounts import resume
+
+            if resume.should_resume(request):
+                return resume.login_page_for_expired_post(request)
+        if had_session and "expired=" not in response["Location"]:
+            response["Location"] += ("&" if "?" in response["Location"] else "?") + "expired=1"
+        return response
 
 
 class OTPRequiredMiddleware:

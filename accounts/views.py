@@ -1,3 +1,4 @@
+from typing import Any
 from urllib.parse import urlencode
 
 import segno
@@ -7,9 +8,10 @@ from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -17,8 +19,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import otp, services
+from accounts import otp, resume, services
 from accounts.forms import LoginForm, PasswordConfirmForm, PreferencesForm, TokenForm
+from accounts.middleware import SEEN_AT_KEY
 from accounts.types import AuthenticatedHttpRequest
 
 
@@ -37,9 +40,27 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # A failed password on the login page that carries a form: keep carrying it.
+        carried = resume.carried_payload(self.request) if self.request.method == "POST" else None
+        if carried is not None:
+            context.update(session_expired=True, resume=resume.carry_fields(carried), next="")
+        elif self.request.GET.get("expired"):
+            context["session_expired"] = True
+        return context
+
     def form_valid(self, form: LoginForm) -> HttpResponse:
+        carried = resume.carried_payload(self.request)
         response = super().form_valid(form)  # logs in: the session now knows the OTP state
         state = self.request.session.get(otp.STATE_KEY)
+        if state == otp.VERIFY and carried is not None:
+            # The second factor first; the carried form goes on through that step.
+            return render(
+                self.request,
+                "accounts/otp_verify.html",
+                {"form": TokenForm(), "next": "", "resume": resume.carry_fields(carried)},
+            )
         if state in (otp.VERIFY, otp.ENROL):
             step = "accounts:otp_verify" if state == otp.VERIFY else "accounts:otp_enrol"
             url = reverse(step)
@@ -48,10 +69,26 @@ class LoginView(auth_views.LoginView):
                 url += "?" + urlencode({"next": next_url})
             return HttpResponseRedirect(url)
         services.login_failures_clear(username=form.get_user().get_username())
+        if carried is not None:
+            resumed = resume.resume_response(self.request, carried)
+            if resumed is not None:
+                return resumed
+            messages.warning(
+                self.request,
+                _("ログインが切れる前の入力は、別の利用者のものだったため破棄しました。"),
+            )
         return response
 
 
 login_view = LoginView.as_view()
+
+
+@require_POST
+@login_required
+def keepalive(request: HttpRequest) -> JsonResponse:
+    """「ログインを続ける」: renews the idle timeout now (static/js/session-timeout.js)."""
+    request.session[SEEN_AT_KEY] = timezone.now().timestamp()  # modified: saved, new expiry
+    return JsonResponse({"idle_seconds": settings.SESSION_COOKIE_AGE})
 
 
 @require_POST
@@ -157,6 +194,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         session[otp.STATE_KEY] = otp.state_at_login(request.user)
         return HttpResponseRedirect(_next_url(request))
     form = TokenForm(request.POST or None)
+    carried = resume.carried_payload(request) if request.method == "POST" else None
     if request.method == "POST" and form.is_valid():
         wait = services.otp_throttled_seconds(user=request.user)
         if services.otp_verify(
@@ -164,6 +202,8 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         ):
             otp.mark_verified(session)
             services.login_failures_clear(username=request.user.get_username())
+            if carried is not None and (resumed := resume.resume_response(request, carried)):
+                return resumed
             return HttpResponseRedirect(_next_url(request))
         if services.login_is_locked(username=request.user.get_username()):
             logout(request)
@@ -183,7 +223,9 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         else:
             form.add_error("token", _("確認コードが正しくありません。"))
     return render(
-        request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request, "")}
+        request,
+        "accounts/otp_verify.html",
+        {"form": form, "next": _next_url(request, ""), "resume": resume.carry_fields(carried)},
     )
 
 

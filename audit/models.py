@@ -23,6 +23,7 @@ class AuditEvent(models.Model):
         LOGOUT = "logout", _("ログアウト")
         DENIED = "denied", _("権限なし")
         PURGE = "purge", _("保存期間切れ削除")
+        VOID = "void", _("取消")
 
     at = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

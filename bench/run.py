@@ -148,6 +148,7 @@ FLOOR_SQL = {
         SELECT date_trunc('month', c.intake_date), count(*)
         FROM cases_case c JOIN core_municipality m ON m.id = c.municipality_id
         WHERE m.prefecture_code = %(pref)s AND c.intake_date BETWEEN %(start)s AND %(end)s
+            AND c.voided_at IS NULL
         GROUP BY 1""",
     "K2 monthly": """
         SELECT date_trunc('month', first), count(*) FROM (
@@ -162,7 +163,7 @@ FLOOR_SQL = {
         JOIN cases_case c ON c.id = r.case_id
         JOIN core_municipality m ON m.id = c.municipality_id
         WHERE r.counted_as_ibasho AND m.prefecture_code = %(pref)s
-            AND r.connected_on BETWEEN %(start)s AND %(end)s
+            AND r.connected_on BETWEEN %(start)s AND %(end)s AND c.voided_at IS NULL
         GROUP BY 1""",
     "K4 monthly": """
         SELECT date_trunc('month', first), count(*) FROM (
@@ -172,6 +173,7 @@ FLOOR_SQL = {
             JOIN core_municipality m ON m.id = c.municipality_id
             WHERE o.after_intermediate AND m.prefecture_code = %(pref)s
                 AND o.started_on BETWEEN %(start)s AND %(end)s
+                AND o.voided_at IS NULL AND c.voided_at IS NULL
             GROUP BY 1) f
         GROUP BY 1""",
     "by municipality": """
@@ -182,7 +184,8 @@ FLOOR_SQL = {
         FROM core_municipality m
         JOIN core_jurisdiction j ON j.id = m.jurisdiction_id
         LEFT JOIN (SELECT municipality_id, count(*) AS n FROM cases_case
-            WHERE intake_date BETWEEN %(start)s AND %(end)s GROUP BY 1) k1
+            WHERE intake_date BETWEEN %(start)s AND %(end)s AND voided_at IS NULL
+            GROUP BY 1) k1
             ON k1.municipality_id = m.id
         LEFT JOIN (SELECT municipality_id, count(*) AS n, min(held_on) AS first
             FROM platforms_casemeeting WHERE held_on BETWEEN %(start)s AND %(end)s
@@ -190,10 +193,12 @@ FLOOR_SQL = {
         LEFT JOIN (SELECT c.municipality_id, count(*) AS n FROM referrals_referral r
             JOIN cases_case c ON c.id = r.case_id
             WHERE r.counted_as_ibasho AND r.connected_on BETWEEN %(start)s AND %(end)s
+                AND c.voided_at IS NULL
             GROUP BY 1) k3 ON k3.municipality_id = m.id
         LEFT JOIN (SELECT c.municipality_id, count(DISTINCT o.person_id) AS n
             FROM referrals_employmentoutcome o JOIN cases_case c ON c.id = o.case_id
             WHERE o.after_intermediate AND o.started_on BETWEEN %(start)s AND %(end)s
+                AND o.voided_at IS NULL AND c.voided_at IS NULL
             GROUP BY 1) k4 ON k4.municipality_id = m.id
         WHERE m.prefecture_code = %(pref)s
         ORDER BY k2.n IS NOT NULL, m.code""",
@@ -219,7 +224,7 @@ FLOOR_SQL.update(
     {
         "K1 past years": _past(
             "cases_case c JOIN core_municipality m ON m.id = c.municipality_id",
-            "m.prefecture_code = %(pref)s",
+            "m.prefecture_code = %(pref)s AND c.voided_at IS NULL",
             "c.intake_date",
             "*",
         ),
@@ -232,14 +237,15 @@ FLOOR_SQL.update(
         "K3 past years": _past(
             """referrals_referral r JOIN cases_case c ON c.id = r.case_id
             JOIN core_municipality m ON m.id = c.municipality_id""",
-            "r.counted_as_ibasho AND m.prefecture_code = %(pref)s",
+            "r.counted_as_ibasho AND m.prefecture_code = %(pref)s AND c.voided_at IS NULL",
             "r.connected_on",
             "*",
         ),
         "K4 past years": _past(
             """referrals_employmentoutcome o JOIN cases_case c ON c.id = o.case_id
             JOIN core_municipality m ON m.id = c.municipality_id""",
-            "o.after_intermediate AND m.prefecture_code = %(pref)s",
+            "o.after_intermediate AND m.prefecture_code = %(pref)s"
+            " AND o.voided_at IS NULL AND c.voided_at IS NULL",
             "o.started_on",
             "DISTINCT o.person_id",
         ),
@@ -286,12 +292,14 @@ FLOOR_SQL.update(
                 count(DISTINCT c.person_id) FILTER (WHERE c.intake_date < %(start)s)
             FROM cases_consultation x JOIN cases_case c ON c.id = x.case_id
             JOIN core_municipality m ON m.id = c.municipality_id
-            WHERE m.prefecture_code = %(pref)s AND x.date BETWEEN %(start)s AND %(end)s""",
+            WHERE m.prefecture_code = %(pref)s AND x.date BETWEEN %(start)s AND %(end)s
+                AND x.voided_at IS NULL AND c.voided_at IS NULL""",
         "consultations by method": """
             SELECT x.method, count(*), count(DISTINCT c.person_id)
             FROM cases_consultation x JOIN cases_case c ON c.id = x.case_id
             JOIN core_municipality m ON m.id = c.municipality_id
             WHERE m.prefecture_code = %(pref)s AND x.date BETWEEN %(start)s AND %(end)s
+                AND x.voided_at IS NULL AND c.voided_at IS NULL
             GROUP BY 1""",
     }
 )
@@ -334,7 +342,8 @@ FLOOR_SQL_NATIONAL["by prefecture"] = """
             COALESCE(sum(k3.n), 0) AS k3, count(p.id) AS platforms
         FROM core_municipality m
         LEFT JOIN (SELECT municipality_id, count(*) AS n FROM cases_case
-            WHERE intake_date BETWEEN %(start)s AND %(end)s GROUP BY 1) k1
+            WHERE intake_date BETWEEN %(start)s AND %(end)s AND voided_at IS NULL
+            GROUP BY 1) k1
             ON k1.municipality_id = m.id
         LEFT JOIN (SELECT municipality_id, count(*) AS n, min(held_on) AS first
             FROM platforms_casemeeting WHERE held_on BETWEEN %(start)s AND %(end)s
@@ -342,6 +351,7 @@ FLOOR_SQL_NATIONAL["by prefecture"] = """
         LEFT JOIN (SELECT c.municipality_id, count(*) AS n FROM referrals_referral r
             JOIN cases_case c ON c.id = r.case_id
             WHERE r.counted_as_ibasho AND r.connected_on BETWEEN %(start)s AND %(end)s
+                AND c.voided_at IS NULL
             GROUP BY 1) k3 ON k3.municipality_id = m.id
         LEFT JOIN platforms_platform p ON p.municipality_id = m.id
             AND p.status = 'established' AND p.established_on <= %(end)s

@@ -120,6 +120,9 @@ class ConsultationForm(JapaneseMessages, forms.ModelForm[Consultation]):
 
     submission_token = SubmissionTokenField(required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    confirm_duplicate = forms.BooleanField(
+        label=_("同じ内容でもう1件記録する（二重登録ではありません）"), required=False
+    )
 
     class Meta:
         model = Consultation
@@ -207,6 +210,9 @@ class IntakeForm(PersonFieldsMixin):
     consultation, recorded together at intake."""
 
     submission_token = SubmissionTokenField()
+    confirm_duplicate = forms.BooleanField(
+        label=_("同じ内容でもう1件受付する（二重登録ではありません）"), required=False
+    )
     municipality = forms.ModelChoiceField(
         label=_("市町村"),
         queryset=Municipality.objects.none(),
@@ -446,15 +452,34 @@ class CaseEditForm(PersonFieldsMixin):
 class StatusChangeForm(JapaneseMessages, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     on = DateField(label=_("日付"), widget=DateInput())
+    end_reason = forms.ChoiceField(
+        label=_("理由の区分"),
+        choices=Case.EndReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("終結・中断の理由の区分を選んでください。")},
+    )
     reason = forms.CharField(
-        label=_("理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
 
-    def __init__(self, *args: Any, case: Case, date_label: str, reason_help: str, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        case: Case,
+        date_label: str,
+        reason_help: str,
+        with_end_reason: bool = False,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.case = case
         self.fields["on"].label = date_label
         self.fields["reason"].help_text = reason_help
+        if not with_end_reason:
+            # Reopening: no category, the free text is the reason.
+            del self.fields["end_reason"]
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = _("理由を入力してください。")
         if not self.is_bound:
             self.initial.update(version=case.version, on=timezone.localdate())
 
@@ -463,6 +488,15 @@ class StatusChangeForm(JapaneseMessages, forms.Form):
         for message in date_errors(on, not_before=self.case.intake_date):
             raise forms.ValidationError(message)
         return on
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (
+            data.get("end_reason") == Case.EndReason.OTHER
+            and not (data.get("reason") or "").strip()
+        ):
+            self.add_error("reason", _("「その他」のときは、理由を入力してください。"))
+        return data
 
 
 # --- Household ------------------------------------------------------------------------------
@@ -480,3 +514,16 @@ class HouseholdMemberForm(JapaneseMessages, forms.ModelForm[HouseholdMember]):
 
     def _post_clean(self) -> None:
         pass
+
+
+class VoidForm(forms.Form):
+    """The reason for a void (取消) or an undone step; `version` where the record has one."""
+
+    reason = forms.CharField(
+        label=_("取消の理由"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("取消の理由を入力してください。")},
+        help_text=_("例：同じ相談を二重に登録した。別のケースに記録すべきものだった。"),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

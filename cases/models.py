@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import ScopedQuerySet
-from core.models import Municipality
+from core.models import Municipality, Voidable
 
 
 class AgeBand(models.TextChoices):
@@ -145,12 +145,15 @@ class CaseQuerySet(ScopedQuerySet["Case"]):
     """Cases in scope: `.in_scope(user)` (accounts.access)."""
 
     def open(self) -> "CaseQuerySet":
-        return self.exclude(status__in=Case.CLOSED_STATUSES)
+        """Open and not voided: a case opened by mistake is off every work list."""
+        return self.exclude(status__in=Case.CLOSED_STATUSES).filter(voided_at__isnull=True)
 
     def with_activity(self) -> "CaseQuerySet":
         """Annotate the latest consultation: `last_contact_on`, `next_action_on`,
         `next_action_text`, and `last_seen_on` (last contact, or the intake date if none)."""
-        latest = Consultation.objects.filter(case=OuterRef("pk")).order_by("-date", "-id")
+        latest = Consultation.objects.filter(case=OuterRef("pk"), voided_at__isnull=True).order_by(
+            "-date", "-id"
+        )
         return self.annotate(
             last_contact_on=Subquery(latest.values("date")[:1]),
             next_action_on=Subquery(latest.values("next_action_date")[:1]),
@@ -166,7 +169,7 @@ class CaseQuerySet(ScopedQuerySet["Case"]):
         return self.open().with_activity().filter(last_seen_on__lt=day)
 
 
-class Case(models.Model):
+class Case(Voidable, models.Model):
     """相談ケース: opened at intake in a municipality, followed until closed."""
 
     class Route(models.TextChoices):
@@ -205,6 +208,17 @@ class Case(models.Model):
         ACTIVE = "active", _("支援中")
         CLOSED = "closed", _("終結")
         SUSPENDED = "suspended", _("中断")
+
+    class EndReason(models.TextChoices):
+        """Why support ended (終結) or stopped (中断): counted on the dashboard."""
+
+        GOAL_REACHED = "goal_reached", _("目標達成")
+        HANDED_OVER = "handed_over", _("他機関へ引継ぎ")
+        MOVED = "moved", _("転居")
+        PERSONS_WISH = "persons_wish", _("本人・家族の希望")
+        NO_CONTACT = "no_contact", _("連絡が取れない")
+        DEATH = "death", _("死亡")
+        OTHER = "other", _("その他")
 
     CLOSED_STATUSES = (Status.CLOSED, Status.SUSPENDED)
 
@@ -245,6 +259,9 @@ class Case(models.Model):
     )
     status_changed_on = models.DateField(_("状況の変更日"))
     status_reason = models.CharField(_("状況の理由"), max_length=500, blank=True)
+    end_reason = models.CharField(
+        _("終結・中断の理由の区分"), max_length=20, choices=EndReason.choices, blank=True
+    )
     closed_on = models.DateField(_("終結・中断日"), null=True, blank=True)
     # Optimistic locking: an edit carries the version it started from.
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -318,6 +335,9 @@ class CaseStatusChange(models.Model):
     to_status = models.CharField(max_length=20, choices=Case.Status.choices)
     changed_on = models.DateField(_("変更日"))
     reason = models.CharField(_("理由"), max_length=500, blank=True)
+    end_reason = models.CharField(
+        _("終結・中断の理由の区分"), max_length=20, choices=Case.EndReason.choices, blank=True
+    )
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -336,7 +356,7 @@ class ConsultationQuerySet(ScopedQuerySet["Consultation"]):
     scope_path = "case__municipality"
 
 
-class Consultation(models.Model):
+class Consultation(Voidable, models.Model):
     """相談記録: one contact on a case."""
 
     class Method(models.TextChoices):
@@ -409,3 +429,6 @@ class Consultation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.date:%Y-%m-%d} {self.get_method_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:detail", args=[self.case_id]) + f"#consultation-{self.pk}"

@@ -58,7 +58,7 @@ def person_duplicates(
 
 
 def consultation_entries(case: Case) -> list[TimelineEntry]:
-    consultations = case.consultations.select_related("recorded_by")
+    consultations = case.consultations.select_related("recorded_by", "voided_by")
     return [
         TimelineEntry(
             date=c.date,
@@ -178,7 +178,7 @@ def home_recent_activity(request: HttpRequest) -> dict[str, Any] | None:
     since = timezone.localdate() - dt.timedelta(days=RECENT_DAYS - 1)  # today and 29 before
     recent = list(
         Consultation.objects.in_scope(user)
-        .filter(date__gte=since)
+        .filter(date__gte=since, voided_at__isnull=True, case__voided_at__isnull=True)
         .select_related("case", "case__person", "recorded_by")
         .order_by("-date", "-created_at", "-id")[:HOME_ROWS]
     )

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,22 +32,46 @@ from cases.models import (
     IssueTag,
     Person,
 )
+from cases.voiding import void_row
+from core.concurrency import update_with_version_or_raise
 from core.fiscal import HEISEI_FIRST_FY, fiscal_year, short_label
 from core.models import Municipality
+from core.resubmission import DuplicateSubmission, window_start
 
 # Methods where the counselor spends a block of time with someone: the duration matters.
 DURATION_REQUIRED_METHODS = frozenset(
     {Consultation.Method.VISIT, Consultation.Method.HOME_VISIT, Consultation.Method.ACCOMPANY}
 )
 OPEN_STATUSES = (Case.Status.INTAKE, Case.Status.ASSESSMENT, Case.Status.ACTIVE)
+
+# What may be done to a case in each status: the one table the services enforce, the views
+# check and the case page's buttons follow. (Between the open statuses a case moves on its
+# edit form; "void" withdraws a case opened by mistake, whatever its status.)
+CASE_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Case.Status.INTAKE: ("suspend", "close", "void"),
+    Case.Status.ASSESSMENT: ("suspend", "close", "void"),
+    Case.Status.ACTIVE: ("suspend", "close", "void"),
+    Case.Status.SUSPENDED: ("close", "reopen", "void"),
+    Case.Status.CLOSED: ("reopen", "void"),
+}
+
+
+def case_actions(case: Case) -> tuple[str, ...]:
+    """The transitions open to this case now (none once it is voided)."""
+    if case.is_voided:
+        return ()
+    return CASE_TRANSITIONS[case.status]
+
+
+def _check_action(case: Case, action: str) -> None:
+    if action not in case_actions(case):
+        raise ValidationError(
+            _("このケースは現在「%(status)s」のため、この操作はできません。")
+            % {"status": case.get_status_display()}
+        )
+
+
 MAX_DURATION_MINUTES = 24 * 60
-
-
-def conflict_message() -> str:
-    return _(
-        "このケースは、あなたが編集を始めた後に他の人が更新しました。"
-        "保存されていません。画面を開き直して最新の内容を確認してから、もう一度入力してください。"
-    )
 
 
 @dataclass(frozen=True)
@@ -252,11 +276,14 @@ def case_open(
     withdrawal_duration: str = Case.WithdrawalDuration.UNKNOWN,
     assigned_counselor: Any = None,
     household_notes: str = "",
+    allow_duplicate: bool = False,
     request: HttpRequest | None = None,
 ) -> Case:
     """Intake: the person (new or existing), the numbered case and its first consultation.
 
-    Resubmitting the same intake form (same token) returns the case opened the first time.
+    Resubmitting the same intake form (same token) returns the case opened the first time;
+    the same intake again by the same user within the window (Back and resubmit: a fresh
+    token) is refused with DuplicateSubmission unless `allow_duplicate`.
     """
     first = (
         Consultation.objects.select_related("case").filter(submission_token=submission_token)
@@ -286,6 +313,19 @@ def case_open(
     elif person.municipality_id != municipality.pk:
         errors["person"] = [_("別の市町村の本人は選べません。")]
     _raise_if(errors)
+    if not allow_duplicate:
+        same = _recent_same_intake(
+            user=user,
+            municipality=municipality,
+            intake_date=intake_date,
+            intake_route=intake_route,
+            visitor=visitor,
+            notes=consultation.notes,
+            person=person,
+            new_person=new_person,
+        )
+        if same is not None:
+            raise DuplicateSubmission(same)
 
     if person is None:
         assert new_person is not None
@@ -352,6 +392,36 @@ def case_open(
     return case
 
 
+def _recent_same_intake(
+    *,
+    user: Any,
+    municipality: Municipality,
+    intake_date: dt.date,
+    intake_route: str,
+    visitor: str,
+    notes: str,
+    person: Person | None,
+    new_person: PersonInput | None,
+) -> Case | None:
+    """A case this user opened a moment ago with the same intake and first note."""
+    cases = Case.objects.filter(
+        created_by=user,
+        municipality=municipality,
+        intake_date=intake_date,
+        intake_route=intake_route,
+        visitor=visitor,
+        voided_at__isnull=True,
+        created_at__gte=window_start(),
+        consultations__notes=notes,
+    )
+    if person is not None:
+        cases = cases.filter(person=person)
+    elif new_person is not None:
+        fields = _person_fields(new_person, on=intake_date)
+        cases = cases.filter(person__kana_key=fields["kana_key"], person__name=fields["name"])
+    return cases.order_by("-id").first()
+
+
 def _audit_consultation(
     action: str,
     record: Consultation,
@@ -387,20 +457,36 @@ def consultation_record(
     case: Case,
     data: ConsultationInput,
     submission_token: uuid.UUID,
+    allow_duplicate: bool = False,
     request: HttpRequest | None = None,
 ) -> Consultation:
-    """Record one contact. The same form submitted twice gives the first record back."""
+    """Record one contact. The same form submitted twice gives the first record back; the
+    same content again within the window is refused (DuplicateSubmission) unless
+    `allow_duplicate` (the user ticked "record it again")."""
     _require_scope(user, case.municipality_id)
     existing = Consultation.objects.filter(submission_token=submission_token).first()
     if existing is not None:
         if existing.case_id != case.pk:
             raise ValidationError(_("この入力はすでに別のケースに送信されています。"))
         return existing
+    if case.is_voided:
+        raise ValidationError(_("取消されたケースには記録できません。"))
     if not case.is_open:
         raise ValidationError(
             _("終結・中断しているケースには記録できません。ケースを再開してから記録してください。")
         )
     _raise_if(consultation_errors(data, intake_date=case.intake_date))
+    if not allow_duplicate:
+        same = (
+            Consultation.objects.filter(
+                case=case, recorded_by=user, voided_at__isnull=True, created_at__gte=window_start()
+            )
+            .filter(**asdict(data))
+            .order_by("-id")
+            .first()
+        )
+        if same is not None:
+            raise DuplicateSubmission(same)
     try:
         with transaction.atomic():
             record = Consultation.objects.create(
@@ -431,11 +517,7 @@ def consultation_update(
     _raise_if(consultation_errors(data, intake_date=case.intake_date))
     before = {name: getattr(consultation, name) for name in ConsultationInput.__dataclass_fields__}
     after = asdict(data)
-    updated = Consultation.objects.filter(pk=consultation.pk, version=version).update(
-        **after, version=F("version") + 1, updated_at=timezone.now()
-    )
-    if not updated:
-        raise ValidationError(conflict_message(), code="conflict")
+    update_with_version_or_raise(Consultation, pk=consultation.pk, version=version, **after)
     consultation.refresh_from_db()
     _audit_consultation(
         Action.UPDATE,
@@ -510,11 +592,7 @@ def case_update(
     }
     if status != case.status:
         values.update(status=status, status_changed_on=today, status_reason="")
-    updated = Case.objects.filter(pk=case.pk, version=version).update(
-        **values, version=F("version") + 1, updated_at=timezone.now()
-    )
-    if not updated:
-        raise ValidationError(conflict_message(), code="conflict")
+    update_with_version_or_raise(Case, pk=case.pk, version=version, **values)
     if status != case.status:
         CaseStatusChange.objects.create(
             case=case, from_status=case.status, to_status=status, changed_on=today,
@@ -558,17 +636,14 @@ def _status_change(
     case: Case,
     version: int,
     to_status: str,
-    allowed_from: Iterable[str],
+    action: str,
     on: dt.date,
     reason: str,
     request: HttpRequest | None,
+    end_reason: str = "",
 ) -> Case:
     _require_scope(user, case.municipality_id)
-    if case.status not in allowed_from:
-        raise ValidationError(
-            _("このケースは現在「%(status)s」のため、この操作はできません。")
-            % {"status": case.get_status_display()}
-        )
+    _check_action(case, action)
     errors: dict[str, list[str]] = {}
     if msgs := date_errors(on, not_before=case.intake_date):
         errors["on"] = msgs
@@ -577,24 +652,30 @@ def _status_change(
             _("前回の状況の変更日（%(date)s）より前の日付は入力できません。")
             % {"date": _date_label(case.status_changed_on)}
         ]
-    if not reason.strip():
+    closing = to_status in Case.CLOSED_STATUSES
+    # The form asks for a category; older callers (imports, demo data) may leave it empty.
+    if closing and end_reason and end_reason not in Case.EndReason.values:
+        errors["end_reason"] = [_("終結・中断の理由の区分を選んでください。")]
+    if not closing:
+        end_reason = ""
+    if not reason.strip() and not (closing and end_reason and end_reason != "other"):
+        # A category says why; free text is needed only for reopening and for 「その他」.
         errors["reason"] = [_("理由を入力してください。")]
     _raise_if(errors)
 
-    closing = to_status in Case.CLOSED_STATUSES
-    updated = Case.objects.filter(pk=case.pk, version=version).update(
+    update_with_version_or_raise(
+        Case,
+        pk=case.pk,
+        version=version,
         status=to_status,
         status_changed_on=on,
         status_reason=reason.strip(),
+        end_reason=end_reason,
         closed_on=on if closing else None,
-        version=F("version") + 1,
-        updated_at=timezone.now(),
     )
-    if not updated:
-        raise ValidationError(conflict_message(), code="conflict")
     CaseStatusChange.objects.create(
         case=case, from_status=case.status, to_status=to_status, changed_on=on,
-        reason=reason.strip(), changed_by=user,
+        reason=reason.strip(), end_reason=end_reason, changed_by=user,
     )  # fmt: skip
     case.refresh_from_db()
     audit_record(
@@ -602,7 +683,7 @@ def _status_change(
         request=request,
         user=user,
         obj=case,
-        changed_fields=["status", "status_changed_on", "status_reason", "closed_on"],
+        changed_fields=["status", "status_changed_on", "status_reason", "end_reason", "closed_on"],
     )
     return case
 
@@ -615,17 +696,19 @@ def case_close(
     version: int,
     closed_on: dt.date,
     reason: str,
+    end_reason: str = "",
     request: HttpRequest | None = None,
 ) -> Case:
-    """終結: support ended (goal reached, moved away, handed over…)."""
+    """終結: support ended (goal reached, moved away, handed over…), with a category."""
     return _status_change(
         user=user,
         case=case,
         version=version,
         to_status=Case.Status.CLOSED,
-        allowed_from=(*OPEN_STATUSES, Case.Status.SUSPENDED),
+        action="close",
         on=closed_on,
         reason=reason,
+        end_reason=end_reason,
         request=request,
     )
 
@@ -638,6 +721,7 @@ def case_suspend(
     version: int,
     suspended_on: dt.date,
     reason: str,
+    end_reason: str = "",
     request: HttpRequest | None = None,
 ) -> Case:
     """中断: contact lost or support paused at the family's wish."""
@@ -646,9 +730,10 @@ def case_suspend(
         case=case,
         version=version,
         to_status=Case.Status.SUSPENDED,
-        allowed_from=OPEN_STATUSES,
+        action="suspend",
         on=suspended_on,
         reason=reason,
+        end_reason=end_reason,
         request=request,
     )
 
@@ -669,7 +754,7 @@ def case_reopen(
         case=case,
         version=version,
         to_status=Case.Status.ACTIVE,
-        allowed_from=Case.CLOSED_STATUSES,
+        action="reopen",
         on=reopened_on,
         reason=reason,
         request=request,
@@ -783,3 +868,44 @@ def household_member_remove(
         raise PermissionDenied
     _audit_member(Action.DELETE, member, case, user=user, request=request, changed_fields=[])
     member.delete()
+
+
+# --- Corrections (取消) ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def consultation_void(
+    *, user: Any, consultation: Consultation, reason: str, request: HttpRequest | None = None
+) -> Consultation:
+    """Void a consultation saved by mistake: kept, struck through, counted nowhere."""
+    _require_scope(user, consultation.case.municipality_id)
+    void_row(
+        consultation,
+        user=user,
+        reason=reason,
+        recorded_by_id=consultation.recorded_by_id,
+        recorded_at=consultation.created_at,
+        municipality_id=consultation.case.municipality_id,
+        request=request,
+    )
+    return consultation
+
+
+@transaction.atomic
+def case_void(*, user: Any, case: Case, reason: str, request: HttpRequest | None = None) -> Case:
+    """Withdraw a case opened by mistake (a duplicate intake…): it leaves every list and count
+    (K1, 延べ件数/実人数, its referrals and employment outcomes), and stays readable."""
+    _require_scope(user, case.municipality_id)
+    if case.is_voided:
+        raise ValidationError(_("この記録はすでに取消されています。"))
+    _check_action(case, "void")
+    void_row(
+        case,
+        user=user,
+        reason=reason,
+        recorded_by_id=case.created_by_id,
+        recorded_at=case.created_at,
+        municipality_id=case.municipality_id,
+        request=request,
+    )
+    return case

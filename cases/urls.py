@@ -20,6 +20,12 @@ urlpatterns = [
         views.consultation_edit,
         name="consultation_edit",
     ),
+    path(
+        "<int:pk>/consultations/<int:consultation_pk>/void/",
+        views.consultation_void,
+        name="consultation_void",
+    ),
+    path("<int:pk>/void/", views.case_void, name="void"),
     path("<int:pk>/household/add/", views.member_add, name="member_add"),
     path("<int:pk>/household/<int:member_pk>/edit/", views.member_edit, name="member_edit"),
     path("<int:pk>/household/<int:member_pk>/remove/", views.member_remove, name="member_remove"),

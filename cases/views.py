@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -33,6 +34,9 @@ from cases.models import Case, Consultation, HouseholdMember, Person
 from cases.selectors import get_case_for_user, person_duplicates
 from cases.timeline import case_timeline
 from core.printing import audit_print, render_sections
+from cases.voiding import void_page
+from core.concurrency import is_stale, rebase_on_saved
+from core.resubmission import DuplicateSubmission
 
 PAGE_SIZE = 50
 
@@ -171,6 +175,13 @@ def case_intake(request: HttpRequest) -> HttpResponse:
             withdrawal_duration=data["withdrawal_duration"],
             assigned_counselor=data["assigned_counselor"],
             household_notes=data["household_notes"],
+            allow_duplicate=data.get("confirm_duplicate", False),
+        )
+    except DuplicateSubmission as duplicate:
+        return render(
+            request,
+            "cases/intake.html",
+            {"form": form, "duplicate_of": duplicate.existing, "duplicate": duplicate},
         )
     except ValidationError as error:
         _form_error(form, error)
@@ -221,7 +232,10 @@ def _intake_on_existing_case(request: HttpRequest, form: IntakeForm, case_id: st
 
 
 def _render_case_page(
-    request: HttpRequest, case: Case, consultation_form: ConsultationForm
+    request: HttpRequest,
+    case: Case,
+    consultation_form: ConsultationForm,
+    duplicate: DuplicateSubmission | None = None,
 ) -> HttpResponse:
     from casework.selectors import case_casework  # casework builds on cases
 
@@ -242,6 +256,9 @@ def _render_case_page(
             ),
             "timeline": case_timeline(case),
             "consultation_form": consultation_form,
+            "case_actions": services.case_actions(case),
+            "duplicate": duplicate,
+            "duplicate_of": duplicate.existing if duplicate else None,
             "cw": case_casework(case),
         },
     )
@@ -299,7 +316,10 @@ def consultation_create(request: HttpRequest, pk: int) -> HttpResponse:
                 case=case,
                 data=form.consultation_input(),
                 submission_token=form.cleaned_data["submission_token"],
+                allow_duplicate=form.cleaned_data.get("confirm_duplicate", False),
             )
+        except DuplicateSubmission as duplicate:
+            return _render_case_page(request, case, form, duplicate)
         except ValidationError as error:
             _form_error(form, error)
         else:
@@ -318,6 +338,7 @@ def consultation_edit(request: HttpRequest, pk: int, consultation_pk: int) -> Ht
             request, user=request.user, object_type="cases.consultation", object_id=consultation_pk
         )
     consultation.case = case
+    theirs: list[tuple[str, str]] = []
     if request.method == "POST":
         form = ConsultationForm(request.POST, instance=consultation, case=case)
         if form.is_valid():
@@ -330,7 +351,16 @@ def consultation_edit(request: HttpRequest, pk: int, consultation_pk: int) -> Ht
                     data=form.consultation_input(),
                 )
             except ValidationError as error:
-                _form_error(form, error)
+                if not is_stale(error):
+                    _form_error(form, error)
+                else:
+                    fresh = Consultation.objects.get(pk=consultation.pk)
+                    fresh.case = case
+                    form, theirs = rebase_on_saved(
+                        lambda data: ConsultationForm(data, instance=fresh, case=case),
+                        request.POST,
+                        fresh.version,
+                    )
             else:
                 messages.success(request, _("相談記録を更新しました。"))
                 return redirect(case.get_absolute_url() + f"#consultation-{consultation.pk}")
@@ -343,7 +373,7 @@ def consultation_edit(request: HttpRequest, pk: int, consultation_pk: int) -> Ht
     return render(
         request,
         "cases/consultation_edit.html",
-        {"case": case, "consultation": consultation, "form": form},
+        {"case": case, "consultation": consultation, "form": form, "theirs": theirs},
     )
 
 
@@ -351,6 +381,7 @@ def consultation_edit(request: HttpRequest, pk: int, consultation_pk: int) -> Ht
 @require_http_methods(["GET", "POST"])
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
+    theirs: list[tuple[str, str]] = []
     if request.method == "POST":
         form = CaseEditForm(request.POST, user=request.user, case=case)
         if form.is_valid():
@@ -372,14 +403,22 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     household_notes=data["household_notes"],
                 )
             except ValidationError as error:
-                _form_error(form, error)
+                if not is_stale(error):
+                    _form_error(form, error)
+                else:
+                    fresh = Case.objects.select_related("person").get(pk=case.pk)
+                    form, theirs = rebase_on_saved(
+                        lambda data: CaseEditForm(data, user=request.user, case=fresh),
+                        request.POST,
+                        fresh.version,
+                    )
             else:
                 messages.success(request, _("ケースを更新しました。"))
                 return redirect(case)
     else:
         form = CaseEditForm(user=request.user, case=case)
         audit_record(action=Action.VIEW, request=request, obj=case)
-    return render(request, "cases/edit.html", {"case": case, "form": form})
+    return render(request, "cases/edit.html", {"case": case, "form": form, "theirs": theirs})
 
 
 # --- Close, suspend, reopen ----------------------------------------------------------------
@@ -388,7 +427,7 @@ STATUS_ACTIONS: dict[str, dict[str, Any]] = {
     "close": {
         "service": services.case_close,
         "date_arg": "closed_on",
-        "allowed": (*services.OPEN_STATUSES, Case.Status.SUSPENDED),
+        "end_reason": True,
         "title": gettext_lazy("ケースを終結する"),
         "date_label": gettext_lazy("終結日"),
         "reason_help": gettext_lazy("例：就労が安定し、本人・家族と合意して終結。"),
@@ -398,7 +437,7 @@ STATUS_ACTIONS: dict[str, dict[str, Any]] = {
     "suspend": {
         "service": services.case_suspend,
         "date_arg": "suspended_on",
-        "allowed": services.OPEN_STATUSES,
+        "end_reason": True,
         "title": gettext_lazy("ケースを中断する"),
         "date_label": gettext_lazy("中断日"),
         "reason_help": gettext_lazy("例：3か月連絡が取れない。家族の希望で一時休止。"),
@@ -408,7 +447,7 @@ STATUS_ACTIONS: dict[str, dict[str, Any]] = {
     "reopen": {
         "service": services.case_reopen,
         "date_arg": "reopened_on",
-        "allowed": Case.CLOSED_STATUSES,
+        "end_reason": False,
         "title": gettext_lazy("ケースを再開する"),
         "date_label": gettext_lazy("再開日"),
         "reason_help": gettext_lazy("例：母親から再び相談の電話があった。"),
@@ -421,7 +460,7 @@ STATUS_ACTIONS: dict[str, dict[str, Any]] = {
 def _status_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     config = STATUS_ACTIONS[action]
     case = _case(request, pk)
-    if case.status not in config["allowed"]:
+    if action not in services.case_actions(case):
         messages.error(
             request,
             _("このケースは現在「%(status)s」のため、この操作はできません。")
@@ -432,6 +471,7 @@ def _status_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         "case": case,
         "date_label": config["date_label"],
         "reason_help": config["reason_help"],
+        "with_end_reason": config["end_reason"],
     }
     if request.method == "POST":
         form = StatusChangeForm(request.POST, **form_kwargs)
@@ -444,6 +484,11 @@ def _status_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     version=form.cleaned_data["version"],
                     reason=form.cleaned_data["reason"],
                     **{config["date_arg"]: form.cleaned_data["on"]},
+                    **(
+                        {"end_reason": form.cleaned_data["end_reason"]}
+                        if config["end_reason"]
+                        else {}
+                    ),
                 )
             except ValidationError as error:
                 _form_error(form, error)
@@ -556,3 +601,59 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
         messages.success(request, _("世帯員を削除しました。"))
         return redirect(_household_url(case))
     return render(request, "cases/member_remove.html", {"case": case, "member": member})
+
+
+# --- Corrections (取消) ---------------------------------------------------------------------
+
+
+@personal_data_view
+@require_http_methods(["GET", "POST"])
+def consultation_void(request: HttpRequest, pk: int, consultation_pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    consultation = Consultation.objects.filter(case=case, pk=consultation_pk).first()
+    if consultation is None:
+        raise deny(
+            request, user=request.user, object_type="cases.consultation", object_id=consultation_pk
+        )
+    consultation.case = case
+    return void_page(
+        request,
+        obj=consultation,
+        recorded_by_id=consultation.recorded_by_id,
+        recorded_at=consultation.created_at,
+        perform=lambda reason, _version: services.consultation_void(
+            user=request.user, request=request, consultation=consultation, reason=reason
+        ),
+        title=_("相談記録を取消す"),
+        description=_("%(number)s ・ %(date)s の相談記録（%(method)s）を取消します。")
+        % {
+            "number": case.number,
+            "date": date_format(consultation.date),
+            "method": consultation.get_method_display(),
+        },
+        back_url=case.get_absolute_url() + f"#consultation-{consultation.pk}",
+        done=_("相談記録を取消しました。"),
+    )
+
+
+@personal_data_view
+@require_http_methods(["GET", "POST"])
+def case_void(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    return void_page(
+        request,
+        obj=case,
+        recorded_by_id=case.created_by_id,
+        recorded_at=case.created_at,
+        perform=lambda reason, _version: services.case_void(
+            user=request.user, request=request, case=case, reason=reason
+        ),
+        title=_("ケースを取消す（誤登録）"),
+        description=_(
+            "ケース %(number)s を、誤って登録したものとして取消します。"
+            "相談記録・つなぎ・就労の記録も集計に含まれなくなります。"
+        )
+        % {"number": case.number},
+        back_url=case.get_absolute_url(),
+        done=_("ケースを取消しました。"),
+    )

@@ -245,7 +245,7 @@ def plan_update(
     before = {name: getattr(plan, name) for name in data.__dict__}
     if not update_with_version(
         SupportPlan.objects.filter(pk=plan.pk, status=SupportPlan.Status.DRAFT),
-        expected_version=version,
+        version=version,
         updated_at=timezone.now(),
         **data.__dict__,
     ):
@@ -414,7 +414,7 @@ def plan_decide(
     assert meeting is not None
     if not update_with_version(
         SupportPlan.objects.filter(pk=plan.pk, status=SupportPlan.Status.DRAFT),
-        expected_version=version,
+        version=version,
         status=SupportPlan.Status.DECIDED,
         decided_meeting=meeting,
         decided_on=meeting.held_on,
@@ -458,7 +458,7 @@ def plan_revise(
     _raise_if(errors)
     if not update_with_version(
         SupportPlan.objects.filter(pk=plan.pk, status=SupportPlan.Status.DECIDED),
-        expected_version=version,
+        version=version,
         status=SupportPlan.Status.REVISED,
         updated_at=timezone.now(),
     ):
@@ -512,7 +512,7 @@ def plan_end(
     _raise_if(errors)
     if not update_with_version(
         SupportPlan.objects.filter(pk=plan.pk),
-        expected_version=version,
+        version=version,
         status=SupportPlan.Status.ENDED,
         ended_on=on,
         updated_at=timezone.now(),
@@ -881,7 +881,7 @@ def contact_save(
     else:
         before = {name: getattr(existing, name) for name in CONTACT_FIELDS}
         if version is None or not update_with_version(
-            ContactDetail.objects.filter(pk=existing.pk), expected_version=version, **clean
+            ContactDetail.objects.filter(pk=existing.pk), version=version, **clean
         ):
             raise StaleEdit()
         contact = existing

@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "core.dates.DateStyleMiddleware",  # dates shown as the user chose (和暦 or Western)
     # After authentication: end sessions past their absolute lifetime, then hold back users
     # who still owe their second factor; mark every authenticated response no-store.
+    # A form sent after the session ended is carried through the login (accounts/resume.py).
+    "accounts.middleware.ExpiredSessionMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     "accounts.middleware.OTPRequiredMiddleware",
     "core.middleware.NoStoreForAuthenticatedMiddleware",
@@ -257,6 +259,15 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
+# Correcting records (cases/voiding.py): the recorder may void (取消) their own consultation,
+# case or employment outcome, or undo a referral step, this many hours after saving it; the
+# centre and admins at any time. A second identical submission within the window below is
+# answered 「同じ内容の記録がすでにあります」 (core/resubmission.py).
+VOID_WINDOW_HOURS = env.int("VOID_WINDOW_HOURS", default=72)
+DUPLICATE_SUBMISSION_WINDOW_SECONDS = env.int(
+    "DUPLICATE_SUBMISSION_WINDOW_SECONDS", default=30 * 60
+)
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CSP = {

@@ -4,64 +4,77 @@ A model that can be edited by two people at once has `version = PositiveIntegerF
 The edit form carries the version it was loaded with (a hidden field); the update service
 writes only if the row still has that version, and bumps it in the same statement:
 
-    from core.concurrency import StaleEdit, update_with_version
+    from core.concurrency import update_with_version_or_raise
 
     @transaction.atomic
     def case_update(*, user, case, version: int, fields: dict[str, Any], request=None) -> Case:
         ...validate...
-        if not update_with_version(Case.objects.filter(pk=case.pk), expected_version=version,
-                                   **fields):
-            raise StaleEdit()
+        update_with_version_or_raise(Case, pk=case.pk, version=version, **fields)
         audit_record(action=Action.UPDATE, request=request, obj=case, changed_fields=...)
 
-and the view shows `StaleEdit.message` as a form error (nothing saved, the first edit kept).
+and the view shows the refusal as a form error (nothing saved, the first edit kept), with the
+other person's saved version beside the user's own text (`is_stale`).
+
+Every versioned update in every app goes through `update_with_version`: one statement shape,
+one message, one argument name (`version`).
 
 The check and the write are one UPDATE … WHERE version = v statement, so it holds under
 concurrency on every database: on PostgreSQL the second UPDATE waits for the first to commit,
 then re-reads the row, finds the new version and matches nothing.
 """
 
+from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
+from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+STALE_MESSAGE = _(
+    "ほかの人がこの記録を先に更新しました。あなたの変更は保存されていません。"
+    "相手が保存した内容とあなたの入力を並べて表示しています。確認して、もう一度保存してください。"
+)
 
-class StaleEdit(Exception):
-    """The record changed since the form was loaded."""
 
-    message = _(
-        "ほかの人がこの記録を先に更新しました。あなたの変更は保存されていません。"
-        "画面を開き直して最新の内容を確認してから、もう一度入力してください。"
-    )
+class StaleEdit(ValidationError):
+    """The record changed since the form was loaded (a ValidationError with code "conflict",
+    so every form view shows it like any refusal; the merge view looks for the code)."""
+
+    message = STALE_MESSAGE
 
     def __init__(self, message: Any = None) -> None:
-        if message is not None:
-            self.message = message
-        super().__init__(str(self.message))
+        super().__init__(message if message is not None else STALE_MESSAGE, code="conflict")
+
+
+def is_stale(error: ValidationError) -> bool:
+    """Whether a service's refusal says "someone saved first"."""
+    return isinstance(error, StaleEdit) or getattr(error, "code", None) == "conflict"
 
 
 def update_with_version(
     queryset: models.QuerySet[Any] | type[models.Model],
     *,
-    expected_version: int,
+    version: int,
     pk: Any = None,
-    version_field: str = "version",
     **fields: Any,
 ) -> bool:
-    """Write `fields` and bump the version if the row still has `expected_version`.
+    """Write `fields` and bump `version` if the row still has the `version` the form had.
 
     `queryset` is a queryset narrowed to the one row (or a model class plus `pk`). Returns
     True when the row was updated, False when someone else saved first (or the row is gone).
+    `updated_at` is set too when the model has one (`update()` skips `auto_now`).
     """
     if isinstance(queryset, type):
         queryset = queryset._default_manager.all()
     if pk is not None:
         queryset = queryset.filter(pk=pk)
-    updated = queryset.filter(**{version_field: expected_version}).update(
-        **fields, **{version_field: F(version_field) + 1}
-    )
+    field_names = {f.name for f in queryset.model._meta.get_fields()}
+    if "updated_at" in field_names:
+        fields.setdefault("updated_at", timezone.now())
+    updated = queryset.filter(version=version).update(**fields, version=F("version") + 1)
     if updated > 1:
         # A queryset matching several rows would bump them all: a programming error.
         raise ValueError("update_with_version must target exactly one row")
@@ -71,13 +84,48 @@ def update_with_version(
 def update_with_version_or_raise(
     queryset: models.QuerySet[Any] | type[models.Model],
     *,
-    expected_version: int,
+    version: int,
     pk: Any = None,
-    version_field: str = "version",
     **fields: Any,
 ) -> None:
     """The same, raising `StaleEdit` when the row changed since it was read."""
-    if not update_with_version(
-        queryset, expected_version=expected_version, pk=pk, version_field=version_field, **fields
-    ):
+    if not update_with_version(queryset, version=version, pk=pk, **fields):
         raise StaleEdit()
+
+
+def saved_values(form: Any) -> list[tuple[str, str]]:
+    """(label, value as shown) for each visible field of an unbound form of the saved record:
+    what the other person saved, shown beside the refused editor's own text."""
+    rows = []
+    for bound in form.visible_fields():
+        value = bound.initial
+        field = bound.field
+        if isinstance(value, list | tuple) or hasattr(value, "all"):
+            items = list(value.all() if hasattr(value, "all") else value)
+            choices = {str(k): str(v) for k, v in getattr(field, "choices", [])}
+            shown = "、".join(choices.get(str(getattr(i, "pk", i)), str(i)) for i in items)
+        elif hasattr(field, "choices") and value not in (None, ""):
+            choices = {str(k): str(v) for k, v in field.choices}
+            shown = choices.get(str(value), str(value))
+        else:
+            shown = "" if value in (None, "") else str(value)
+        rows.append((str(bound.label), shown))
+    return rows
+
+
+def rebase_on_saved(
+    form_for: Callable[[Any], Any], data: QueryDict, version: int
+) -> tuple[Any, list[tuple[str, str]]]:
+    """After a refused save: the user's own input again, now carrying the saved `version`, so
+    that saving once more knowingly writes on top of the other person's; and that saved
+    version's values (`saved_values`) to show next to it.
+
+    `form_for(data)` builds the view's form for the freshly read record (`data` None: unbound).
+    """
+    theirs = saved_values(form_for(None))
+    mine = data.copy()
+    mine["version"] = str(version)
+    form = form_for(mine)
+    form.is_valid()
+    form.add_error(None, StaleEdit.message)
+    return form, theirs

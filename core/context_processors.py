@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from accounts import scope
@@ -13,4 +14,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if request.session.get("otp_state") in ("verify", "enrol"):
         # Still owes the second factor: every link would lead back to that step.
         return {"nav_items": []}
-    return {"nav_items": items_for(user, request.path), "user_is_admin": scope.is_admin(user)}
+    return {
+        "nav_items": items_for(user, request.path),
+        "user_is_admin": scope.is_admin(user),
+        # The idle-timeout warning (templates/base.html, static/js/session-timeout.js).
+        "session_idle_seconds": settings.SESSION_COOKIE_AGE,
+    }

@@ -6,6 +6,8 @@ import sys
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
+from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
 
 logger = logging.getLogger(__name__)
 
@@ -55,3 +57,39 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(exception, OperationalError | InterfaceError):
         return service_unavailable(request, exception)
     return _render(None, "errors/500.html", 500)
+
+
+# Not carried back onto the page: tokens and anything password-like.
+CSRF_PAGE_HIDDEN_FIELDS = frozenset(
+    {"csrfmiddlewaretoken", "password", "password1", "password2", "submission_token", "version"}
+)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: the form was refused; say that nothing was saved, keep the text.
+
+    Typical cause: a login in another tab renewed the token. The sent text is shown for
+    copying (escaped, inert: no form sends it on, so a forged cross-site POST cannot be
+    replayed through this page), with a link back to the form. Rendered without the request:
+    no context processor, no session, no database.
+    """
+    typed = [
+        value
+        for name, values in request.POST.lists()
+        if name not in CSRF_PAGE_HIDDEN_FIELDS
+        for value in values
+        if value.strip() and len(value) > 1
+    ]
+    referer = request.META.get("HTTP_REFERER", "")
+    back = ""
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = referer
+    try:
+        body = loader.render_to_string("errors/csrf.html", {"typed": typed, "back": back})
+    except Exception:
+        body = loader.render_to_string("errors/plain.html", {"status": "403"})
+    response = HttpResponse(body, status=403)
+    patch_cache_control(response, no_store=True, private=True)
+    return response

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -75,3 +76,28 @@ class Municipality(models.Model):
     @property
     def name(self) -> str:
         return self.name_en if get_language() == "en" and self.name_en else self.name_ja
+
+
+class Voidable(models.Model):
+    """A record that can be voided (取消) with a reason instead of deleted: it stays visible,
+    struck through, with who/when/why, and counts nowhere. Set only by a `<thing>_void`
+    service (core.voiding decides who may, and audits it)."""
+
+    voided_at = models.DateTimeField(_("取消日時"), null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("取消した人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    void_reason = models.CharField(_("取消の理由"), max_length=500, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None

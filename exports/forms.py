@@ -19,6 +19,11 @@ class ExportForm(forms.Form):
         required=False,
         help_text=_("含めない場合は、ケース番号と集計に必要な項目だけを出力します。"),
     )
+    include_voided = forms.BooleanField(
+        label=_("取消した記録も含める"),
+        required=False,
+        help_text=_("通常は、取消（誤登録の取り消し）した記録は出力しません。"),
+    )
     reason = forms.CharField(
         label=_("個人情報を含める理由"),
         required=False,

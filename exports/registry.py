@@ -23,6 +23,8 @@ from exports.ledger_columns import ledger_columns
 from platforms.models import CaseMeeting
 from referrals.models import Referral
 
+INCLUDE_VOIDED = "include_voided"
+
 
 class InvalidExportFilter(ValidationError):
     """The list filter handed to an export does not validate: nothing is exported."""
@@ -43,6 +45,8 @@ class ExportKind:
     # rows to that list's model ("" when the rows are the list's own).
     filtered: Callable[[Any, QueryDict], Any] | None = None
     filter_path: str = ""
+    # Voided (取消) rows are left out unless the export asks for them (`include_voided=1`).
+    live: dict[str, Any] | None = None
 
     def columns_for(self, include_personal: bool) -> list[Column]:
         return [c for c in self.columns if include_personal or not c.personal]
@@ -64,6 +68,8 @@ class ExportKind:
 
     def queryset(self, user: Any, params: QueryDict) -> QuerySet[Any]:
         qs = self.base(user)
+        if self.live and params.get(INCLUDE_VOIDED) != "1":
+            qs = qs.filter(**self.live)
         filterset = self.filterset(user, params)
         if filterset is not None:
             filtered = filterset.qs
@@ -161,6 +167,7 @@ KINDS: dict[str, ExportKind] = {
             key="cases",
             label=_("相談ケース"),
             base=lambda user: Case.objects.in_scope(user),
+            live={"voided_at__isnull": True},
             filtered=CASE_FILTER,
             order_by=["municipality__code", "intake_date", "id"],
             columns=[
@@ -196,6 +203,7 @@ KINDS: dict[str, ExportKind] = {
             key="consultations",
             label=_("相談記録"),
             base=lambda user: Consultation.objects.in_scope(user),
+            live={"voided_at__isnull": True, "case__voided_at__isnull": True},
             filtered=CASE_FILTER,
             filter_path="case",
             order_by=["case__municipality__code", "case__number", "date", "id"],
@@ -206,6 +214,7 @@ KINDS: dict[str, ExportKind] = {
             key="referrals",
             label=_("つなぎ"),
             base=lambda user: Referral.objects.in_scope(user),
+            live={"case__voided_at__isnull": True},
             filtered=CASE_FILTER,
             filter_path="case",
             order_by=["case__municipality__code", "proposed_on", "id"],

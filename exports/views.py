@@ -32,7 +32,7 @@ from exports.forms import ExportForm, LedgerUploadForm
 from exports.ledger import file_digest, ledger_parse, ledger_template
 from exports.ledger_jobs import AlreadyImporting, duplicate_message, ledger_import_request
 from exports.models import ExportJob, ImportBatch
-from exports.registry import KINDS, InvalidExportFilter
+from exports.registry import INCLUDE_VOIDED, KINDS, InvalidExportFilter
 from exports.services import export_request
 
 
@@ -82,6 +82,15 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _export_params(data: dict[str, Any]) -> QueryDict:
+    """The list's filters, plus the explicit choice to include voided records."""
+    params = QueryDict(data["query"] or "", mutable=True)
+    params.pop(INCLUDE_VOIDED, None)
+    if data.get("include_voided"):
+        params[INCLUDE_VOIDED] = "1"
+    return params
+
+
 def _my_exports(request: HttpRequest) -> Any:
     return ExportJob.objects.filter(requested_by=request.user).exclude(
         kind=ExportJob.Kind.LEDGER_IMPORT
@@ -107,7 +116,7 @@ def start(request: HttpRequest) -> HttpResponseBase:
         result = export_request(
             user=request.user,
             kind_key=form.cleaned_data["kind"],
-            params=QueryDict(form.cleaned_data["query"] or ""),
+            params=_export_params(form.cleaned_data),
             include_personal=form.cleaned_data["include_personal"],
             reason=form.cleaned_data["reason"],
             request=request,

@@ -54,7 +54,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext_lazy
 
-from cases.models import Case, Consultation
+from cases.models import Case, CaseStatusChange, Consultation
 from casework.selectors import casework_figures
 from core.fiscal import (
     current_fiscal_year,
@@ -351,6 +351,45 @@ class SecondaryFigures:
     baselines: dict[str, BaselineValue]
     # The casework cycle (casework.selectors.casework_figures): counts only.
     casework: dict[str, int] = field(default_factory=dict)
+    # Why cases ended (終結) or stopped (中断) in the period, by category (EndingCount).
+    endings: list["EndingCount"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EndingCount:
+    reason: str
+    label: str
+    closed: int
+    suspended: int
+
+
+def _endings(scope: Scope, start: dt.date, end: dt.date) -> list[EndingCount]:
+    """Every close and suspension dated in the period, by end-reason category (one query).
+    A case closed twice counts twice; voided cases count nowhere. Uncategorised ones (from
+    before the categories, or imported) show as 「未分類」."""
+    rows = (
+        CaseStatusChange.objects.filter(
+            scope.q("case__municipality"),
+            changed_on__range=(start, end),
+            to_status__in=Case.CLOSED_STATUSES,
+            case__voided_at__isnull=True,
+        )
+        .order_by()
+        .values("end_reason", "to_status")
+        .annotate(n=Count("pk"))
+    )
+    counts = {(r["end_reason"], r["to_status"]): r["n"] for r in rows}
+    choices = [*Case.EndReason.choices, ("", _("未分類"))]
+    return [
+        EndingCount(
+            reason=value,
+            label=str(label),
+            closed=counts.get((value, Case.Status.CLOSED), 0),
+            suspended=counts.get((value, Case.Status.SUSPENDED), 0),
+        )
+        for value, label in choices
+        if value or counts.get(("", Case.Status.CLOSED)) or counts.get(("", Case.Status.SUSPENDED))
+    ]
 
 
 @dataclass
@@ -453,7 +492,10 @@ class Report:
 
 
 def _new_cases(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[Case]:
-    return Case.objects.filter(scope.q("municipality"), intake_date__range=(start, end))
+    # Voided (取消) cases count nowhere, here and below (cases/voiding.py).
+    return Case.objects.filter(
+        scope.q("municipality"), intake_date__range=(start, end), voided_at__isnull=True
+    )
 
 
 def _held_meetings(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[CaseMeeting]:
@@ -468,6 +510,7 @@ def _ibasho_links(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[Referr
         scope.q("municipality"),
         counted_as_ibasho=True,
         connected_on__range=(start, end),
+        case__voided_at__isnull=True,
     )
 
 
@@ -477,6 +520,8 @@ def _employments(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[Employm
         scope.q("municipality"),
         after_intermediate=True,
         started_on__range=(start, end),
+        voided_at__isnull=True,
+        case__voided_at__isnull=True,
     )
 
 
@@ -882,7 +927,12 @@ def _count_consultations(scope: Scope, start: dt.date, end: dt.date) -> dict[str
     Plain numbers keyed by method code, so that the result can be cached whatever the
     language of the page that shows it.
     """
-    contacts = Consultation.objects.filter(scope.q("case__municipality"), date__range=(start, end))
+    contacts = Consultation.objects.filter(
+        scope.q("case__municipality"),
+        date__range=(start, end),
+        voided_at__isnull=True,
+        case__voided_at__isnull=True,
+    )
     new = Q(case__intake_date__gte=start)
     totals = contacts.aggregate(
         contacts=Count("pk"),
@@ -919,7 +969,7 @@ def consultation_figures(
     timeout = settings.KPI_CONSULTATION_CACHE_SECONDS
     counted_at = None
     if cached and timeout > 0:
-        key = f"kpi:consultations:v2:{scope.cache_key}:{start}:{end}"
+        key = f"kpi:consultations:v3:{scope.cache_key}:{start}:{end}"
         data = cache.get(key)
         if data is None:
             data = {**_count_consultations(scope, start, end), "at": timezone.now()}
@@ -1005,6 +1055,7 @@ def _secondary(
         supervised_municipalities=meetings["supervised_municipalities"],
         consultations=consultation_figures(scope, start, end, cached=cached),
         baselines={},
+        endings=_endings(scope, start, end),
         casework=casework_figures(scope.q("municipality"), start, end),
     )
 

@@ -102,7 +102,10 @@ def case_choices(user: Any, municipality: Municipality, *, include_ids: Any = ()
     return (
         Case.objects.in_scope(user)
         .filter(municipality=municipality)
-        .filter(~Q(status__in=Case.CLOSED_STATUSES) | Q(pk__in=list(include_ids)))
+        .filter(
+            (~Q(status__in=Case.CLOSED_STATUSES) & Q(voided_at__isnull=True))
+            | Q(pk__in=list(include_ids))
+        )
         .order_by("number")
     )
 

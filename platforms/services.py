@@ -11,23 +11,19 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts import scope
 from audit.services import Action, audit_record, changed_field_names
 from cases.models import Case
+from core.concurrency import StaleEdit, update_with_version_or_raise
 from core.fiscal import fiscal_year_label, fiscal_year_range
 from core.models import Municipality
 from platforms.models import Agency, CaseMeeting, FollowUpAction, MunicipalStatus, Platform
 from platforms.selectors import can_edit_municipal_status
 
-STALE_MESSAGE = gettext_lazy(
-    "この記録は、編集を始めた後に他の人が更新しました。最新の内容を確認してから、もう一度入力してください。"
-)
 MEETING_FIELDS = ("held_on", "kind", "supervision", "decisions", "minutes")
 PLATFORM_FIELDS = ("status", "established_on", "coordinator_id", "notes")
 STATUS_FIELDS = ("needs_assessed_on", "jusoteki")
@@ -149,13 +145,12 @@ def meeting_update(
     before["agencies"] = set(meeting.agencies.values_list("pk", flat=True))
     after["cases"] = {case.pk for case in cases}
     after["agencies"] = {agency.pk for agency in agencies}
-    updated = CaseMeeting.objects.filter(pk=meeting.pk, version=version).update(
+    update_with_version_or_raise(
+        CaseMeeting,
+        pk=meeting.pk,
+        version=version,
         **{name: after[name] for name in MEETING_FIELDS},
-        version=F("version") + 1,
-        updated_at=timezone.now(),
     )
-    if updated == 0:
-        raise ValidationError(STALE_MESSAGE)
     changed = changed_field_names(before, after)
     if "cases" in changed:
         meeting.cases.set(cases)
@@ -291,7 +286,7 @@ def platform_update(
         _history(platform, after)
     if platform is None:
         if version != 0:
-            raise ValidationError(STALE_MESSAGE)
+            raise StaleEdit()
         platform = Platform.objects.create(municipality=municipality, **after)
         platform.members.set(members)
         changed = [name for name, value in after.items() if value] + (
@@ -301,11 +296,7 @@ def platform_update(
     else:
         before = {name: getattr(platform, name) for name in PLATFORM_FIELDS}
         before["members"] = set(platform.members.values_list("pk", flat=True))
-        updated = Platform.objects.filter(pk=platform.pk, version=version).update(
-            **after, version=F("version") + 1, updated_at=timezone.now()
-        )
-        if updated == 0:
-            raise ValidationError(STALE_MESSAGE)
+        update_with_version_or_raise(Platform, pk=platform.pk, version=version, **after)
         changed = changed_field_names(before, {**after, "members": {a.pk for a in members}})
         if "members" in changed:
             platform.members.set(members)
@@ -357,7 +348,7 @@ def municipal_status_update(
     )
     if status is None:
         if version != 0:
-            raise ValidationError(STALE_MESSAGE)
+            raise StaleEdit()
         status = MunicipalStatus.objects.create(
             municipality=municipality, fiscal_year=fiscal_year, **after
         )
@@ -365,11 +356,7 @@ def municipal_status_update(
         action = Action.CREATE
     else:
         before = {name: getattr(status, name) for name in STATUS_FIELDS}
-        updated = MunicipalStatus.objects.filter(pk=status.pk, version=version).update(
-            **after, version=F("version") + 1, updated_at=timezone.now()
-        )
-        if updated == 0:
-            raise ValidationError(STALE_MESSAGE)
+        update_with_version_or_raise(MunicipalStatus, pk=status.pk, version=version, **after)
         changed = changed_field_names(before, after)
         status.refresh_from_db()
         action = Action.UPDATE

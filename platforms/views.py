@@ -22,6 +22,7 @@ from accounts.access import (
     prefecture_view,
 )
 from audit.services import Action, audit_record
+from core.concurrency import is_stale, rebase_on_saved
 from core.fiscal import current_fiscal_year, fiscal_year_label
 from core.models import Municipality
 from core.printing import audit_print
@@ -209,6 +210,7 @@ def meeting_print(request: HttpRequest, pk: int) -> HttpResponse:
 @personal_data_view
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
+    theirs: list[tuple[str, str]] = []
     form = CaseMeetingForm(
         None if _searching_cases(request) or request.method != "POST" else request.POST,
         user=request.user,
@@ -233,7 +235,17 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            if not is_stale(error):
+                _apply_service_errors(form, error)
+            else:
+                fresh = CaseMeeting.objects.get(pk=meeting.pk)
+                form, theirs = rebase_on_saved(
+                    lambda data: CaseMeetingForm(
+                        data, user=request.user, municipality=meeting.municipality, meeting=fresh
+                    ),
+                    request.POST,
+                    fresh.version,
+                )
         else:
             messages.success(request, _("ケース会議を更新しました。"))
             return redirect(meeting)
@@ -248,6 +260,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "municipality": meeting.municipality,
             "meeting": meeting,
             "picker": form.case_picker(_case_query(request)),
+            "theirs": theirs,
         },
     )
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import ScopedQuerySet
 from cases.models import Case, Person
-from core.models import Municipality
+from core.models import Municipality, Voidable
 
 
 class ResourceKind(models.Model):
@@ -408,8 +408,9 @@ class Referral(CopiesCaseMunicipality, models.Model):
         }[self.Status(self.status)] or self.proposed_on
 
 
-class ReferralTransition(models.Model):
-    """Every status change of a referral, with its date and who made it."""
+class ReferralTransition(Voidable, models.Model):
+    """Every status change of a referral, with its date and who made it. A step undone
+    (`referral_step_undo`) stays, voided, with who/when/why."""
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=20, choices=Referral.Status.choices, blank=True)
@@ -453,7 +454,7 @@ class EmploymentOutcomeQuerySet(ScopedQuerySet["EmploymentOutcome"]):
     """EmploymentOutcomes in scope: `.in_scope(user)` (accounts.access)."""
 
 
-class EmploymentOutcome(CopiesCaseMunicipality, models.Model):
+class EmploymentOutcome(CopiesCaseMunicipality, Voidable, models.Model):
     """就労: a person started a job. K4 counts distinct persons with `after_intermediate`."""
 
     class EmploymentType(models.TextChoices):

@@ -79,13 +79,15 @@ def case_referrals(case: Case) -> QuerySet[Referral]:
 
 
 def case_employments(case: Case) -> QuerySet[EmploymentOutcome]:
-    return EmploymentOutcome.objects.filter(case=case).select_related("basis_referral__resource")
+    return EmploymentOutcome.objects.filter(case=case).select_related(
+        "basis_referral__resource", "voided_by"
+    )
 
 
 def referral_timeline_entries(case: Case) -> Iterable[TimelineEntry]:
     """Case timeline provider: every referral step and every job start (two queries)."""
     transitions = ReferralTransition.objects.filter(referral__case=case).select_related(
-        "referral__resource__kind", "by"
+        "referral__resource__kind", "by", "voided_by"
     )
     entries = [
         TimelineEntry(
@@ -105,7 +107,7 @@ def referral_timeline_entries(case: Case) -> Iterable[TimelineEntry]:
             obj=e,
             order=(e.created_at, e.pk),
         )
-        for e in EmploymentOutcome.objects.filter(case=case)
+        for e in EmploymentOutcome.objects.filter(case=case).select_related("voided_by")
     )
     return entries
 
@@ -124,6 +126,7 @@ def stuck_arranging(user: Any, *, today: dt.date | None = None) -> QuerySet[Refe
     """Referrals in 調整中 for more than 30 days, in the user's scope; own cases first."""
     today = today or timezone.localdate()
     qs = Referral.objects.in_scope(user).filter(
+        case__voided_at__isnull=True,
         status=Referral.Status.ARRANGING,
         arranging_on__lt=today - dt.timedelta(days=STUCK_ARRANGING_DAYS),
     )
@@ -148,6 +151,7 @@ def quiet_connected(user: Any, *, today: dt.date | None = None) -> QuerySet[Refe
         Referral.objects.in_scope(user)
         .counting_as_ibasho()
         .filter(status=Referral.Status.CONNECTED, connected_on__lte=cutoff)
+        .filter(case__voided_at__isnull=True)
         .filter(~Exists(noted_since))
         .annotate(last_note_on=Subquery(last_note.values("date")[:1]))
         .annotate(quiet_since=Coalesce("last_note_on", "connected_on"))

@@ -19,7 +19,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -29,6 +28,8 @@ from django.utils.translation import gettext_lazy
 from accounts.types import User
 from audit.services import Action, audit_record, changed_field_names
 from cases.models import Case
+from cases.voiding import void_row
+from core.concurrency import StaleEdit, update_with_version_or_raise
 from core.fiscal import current_fiscal_year, fiscal_year, fiscal_year_label, fiscal_year_range
 from referrals.history import ALWAYS, ConfigHistory, KindFlags, stamp
 from referrals.models import (
@@ -61,14 +62,6 @@ DATE_FIELD = {
     Status.ENDED: "ended_on",
     Status.NOT_REALISED: "not_realised_on",
 }
-
-
-def _stale_error() -> ValidationError:
-    return ValidationError(
-        _(
-            "ほかの人が先にこのつなぎを更新しました。画面を再読み込みして、最新の内容を確認してください。"
-        )
-    )
 
 
 def _check_not_future(on: dt.date, field: str = "on") -> None:
@@ -160,7 +153,7 @@ def _transition(
     referral: Referral,
     to_status: str,
     on: dt.date,
-    expected_version: int,
+    version: int,
     user: Any,
     request: HttpRequest | None,
     extra: dict[str, Any] | None = None,
@@ -172,8 +165,8 @@ def _transition(
             _("「%(from)s」のつなぎを「%(to)s」にすることはできません。")
             % {"from": current.label, "to": target.label}
         )
-    if referral.version != expected_version:
-        raise _stale_error()
+    if referral.version != version:
+        raise StaleEdit()
     _check_not_future(on)
     previous = referral.status_date
     if on < previous:
@@ -184,11 +177,7 @@ def _transition(
             }
         )
     changes: dict[str, Any] = {"status": target, DATE_FIELD[target]: on, **(extra or {})}
-    updated = Referral.objects.filter(pk=referral.pk, version=expected_version).update(
-        **changes, version=F("version") + 1, updated_at=timezone.now()
-    )
-    if updated == 0:
-        raise _stale_error()
+    update_with_version_or_raise(Referral, pk=referral.pk, version=version, **changes)
     ReferralTransition.objects.create(
         referral=referral, from_status=current, to_status=target, on=on, by=user
     )
@@ -208,7 +197,7 @@ def referral_arrange(
     *,
     referral: Referral,
     on: dt.date,
-    expected_version: int,
+    version: int,
     user: Any,
     request: HttpRequest | None = None,
 ) -> Referral:
@@ -217,7 +206,7 @@ def referral_arrange(
         referral=referral,
         to_status=Status.ARRANGING,
         on=on,
-        expected_version=expected_version,
+        version=version,
         user=user,
         request=request,
     )
@@ -228,7 +217,7 @@ def referral_connect(
     *,
     referral: Referral,
     on: dt.date,
-    expected_version: int,
+    version: int,
     user: Any,
     request: HttpRequest | None = None,
 ) -> Referral:
@@ -244,7 +233,7 @@ def referral_connect(
         referral=referral,
         to_status=Status.CONNECTED,
         on=on,
-        expected_version=expected_version,
+        version=version,
         user=user,
         request=request,
         extra=stamp(ConfigHistory.load(), referral.resource, on),
@@ -256,7 +245,7 @@ def referral_end(
     *,
     referral: Referral,
     on: dt.date,
-    expected_version: int,
+    version: int,
     user: Any,
     request: HttpRequest | None = None,
 ) -> Referral:
@@ -265,7 +254,7 @@ def referral_end(
         referral=referral,
         to_status=Status.ENDED,
         on=on,
-        expected_version=expected_version,
+        version=version,
         user=user,
         request=request,
     )
@@ -277,7 +266,7 @@ def referral_not_realise(
     referral: Referral,
     on: dt.date,
     reason: str,
-    expected_version: int,
+    version: int,
     user: Any,
     detail: str = "",
     request: HttpRequest | None = None,
@@ -292,7 +281,7 @@ def referral_not_realise(
         referral=referral,
         to_status=Status.NOT_REALISED,
         on=on,
-        expected_version=expected_version,
+        version=version,
         user=user,
         request=request,
         extra={"not_realised_reason": reason, "not_realised_detail": detail},
@@ -356,6 +345,7 @@ def work_training_basis(*, person_id: int, started_on: dt.date) -> Referral | No
         Referral.objects.filter(
             case__person_id=person_id,
             counted_as_work_training=True,
+            case__voided_at__isnull=True,
             connected_on__isnull=False,
             connected_on__lte=started_on,
         )
@@ -455,7 +445,7 @@ def employment_record(
 def employment_update(
     *,
     outcome: EmploymentOutcome,
-    expected_version: int,
+    version: int,
     started_on: dt.date,
     employment_type: str,
     user: Any,
@@ -495,13 +485,9 @@ def employment_update(
     after = {"started_on": started_on, "employment_type": employment_type, **judgement}
     before = {name: getattr(outcome, name) for name in after}
     changed = sorted(name for name, value in after.items() if before[name] != value)
-    if outcome.version != expected_version:
-        raise _stale_error()
-    updated = EmploymentOutcome.objects.filter(pk=outcome.pk, version=expected_version).update(
-        **after, version=F("version") + 1, updated_at=timezone.now()
-    )
-    if updated == 0:
-        raise _stale_error()
+    if outcome.version != version:
+        raise StaleEdit()
+    update_with_version_or_raise(EmploymentOutcome, pk=outcome.pk, version=version, **after)
     outcome.refresh_from_db()
     audit_record(
         action=Action.UPDATE,
@@ -524,7 +510,7 @@ def employment_rule_says(outcome: EmploymentOutcome) -> Referral | None:
 def employment_rejudge(
     *,
     outcome: EmploymentOutcome,
-    expected_version: int,
+    version: int,
     user: User,
     request: HttpRequest | None = None,
 ) -> EmploymentOutcome:
@@ -538,8 +524,8 @@ def employment_rejudge(
         raise ValidationError(
             _("手動で判定した就労です。自動判定に戻すには、就労の記録を編集してください。")
         )
-    if outcome.version != expected_version:
-        raise _stale_error()
+    if outcome.version != version:
+        raise StaleEdit()
     basis = employment_rule_says(outcome)
     after = {"after_intermediate": basis is not None, "basis_referral_id": basis and basis.pk}
     before = {
@@ -547,11 +533,7 @@ def employment_rejudge(
         "basis_referral_id": outcome.basis_referral_id,
     }
     changed = changed_field_names(before, after)
-    updated = EmploymentOutcome.objects.filter(pk=outcome.pk, version=expected_version).update(
-        **after, version=F("version") + 1, updated_at=timezone.now()
-    )
-    if updated == 0:
-        raise _stale_error()
+    update_with_version_or_raise(EmploymentOutcome, pk=outcome.pk, version=version, **after)
     outcome.refresh_from_db()
     audit_record(
         action=Action.UPDATE,
@@ -783,3 +765,78 @@ def resource_kind_change(
         reason=reason,
     )
     return change
+
+
+# --- Corrections -----------------------------------------------------------------------------
+
+# Fields cleared when a step is undone, besides the step's date.
+UNDO_CLEARS = {Status.NOT_REALISED: {"not_realised_reason": "", "not_realised_detail": ""}}
+
+
+def last_step(referral: Referral) -> ReferralTransition | None:
+    """The step `referral_step_undo` would take back (never the proposal itself)."""
+    step = referral.transitions.filter(voided_at__isnull=True).order_by("-on", "-id").first()
+    if step is None or not step.from_status:
+        return None
+    return step
+
+
+@transaction.atomic
+def referral_step_undo(
+    *,
+    referral: Referral,
+    version: int,
+    reason: str,
+    user: Any,
+    request: HttpRequest | None = None,
+) -> Referral:
+    """Undo the last step (a 「つながった」 clicked by mistake…): the referral goes back to the
+    step before, the undone step stays in its history voided with who/when/why, and a
+    connection undone no longer counts for K3. A K4 judgement that named it as its basis is
+    not changed silently: the counselor re-judges it on purpose (`employment_rejudge`)."""
+    step = last_step(referral)
+    if step is None:
+        raise ValidationError(_("取り消せる段階がありません（提案は、つなぎごと取り消せません）。"))
+    void_row(
+        step,
+        user=user,
+        reason=reason,
+        recorded_by_id=step.by_id,
+        recorded_at=step.created_at,
+        municipality_id=referral.case.municipality_id,
+        request=request,
+    )
+    undone = Status(step.to_status)
+    changes: dict[str, Any] = {
+        "status": step.from_status,
+        DATE_FIELD[undone]: None,
+        **UNDO_CLEARS.get(undone, {}),
+    }
+    update_with_version_or_raise(Referral, pk=referral.pk, version=version, **changes)
+    referral.refresh_from_db()
+    _audit_referral(
+        action=Action.UPDATE,
+        referral=referral,
+        changed_fields=sorted(changes),
+        user=user,
+        request=request,
+        reason=reason.strip(),
+    )
+    return referral
+
+
+@transaction.atomic
+def employment_void(
+    *, outcome: EmploymentOutcome, reason: str, user: Any, request: HttpRequest | None = None
+) -> EmploymentOutcome:
+    """Void an employment outcome recorded by mistake: kept, struck through, not in K4."""
+    void_row(
+        outcome,
+        user=user,
+        reason=reason,
+        recorded_by_id=outcome.recorded_by_id,
+        recorded_at=outcome.created_at,
+        municipality_id=outcome.case.municipality_id,
+        request=request,
+    )
+    return outcome

@@ -14,6 +14,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -23,6 +24,7 @@ from accounts.types import AuthenticatedHttpRequest
 from audit.services import Action, audit_record
 from cases.models import Case
 from cases.selectors import get_case_for_user
+from cases.voiding import void_page
 from referrals import selectors, services
 from referrals.filters import ResourceFilter
 from referrals.forms import (
@@ -135,7 +137,8 @@ def _detail(
     if failed is not None:
         # The step asked for is not offered (any more): say why above the page.
         page_errors = [e for errors in failed.errors.values() for e in errors]
-    transitions = referral.transitions.select_related("by")
+    transitions = list(referral.transitions.select_related("by", "voided_by"))
+    live_steps = [t for t in transitions if t.voided_at is None]
     notes = referral.notes.select_related("by")
     return render(
         request,
@@ -144,6 +147,9 @@ def _detail(
             "referral": referral,
             "case": referral.case,
             "transitions": transitions,
+            # services.last_step's rule, on the rows already read: a step after the proposal.
+            "can_undo": bool(live_steps)
+            and bool(max(live_steps, key=lambda t: (t.on, t.pk)).from_status),
             "notes": notes,
             "transition_forms": transition_forms,
             "note_form": note_form or NoteForm(),
@@ -188,7 +194,7 @@ def referral_transition(request: HttpRequest, pk: int) -> HttpResponse:
         common = {
             "referral": referral,
             "on": data["on"],
-            "expected_version": data["version"],
+            "version": data["version"],
             "user": request.user,
             "request": request,
         }
@@ -295,7 +301,7 @@ def employment_edit(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.employment_update(
                     outcome=outcome,
-                    expected_version=form.cleaned_data["version"] or 0,
+                    version=form.cleaned_data["version"] or 0,
                     started_on=form.cleaned_data["started_on"],
                     employment_type=form.cleaned_data["employment_type"],
                     manual_after_intermediate=form.manual_after_intermediate,
@@ -328,6 +334,63 @@ def employment_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "rule_basis": rule_basis,
             "k4_rule": services.K4_RULE,
         },
+    )
+
+
+# --- Corrections -----------------------------------------------------------------------------
+
+
+@personal_data_view
+def referral_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo the last step of a referral (a 「つながった」 clicked by mistake…), with a reason."""
+    referral = selectors.get_referral_for_user(request.user, pk, request=request)
+    step = services.last_step(referral)
+    if step is None:
+        messages.error(
+            request, _("取り消せる段階がありません（提案は、つなぎごと取り消せません）。")
+        )
+        return redirect(referral)
+    return void_page(
+        request,
+        obj=step,
+        recorded_by_id=step.by_id,
+        recorded_at=step.created_at,
+        perform=lambda reason, version: services.referral_step_undo(
+            referral=referral,
+            version=version or 0,
+            reason=reason,
+            user=request.user,
+            request=request,
+        ),
+        title=_("つなぎの段階を取り消す"),
+        description=_("「%(to)s」（%(date)s）を取り消し、「%(from)s」に戻します。")
+        % {
+            "to": step.get_to_status_display(),
+            "from": step.get_from_status_display(),
+            "date": date_format(step.on),
+        },
+        back_url=referral.get_absolute_url(),
+        done=_("つなぎの段階を取り消しました。"),
+        version=referral.version,
+    )
+
+
+@personal_data_view
+def employment_void(request: HttpRequest, pk: int) -> HttpResponse:
+    outcome = selectors.get_employment_for_user(request.user, pk, request=request)
+    return void_page(
+        request,
+        obj=outcome,
+        recorded_by_id=outcome.recorded_by_id,
+        recorded_at=outcome.created_at,
+        perform=lambda reason, _version: services.employment_void(
+            outcome=outcome, reason=reason, user=request.user, request=request
+        ),
+        title=_("就労の記録を取消す"),
+        description=_("%(date)s 開始の就労（%(type)s）の記録を取消します。")
+        % {"date": date_format(outcome.started_on), "type": outcome.get_employment_type_display()},
+        back_url=_hub(outcome.case),
+        done=_("就労の記録を取消しました。"),
     )
 
 
@@ -429,7 +492,7 @@ def employment_rejudge(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     try:
         services.employment_rejudge(
             outcome=outcome,
-            expected_version=int(request.POST.get("version") or 0),
+            version=int(request.POST.get("version") or 0),
             user=request.user,
             request=request,
         )

@@ -277,6 +277,9 @@ TABLE: dict[str, Row] = {
     "accounts:login":            Row(200,      302,      302,     302,       302,   302),
     "accounts:logout":           Row(LOGIN,    302,      302,     302,       302,   302,
                                      method="post"),
+    # 「ログインを続ける」 (the idle-timeout warning): renews the session.
+    "accounts:keepalive":        Row(LOGIN,    200,      200,     200,       200,   200,
+                                     method="post"),
     "accounts:password_change":  Row(LOGIN,    200,      200,     200,       200,   200),
     "accounts:password_change_done":
                                  Row(LOGIN,    200,      200,     200,       200,   200),
@@ -314,6 +317,11 @@ TABLE: dict[str, Row] = {
                                      factory=consultation_in_kochi),
     "cases:member_add":          Row(LOGIN,    200,      404,     403,       200,   200,
                                      factory=case_in_kochi),
+    # Corrections (取消): the confirm-with-a-reason page; a non-recorder sees the refusal.
+    "cases:void":                Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=case_in_kochi),
+    "cases:consultation_void":   Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=consultation_in_kochi),
     "cases:member_edit":         Row(LOGIN,    200,      404,     403,       200,   200,
                                      factory=member_in_kochi),
     "cases:member_remove":       Row(LOGIN,    200,      404,     403,       200,   200,
@@ -344,6 +352,11 @@ TABLE: dict[str, Row] = {
                                      factory=case_for_referrals),
     "referrals:employment_edit": Row(LOGIN,    200,      404,     403,       200,   200,
                                      factory=employment_in_kochi),
+    "referrals:employment_void": Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=employment_in_kochi),
+    # A referral with no step after the proposal: back to it with a message.
+    "referrals:referral_undo":   Row(LOGIN,    302,      404,     403,       302,   302,
+                                     factory=referral_in_kochi),
     # Re-judging K4 on purpose: whoever may edit the outcome; back to the case (302).
     "referrals:employment_rejudge":
                                  Row(LOGIN,    302,      404,     403,       302,   302,
@@ -558,7 +571,11 @@ def check_outcome(
 ) -> None:
     """The assertions for one request; `denied_rows`: DENIED audit rows it wrote."""
     status = response.status_code
-    if expected == LOGIN:
+    if expected == LOGIN and status == 200 and label.startswith("POST"):
+        # A POST without a session gets the login page itself, carrying the form
+        # (accounts/resume.py; tests/accounts/test_session_expiry_resume.py).
+        assert "accounts/login.html" in [t.name for t in response.templates], label
+    elif expected == LOGIN:
         assert status == 302, f"{label}: expected a redirect to login, got {status}"
         login_url = reverse(settings.LOGIN_URL)
         assert response["Location"].startswith(login_url), (

@@ -75,7 +75,7 @@ def test_family_only_intake_needs_no_name(counselor, kochi_city) -> None:
 
 def test_case_open_reuses_an_existing_person(counselor, kochi_city) -> None:
     first = open_case(counselor, kochi_city)
-    second = open_case(counselor, kochi_city, person=first.person)
+    second = open_case(counselor, kochi_city, person=first.person, allow_duplicate=True)
     assert second.person == first.person
     assert Person.objects.count() == 1
 
@@ -176,7 +176,9 @@ def test_simultaneous_intakes_get_distinct_numbers(kochi, monkeypatch) -> None:
         try:
             if barrier:
                 barrier.wait()
-            numbers.append(open_case(user, kochi_city, intake_date=days_ago(1)).number)
+            numbers.append(
+                open_case(user, kochi_city, intake_date=days_ago(1), allow_duplicate=True).number
+            )
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
         finally:
@@ -198,3 +200,17 @@ def test_simultaneous_intakes_get_distinct_numbers(kochi, monkeypatch) -> None:
     assert sorted(n.rsplit("-", 1)[1] for n in numbers) == ["0001", "0002"]
     assert locked.count(Municipality) == 2
     assert Consultation.objects.count() == 2
+
+
+def test_the_same_intake_again_with_a_new_token_is_refused_as_a_duplicate(
+    counselor, kochi_city
+) -> None:
+    from core.resubmission import DuplicateSubmission
+
+    first = open_case(counselor, kochi_city)
+    with pytest.raises(DuplicateSubmission) as duplicate:
+        open_case(counselor, kochi_city, person=first.person)
+    assert duplicate.value.existing == first
+    with pytest.raises(DuplicateSubmission):
+        open_case(counselor, kochi_city)  # the same new person typed again
+    assert Case.objects.count() == 1

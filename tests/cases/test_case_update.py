@@ -39,7 +39,7 @@ def test_second_save_from_a_stale_form_is_refused_and_the_first_edit_survives(
     case.refresh_from_db()
     with pytest.raises(ValidationError) as error:
         update(case, counselor, version=stale_version, withdrawal_duration="lt6m")
-    assert "他の人が更新しました" in error.value.messages[0]
+    assert "ほかの人がこの記録を先に更新しました" in error.value.messages[0]
     case.refresh_from_db()
     assert case.withdrawal_duration == "10y+"
     assert case.version == stale_version + 1

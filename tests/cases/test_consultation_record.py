@@ -127,7 +127,7 @@ def test_consultation_update_checks_the_version(case, counselor, colleague) -> N
             version=1,
             data=ConsultationInput(**{**data.__dict__, "notes": "後から保存"}),
         )
-    assert "他の人が更新しました" in error.value.messages[0]
+    assert "ほかの人がこの記録を先に更新しました" in error.value.messages[0]
     consultation.refresh_from_db()
     assert consultation.notes == "先に保存"
     assert consultation.version == 2

@@ -96,6 +96,6 @@ def test_concurrent_consultation_edit_is_refused_with_a_clear_message(
     login(colleague).post(url, {**data, "notes": "同僚の編集"})
     response = login(counselor).post(url, {**data, "notes": "私の編集"})
     assert response.status_code == 200
-    assert "他の人が更新しました" in response.content.decode()
+    assert "ほかの人がこの記録を先に更新しました" in response.content.decode()
     consultation.refresh_from_db()
     assert consultation.notes == "同僚の編集"

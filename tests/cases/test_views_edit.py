@@ -51,7 +51,7 @@ def test_second_edit_from_a_stale_page_is_refused_and_the_first_survives(
     login(colleague).post(url, {**stale, "withdrawal_duration": "10y+"})
     response = login(counselor).post(url, {**stale, "withdrawal_duration": "lt6m"})
     assert response.status_code == 200
-    assert "他の人が更新しました" in response.content.decode()
+    assert "ほかの人がこの記録を先に更新しました" in response.content.decode()
     case.refresh_from_db()
     assert case.withdrawal_duration == "10y+"
 
@@ -69,7 +69,13 @@ def test_close_with_date_and_reason(login, counselor, case) -> None:
     client = login(counselor)
     assert client.get(url).status_code == 200
     response = client.post(
-        url, {"version": 1, "on": days_ago(1).isoformat(), "reason": "就労が安定した"}
+        url,
+        {
+            "version": 1,
+            "on": days_ago(1).isoformat(),
+            "reason": "就労が安定した",
+            "end_reason": "goal_reached",
+        },
     )
     assert response.status_code == 302
     case.refresh_from_db()
@@ -91,7 +97,12 @@ def test_suspend_then_reopen_through_the_pages(login, counselor, case) -> None:
     client = login(counselor)
     client.post(
         reverse("cases:suspend", args=[case.pk]),
-        {"version": 1, "on": days_ago(5).isoformat(), "reason": "連絡が取れない"},
+        {
+            "version": 1,
+            "on": days_ago(5).isoformat(),
+            "reason": "連絡が取れない",
+            "end_reason": "no_contact",
+        },
     )
     # Reopening an open case is not offered; on a suspended one it is.
     response = client.post(

@@ -138,7 +138,12 @@ def test_closing_the_case_asks_for_the_closing_evaluation(login, counselor) -> N
     case = plan.case
     response = login(counselor).post(
         reverse("cases:close", args=[case.pk]),
-        {"version": case.version, "on": "2023-09-01", "reason": "居場所に定着し合意のうえ終結"},
+        {
+            "version": case.version,
+            "on": "2023-09-01",
+            "reason": "居場所に定着し合意のうえ終結",
+            "end_reason": "goal_reached",
+        },
     )
     assert response["Location"] == reverse("casework:review_create", args=[plan.pk]) + "?closing=1"
     page = login(counselor).get(response["Location"]).content.decode()

@@ -14,7 +14,7 @@ from tests.factories import CaseFactory
 @pytest.mark.django_db
 def test_update_with_the_current_version_writes_and_bumps_it(kochi_city) -> None:
     case = CaseFactory()
-    assert update_with_version(Case, pk=case.pk, expected_version=1, status=Case.Status.ASSESSMENT)
+    assert update_with_version(Case, pk=case.pk, version=1, status=Case.Status.ASSESSMENT)
     case.refresh_from_db()
     assert (case.status, case.version) == (Case.Status.ASSESSMENT, 2)
 
@@ -23,10 +23,10 @@ def test_update_with_the_current_version_writes_and_bumps_it(kochi_city) -> None
 def test_second_edit_from_the_same_version_is_refused_and_the_first_survives(kochi_city) -> None:
     case = CaseFactory(status=Case.Status.ACTIVE)
     first = update_with_version(
-        Case.objects.filter(pk=case.pk), expected_version=1, status=Case.Status.ASSESSMENT
+        Case.objects.filter(pk=case.pk), version=1, status=Case.Status.ASSESSMENT
     )
     second = update_with_version(
-        Case.objects.filter(pk=case.pk), expected_version=1, status=Case.Status.INTAKE
+        Case.objects.filter(pk=case.pk), version=1, status=Case.Status.INTAKE
     )
     assert (first, second) == (True, False)
     case.refresh_from_db()
@@ -36,13 +36,9 @@ def test_second_edit_from_the_same_version_is_refused_and_the_first_survives(koc
 @pytest.mark.django_db
 def test_or_raise_variant_raises_stale_edit_with_a_japanese_message(kochi_city) -> None:
     case = CaseFactory()
-    update_with_version_or_raise(
-        Case, pk=case.pk, expected_version=1, status=Case.Status.ASSESSMENT
-    )
+    update_with_version_or_raise(Case, pk=case.pk, version=1, status=Case.Status.ASSESSMENT)
     with pytest.raises(StaleEdit) as excinfo:
-        update_with_version_or_raise(
-            Case, pk=case.pk, expected_version=1, status=Case.Status.ACTIVE
-        )
+        update_with_version_or_raise(Case, pk=case.pk, version=1, status=Case.Status.ACTIVE)
     assert "ほかの人がこの記録を先に更新しました" in str(excinfo.value.message)
 
 
@@ -51,7 +47,7 @@ def test_a_queryset_matching_several_rows_is_a_programming_error(kochi_city) -> 
     CaseFactory()
     CaseFactory()
     with pytest.raises(ValueError, match="exactly one row"), transaction.atomic():
-        update_with_version(Case.objects.all(), expected_version=1, status=Case.Status.ASSESSMENT)
+        update_with_version(Case.objects.all(), version=1, status=Case.Status.ASSESSMENT)
     assert set(Case.objects.values_list("version", flat=True)) == {1}
 
 
@@ -68,7 +64,7 @@ def test_two_concurrent_saves_one_wins(kochi_city) -> None:
             try:
                 with transaction.atomic():
                     results["first"] = update_with_version(
-                        Case, pk=case.pk, expected_version=1, status=Case.Status.ASSESSMENT
+                        Case, pk=case.pk, version=1, status=Case.Status.ASSESSMENT
                     )
                     first_holds_lock.set()
                     time.sleep(0.5)  # the second UPDATE waits on the row lock meanwhile
@@ -80,7 +76,7 @@ def test_two_concurrent_saves_one_wins(kochi_city) -> None:
                 first_holds_lock.wait(5)
                 with transaction.atomic():
                     results["second"] = update_with_version(
-                        Case, pk=case.pk, expected_version=1, status=Case.Status.INTAKE
+                        Case, pk=case.pk, version=1, status=Case.Status.INTAKE
                     )
             finally:
                 connections.close_all()
@@ -93,10 +89,10 @@ def test_two_concurrent_saves_one_wins(kochi_city) -> None:
     else:
         # SQLite serialises writers (one at a time): the same two statements in turn.
         results["first"] = update_with_version(
-            Case, pk=case.pk, expected_version=1, status=Case.Status.ASSESSMENT
+            Case, pk=case.pk, version=1, status=Case.Status.ASSESSMENT
         )
         results["second"] = update_with_version(
-            Case, pk=case.pk, expected_version=1, status=Case.Status.INTAKE
+            Case, pk=case.pk, version=1, status=Case.Status.INTAKE
         )
 
     assert results == {"first": True, "second": False}

@@ -80,7 +80,7 @@ def test_moving_a_resource_to_another_kind_keeps_its_earlier_links(place, admin_
     later = services.referral_propose(
         case=case_in(intake=START), resource=place, proposed_on=START, user=admin_user
     )
-    services.referral_connect(referral=later, on=EFFECTIVE, expected_version=1, user=admin_user)
+    services.referral_connect(referral=later, on=EFFECTIVE, version=1, user=admin_user)
     later.refresh_from_db()
     assert not later.counted_as_ibasho
 

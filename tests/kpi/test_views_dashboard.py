@@ -167,8 +167,8 @@ def test_user_without_any_scope_sees_a_notice(login, kochi) -> None:
 # past years, eight secondary figures (the places counted as of the date from the resources
 # and the configuration history: resources, kinds, kind settings, resource kinds) and two
 # consultation counts), session save (3); the casework figures (2: open cases with a decided
-# plan, the reviews' aggregate); the programme section (13).
-QUERIES = 47
+# plan, the reviews' aggregate); the programme section (13); the end reasons (1).
+QUERIES = 48
 
 
 @pytest.mark.parametrize("n", [10, 100])
@@ -187,8 +187,9 @@ def test_query_count_does_not_depend_on_records(
 # prefectures and the platforms by prefecture instead of the municipality table, targets,
 # baselines, the first year with records, four past years, eight secondary figures (places
 # from their history, as above), two consultation counts; no closings: the national scope is
-# never closed), session save (3); the casework figures (2); the programme section (11).
-NATIONAL_QUERIES = 44
+# never closed), session save (3); the casework figures (2); the programme section (11);
+# the end reasons (1).
+NATIONAL_QUERIES = 45
 
 
 @pytest.mark.parametrize("n", [10, 100])

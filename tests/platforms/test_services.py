@@ -98,7 +98,7 @@ def test_meeting_update_refuses_a_stale_version_and_keeps_the_first_edit(counsel
     _update(counselor, meeting, decisions="先に保存した内容")
     with pytest.raises(ValidationError) as raised:
         _update(colleague, stale, decisions="後から保存しようとした内容")
-    assert "他の人が更新しました" in raised.value.messages[0]
+    assert "ほかの人がこの記録を先に更新しました" in raised.value.messages[0]
     meeting.refresh_from_db()
     assert meeting.decisions == "先に保存した内容"
     assert meeting.version == 2

@@ -267,7 +267,7 @@ def test_meeting_edit_with_a_stale_version_keeps_the_other_edit(login, counselor
         },
     )
     assert response.status_code == 200
-    assert "他の人が更新しました" in response.content.decode()
+    assert "ほかの人がこの記録を先に更新しました" in response.content.decode()
     meeting.refresh_from_db()
     assert meeting.decisions == "同僚が保存した内容"
 

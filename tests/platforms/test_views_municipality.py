@@ -88,7 +88,7 @@ def test_platform_edit_from_a_stale_page_is_refused(login, center):
         {"status": Platform.Status.PREPARING, "notes": "古い", "version": 2},
     )
     assert response.status_code == 200
-    assert "他の人が更新しました" in response.content.decode()
+    assert "ほかの人がこの記録を先に更新しました" in response.content.decode()
     platform.refresh_from_db()
     assert platform.notes == "最新"
 

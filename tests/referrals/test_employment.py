@@ -79,7 +79,7 @@ def test_a_work_training_connection_recorded_late_changes_no_existing_job(
     referral = services.referral_propose(
         case=case, resource=training_site, proposed_on=dt.date(2023, 8, 1), user=counselor
     )
-    services.referral_connect(referral=referral, on=CONNECTED, expected_version=1, user=counselor)
+    services.referral_connect(referral=referral, on=CONNECTED, version=1, user=counselor)
     outcome.refresh_from_db()
     assert (outcome.after_intermediate, outcome.version) == (False, 1)
     assert not AuditEvent.objects.filter(
@@ -94,7 +94,7 @@ def test_rejudging_on_purpose_applies_the_rule_and_is_audited(counselor, case, t
         connected_on=CONNECTED,
     )  # fmt: skip
     assert services.employment_rule_says(outcome) is not None
-    outcome = services.employment_rejudge(outcome=outcome, expected_version=1, user=counselor)
+    outcome = services.employment_rejudge(outcome=outcome, version=1, user=counselor)
     assert outcome.after_intermediate and outcome.basis_referral.connected_on == CONNECTED
     event = AuditEvent.objects.filter(action="update").latest("id")
     assert event.object_id == str(outcome.pk)
@@ -119,9 +119,7 @@ def test_a_later_training_connection_after_a_kind_becomes_training_changes_no_jo
     later = services.referral_propose(
         case=case, resource=training_site, proposed_on=dt.date(2023, 11, 1), user=counselor
     )
-    services.referral_connect(
-        referral=later, on=dt.date(2023, 11, 2), expected_version=1, user=counselor
-    )
+    services.referral_connect(referral=later, on=dt.date(2023, 11, 2), version=1, user=counselor)
     outcome.refresh_from_db()
     assert (outcome.after_intermediate, outcome.version) == (False, 1)
 
@@ -140,7 +138,7 @@ def test_editing_the_type_keeps_the_judgement(counselor, case, training_site) ->
         connected_on=CONNECTED,
     )  # fmt: skip
     outcome = services.employment_update(
-        outcome=outcome, expected_version=1, started_on=outcome.started_on,
+        outcome=outcome, version=1, started_on=outcome.started_on,
         employment_type="regular", user=counselor,
     )  # fmt: skip
     assert (outcome.after_intermediate, outcome.employment_type) == (False, "regular")
@@ -167,14 +165,14 @@ def test_update_overrides_and_returns_to_the_automatic_rule(counselor, trained_c
     assert outcome.after_intermediate
     with pytest.raises(ValidationError):
         services.employment_update(
-            outcome=outcome, expected_version=1, started_on=outcome.started_on,
+            outcome=outcome, version=1, started_on=outcome.started_on,
             employment_type="regular", manual_after_intermediate=False, user=counselor,
         )  # fmt: skip
     outcome.refresh_from_db()
     assert (outcome.after_intermediate, outcome.employment_type) == (True, "part_time")
 
     outcome = services.employment_update(
-        outcome=outcome, expected_version=1, started_on=outcome.started_on,
+        outcome=outcome, version=1, started_on=outcome.started_on,
         employment_type="regular", manual_after_intermediate=False,
         manual_reason="訓練は数日で中断していた", user=counselor,
     )  # fmt: skip
@@ -187,7 +185,7 @@ def test_update_overrides_and_returns_to_the_automatic_rule(counselor, trained_c
     ]  # fmt: skip
 
     outcome = services.employment_update(
-        outcome=outcome, expected_version=2, started_on=CONNECTED - dt.timedelta(days=1),
+        outcome=outcome, version=2, started_on=CONNECTED - dt.timedelta(days=1),
         employment_type="regular", user=counselor,
     )  # fmt: skip
     assert (outcome.after_intermediate, outcome.after_intermediate_source) == (False, "auto")
@@ -197,15 +195,15 @@ def test_update_overrides_and_returns_to_the_automatic_rule(counselor, trained_c
 def test_update_with_a_stale_version_is_refused(counselor, trained_case) -> None:
     outcome = record(trained_case, CONNECTED, counselor)
     services.employment_update(
-        outcome=EmploymentOutcome.objects.get(pk=outcome.pk), expected_version=1,
+        outcome=EmploymentOutcome.objects.get(pk=outcome.pk), version=1,
         started_on=CONNECTED, employment_type="regular", user=counselor,
     )  # fmt: skip
     with pytest.raises(ValidationError) as error:
         services.employment_update(
-            outcome=outcome, expected_version=1, started_on=CONNECTED,
+            outcome=outcome, version=1, started_on=CONNECTED,
             employment_type="self_employed", user=counselor,
         )  # fmt: skip
-    assert "ほかの人が先に" in error.value.messages[0]
+    assert "ほかの人がこの記録を先に更新しました" in error.value.messages[0]
     outcome.refresh_from_db()
     assert outcome.employment_type == "regular"
 

@@ -42,7 +42,7 @@ def at_status(status: str, **kwargs) -> Referral:  # type: ignore[no-untyped-def
 
 
 def move(referral: Referral, to: str, on: dt.date, user, **extra):  # type: ignore[no-untyped-def]
-    common = {"referral": referral, "on": on, "expected_version": referral.version, "user": user}
+    common = {"referral": referral, "on": on, "version": referral.version, "user": user}
     if to == S.ARRANGING:
         return services.referral_arrange(**common)
     if to == S.CONNECTED:
@@ -137,10 +137,8 @@ def test_stale_version_is_refused(counselor, colleague, referral) -> None:
     seen = Referral.objects.get(pk=referral.pk)
     move(referral, S.ARRANGING, DAY, colleague)
     with pytest.raises(ValidationError) as error:
-        services.referral_connect(
-            referral=seen, on=DAY, expected_version=seen.version, user=counselor
-        )
-    assert "ほかの人が先に" in error.value.messages[0]
+        services.referral_connect(referral=seen, on=DAY, version=seen.version, user=counselor)
+    assert "ほかの人がこの記録を先に更新しました" in error.value.messages[0]
     referral.refresh_from_db()
     assert referral.status == S.ARRANGING
 
@@ -148,12 +146,12 @@ def test_stale_version_is_refused(counselor, colleague, referral) -> None:
 def test_not_realised_needs_a_reason(counselor, referral) -> None:
     with pytest.raises(ValidationError) as error:
         services.referral_not_realise(
-            referral=referral, on=DAY, reason="", expected_version=1, user=counselor
+            referral=referral, on=DAY, reason="", version=1, user=counselor
         )
     assert "reason" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
         services.referral_not_realise(
-            referral=referral, on=DAY, reason="other", detail=" ", expected_version=1,
+            referral=referral, on=DAY, reason="other", detail=" ", version=1,
             user=counselor,
         )  # fmt: skip
     assert "detail" in error.value.message_dict
@@ -163,7 +161,7 @@ def test_not_realised_needs_a_reason(counselor, referral) -> None:
 
 def test_not_realised_keeps_reason_and_never_gets_a_connection_date(counselor, referral) -> None:
     result = services.referral_not_realise(
-        referral=referral, on=DAY, reason="lost_contact", expected_version=1, user=counselor
+        referral=referral, on=DAY, reason="lost_contact", version=1, user=counselor
     )
     assert (result.status, result.not_realised_reason) == (S.NOT_REALISED, "lost_contact")
     assert result.connected_on is None

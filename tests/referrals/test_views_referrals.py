@@ -190,7 +190,7 @@ def test_stale_version_post_is_refused(login, counselor, referral) -> None:
     client.post(url, {"action": "arrange", "on": "2023-07-02", "version": 1})
     response = client.post(url, {"action": "not_realise", "on": "2023-07-03", "version": 1,
                                  "reason": "declined"})  # fmt: skip
-    assert "ほかの人が先に" in response.content.decode()
+    assert "ほかの人がこの記録を先に更新しました" in response.content.decode()
     referral.refresh_from_db()
     assert referral.status == "arranging"
 
@@ -278,7 +278,7 @@ def test_employment_edit_with_a_stale_version_is_refused(login, counselor, outco
         {"started_on": "2023-10-01", "employment_type": "regular", "judgement": "auto",
          "version": 0},
     )  # fmt: skip
-    assert "ほかの人が先に" in response.content.decode()
+    assert "ほかの人がこの記録を先に更新しました" in response.content.decode()
     outcome.refresh_from_db()
     assert outcome.employment_type == "part_time"
 
