@@ -15,7 +15,7 @@ TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key-not-for-production-012345678
 	SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 STATIC_MANIFEST=0
 DEV_ENV := DEBUG=1
 
-.PHONY: run test lint format typecheck install migrate seed serve messages e2e bench screenshots clean
+.PHONY: run test browser lint format typecheck install migrate seed serve messages e2e bench screenshots clean
 
 .venv-uv/bin/uv:
 	@echo "uv not found: bootstrapping it with pip into .venv-uv"
@@ -39,16 +39,29 @@ run: seed
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) .venv/bin/python manage.py runserver $(HOST):$(PORT)
 
-test: install
+test: install browser
 	$(TEST_ENV) $(UV) run --frozen pytest $(ARGS)
 
+# Debian's Chromium and CJK fonts for the browser tests (tests/e2e/browser.py): installed here
+# when running as root, as CI does; otherwise the browser tests stop with one line saying what
+# to install. CHROMIUM overrides the browser's path.
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+browser:
+	@if [ ! -x "$(CHROMIUM)" ] || ! fc-list :lang=ja family 2>/dev/null | grep -q .; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	  fi; \
+	fi
+
 # The browser tests alone (they also run in `make test`): Debian's /usr/bin/chromium, no download.
-e2e: install
+e2e: install browser
 	$(TEST_ENV) $(UV) run --frozen pytest tests/e2e $(ARGS)
 
 # Seed the demo data into a throwaway database, serve it, and render the main pages at desktop
 # and tablet widths into docs/screenshots/ (shown in README.md).
-screenshots: install
+screenshots: install browser
 	$(UV) run --frozen python scripts/screenshots.py
 
 lint: install
