@@ -1,7 +1,8 @@
 """Render the main pages at desktop (1366) and tablet (820) widths into docs/screenshots/.
 
 Seeds the demo data into a throwaway SQLite database, serves the app with the development
-server, and drives Debian's Chromium (tests/e2e/browser.py) with Playwright. Run: `make screenshots`.
+server, and drives Debian's Chromium (tests/e2e/browser.py) with Playwright.
+Run: `make screenshots`.
 """
 
 import os

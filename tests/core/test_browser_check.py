@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_browser_tests_stop_with_one_line_when_chromium_is_missing() -> None:
     env = {**os.environ, "CHROMIUM": str(ROOT / "no-such-chromium")}
-    result = subprocess.run(  # noqa: S603 (this interpreter's pytest, fixed arguments)
+    result = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/e2e", "-p", "no:cacheprovider", "-q"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip

@@ -19,6 +19,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 INSTALL = "apt-get install chromium fonts-noto-cjk"
+OR_SKIP = (
+    '(make test does it when run as root), or skip them with `make test ARGS="--ignore=tests/e2e"`.'
+)
 
 
 def _has_cjk_fonts() -> bool:
@@ -36,12 +39,11 @@ def missing() -> str | None:
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         return (
             f"Browser tests need Chromium at {CHROMIUM} (not found): install Debian's with "
-            f"`sudo {INSTALL}` (make test does it when run as root), or skip them with "
-            '`make test ARGS="--ignore=tests/e2e"`.'
+            f"`sudo {INSTALL}` {OR_SKIP}"
         )
     if not _has_cjk_fonts():
         return (
             f"Browser tests need Japanese fonts (none found by fontconfig): `sudo {INSTALL}` "
-            '(make test does it when run as root), or skip them with `make test ARGS="--ignore=tests/e2e"`.'
+            f"{OR_SKIP}"
         )
     return None
