@@ -9,13 +9,14 @@ MANAGE := $(UV) run --frozen python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# Tests run with production-like settings (DEBUG off) and a throwaway secret.
-TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef \
+# Tests run with production-like settings (DEBUG off) and a throwaway secret, never reading
+# the development .env.
+TEST_ENV := ENV_FILE= DEBUG=0 SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef \
 	ALLOWED_HOSTS=testserver,localhost,127.0.0.1 SECURE_SSL_REDIRECT=0 \
 	SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 STATIC_MANIFEST=0
 DEV_ENV := DEBUG=1
 
-.PHONY: run test browser lint format typecheck install migrate seed serve messages e2e bench screenshots clean
+.PHONY: run manage test browser lint format typecheck install migrate seed serve messages e2e bench screenshots clean
 
 .venv-uv/bin/uv:
 	@echo "uv not found: bootstrapping it with pip into .venv-uv"
@@ -31,13 +32,25 @@ seed: migrate
 	$(DEV_ENV) $(MANAGE) load_municipalities
 	$(DEV_ENV) $(MANAGE) seed_demo
 
+# The development settings every manage.py command reads (config/settings.py): written once,
+# never overwritten, never committed (.gitignore).
+.env:
+	@printf '%s\n' "# Development settings (written by make run; not for production, never committed)." \
+		"# The environment overrides them. See README.md, Configuration." "DEBUG=1" > $@
+	@echo "Wrote .env (DEBUG=1): manage.py commands now run in development mode."
+
 # The development server and one background-task worker (large exports); Ctrl-C stops both.
-run: seed
+# PORT (8000) and HOST (127.0.0.1) can be changed: make run PORT=8010.
+run: .env seed
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT)/  (log in with a demo account above, password: demo)"
 	@$(DEV_ENV) .venv/bin/python manage.py db_worker --no-reload -v0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) .venv/bin/python manage.py runserver $(HOST):$(PORT)
+
+# Any management command with the development settings: make manage ARGS="kpi_report --fy 2021".
+manage: install
+	@$(DEV_ENV) $(MANAGE) $(ARGS)
 
 test: install browser
 	$(TEST_ENV) $(UV) run --frozen pytest $(ARGS)
