@@ -45,26 +45,28 @@ class LoginForm(AuthenticationForm):
         return self.cleaned_data
 
 
-class TokenForm(forms.Form):
-    token = forms.CharField(
-        label=_("確認コード（6桁）"),
+def _token_field(label: Any, *, autofocus: bool = True) -> forms.CharField:
+    attrs = {"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}
+    return forms.CharField(
+        label=label,
         max_length=12,
         help_text=_("認証アプリに表示されている6桁の数字を入力してください。"),
-        widget=forms.TextInput(
-            attrs={
-                "inputmode": "numeric",
-                "autocomplete": "one-time-code",
-                "pattern": "[0-9 ]*",
-                "autofocus": True,
-            }
-        ),
+        widget=forms.TextInput(attrs={**attrs, "autofocus": True} if autofocus else attrs),
     )
 
+
+def _six_digits(value: str) -> str:
+    token = value.replace(" ", "").strip()
+    if not (len(token) == 6 and token.isdigit()):
+        raise forms.ValidationError(_("6桁の数字で入力してください。"))
+    return token
+
+
+class TokenForm(forms.Form):
+    token = _token_field(_("確認コード（6桁）"))
+
     def clean_token(self) -> str:
-        token = self.cleaned_data["token"].replace(" ", "").strip()
-        if not (len(token) == 6 and token.isdigit()):
-            raise forms.ValidationError(_("6桁の数字で入力してください。"))
-        return token
+        return _six_digits(self.cleaned_data["token"])
 
 
 class PasswordConfirmForm(forms.Form):
@@ -85,3 +87,17 @@ class PasswordConfirmForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("パスワードが正しくありません。"))
         return password
+
+
+class DeviceReplaceForm(PasswordConfirmForm):
+    """Replacing a confirmed device: the password, a code from the current device and one
+    from the new (`accounts.services.otp_device_replace` checks the two codes)."""
+
+    current_token = _token_field(_("今の端末の確認コード（6桁）"), autofocus=False)
+    token = _token_field(_("新しい端末の確認コード（6桁）"), autofocus=False)
+
+    def clean_current_token(self) -> str:
+        return _six_digits(self.cleaned_data["current_token"])
+
+    def clean_token(self) -> str:
+        return _six_digits(self.cleaned_data["token"])

@@ -1,5 +1,6 @@
 from urllib.parse import urlencode
 
+import django_otp
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -7,6 +8,7 @@ from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +20,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import otp, services
-from accounts.forms import LoginForm, PasswordConfirmForm, TokenForm
+from accounts.forms import DeviceReplaceForm, LoginForm, PasswordConfirmForm, TokenForm
 
 
 def _next_url(request: HttpRequest, default: str = "") -> str:
@@ -37,11 +39,10 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form: LoginForm) -> HttpResponse:
-        response = super().form_valid(form)  # logs in: the session now knows the OTP state
-        state = self.request.session.get(otp.STATE_KEY)
-        if state in (otp.VERIFY, otp.ENROL):
-            step = "accounts:otp_verify" if state == otp.VERIFY else "accounts:otp_enrol"
-            url = reverse(step)
+        response = super().form_valid(form)  # logs in, unverified (accounts.signals)
+        step = otp.step_owed(self.request)
+        if step is not None:
+            url = reverse("accounts:otp_verify" if step == otp.VERIFY else "accounts:otp_enrol")
             next_url = self.get_redirect_url()  # already checked to be on this site
             if next_url:
                 url += "?" + urlencode({"next": next_url})
@@ -106,29 +107,55 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
     """Show a new secret (QR code and text) and turn it on once a code from it is typed.
 
     The secret waits in the session until confirmed, so an abandoned enrolment leaves no
-    device behind and a GET writes nothing to the database.
+    device behind and a GET writes nothing to the database. Replacing a confirmed device also
+    takes the password and a code from that device.
     """
     session = request.session
     key_hex = session.get(otp.ENROL_KEY)
     if not key_hex:
         key_hex = session[otp.ENROL_KEY] = otp.new_key_hex()
-    form = TokenForm(request.POST or None)
+    forced = otp.step_owed(request) == otp.ENROL
+    replacing = otp.confirmed_device(request.user) is not None
+    form: TokenForm | DeviceReplaceForm = (
+        DeviceReplaceForm(request.user, request.POST or None)
+        if replacing
+        else TokenForm(request.POST or None)
+    )
     if request.method == "POST" and form.is_valid():
-        device = services.otp_device_confirm(
-            user=request.user, key_hex=key_hex, token=form.cleaned_data["token"], request=request
-        )
+        device = None
+        if isinstance(form, DeviceReplaceForm):
+            try:
+                device = services.otp_device_replace(
+                    user=request.user,
+                    key_hex=key_hex,
+                    current_token=form.cleaned_data["current_token"],
+                    token=form.cleaned_data["token"],
+                    request=request,
+                )
+            except ValidationError as error:
+                for field, field_messages in error.message_dict.items():
+                    for message in field_messages:
+                        form.add_error(field, message)
+        else:
+            device = services.otp_device_confirm(
+                user=request.user,
+                key_hex=key_hex,
+                token=form.cleaned_data["token"],
+                request=request,
+            )
+            if device is None:
+                form.add_error(
+                    "token", _("確認コードが正しくありません。アプリの時刻設定も確認してください。")
+                )
         if device is not None:
-            enrolling_at_login = session.get(otp.STATE_KEY) == otp.ENROL
-            otp.mark_verified(session)
-            if enrolling_at_login:
+            django_otp.login(request, device)  # this session is verified by the enrolment
+            session.pop(otp.ENROL_KEY, None)
+            if forced:
                 services.login_failures_clear(username=request.user.get_username())
             messages.success(
                 request, _("二要素認証を設定しました。次回からログイン時に確認コードを入力します。")
             )
             return HttpResponseRedirect(_next_url(request, reverse("accounts:otp_settings")))
-        form.add_error(
-            "token", _("確認コードが正しくありません。アプリの時刻設定も確認してください。")
-        )
     unsaved = TOTPDevice(user=request.user, key=key_hex, name="authenticator")
     return render(
         request,
@@ -137,8 +164,8 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
             "form": form,
             "qr_svg": _qr_svg(unsaved.config_url),
             "secret": otp.key_base32(key_hex),
-            "forced": session.get(otp.STATE_KEY) == otp.ENROL,
-            "replacing": otp.confirmed_device(request.user) is not None,
+            "forced": forced,
+            "replacing": replacing,
             "next": _next_url(request, ""),
         },
     )
@@ -148,20 +175,20 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
 @login_required
 def otp_verify(request: HttpRequest) -> HttpResponse:
     """The second step of the login, for a user with a confirmed device."""
-    session = request.session
-    if session.get(otp.STATE_KEY) != otp.VERIFY:
+    if otp.step_owed(request) != otp.VERIFY:
         return HttpResponseRedirect(_next_url(request))
     if otp.confirmed_device(request.user) is None:
         # The device was removed meanwhile (by an admin): enrol again or carry on.
-        session[otp.STATE_KEY] = otp.state_at_login(request.user)
+        request.session[otp.DEVICE_AT_LOGIN_KEY] = False
         return HttpResponseRedirect(_next_url(request))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         wait = services.otp_throttled_seconds(user=request.user)
-        if services.otp_verify(
+        device = services.otp_verify(
             user=request.user, token=form.cleaned_data["token"], request=request
-        ):
-            otp.mark_verified(session)
+        )
+        if device is not None:
+            django_otp.login(request, device)
             services.login_failures_clear(username=request.user.get_username())
             return HttpResponseRedirect(_next_url(request))
         if services.login_is_locked(username=request.user.get_username()):
@@ -207,6 +234,6 @@ def otp_disable(request: HttpRequest) -> HttpResponse:
             status=200,
         )
     services.otp_device_remove(user=request.user, request=request)
-    request.session[otp.STATE_KEY] = otp.NOT_REQUIRED
+    request.session[otp.DEVICE_AT_LOGIN_KEY] = False
     messages.success(request, _("二要素認証を無効にしました。"))
     return redirect("accounts:otp_settings")

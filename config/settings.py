@@ -105,6 +105,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     # After authentication: end sessions past their absolute lifetime, then hold back users
     # who still owe their second factor; mark every authenticated response no-store.
     "accounts.middleware.SessionLifetimeMiddleware",

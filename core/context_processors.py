@@ -2,7 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from accounts import scope
+from accounts import otp, scope
 from core.navigation import items_for
 
 
@@ -10,7 +10,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    if request.session.get("otp_state") in ("verify", "enrol"):
+    if otp.step_owed(request) is not None:
         # Still owes the second factor: every link would lead back to that step.
         return {"nav_items": []}
     return {"nav_items": items_for(user, request.path), "user_is_admin": scope.is_admin(user)}
