@@ -24,8 +24,8 @@ from accounts.models import User
 from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from audit.services import Action, audit_record
+from core.excel import XLSX_CONTENT_TYPE, SafeSheet, new_workbook
 from core.models import Municipality
-from exports.excel import XLSX_CONTENT_TYPE, SafeSheet, new_workbook
 
 PAGE_SIZE = 50
 OBJECT_TYPE = "audit.auditevent"

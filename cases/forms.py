@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.scope import personal_municipalities
 from cases.models import AgeBand, Case, Consultation, HouseholdMember, IssueTag, Person
-from cases.services import (
+from cases.rules import (
     ConsultationInput,
     PersonInput,
     consultation_errors,

@@ -1,14 +1,14 @@
 """Writes for cases: intake, consultations, status changes, the household.
 
 Every function validates before writing, runs in one transaction and records its audit row in
-that same transaction. The `*_errors` functions are pure: forms call them to show the same
-messages next to the fields that the services enforce.
+that same transaction. The rules they enforce are pure functions in `cases.rules`, which the
+forms call too to show the same messages next to the fields.
 """
 
 import datetime as dt
 import uuid
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.scope import can_see_municipality
 from audit.services import Action, audit_record, changed_field_names
-from cases.kana import is_kana, kana_clean, kana_key
+from cases.kana import kana_clean, kana_key
 from cases.models import (
     AgeBand,
     Case,
@@ -31,15 +31,19 @@ from cases.models import (
     IssueTag,
     Person,
 )
+from cases.rules import (
+    ConsultationInput,
+    PersonInput,
+    age_band_for,
+    consultation_errors,
+    date_errors,
+    date_label,
+    person_errors,
+)
 from core.fiscal import fiscal_year, short_label
 from core.models import Municipality
 
-# Methods where the counselor spends a block of time with someone: the duration matters.
-DURATION_REQUIRED_METHODS = frozenset(
-    {Consultation.Method.VISIT, Consultation.Method.HOME_VISIT, Consultation.Method.ACCOMPANY}
-)
 OPEN_STATUSES = (Case.Status.INTAKE, Case.Status.ASSESSMENT, Case.Status.ACTIVE)
-MAX_DURATION_MINUTES = 24 * 60
 
 
 def conflict_message() -> str:
@@ -47,117 +51,6 @@ def conflict_message() -> str:
         "このケースは、あなたが編集を始めた後に他の人が更新しました。"
         "保存されていません。画面を開き直して最新の内容を確認してから、もう一度入力してください。"
     )
-
-
-@dataclass(frozen=True)
-class PersonInput:
-    name: str = ""
-    kana: str = ""
-    birth_year: int | None = None
-    age_band: str = AgeBand.UNKNOWN
-    sex: str = Person.Sex.UNKNOWN
-
-
-@dataclass(frozen=True)
-class ConsultationInput:
-    date: dt.date
-    method: str
-    with_whom: str
-    duration_minutes: int | None = None
-    notes: str = ""
-    next_action: str = ""
-    next_action_date: dt.date | None = None
-
-
-# --- Rules (pure) ------------------------------------------------------------------------------
-
-
-def _date_label(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def date_errors(
-    day: dt.date | None, *, not_before: dt.date | None = None, today: dt.date | None = None
-) -> list[str]:
-    """No future date; not before the given date (the intake date, usually)."""
-    if day is None:
-        return []
-    today = today or timezone.localdate()
-    if day > today:
-        return [_("未来の日付は入力できません。")]
-    if not_before is not None and day < not_before:
-        return [
-            _("受理日（%(date)s）より前の日付は入力できません。")
-            % {"date": _date_label(not_before)}
-        ]
-    return []
-
-
-def kana_errors(kana: str) -> list[str]:
-    if kana and not is_kana(kana):
-        return [
-            _("ふりがなは、ひらがな・カタカナで入力してください（空白と長音「ー」も使えます）。")
-        ]
-    return []
-
-
-def birth_year_errors(birth_year: int | None, *, today: dt.date | None = None) -> list[str]:
-    today = today or timezone.localdate()
-    if birth_year is not None and not (1900 <= birth_year <= today.year):
-        return [_("生まれ年は1900年から今年までの西暦4桁で入力してください。")]
-    return []
-
-
-def consultation_errors(
-    data: ConsultationInput, *, intake_date: dt.date, today: dt.date | None = None
-) -> dict[str, list[str]]:
-    """Every rule a consultation must meet, as {field: [messages]}."""
-    errors: dict[str, list[str]] = {}
-    if msgs := date_errors(data.date, not_before=intake_date, today=today):
-        errors["date"] = msgs
-    if data.method not in Consultation.Method.values:
-        errors["method"] = [_("方法を選んでください。")]
-    if data.with_whom not in Consultation.WithWhom.values:
-        errors["with_whom"] = [_("相手を選んでください。")]
-    if data.duration_minutes is None and data.method in DURATION_REQUIRED_METHODS:
-        errors["duration_minutes"] = [_("来所・訪問・同行のときは、所要時間を入力してください。")]
-    elif data.duration_minutes is not None and not (
-        1 <= data.duration_minutes <= MAX_DURATION_MINUTES
-    ):
-        errors["duration_minutes"] = [_("所要時間は1分から1440分の間で入力してください。")]
-    if data.next_action_date and data.date and data.next_action_date < data.date:
-        errors["next_action_date"] = [_("次の対応日は、相談日以降の日付にしてください。")]
-    return errors
-
-
-def person_errors(person: PersonInput, *, today: dt.date | None = None) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    if msgs := kana_errors(person.kana):
-        errors["kana"] = msgs
-    if msgs := birth_year_errors(person.birth_year, today=today):
-        errors["birth_year"] = msgs
-    return errors
-
-
-def age_band_for(birth_year: int | None, on: dt.date) -> str:
-    """The age band on a date from a birth year (approximate: the birthday is not recorded)."""
-    if birth_year is None:
-        return AgeBand.UNKNOWN
-    age = on.year - birth_year
-    if age < 15:
-        return AgeBand.UNDER_15
-    if age < 20:
-        return AgeBand.AGE_15_19
-    if age >= 80:
-        return AgeBand.OVER_80
-    return {
-        2: AgeBand.AGE_20S,
-        3: AgeBand.AGE_30S,
-        4: AgeBand.AGE_40S,
-        5: AgeBand.AGE_50S,
-        6: AgeBand.AGE_60S,
-        7: AgeBand.AGE_70S,
-    }[age // 10]
 
 
 def _raise_if(errors: dict[str, list[str]]) -> None:
@@ -543,7 +436,7 @@ def _status_change(
     elif on < case.status_changed_on:
         errors["on"] = [
             _("前回の状況の変更日（%(date)s）より前の日付は入力できません。")
-            % {"date": _date_label(case.status_changed_on)}
+            % {"date": date_label(case.status_changed_on)}
         ]
     if not reason.strip():
         errors["reason"] = [_("理由を入力してください。")]

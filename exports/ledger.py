@@ -28,11 +28,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from accounts import scope
 from audit.services import Action, audit_record
+from cases import rules as case_rules
 from cases import services as case_services
 from cases.models import Case, Consultation, Person
 from core.codes import is_valid_code
+from core.excel import SafeSheet, new_workbook
 from core.models import Municipality
-from exports.excel import SafeSheet, new_workbook
 from exports.models import ImportBatch
 
 # The namespace of submission tokens derived from ledger rows (fixed forever).
@@ -377,18 +378,18 @@ def ledger_parse(*, stream: IO[bytes], user: Any) -> ParsedLedger:
                 municipality = municipalities[code]
         if values.get("sex") in (None, ""):
             values["sex"] = Person.Sex.UNKNOWN
-        for key, messages in case_services.person_errors(
-            case_services.PersonInput(
+        for key, messages in case_rules.person_errors(
+            case_rules.PersonInput(
                 kana=values.get("kana", ""), birth_year=values.get("birth_year")
             ),
             today=today,
         ).items():
             add(by_key[key], " ".join(messages))
         if values.get("intake_date"):
-            for message in case_services.date_errors(values["intake_date"], today=today):
+            for message in case_rules.date_errors(values["intake_date"], today=today):
                 add(by_key["intake_date"], message)
         if all(values.get(k) not in (None, "") for k in ("date", "method", "with_whom")):
-            problems = case_services.consultation_errors(
+            problems = case_rules.consultation_errors(
                 _consultation_input(values),
                 intake_date=values.get("intake_date") or values["date"],
                 today=today,
@@ -398,7 +399,7 @@ def ledger_parse(*, stream: IO[bytes], user: Any) -> ParsedLedger:
         elif values.get("date"):
             # The method or partner is wrong: still report the date's own problems.
             not_before = values.get("intake_date")
-            for message in case_services.date_errors(values["date"], not_before=not_before):
+            for message in case_rules.date_errors(values["date"], not_before=not_before):
                 add(by_key["date"], message)
         ref = (code, values.get("case_ref", ""), values.get("row_ref", ""))
         if all(ref):
@@ -416,8 +417,8 @@ def ledger_parse(*, stream: IO[bytes], user: Any) -> ParsedLedger:
     return result
 
 
-def _consultation_input(values: dict[str, Any]) -> case_services.ConsultationInput:
-    return case_services.ConsultationInput(
+def _consultation_input(values: dict[str, Any]) -> case_rules.ConsultationInput:
+    return case_rules.ConsultationInput(
         date=values["date"],
         method=values["method"],
         with_whom=values["with_whom"],
@@ -517,7 +518,7 @@ def ledger_import(
                 visitor=values["visitor"],
                 consultation=_consultation_input(values),
                 submission_token=first.token,
-                new_person=case_services.PersonInput(
+                new_person=case_rules.PersonInput(
                     name=values.get("name", ""),
                     kana=values.get("kana", ""),
                     birth_year=values.get("birth_year"),

@@ -16,7 +16,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import AgeBand, Case, Consultation, Person
-from exports.excel import Column, Labels
+from core.excel import Column, Labels
 from platforms.models import CaseMeeting
 from referrals.models import Referral
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts import scope
 from audit.services import Action, audit_record
-from exports.excel import SafeSheet, new_workbook, write_table
+from core.excel import SafeSheet, new_workbook, write_table
 from exports.models import ExportJob
 from exports.registry import KINDS, ExportKind
 

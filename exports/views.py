@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import scope
-from exports.excel import XLSX_CONTENT_TYPE
+from core.excel import XLSX_CONTENT_TYPE
 from exports.forms import ExportForm, LedgerUploadForm
 from exports.ledger import file_digest, ledger_import, ledger_parse, ledger_template
 from exports.models import ExportJob, ImportBatch

@@ -216,9 +216,6 @@ class AreaRow:
         return self.municipalities_with_meetings >= self.municipalities
 
 
-MunicipalityRow = AreaRow  # the name before the national scope
-
-
 @dataclass(frozen=True)
 class YearValues:
     fiscal_year: int

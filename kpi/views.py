@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET
 
 from audit.services import Action, audit_record
 from cases.selectors import deny
+from core.excel import XLSX_CONTENT_TYPE
 from core.fiscal import current_fiscal_year
-from exports.excel import XLSX_CONTENT_TYPE
 from kpi.charts import line_chart
 from kpi.forms import DashboardForm
 from kpi.scopes import scopes_for_user

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Case, Consultation, IssueTag, Person
-from cases.services import ConsultationInput, PersonInput
+from cases.rules import ConsultationInput, PersonInput
 
 
 @pytest.fixture(autouse=True)

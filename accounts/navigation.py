@@ -1,4 +1,5 @@
-"""The main navigation: each entry names the roles that may use it.
+"""The main navigation: each entry names the roles that may use it (here, beside the roles,
+not in `core`, which knows nothing of them).
 
 The same predicates from `accounts.scope` decide here and in the views, so a link is shown
 exactly when its page would open.
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -42,11 +43,7 @@ def items_for(user: Any, path: str) -> list[dict[str, Any]]:
     for item in NAV_ITEMS:
         if not item.allowed(user):
             continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
-            # The page is not installed in this build (an app under construction).
-            continue
+        url = reverse(item.url_name)
         current = path == url if item.url_name == "home" else path.startswith(item.section)
         items.append({"label": item.label, "url": url, "current": current})
     return items

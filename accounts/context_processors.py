@@ -3,7 +3,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from accounts import otp, scope
-from core.navigation import items_for
+from accounts.navigation import items_for
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
