@@ -77,9 +77,14 @@ e2e: install browser
 screenshots: install browser
 	$(UV) run --frozen python scripts/screenshots.py
 
+# Every Django template, formatted by djade (Django's template style guide; it reads the
+# Django version from pyproject.toml and touches template tags only, never the HTML).
+TEMPLATE_FILES = $(shell git ls-files '*templates/*.html' 2>/dev/null || find . -path ./.venv -prune -o -path '*templates/*.html' -print)
+
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen djade --check $(TEMPLATE_FILES)
 
 # mypy with django-stubs, strict on the app code (pyproject.toml, [tool.mypy]).
 typecheck: install
@@ -88,6 +93,7 @@ typecheck: install
 format: install
 	$(UV) run --frozen ruff format .
 	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen djade $(TEMPLATE_FILES) || $(UV) run --frozen djade --check $(TEMPLATE_FILES)
 
 messages: install
 	$(DEV_ENV) $(MANAGE) makemessages -l en --ignore=.venv --ignore=.venv-uv --ignore=tests --ignore=bench

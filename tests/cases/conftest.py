@@ -11,7 +11,6 @@ from cases import services
 from cases.models import Case, Consultation, IssueTag, Person
 from cases.rules import ConsultationInput, PersonInput
 
-
 TAGS = [("8050", "8050問題"), ("young-carer", "ヤングケアラー"), ("poverty", "生活困窮")]
 
 
