@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scope
+from accounts.types import AnyUser
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ NAV_ITEMS: list[NavItem] = [
 ]
 
 
-def items_for(user: Any, path: str) -> list[dict[str, Any]]:
+def items_for(user: AnyUser, path: str) -> list[dict[str, Any]]:
     items = []
     for item in NAV_ITEMS:
         if not item.allowed(user):

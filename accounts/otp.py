@@ -15,10 +15,11 @@ second factor. This module decides who must pass it, and how:
 import secrets
 from base64 import b32encode
 from binascii import unhexlify
-from typing import Any
 
 from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import User
 
 ENROL_KEY = "otp_enrol_key"
 DEVICE_AT_LOGIN_KEY = "otp_device_at_login"
@@ -26,20 +27,20 @@ VERIFY = "verify"
 ENROL = "enrol"
 
 
-def required_by_role(user: Any) -> bool:
+def required_by_role(user: User) -> bool:
     """Admins and anyone who can open the Django admin must use a second factor."""
     return bool(user.role == "admin" or user.is_staff or user.is_superuser)
 
 
-def confirmed_device(user: Any) -> TOTPDevice | None:
+def confirmed_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-pk").first()
 
 
-def has_device(user: Any) -> bool:
+def has_device(user: User) -> bool:
     return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
-def is_verified(user: Any) -> bool:
+def is_verified(user: User) -> bool:
     """django-otp's `user.is_verified()`, also for the user object `login()` has just put on the
     request (which OTPMiddleware has not seen: not verified)."""
     check = getattr(user, "is_verified", None)

@@ -14,11 +14,12 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts import otp
 from accounts.middleware import LOGIN_AT_KEY
+from accounts.models import User
 from audit.services import Action, audit_record
 
 
 @receiver(user_logged_in)
-def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _logged_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     audit_record(action=Action.LOGIN, request=request, user=user)
     session = getattr(request, "session", None)
     if session is not None:
@@ -31,7 +32,7 @@ def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 @receiver(user_logged_out)
-def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _logged_out(sender: Any, request: Any, user: User | None, **kwargs: Any) -> None:
     if user is not None:
         audit_record(action=Action.LOGOUT, request=request, user=user)
 

@@ -39,7 +39,7 @@ def _add_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
-def counselor_choices(user: Any, *, include: int | None = None) -> QuerySet[User]:
+def counselor_choices(user: User, *, include: int | None = None) -> QuerySet[User]:
     """Who can be assigned a case: active counselors sharing the user's scope, centre staff,
     the user, and whoever is assigned now (`include`)."""
     scope = personal_municipalities(user)
@@ -288,7 +288,7 @@ class IntakeForm(PersonFieldsMixin):
     # The duplicate step: "new", or the id of an existing person.
     person_choice = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         scope = personal_municipalities(user).order_by("code")
@@ -374,7 +374,7 @@ class CaseEditForm(PersonFieldsMixin):
         label=_("世帯の状況"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: Any, user: Any, case: Case, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
         self.fields["assigned_counselor"].queryset = counselor_choices(

@@ -10,13 +10,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.scope import can_see_personal_data
+from accounts.types import AuthenticatedHttpRequest
 from audit.services import Action, audit_record
 from cases.kana import kana_key
 from cases.models import Case, CaseQuerySet, Consultation, Person
 from cases.timeline import TimelineEntry
 
 
-def deny(request: HttpRequest | None, *, user: Any, object_type: str, object_id: Any) -> Http404:
+def deny(request: HttpRequest | None, *, user: User, object_type: str, object_id: Any) -> Http404:
     """Record a refused access and return the 404 to raise (no hint that the record exists)."""
     audit_record(
         action=Action.DENIED,
@@ -28,7 +29,7 @@ def deny(request: HttpRequest | None, *, user: Any, object_type: str, object_id:
     return Http404()
 
 
-def get_case_for_user(user: Any, pk: int, *, request: HttpRequest | None = None) -> Case:
+def get_case_for_user(user: User, pk: int, *, request: HttpRequest | None = None) -> Case:
     """The case if the user may see it; otherwise 404, audited as permission denied."""
     case = (
         Case.objects.in_scope(user)
@@ -45,7 +46,7 @@ def get_case_for_user(user: Any, pk: int, *, request: HttpRequest | None = None)
 
 
 def person_duplicates(
-    user: Any, *, municipality_id: int, kana: str, birth_year: int | None
+    user: User, *, municipality_id: int, kana: str, birth_year: int | None
 ) -> list[Person]:
     """Persons who may be the one being registered: same municipality, same kana (spaces
     and katakana/hiragana ignored), same birth year (or a birth year not yet known)."""
@@ -97,12 +98,12 @@ NO_CONTACT_DAYS = 90
 RECENT_DAYS = 30  # the home page's "recent records": consultations dated within this window
 
 
-def _works_on_cases(user: Any) -> bool:
+def _works_on_cases(user: User) -> bool:
     """The home panels are for the people who carry cases."""
     return can_see_personal_data(user) and user.role in (User.Role.COUNSELOR, User.Role.CENTER)
 
 
-def _my_open_cases(user: Any) -> CaseQuerySet:
+def _my_open_cases(user: User) -> CaseQuerySet:
     return (
         Case.objects.in_scope(user)
         .open()
@@ -111,7 +112,7 @@ def _my_open_cases(user: Any) -> CaseQuerySet:
     )
 
 
-def home_follow_ups(request: HttpRequest) -> dict[str, Any] | None:
+def home_follow_ups(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     """Follow-ups due today and overdue on my open cases: today's first, then the most
     recently missed (long-missed ones also surface in the no-contact panel)."""
     user = request.user
@@ -131,7 +132,7 @@ def home_follow_ups(request: HttpRequest) -> dict[str, Any] | None:
     }
 
 
-def home_no_contact(request: HttpRequest) -> dict[str, Any] | None:
+def home_no_contact(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     """My open cases with no contact for 90 days: they must surface, not vanish."""
     user = request.user
     if not _works_on_cases(user):
@@ -151,7 +152,7 @@ def home_no_contact(request: HttpRequest) -> dict[str, Any] | None:
     }
 
 
-def home_my_cases(request: HttpRequest) -> dict[str, Any] | None:
+def home_my_cases(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     """My open cases, the newest intake first (follow-ups have their own panel)."""
     user = request.user
     if not _works_on_cases(user):
@@ -166,7 +167,7 @@ def home_my_cases(request: HttpRequest) -> dict[str, Any] | None:
     }
 
 
-def home_recent_activity(request: HttpRequest) -> dict[str, Any] | None:
+def home_recent_activity(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     """The latest contacts on the cases I may see, newest first, from the last 30 days.
 
     The window keeps the query short whatever the scope: a large municipality finds its rows

@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.scope import can_see_municipality
 from audit.services import Action, audit_record, changed_field_names
 from cases.kana import kana_clean, kana_key
@@ -58,7 +59,7 @@ def _raise_if(errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
-def _require_scope(user: Any, municipality_id: int) -> None:
+def _require_scope(user: User, municipality_id: int) -> None:
     if not can_see_municipality(user, municipality_id):
         raise PermissionDenied
 
@@ -105,7 +106,7 @@ def _next_sequence(municipality: Municipality, fy: int) -> int:
 @transaction.atomic
 def case_open(
     *,
-    user: Any,
+    user: User,
     municipality: Municipality,
     intake_date: dt.date,
     intake_route: str,
@@ -222,7 +223,7 @@ def _audit_consultation(
     record: Consultation,
     case: Case,
     *,
-    user: Any,
+    user: User,
     request: HttpRequest | None,
     changed_fields: Iterable[str] | None = None,
 ) -> None:
@@ -248,7 +249,7 @@ def _audit_consultation(
 @transaction.atomic
 def consultation_record(
     *,
-    user: Any,
+    user: User,
     case: Case,
     data: ConsultationInput,
     submission_token: uuid.UUID,
@@ -284,7 +285,7 @@ def consultation_record(
 @transaction.atomic
 def consultation_update(
     *,
-    user: Any,
+    user: User,
     consultation: Consultation,
     version: int,
     data: ConsultationInput,
@@ -319,7 +320,7 @@ def consultation_update(
 @transaction.atomic
 def case_update(
     *,
-    user: Any,
+    user: User,
     case: Case,
     version: int,
     intake_route: str,
@@ -415,7 +416,7 @@ def case_update(
 
 def _status_change(
     *,
-    user: Any,
+    user: User,
     case: Case,
     version: int,
     to_status: str,
@@ -471,7 +472,7 @@ def _status_change(
 @transaction.atomic
 def case_close(
     *,
-    user: Any,
+    user: User,
     case: Case,
     version: int,
     closed_on: dt.date,
@@ -494,7 +495,7 @@ def case_close(
 @transaction.atomic
 def case_suspend(
     *,
-    user: Any,
+    user: User,
     case: Case,
     version: int,
     suspended_on: dt.date,
@@ -517,7 +518,7 @@ def case_suspend(
 @transaction.atomic
 def case_reopen(
     *,
-    user: Any,
+    user: User,
     case: Case,
     version: int,
     reopened_on: dt.date,
@@ -547,7 +548,7 @@ def _audit_member(
     member: HouseholdMember,
     case: Case,
     *,
-    user: Any,
+    user: User,
     request: HttpRequest | None,
     changed_fields: Iterable[str],
 ) -> None:
@@ -565,7 +566,7 @@ def _audit_member(
 @transaction.atomic
 def household_member_add(
     *,
-    user: Any,
+    user: User,
     case: Case,
     relationship: str,
     age_band: str = AgeBand.UNKNOWN,
@@ -598,7 +599,7 @@ def household_member_add(
 @transaction.atomic
 def household_member_update(
     *,
-    user: Any,
+    user: User,
     case: Case,
     member: HouseholdMember,
     relationship: str,
@@ -630,7 +631,7 @@ def household_member_update(
 @transaction.atomic
 def household_member_remove(
     *,
-    user: Any,
+    user: User,
     case: Case,
     member: HouseholdMember,
     request: HttpRequest | None = None,

@@ -27,6 +27,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from accounts import scope
+from accounts.models import User
 from audit.services import Action, audit_record
 from cases import rules as case_rules
 from cases import services as case_services
@@ -281,7 +282,7 @@ def _in_every_language() -> tuple[dict[str, set[str]], dict[str, dict[str, str]]
     return titles, choices
 
 
-def ledger_parse(*, stream: IO[bytes], user: Any) -> ParsedLedger:
+def ledger_parse(*, stream: IO[bytes], user: User) -> ParsedLedger:
     """Read and check every row; nothing is written. Errors carry the spreadsheet row number."""
     result = ParsedLedger()
     columns = ledger_columns()
@@ -480,7 +481,7 @@ def file_digest(data: bytes) -> str:
 @transaction.atomic
 def ledger_import(
     *,
-    user: Any,
+    user: User,
     parsed: ParsedLedger,
     file_name: str,
     digest: str,

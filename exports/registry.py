@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from cases.models import AgeBand, Case, Consultation, Person
 from core.excel import Column, Labels
 from platforms.models import CaseMeeting
@@ -40,7 +41,7 @@ class ExportKind:
     def columns_for(self, include_personal: bool) -> list[Column]:
         return [c for c in self.columns if include_personal or not c.personal]
 
-    def queryset(self, user: Any, params: QueryDict) -> QuerySet[Any]:
+    def queryset(self, user: User, params: QueryDict) -> QuerySet[Any]:
         qs = self.base(user)
         if self.filtered is not None:
             filtered = self.filtered(user, params)
@@ -51,14 +52,14 @@ class ExportKind:
         return qs
 
     def rows(
-        self, user: Any, params: QueryDict, include_personal: bool, chunk_size: int = 2000
+        self, user: User, params: QueryDict, include_personal: bool, chunk_size: int = 2000
     ) -> Iterator[tuple[Any, ...]]:
         paths = [c.path for c in self.columns_for(include_personal)]
         qs = self.queryset(user, params).order_by(*self.order_by).values_list(*paths)
         return qs.iterator(chunk_size=chunk_size)
 
 
-def case_list_filter(user: Any, params: QueryDict) -> QuerySet[Any]:
+def case_list_filter(user: User, params: QueryDict) -> QuerySet[Any]:
     """The case list's filters (cases/filters.py), exactly as the list page applies them."""
     from cases.filters import CaseFilter
 
@@ -66,7 +67,7 @@ def case_list_filter(user: Any, params: QueryDict) -> QuerySet[Any]:
     return CaseFilter(params or None, user=user, queryset=base).qs
 
 
-def meeting_list_filter(user: Any, params: QueryDict) -> QuerySet[Any]:
+def meeting_list_filter(user: User, params: QueryDict) -> QuerySet[Any]:
     from platforms.forms import MeetingFilter
 
     request = SimpleNamespace(user=user, GET=params)

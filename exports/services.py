@@ -14,6 +14,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from accounts import scope
+from accounts.models import User
 from audit.services import Action, audit_record
 from core.excel import SafeSheet, new_workbook, write_table
 from exports.models import ExportJob
@@ -33,7 +34,7 @@ def file_name_for(kind: ExportKind, when: dt.datetime) -> str:
 def write_export(
     *,
     kind: ExportKind,
-    user: Any,
+    user: User,
     params: QueryDict,
     include_personal: bool,
     target: Path,
@@ -79,7 +80,7 @@ class ExportRequest:
 
 def export_request(
     *,
-    user: Any,
+    user: User,
     kind_key: str,
     params: QueryDict,
     include_personal: bool,

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scope
+from accounts.models import User
 from cases.models import Case
 from core.models import Jurisdiction, Municipality
 from platforms import selectors
@@ -41,7 +42,7 @@ class MunicipalityStepForm(forms.Form):
         error_messages={"invalid_choice": _("担当している市町村から選んでください。")},
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["municipality"].queryset = scope.personal_municipalities(user).order_by("code")
 
@@ -88,7 +89,7 @@ class CaseMeetingForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        user: Any,
+        user: User,
         municipality: Municipality,
         meeting: CaseMeeting | None = None,
         **kwargs: Any,
@@ -240,7 +241,7 @@ class OverviewFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(label=_("並び順"), choices=SORT_CHOICES, required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["fy"].choices = selectors.fiscal_year_choices()
         self.fields["jurisdiction"].queryset = scope.aggregate_jurisdictions(user).order_by(

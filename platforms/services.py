@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import scope
+from accounts.models import User
 from audit.services import Action, audit_record, changed_field_names
 from cases.models import Case
 from core.fiscal import fiscal_year_label, fiscal_year_range
@@ -33,12 +34,12 @@ PLATFORM_FIELDS = ("status", "established_on", "coordinator_id", "notes")
 STATUS_FIELDS = ("needs_assessed_on", "jusoteki")
 
 
-def _require_personal_scope(user: Any, municipality_id: int) -> None:
+def _require_personal_scope(user: User, municipality_id: int) -> None:
     if not scope.can_see_municipality(user, municipality_id):
         raise PermissionDenied
 
 
-def _require_status_editor(user: Any, municipality: Municipality) -> None:
+def _require_status_editor(user: User, municipality: Municipality) -> None:
     if not can_edit_municipal_status(user):
         raise PermissionDenied
     _require_personal_scope(user, municipality.pk)
@@ -71,7 +72,7 @@ def _agency_allowed(agency: Agency, municipality: Municipality) -> bool:
 @transaction.atomic
 def meeting_create(
     *,
-    user: Any,
+    user: User,
     municipality: Municipality,
     held_on: dt.date,
     kind: str,
@@ -119,7 +120,7 @@ def meeting_create(
 @transaction.atomic
 def meeting_update(
     *,
-    user: Any,
+    user: User,
     meeting: CaseMeeting,
     version: int,
     held_on: dt.date,
@@ -171,7 +172,7 @@ def meeting_update(
 @transaction.atomic
 def follow_up_action_create(
     *,
-    user: Any,
+    user: User,
     meeting: CaseMeeting,
     description: str,
     owner: Any = None,
@@ -209,7 +210,7 @@ def follow_up_action_create(
 @transaction.atomic
 def follow_up_action_complete(
     *,
-    user: Any,
+    user: User,
     action: FollowUpAction,
     done_on: dt.date | None = None,
     request: HttpRequest | None = None,
@@ -243,7 +244,7 @@ def follow_up_action_complete(
 @transaction.atomic
 def platform_update(
     *,
-    user: Any,
+    user: User,
     municipality: Municipality,
     version: int,
     status: str,
@@ -309,7 +310,7 @@ def platform_update(
 @transaction.atomic
 def municipal_status_update(
     *,
-    user: Any,
+    user: User,
     municipality: Municipality,
     fiscal_year: int,
     version: int,

@@ -1,7 +1,5 @@
 """Case meetings (personal scope) and the municipality overview (aggregate scope)."""
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import scope
+from accounts.models import User
 from audit.services import Action, audit_record
 from core.fiscal import current_fiscal_year, fiscal_year_label
 from core.models import Municipality
@@ -35,13 +34,13 @@ from platforms.models import CaseMeeting, MunicipalStatus
 MEETINGS_PER_PAGE = 30
 
 
-def _require_personal_data(user: Any) -> None:
+def _require_personal_data(user: User) -> None:
     # Prefecture staff supervise meetings but never read their records: aggregates only.
     if not scope.can_see_personal_data(user):
         raise PermissionDenied
 
 
-def _require_prefecture_view(user: Any) -> None:
+def _require_prefecture_view(user: User) -> None:
     if not scope.sees_prefecture(user):
         raise PermissionDenied
 

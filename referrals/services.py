@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from audit.services import Action, audit_record
 from cases.models import Case
 from referrals.models import (
@@ -77,7 +78,7 @@ def _audit_referral(
     action: str,
     referral: Referral,
     changed_fields: list[str],
-    user: Any,
+    user: User,
     request: HttpRequest | None,
     reason: str = "",
 ) -> None:
@@ -98,7 +99,7 @@ def referral_propose(
     case: Case,
     resource: Resource,
     proposed_on: dt.date,
-    user: Any,
+    user: User,
     request: HttpRequest | None = None,
 ) -> Referral:
     """Open a referral of a case to a resource (提案)."""
@@ -153,7 +154,7 @@ def _transition(
     to_status: str,
     on: dt.date,
     expected_version: int,
-    user: Any,
+    user: User,
     request: HttpRequest | None,
     extra: dict[str, Any] | None = None,
 ) -> Referral:
@@ -201,7 +202,7 @@ def referral_arrange(
     referral: Referral,
     on: dt.date,
     expected_version: int,
-    user: Any,
+    user: User,
     request: HttpRequest | None = None,
 ) -> Referral:
     """提案 → 調整中: the counselor started arranging the first visit."""
@@ -221,7 +222,7 @@ def referral_connect(
     referral: Referral,
     on: dt.date,
     expected_version: int,
-    user: Any,
+    user: User,
     request: HttpRequest | None = None,
 ) -> Referral:
     """→ つながった: the person actually started using the resource on `on`.
@@ -249,7 +250,7 @@ def referral_end(
     referral: Referral,
     on: dt.date,
     expected_version: int,
-    user: Any,
+    user: User,
     request: HttpRequest | None = None,
 ) -> Referral:
     """つながった → 終了: the use ended (the connection still counts in its year)."""
@@ -270,7 +271,7 @@ def referral_not_realise(
     on: dt.date,
     reason: str,
     expected_version: int,
-    user: Any,
+    user: User,
     detail: str = "",
     request: HttpRequest | None = None,
 ) -> Referral:
@@ -297,7 +298,7 @@ def referral_note_add(
     referral: Referral,
     date: dt.date,
     text: str,
-    user: Any,
+    user: User,
     request: HttpRequest | None = None,
 ) -> ReferralNote:
     """A note on how the referral is going (the 90-day follow-up looks at the latest)."""
@@ -396,7 +397,7 @@ def employment_record(
     case: Case,
     started_on: dt.date,
     employment_type: str,
-    user: Any,
+    user: User,
     manual_after_intermediate: bool | None = None,
     manual_reason: str = "",
     request: HttpRequest | None = None,
@@ -441,7 +442,7 @@ def employment_update(
     expected_version: int,
     started_on: dt.date,
     employment_type: str,
-    user: Any,
+    user: User,
     manual_after_intermediate: bool | None = None,
     manual_reason: str = "",
     request: HttpRequest | None = None,
@@ -482,7 +483,7 @@ def employment_update(
 
 
 def employment_reevaluate(
-    *, person_id: int, user: Any, request: HttpRequest | None = None
+    *, person_id: int, user: User, request: HttpRequest | None = None
 ) -> list[EmploymentOutcome]:
     """Re-apply the automatic rule to the person's automatically judged outcomes.
 
