@@ -11,7 +11,7 @@ class UserAdmin(BaseUserAdmin[User]):
     list_filter = ["role", "is_active", "prefecture_code"]
     filter_horizontal = ["municipalities", "jurisdictions", "groups", "user_permissions"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (
             _("役割と担当範囲"),
             {

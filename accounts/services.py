@@ -84,7 +84,7 @@ def login_failure_record(*, username: str, now: dt.datetime | None = None) -> bo
         row.locked_until = None
     row.failures += 1
     row.last_failure_at = now
-    locked = row.failures >= settings.LOGIN_FAILURE_LIMIT
+    locked: bool = row.failures >= settings.LOGIN_FAILURE_LIMIT
     if locked and row.locked_until is None:
         row.locked_until = now + dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
         # The username is user input: core.logging.SafeFormatter keeps it on one line.

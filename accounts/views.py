@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import otp, services
 from accounts.forms import DeviceReplaceForm, LoginForm, PasswordConfirmForm, TokenForm
+from accounts.types import AuthenticatedHttpRequest
 
 
 def _next_url(request: HttpRequest, default: str = "") -> str:
@@ -38,7 +39,7 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)  # logs in, unverified (accounts.signals)
         step = otp.step_owed(self.request)
         if step is not None:
@@ -62,7 +63,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters()
 @login_required
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.password_change(
@@ -88,7 +89,7 @@ def _qr_svg(device_url: str) -> str:
 
 
 @login_required
-def otp_settings(request: HttpRequest) -> HttpResponse:
+def otp_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     device = otp.confirmed_device(request.user)
     return render(
         request,
@@ -103,7 +104,7 @@ def otp_settings(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters()
 @login_required
-def otp_enrol(request: HttpRequest) -> HttpResponse:
+def otp_enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show a new secret (QR code and text) and turn it on once a code from it is typed.
 
     The secret waits in the session until confirmed, so an abandoned enrolment leaves no
@@ -173,7 +174,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters()
 @login_required
-def otp_verify(request: HttpRequest) -> HttpResponse:
+def otp_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The second step of the login, for a user with a confirmed device."""
     if otp.step_owed(request) != otp.VERIFY:
         return HttpResponseRedirect(_next_url(request))
@@ -216,7 +217,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters()
 @require_POST
 @login_required
-def otp_disable(request: HttpRequest) -> HttpResponse:
+def otp_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Turn the second factor off (not for admins: for them it is required)."""
     if otp.required_by_role(request.user):
         messages.error(
