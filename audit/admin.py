@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from audit.models import AuditEvent
+from audit.selectors import events_for
 
 
 @admin.register(AuditEvent)
@@ -11,6 +12,11 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     list_filter = ["action", "role"]
     search_fields = ["username", "object_type", "object_id"]
     date_hierarchy = "at"
+    prefecture_path = None  # confined by events_for below
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        # The admin's prefecture only (audit.selectors.events_for), like /audit/.
+        return events_for(request.user)
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import scope
 from accounts.models import User
 from audit.models import AuditEvent
+from audit.services import filters_for_audit
 from core.models import Municipality
 
 
@@ -19,9 +20,24 @@ def _start_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+# The searchable period: a typed 9999-12-31 (or year 1) is refused with a message next to
+# the field instead of overflowing the day arithmetic below.
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
+
+
 class AuditFilterForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        for name in ("date_from", "date_to"):
+            day = data.get(name)
+            if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+                self.add_error(
+                    name,
+                    _("%(first)s から %(last)s までの日付を入力してください。")
+                    % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+                )
+                data.pop(name, None)
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("「まで」は「から」以降の日付にしてください。"))
@@ -84,13 +100,4 @@ class AuditEventFilter(django_filters.FilterSet):
         """The filter as recorded in the LIST/EXPORT audit row (ids and dates, no names)."""
         if not self.is_bound or not self.form.is_valid():
             return {}
-        recorded: dict[str, Any] = {}
-        for key, value in self.form.cleaned_data.items():
-            if value in (None, ""):
-                continue
-            if isinstance(value, Municipality):
-                value = value.pk
-            elif isinstance(value, dt.date):
-                value = value.isoformat()
-            recorded[key] = value
-        return recorded
+        return filters_for_audit(self.form.cleaned_data, masked=())

@@ -26,6 +26,55 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+# Query-string hygiene: what a LIST/EXPORT row may keep of a filter (finding 5 of issue 16).
+FILTER_MAX_KEYS = 20
+FILTER_MAX_KEY_LENGTH = 40
+FILTER_MAX_VALUE_LENGTH = 100
+FILTER_MAX_LIST_ITEMS = 50
+MASK = "***"
+
+
+def _capped(value: Any) -> Any:
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_capped(v) for v in list(value)[:FILTER_MAX_LIST_ITEMS]]
+    if isinstance(value, dict):
+        return _cap_filters(value)
+    return str(value)[:FILTER_MAX_VALUE_LENGTH]
+
+
+def _cap_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    return {
+        str(key)[:FILTER_MAX_KEY_LENGTH]: _capped(value)
+        for key, value in list(filters.items())[:FILTER_MAX_KEYS]
+    }
+
+
+def filters_for_audit(
+    cleaned_data: dict[str, Any], *, masked: Iterable[str] = ()
+) -> dict[str, Any]:
+    """A validated filter form's values as an audit row keeps them: only the form's own
+    (known) keys, free-text searches masked (they hold names), objects as ids, dates as ISO
+    text, lengths capped. Call it with `form.cleaned_data` of a *valid* form only."""
+    hidden = set(masked)
+    recorded: dict[str, Any] = {}
+    for name, value in cleaned_data.items():
+        if isinstance(value, models.QuerySet | list | tuple):
+            value = [getattr(v, "pk", v) for v in value]
+        if value in (None, "", [], False):
+            continue
+        if name in hidden:
+            recorded[name] = MASK
+        elif hasattr(value, "pk"):
+            recorded[name] = value.pk
+        elif isinstance(value, dt.date):
+            recorded[name] = value.isoformat()
+        else:
+            recorded[name] = value
+    return _cap_filters(recorded)
+
+
 def audit_record(
     *,
     action: str,
@@ -58,7 +107,8 @@ def audit_record(
         object_id=str(object_id or ""),
         municipality_id=municipality_id,
         changed_fields=sorted(changed_fields),
-        filters=filters or {},
+        # Capped here too, whatever the caller passed: the trail is append-only.
+        filters=_cap_filters(filters or {}),
         row_count=row_count,
         reason=reason[:500],
         path=(request.path[:500] if request is not None else ""),

@@ -6,8 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -16,13 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from accounts import scope
+from accounts.access import admin_view
 from accounts.models import User
 from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
+from audit.selectors import events_for
 from audit.services import Action, audit_record
 from core.excel import XLSX_CONTENT_TYPE, SafeSheet, new_workbook
 from core.models import Municipality
@@ -31,23 +29,15 @@ PAGE_SIZE = 50
 OBJECT_TYPE = "audit.auditevent"
 
 
-def _require_admin(request: HttpRequest) -> None:
-    if not scope.is_admin(request.user):
-        audit_record(action=Action.DENIED, request=request, object_type=OBJECT_TYPE)
-        raise PermissionDenied
-
-
 def _filterset(request: HttpRequest) -> AuditEventFilter:
     params = request.GET.copy()
     params.pop("page", None)
-    return AuditEventFilter(params or None, queryset=AuditEvent.objects.all(), user=request.user)
+    return AuditEventFilter(params or None, queryset=events_for(request.user), user=request.user)
 
 
+@admin_view
 @require_GET
-@never_cache
-@login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
     filterset = _filterset(request)
     valid = not filterset.is_bound or filterset.is_valid()
     queryset = filterset.qs if valid else AuditEvent.objects.none()
@@ -123,15 +113,13 @@ def _json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
 
 
+@admin_view
 @require_GET
-@never_cache
-@login_required
 def audit_export(request: HttpRequest) -> HttpResponseBase:
     """The filtered trail as .xlsx; the export itself is one EXPORT row (filter, row count).
 
     The row is written before the file is returned: if it cannot be written, no file leaves.
     """
-    _require_admin(request)
     filterset = _filterset(request)
     if filterset.is_bound and not filterset.is_valid():
         messages.error(request, _("検索条件を確認してください。出力していません。"))

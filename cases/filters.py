@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.scope import personal_municipalities
+from audit.services import filters_for_audit
 from cases.kana import kana_key
 from cases.models import AgeBand, Case, IssueTag
 
@@ -172,18 +173,4 @@ class CaseFilter(django_filters.FilterSet):
         """The filters as recorded in the audit row: values, except free text (names)."""
         if not self.is_bound or not self.is_valid():
             return {}
-        recorded: dict[str, Any] = {}
-        for name, value in self.form.cleaned_data.items():
-            if isinstance(value, QuerySet | list | tuple):
-                value = [getattr(v, "pk", v) for v in value]
-            if value in (None, "", [], False):
-                continue
-            if name == "q":
-                recorded[name] = "***"
-            elif hasattr(value, "pk"):
-                recorded[name] = value.pk
-            elif isinstance(value, dt.date):
-                recorded[name] = value.isoformat()
-            else:
-                recorded[name] = value
-        return recorded
+        return filters_for_audit(self.form.cleaned_data, masked=["q"])

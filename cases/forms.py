@@ -1,7 +1,8 @@
 """Forms for cases. They validate and clean; the services write.
 
-The rules themselves live in `cases.services` (`consultation_errors`, `person_errors`,
-`date_errors`) so that a form shows, next to the field, exactly what the service enforces.
+The rules themselves live in `cases.rules` (`consultation_errors`, `person_errors`,
+`date_errors`; `cases.services.assignment_errors`, which reads the database) so that a form
+shows, next to the field, exactly what the service enforces.
 """
 
 import datetime as dt
@@ -13,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import assignable_users
 from accounts.models import User
 from accounts.scope import personal_municipalities
 from cases.models import AgeBand, Case, Consultation, HouseholdMember, IssueTag, Person
@@ -23,7 +25,9 @@ from cases.rules import (
     date_errors,
     person_errors,
 )
+from cases.services import assignment_errors
 from core.models import Municipality
+from core.tokens import SubmissionTokenField, issue_submission_token
 
 
 class DateInput(forms.DateInput):
@@ -40,19 +44,13 @@ def _add_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
 
 
 def counselor_choices(user: User, *, include: int | None = None) -> QuerySet[User]:
-    """Who can be assigned a case: active counselors sharing the user's scope, centre staff,
-    the user, and whoever is assigned now (`include`)."""
-    scope = personal_municipalities(user)
+    """Who can be assigned a case: whoever may be assigned in one of the user's municipalities
+    (`accounts.access.assignable_users`), the user, and whoever is assigned now (`include`).
+    The form then checks the choice against the case's own municipality."""
+    assignable = assignable_users(personal_municipalities(user))
     return (
         User.objects.filter(Q(is_active=True) | Q(pk=include))
-        .filter(
-            Q(pk=user.pk)
-            | Q(pk=include)
-            | Q(role=User.Role.COUNSELOR, municipalities__in=scope.values("pk"))
-            | Q(role=User.Role.COUNSELOR, jurisdictions__municipalities__in=scope.values("pk"))
-            | Q(role=User.Role.CENTER)
-        )
-        .distinct()
+        .filter(Q(pk=user.pk) | Q(pk=include) | Q(pk__in=assignable.values("pk")))
         .order_by("role", "username")
     )
 
@@ -124,7 +122,7 @@ class ConsultationForm(forms.ModelForm[Consultation]):
     """A consultation on a case; new ones carry a submission token (one submit, one record),
     edits carry the version they started from."""
 
-    submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    submission_token = SubmissionTokenField(required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -158,7 +156,7 @@ class ConsultationForm(forms.ModelForm[Consultation]):
             self.fields["version"].initial = self.instance.version
             del self.fields["submission_token"]
         else:
-            self.fields["submission_token"].initial = uuid.uuid4()
+            self.fields["submission_token"].initial = issue_submission_token()
             del self.fields["version"]
             self.fields["date"].initial = timezone.localdate()
             # The usual follow-up is a phone call with whoever was reached last time.
@@ -205,7 +203,7 @@ class IntakeForm(PersonFieldsMixin):
     """One form: the case, the person (or a choice among possible duplicates) and the first
     consultation, recorded together at intake."""
 
-    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+    submission_token = SubmissionTokenField()
     municipality = forms.ModelChoiceField(
         label=_("市町村"),
         queryset=Municipality.objects.none(),
@@ -295,7 +293,7 @@ class IntakeForm(PersonFieldsMixin):
         self.fields["municipality"].queryset = scope
         self.fields["assigned_counselor"].queryset = counselor_choices(user)
         if not self.is_bound:
-            self.fields["submission_token"].initial = uuid.uuid4()
+            self.fields["submission_token"].initial = issue_submission_token()
             self.fields["intake_date"].initial = timezone.localdate()
             self.fields["assigned_counselor"].initial = user.pk
             own = list(user.municipalities.values_list("pk", flat=True))
@@ -325,6 +323,12 @@ class IntakeForm(PersonFieldsMixin):
             errors.pop("date", None)  # the first consultation is on the intake date
             errors["intake_date"] = date_errors(intake_date)
             _add_errors(self, {f: m for f, m in errors.items() if f not in self.errors})
+        municipality = data.get("municipality")
+        if municipality is not None:
+            assigned = data.get("assigned_counselor")
+            _add_errors(
+                self, {"assigned_counselor": assignment_errors(self.user, assigned, municipality)}
+            )
         return data
 
     def chosen_person(self) -> Person | None:
@@ -377,6 +381,7 @@ class CaseEditForm(PersonFieldsMixin):
     def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
+        self.user = user
         self.fields["assigned_counselor"].queryset = counselor_choices(
             user, include=case.assigned_counselor_id
         )
@@ -406,6 +411,17 @@ class CaseEditForm(PersonFieldsMixin):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         self.clean_person()
+        _add_errors(
+            self,
+            {
+                "assigned_counselor": assignment_errors(
+                    self.user,
+                    data.get("assigned_counselor"),
+                    self.case.municipality,
+                    current=self.case.assigned_counselor_id,
+                )
+            },
+        )
         return data
 
 

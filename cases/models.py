@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import ScopedQuerySet
 from core.models import Municipality
 
 
@@ -47,11 +48,8 @@ class IssueTag(models.Model):
         return self.name_en if get_language() == "en" and self.name_en else self.name_ja
 
 
-class PersonQuerySet(models.QuerySet["Person"]):
-    def in_scope(self, user) -> "PersonQuerySet":  # type: ignore[no-untyped-def]
-        from accounts.scope import personal_municipality_ids
-
-        return self.filter(municipality__in=personal_municipality_ids(user))
+class PersonQuerySet(ScopedQuerySet["Person"]):
+    """Persons in scope: `.in_scope(user)` (accounts.access)."""
 
 
 class Person(models.Model):
@@ -138,11 +136,8 @@ class HouseholdMember(models.Model):
         return self.get_relationship_display()
 
 
-class CaseQuerySet(models.QuerySet["Case"]):
-    def in_scope(self, user) -> "CaseQuerySet":  # type: ignore[no-untyped-def]
-        from accounts.scope import personal_municipality_ids
-
-        return self.filter(municipality__in=personal_municipality_ids(user))
+class CaseQuerySet(ScopedQuerySet["Case"]):
+    """Cases in scope: `.in_scope(user)` (accounts.access)."""
 
     def open(self) -> "CaseQuerySet":
         return self.exclude(status__in=Case.CLOSED_STATUSES)
@@ -331,11 +326,8 @@ class CaseStatusChange(models.Model):
         return f"{self.case_id}: {self.from_status} → {self.to_status}"
 
 
-class ConsultationQuerySet(models.QuerySet["Consultation"]):
-    def in_scope(self, user) -> "ConsultationQuerySet":  # type: ignore[no-untyped-def]
-        from accounts.scope import personal_municipality_ids
-
-        return self.filter(case__municipality__in=personal_municipality_ids(user))
+class ConsultationQuerySet(ScopedQuerySet["Consultation"]):
+    scope_path = "case__municipality"
 
 
 class Consultation(models.Model):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from cases.kana import is_kana
 from cases.models import AgeBand, Consultation, Person
+from core.fiscal import HEISEI_FIRST_FY
 
 # Methods where the counselor spends a block of time with someone: the duration matters.
 DURATION_REQUIRED_METHODS = frozenset(
@@ -44,15 +45,25 @@ def date_label(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+# Case numbers carry the era of the fiscal year: nothing before the Heisei era's first one.
+EARLIEST_DATE = dt.date(HEISEI_FIRST_FY, 4, 1)
+
+
 def date_errors(
     day: dt.date | None, *, not_before: dt.date | None = None, today: dt.date | None = None
 ) -> list[str]:
-    """No future date; not before the given date (the intake date, usually)."""
+    """No future date; not before the given date (the intake date, usually), nor before the
+    first fiscal year the system can number (a typo like 1026 for 2026 gets a message)."""
     if day is None:
         return []
     today = today or timezone.localdate()
     if day > today:
         return [_("未来の日付は入力できません。")]
+    if day < EARLIEST_DATE:
+        return [
+            _("%(date)sより前の日付は入力できません。年を確認してください。")
+            % {"date": date_label(EARLIEST_DATE)}
+        ]
     if not_before is not None and day < not_before:
         return [
             _("受理日（%(date)s）より前の日付は入力できません。") % {"date": date_label(not_before)}

@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import assignable_users
 from accounts.models import User
 from accounts.scope import can_see_municipality
 from audit.services import Action, audit_record, changed_field_names
@@ -52,6 +53,20 @@ def conflict_message() -> str:
         "このケースは、あなたが編集を始めた後に他の人が更新しました。"
         "保存されていません。画面を開き直して最新の内容を確認してから、もう一度入力してください。"
     )
+
+
+# --- Rules that read the database -----------------------------------------------------------
+
+
+def assignment_errors(
+    user: User, assigned: Any, municipality: Any, *, current: Any = None
+) -> list[str]:
+    """The assigned counselor must be able to see the case (same rule as the service)."""
+    if assigned is None or assigned.pk in (user.pk, current):
+        return []
+    if assignable_users(municipality).filter(pk=assigned.pk).exists():
+        return []
+    return [_("この市町村のケースを担当できない人です。担当できる相談員を選んでください。")]
 
 
 def _raise_if(errors: dict[str, list[str]]) -> None:
@@ -142,6 +157,8 @@ def case_open(
         errors["intake_route"] = [_("相談経路を選んでください。")]
     if visitor not in Case.Visitor.values:
         errors["visitor"] = [_("来談者を選んでください。")]
+    if msgs := assignment_errors(user, assigned_counselor, municipality):
+        errors["assigned_counselor"] = msgs
     consultation_problems = consultation_errors(consultation, intake_date=intake_date, today=today)
     consultation_problems.pop("date", None)  # the first consultation is on the intake date
     errors.update(consultation_problems)
@@ -345,6 +362,10 @@ def case_update(
     status = status or case.status
     if status != case.status and (not case.is_open or status not in OPEN_STATUSES):
         errors["status"] = [_("終結・中断・再開は、それぞれの操作から行ってください。")]
+    if msgs := assignment_errors(
+        user, assigned_counselor, case.municipality, current=case.assigned_counselor_id
+    ):
+        errors["assigned_counselor"] = msgs
     _raise_if(errors)
 
     case_before = {

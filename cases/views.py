@@ -5,23 +5,20 @@ every case view. Counselors asking for a case outside their scope get a 404 (no 
 case exists). Both refusals are audited.
 """
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.scope import can_see_personal_data, personal_municipality_ids
+from accounts.access import deny, personal_data_view
+from accounts.scope import personal_municipality_ids
 from audit.services import Action, audit_record
 from cases import services
 from cases.filters import SORT_FIELDS, CaseFilter
@@ -33,31 +30,10 @@ from cases.forms import (
     StatusChangeForm,
 )
 from cases.models import Case, Consultation, HouseholdMember
-from cases.selectors import deny, get_case_for_user, person_duplicates
+from cases.selectors import get_case_for_user, person_duplicates
 from cases.timeline import case_timeline
 
 PAGE_SIZE = 50
-
-View = Callable[..., HttpResponse]
-
-
-def personal_data_view(view: View) -> View:
-    """Login required, personal-data rights required (403 otherwise), never cached."""
-
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not can_see_personal_data(request.user):
-            audit_record(
-                action=Action.DENIED,
-                request=request,
-                object_type="cases.case",
-                object_id=kwargs.get("pk", ""),
-                reason="no personal-data rights",
-            )
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(never_cache(wrapped))
 
 
 def _form_error(form: Any, error: ValidationError) -> None:
@@ -482,6 +458,11 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
         )
         messages.success(request, _("世帯員を更新しました。"))
         return redirect(_household_url(case))
+    if request.method != "POST":
+        # The form shows the member's circumstances: a read like the case page.
+        audit_record(
+            action=Action.VIEW, request=request, obj=member, municipality_id=case.municipality_id
+        )
     return render(request, "cases/member_form.html", {"case": case, "form": form, "member": member})
 
 

@@ -61,6 +61,8 @@ if not SECRET_KEY:
         )
     else:
         SECRET_KEY = "development-only-secret-key-do-not-use-in-production-0123456789"  # noqa: S105
+# Old keys after a rotation (comma-separated): signed values and ledger tokens still verify.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
@@ -103,6 +105,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL byte in the path or query string: a 400 page with a message, not a 500.
+    "core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this session passed the second factor (django-otp).

@@ -10,9 +10,14 @@ from django.template import loader
 logger = logging.getLogger(__name__)
 
 
-def _render(request: HttpRequest | None, template: str, status: int) -> HttpResponse:
+def _render(
+    request: HttpRequest | None,
+    template: str,
+    status: int,
+    context: dict[str, object] | None = None,
+) -> HttpResponse:
     try:
-        body = loader.render_to_string(template, {}, request)
+        body = loader.render_to_string(template, context or {}, request)
     except Exception:
         # The error page itself must not fail (e.g. while the database is down): plain.html
         # uses no tags and no translation; the status as text is not localized either.
@@ -20,8 +25,10 @@ def _render(request: HttpRequest | None, template: str, status: int) -> HttpResp
     return HttpResponse(body, status=status)
 
 
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _render(request, "errors/400.html", 400)
+def bad_request(
+    request: HttpRequest, exception: Exception | None = None, *, reason: str = ""
+) -> HttpResponse:
+    return _render(request, "errors/400.html", 400, {"reason": reason})
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

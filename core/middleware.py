@@ -9,10 +9,34 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 
-from core.errors import service_unavailable
+from core.errors import bad_request, service_unavailable
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+class RejectNulMiddleware:
+    """A NUL byte in the path or the query string gets a 400 page with a message.
+
+    Nothing legitimate sends one, and PostgreSQL refuses it in a text value: a search for
+    `?q=%00` would otherwise end as a 500 page. Form fields already refuse it (Django's
+    ProhibitNullCharactersValidator) with a message next to the field.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            return bad_request(
+                request,
+                reason=_(
+                    "URLに使えない文字（NUL）が含まれています。入力した内容を確認してください。"
+                ),
+            )
+        return self.get_response(request)
 
 
 class NoStoreForAuthenticatedMiddleware:

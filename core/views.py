@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from audit.services import Action, audit_record
 from core.home import home_panels
 
 
@@ -24,4 +25,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 @never_cache  # the home panels list case numbers and names
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"panels": home_panels(request)})
+    panels = home_panels(request)
+    # The panels show case numbers and names: the page is a read like any list.
+    audit_record(
+        action=Action.VIEW,
+        request=request,
+        object_type="core.home",
+        filters={"panels": [p["template"].rsplit("/", 1)[-1] for p in panels]},
+    )
+    return render(request, "core/home.html", {"panels": panels})

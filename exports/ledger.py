@@ -2,8 +2,15 @@
 
 One row is one consultation. Rows with the same 台帳ケース番号 in the same municipality are one
 case; its first consultation is the row dated on the intake date. Each row's stable reference
-(municipality code, ledger case number, row number) becomes the consultation's submission
+(municipality code, ledger case number, row number) gives the consultation's submission
 token, so uploading the same file again finds the rows already imported and creates nothing.
+
+The token is an HMAC of that reference with SECRET_KEY (`ledger_token`): nobody can compute it
+from outside, and the record forms accept only tokens the server signed (core/tokens.py), so
+no one can plant a ledger row's token on their own case. A row is "already imported" only if
+its token belongs to a consultation of the row's own municipality: a clash (an old forged
+token, from before these rules) never moves a row into another municipality's case and never
+blocks the import.
 
 The consultations export writes these same columns (and a few more), so an export can be
 imported into another installation.
@@ -12,17 +19,21 @@ imported into another installation.
 import datetime as dt
 import hashlib
 import uuid
+import zipfile
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
+from xml.etree import ElementTree
 
+from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -35,133 +46,21 @@ from cases.models import Case, Consultation, Person
 from core.codes import is_valid_code
 from core.excel import SafeSheet, new_workbook
 from core.models import Municipality
+from exports.ledger_columns import MAX_ROWS, LedgerColumn, ledger_columns
 from exports.models import ImportBatch
 
-# The namespace of submission tokens derived from ledger rows (fixed forever).
+# The namespace of the tokens ledger rows had before they were keyed (still recognised, in
+# the row's own municipality only, so that re-importing an old ledger creates nothing).
 LEDGER_NAMESPACE = uuid.UUID("6f1d3c8e-2b7a-4e55-9a51-3c1f0b1e8d42")
-MAX_ROWS = 50_000
+TOKEN_SALT = "exports.ledger.row"  # noqa: S105  (an HMAC salt, not a secret)
 
 
-@dataclass(frozen=True)
-class LedgerColumn:
-    key: str
-    header: Any
-    required: bool
-    help: Any
-    choices: dict[str, str] | None = None  # label → code
-    width: float = 14
-
-
-def _labels(choices: Iterable[tuple[str, Any]]) -> dict[str, str]:
-    return {str(label): code for code, label in choices}
-
-
-def ledger_columns() -> list[LedgerColumn]:
-    """Built per call: labels follow the active language."""
-    return [
-        LedgerColumn(
-            "case_ref",
-            gettext_lazy("台帳ケース番号"),
-            True,
-            gettext_lazy("台帳でのケースの番号。同じケースの行は同じ番号にします。"),
-            width=20,
-        ),
-        LedgerColumn(
-            "row_ref",
-            gettext_lazy("行番号"),
-            True,
-            gettext_lazy(
-                "ケースの中で行ごとに変わらない番号（再取込で重複しないために使います）。"
-            ),
-            width=10,
-        ),
-        LedgerColumn(
-            "municipality_code",
-            gettext_lazy("市町村コード"),
-            True,
-            gettext_lazy("全国地方公共団体コード6桁（検査数字を含む）。例：392014"),
-            width=12,
-        ),
-        LedgerColumn(
-            "intake_date",
-            gettext_lazy("受理日"),
-            True,
-            gettext_lazy("ケースの受理日（西暦の日付）。"),
-            width=12,
-        ),
-        LedgerColumn(
-            "intake_route",
-            gettext_lazy("相談経路"),
-            True,
-            gettext_lazy("一覧から選びます。"),
-            _labels(Case.Route.choices),
-            16,
-        ),
-        LedgerColumn(
-            "visitor",
-            gettext_lazy("来談者"),
-            True,
-            gettext_lazy("一覧から選びます。"),
-            _labels(Case.Visitor.choices),
-            12,
-        ),
-        LedgerColumn(
-            "name",
-            gettext_lazy("氏名"),
-            False,
-            gettext_lazy("本人の氏名（未確認なら空欄）。"),
-            width=16,
-        ),
-        LedgerColumn(
-            "kana", gettext_lazy("ふりがな"), False, gettext_lazy("ひらがな・カタカナ。"), width=18
-        ),
-        LedgerColumn(
-            "birth_year", gettext_lazy("生まれ年"), False, gettext_lazy("西暦4桁。"), width=10
-        ),
-        LedgerColumn(
-            "sex",
-            gettext_lazy("性別"),
-            False,
-            gettext_lazy("一覧から選びます。"),
-            _labels(Person.Sex.choices),
-            8,
-        ),
-        LedgerColumn(
-            "date", gettext_lazy("相談日"), True, gettext_lazy("受理日以降の日付。"), width=12
-        ),
-        LedgerColumn(
-            "method",
-            gettext_lazy("方法"),
-            True,
-            gettext_lazy("一覧から選びます。"),
-            _labels(Consultation.Method.choices),
-            16,
-        ),
-        LedgerColumn(
-            "with_whom",
-            gettext_lazy("相手"),
-            True,
-            gettext_lazy("一覧から選びます。"),
-            _labels(Consultation.WithWhom.choices),
-            12,
-        ),
-        LedgerColumn(
-            "duration_minutes",
-            gettext_lazy("所要時間（分）"),
-            False,
-            gettext_lazy("来所・訪問・同行では必須。"),
-            width=12,
-        ),
-        LedgerColumn("notes", gettext_lazy("内容"), False, gettext_lazy("相談の内容。"), width=50),
-        LedgerColumn("next_action", gettext_lazy("次の対応"), False, "", width=24),
-        LedgerColumn(
-            "next_action_date",
-            gettext_lazy("次の対応日"),
-            False,
-            gettext_lazy("相談日以降の日付。"),
-            width=12,
-        ),
-    ]
+def ledger_token(ref: str, *, secret: str | bytes | None = None) -> uuid.UUID:
+    """The submission token of one ledger row reference, keyed with SECRET_KEY."""
+    digest = salted_hmac(
+        TOKEN_SALT, ref, secret=secret or settings.SECRET_KEY, algorithm="sha256"
+    ).digest()
+    return uuid.UUID(bytes=digest[:16], version=4)
 
 
 def ledger_template(stream: IO[bytes]) -> None:
@@ -211,11 +110,20 @@ class LedgerRow:
     municipality: Municipality | None = None
 
     @property
+    def ref(self) -> str:
+        v = self.values
+        return f"{v['municipality_code']}/{v['case_ref']}/{v['row_ref']}"
+
+    @property
     def token(self) -> uuid.UUID:
-        code = self.values["municipality_code"]
-        return uuid.uuid5(
-            LEDGER_NAMESPACE, f"{code}/{self.values['case_ref']}/{self.values['row_ref']}"
-        )
+        """The token a new consultation from this row gets."""
+        return ledger_token(self.ref)
+
+    def known_tokens(self) -> list[uuid.UUID]:
+        """Every token this row may already have been imported under: the current key, the
+        keys in SECRET_KEY_FALLBACKS (a rotated SECRET_KEY), the unkeyed form of old imports."""
+        fallbacks = [ledger_token(self.ref, secret=k) for k in settings.SECRET_KEY_FALLBACKS]
+        return [self.token, *fallbacks, uuid.uuid5(LEDGER_NAMESPACE, self.ref)]
 
 
 @dataclass
@@ -282,19 +190,86 @@ def _in_every_language() -> tuple[dict[str, set[str]], dict[str, dict[str, str]]
     return titles, choices
 
 
+# Upload limits (issue 16, finding 2): checked on the archive before any XML is parsed, then
+# per cell and per row while reading. An .xlsx is a zip of XML files: its declared sizes bound
+# what the parser will ever see (zipfile stops reading an entry at its declared size).
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # all entries together, after decompression
+MAX_ENTRY_RATIO = 100  # uncompressed : compressed, for entries over RATIO_CHECK_FROM
+RATIO_CHECK_FROM = 1024 * 1024
+MAX_ARCHIVE_ENTRIES = 500
+MAX_CELL_CHARS = 10_000  # the longest cell read (a consultation note fits easily)
+MAX_ERRORS = 300  # the error list stops here: an error page stays small
+EXCERPT_CHARS = 20  # a bad value is quoted back at most this long
+
+# What a malformed or hostile file raises while openpyxl reads it (DTDs and entities are
+# refused by defusedxml, which openpyxl uses when it is installed).
+READ_ERRORS: tuple[type[BaseException], ...] = (
+    DefusedXmlException,
+    ElementTree.ParseError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    OSError,
+)
+
+
+def excerpt(value: Any) -> str:
+    """A short quote of a bad value for an error message (never the whole cell)."""
+    text = str(value)
+    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "…"
+
+
+def archive_problem(stream: IO[bytes]) -> str | None:
+    """Why the file must not be parsed at all (a zip bomb, not an .xlsx), or None."""
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return _("Excelファイル（.xlsx）として読めません。")
+    finally:
+        stream.seek(0)
+    if len(entries) > MAX_ARCHIVE_ENTRIES:
+        return _("Excelファイル（.xlsx）として読めません。")
+    if sum(e.file_size for e in entries) > MAX_UNCOMPRESSED_BYTES:
+        return _(
+            "ファイルの中身が大きすぎます（展開後%(mb)dMBまで）。行を分けて、いくつかのファイルにしてください。"
+        ) % {"mb": MAX_UNCOMPRESSED_BYTES // (1024 * 1024)}
+    for entry in entries:
+        if entry.file_size > RATIO_CHECK_FROM and entry.file_size > MAX_ENTRY_RATIO * max(
+            entry.compress_size, 1
+        ):
+            return _(
+                "ファイルの圧縮のされ方が異常なため、読み込みません。Excelで開いて保存し直したファイルを選んでください。"
+            )
+    return None
+
+
 def ledger_parse(*, stream: IO[bytes], user: User) -> ParsedLedger:
     """Read and check every row; nothing is written. Errors carry the spreadsheet row number."""
+    problem = archive_problem(stream)
+    if problem is not None:
+        return ParsedLedger(errors=[RowError(0, "", problem)])
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+        try:
+            return _parse_sheet(workbook.worksheets[0], user)
+        finally:
+            workbook.close()
+    except READ_ERRORS:
+        return ParsedLedger(errors=[RowError(0, "", _("Excelファイル（.xlsx）として読めません。"))])
+
+
+def _parse_sheet(sheet: Any, user: Any) -> ParsedLedger:
     result = ParsedLedger()
     columns = ledger_columns()
     titles, any_choices = _in_every_language()
-    try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except Exception:
-        result.errors.append(RowError(0, "", _("Excelファイル（.xlsx）として読めません。")))
-        return result
-    sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
-    header = [(_text(v)) for v in next(rows, ())]
+    # Column titles are short: a long one is no title of ours (and is not kept in memory).
+    header = [_text(v)[:100] for v in list(next(rows, ()))[:200]]
     positions: dict[str, int] = {}
     for column in columns:
         title = str(column.header)
@@ -331,6 +306,12 @@ def ledger_parse(*, stream: IO[bytes], user: User) -> ParsedLedger:
         for column in columns:
             position = positions.get(column.key)
             cell = raw[position] if position is not None and position < len(raw) else None
+            if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+                add(
+                    column,
+                    _("長すぎます（%(n)s文字まで）。") % {"n": f"{MAX_CELL_CHARS:,}"},
+                )
+                continue
             try:
                 if column.key in ("intake_date", "date", "next_action_date"):
                     value: Any = _date(cell)
@@ -349,7 +330,7 @@ def ledger_parse(*, stream: IO[bytes], user: User) -> ParsedLedger:
                     add(
                         column,
                         _("「%(value)s」は選べません。選べる値：%(choices)s")
-                        % {"value": value, "choices": "、".join(column.choices)},
+                        % {"value": excerpt(value), "choices": "、".join(column.choices)},
                     )
                     continue
                 value = any_choices[column.key][value]
@@ -363,17 +344,18 @@ def ledger_parse(*, stream: IO[bytes], user: User) -> ParsedLedger:
                 add(
                     by_key["municipality_code"],
                     _("地方公共団体コード「%(code)s」が正しくありません（検査数字）。")
-                    % {"code": code},
+                    % {"code": excerpt(code)},
                 )
             elif code not in municipalities:
                 add(
                     by_key["municipality_code"],
-                    _("市町村コード「%(code)s」は登録されていません。") % {"code": code},
+                    _("市町村コード「%(code)s」は登録されていません。") % {"code": excerpt(code)},
                 )
             elif code not in allowed:
                 add(
                     by_key["municipality_code"],
-                    _("市町村コード「%(code)s」は、あなたの担当範囲外です。") % {"code": code},
+                    _("市町村コード「%(code)s」は、あなたの担当範囲外です。")
+                    % {"code": excerpt(code)},
                 )
             else:
                 municipality = municipalities[code]
@@ -409,6 +391,17 @@ def ledger_parse(*, stream: IO[bytes], user: User) -> ParsedLedger:
             seen_refs.add(ref)
         if errors:
             result.errors.extend(errors)
+            if len(result.errors) >= MAX_ERRORS:
+                result.errors = result.errors[:MAX_ERRORS]
+                result.errors.append(
+                    RowError(
+                        number,
+                        "",
+                        _("エラーが多いため、%(row)d行目で確認をやめました。") % {"row": number},
+                    )
+                )
+                result.rows = []
+                return result
         else:
             result.rows.append(LedgerRow(number, values, municipality))
 
@@ -450,7 +443,7 @@ def _check_cases(result: ParsedLedger) -> None:
                         row.row,
                         str(_("受理日")),
                         _("台帳ケース番号「%(ref)s」の行で受理日が異なります。")
-                        % {"ref": case_ref},
+                        % {"ref": excerpt(case_ref)},
                     )
                 )
         elif group[0].values["date"] != group[0].values["intake_date"]:
@@ -459,7 +452,7 @@ def _check_cases(result: ParsedLedger) -> None:
                     group[0].row,
                     str(_("相談日")),
                     _("台帳ケース番号「%(ref)s」の最初の相談日は受理日と同じ日にしてください。")
-                    % {"ref": case_ref},
+                    % {"ref": excerpt(case_ref)},
                 )
             )
     if result.errors:
@@ -472,6 +465,22 @@ class ImportOutcome:
     cases_created: int = 0
     consultations_created: int = 0
     rows_existing: int = 0
+
+
+def _already_imported(rows: list[LedgerRow]) -> dict[int, int]:
+    """Spreadsheet row number → the case holding that row's consultation, for rows imported
+    before: a known token on a consultation *of the row's own municipality*. The same token in
+    another municipality is someone else's record and is ignored (never attached to)."""
+    by_token = {token: row for row in rows for token in row.known_tokens()}
+    found: dict[int, int] = {}
+    existing = Consultation.objects.filter(submission_token__in=list(by_token)).values_list(
+        "submission_token", "case_id", "case__municipality_id"
+    )
+    for token, case_id, municipality_id in existing:
+        row = by_token[token]
+        if row.municipality is not None and municipality_id == row.municipality.pk:
+            found.setdefault(row.row, case_id)
+    return found
 
 
 def file_digest(data: bytes) -> str:
@@ -494,21 +503,14 @@ def ledger_import(
     if not parsed.ok:
         raise ValidationError(_("エラーのある行があるため、取り込めません。"))
     outcome = ImportOutcome()
-    tokens = [row.token for row in parsed.rows]
-    existing = set(
-        Consultation.objects.filter(submission_token__in=tokens).values_list(
-            "submission_token", flat=True
-        )
-    )
+    imported = _already_imported(parsed.rows)
     done = 0
     for group in _groups(parsed.rows).values():
         first = group[0]
         values = first.values
         assert first.municipality is not None
-        if first.token in existing:
-            case = (
-                Consultation.objects.select_related("case").get(submission_token=first.token).case
-            )
+        if first.row in imported:
+            case = Case.objects.get(pk=imported[first.row])
             outcome.rows_existing += 1
         else:
             case = case_services.case_open(
@@ -530,7 +532,7 @@ def ledger_import(
             outcome.cases_created += 1
             outcome.consultations_created += 1
         for row in group[1:]:
-            if row.token in existing:
+            if row.row in imported:
                 outcome.rows_existing += 1
                 continue
             case_services.consultation_record(

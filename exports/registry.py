@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
@@ -18,8 +19,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from cases.models import AgeBand, Case, Consultation, Person
 from core.excel import Column, Labels
+from exports.ledger_columns import ledger_columns
 from platforms.models import CaseMeeting
 from referrals.models import Referral
+
+
+class InvalidExportFilter(ValidationError):
+    """The list filter handed to an export does not validate: nothing is exported."""
 
 
 def label_of(choices: Any) -> Labels:
@@ -33,18 +39,34 @@ class ExportKind:
     base: Callable[[Any], QuerySet[Any]]
     columns: Sequence[Column]
     order_by: Sequence[str]
-    # The list page's filter (user, query string) -> its rows, and the lookup from these rows
-    # to that list's model ("" when the rows are the list's own).
-    filtered: Callable[[Any, QueryDict], QuerySet[Any]] | None = None
+    # The list page's filter (user, query string) -> its FilterSet, and the lookup from these
+    # rows to that list's model ("" when the rows are the list's own).
+    filtered: Callable[[Any, QueryDict], Any] | None = None
     filter_path: str = ""
 
     def columns_for(self, include_personal: bool) -> list[Column]:
         return [c for c in self.columns if include_personal or not c.personal]
 
+    def filterset(self, user: User, params: QueryDict) -> Any:
+        """The list's FilterSet for these parameters; an invalid one refuses the export
+        (never "no filter": that would export the whole scope)."""
+        if self.filtered is None:
+            return None
+        filterset = self.filtered(user, params)
+        if filterset.is_bound and not filterset.is_valid():
+            raise InvalidExportFilter(filterset.form.errors)
+        return filterset
+
+    def audit_filters(self, user: User, params: QueryDict) -> dict[str, Any]:
+        """The filter as the audit row keeps it: known keys, search text masked, capped."""
+        filterset = self.filterset(user, params)
+        return filterset.audit_filters() if filterset is not None else {}
+
     def queryset(self, user: User, params: QueryDict) -> QuerySet[Any]:
         qs = self.base(user)
-        if self.filtered is not None:
-            filtered = self.filtered(user, params)
+        filterset = self.filterset(user, params)
+        if filterset is not None:
+            filtered = filterset.qs
             if self.filter_path:
                 qs = qs.filter(**{f"{self.filter_path}__in": filtered.values("pk")})
             else:
@@ -59,21 +81,28 @@ class ExportKind:
         return qs.iterator(chunk_size=chunk_size)
 
 
-def case_list_filter(user: User, params: QueryDict) -> QuerySet[Any]:
+def case_list_filter(user: User, params: QueryDict) -> Any:
     """The case list's filters (cases/filters.py), exactly as the list page applies them."""
     from cases.filters import CaseFilter
 
     base = Case.objects.in_scope(user).with_activity()
-    return CaseFilter(params or None, user=user, queryset=base).qs
+    return CaseFilter(_known(params), user=user, queryset=base)
 
 
-def meeting_list_filter(user: User, params: QueryDict) -> QuerySet[Any]:
+def meeting_list_filter(user: User, params: QueryDict) -> Any:
     from platforms.forms import MeetingFilter
 
     request = SimpleNamespace(user=user, GET=params)
     return MeetingFilter(
-        params or None, queryset=CaseMeeting.objects.in_scope(user), request=request
-    ).qs
+        _known(params), queryset=CaseMeeting.objects.in_scope(user), request=request
+    )
+
+
+def _known(params: QueryDict) -> QueryDict | None:
+    """The list's own query string minus paging (the list ignores `page` too)."""
+    params = params.copy()
+    params.pop("page", None)
+    return params or None
 
 
 CASE_FILTER = case_list_filter
@@ -101,8 +130,6 @@ LEDGER_SOURCES: dict[str, tuple[str, bool, Any]] = {
 
 
 def ledger_export_columns() -> list[Column]:
-    from exports.ledger import ledger_columns
-
     columns = []
     for ledger in ledger_columns():
         path, personal, choices = LEDGER_SOURCES[ledger.key]

@@ -97,6 +97,8 @@ def export_request(
     kind = KINDS[kind_key]
     if include_personal and not reason.strip():
         raise ValueError("a reason is required for personal data")
+    # Raises InvalidExportFilter before anything is written: an invalid filter exports nothing.
+    recorded = kind.audit_filters(user, params)
     filters = {key: params.getlist(key) for key in sorted(params)}
     total = kind.queryset(user, params).count()
     now = timezone.now()
@@ -106,7 +108,7 @@ def export_request(
             request=request,
             user=user,
             object_type=f"export.{kind.key}",
-            filters={**filters, "include_personal": include_personal},
+            filters={**recorded, "include_personal": include_personal},
             row_count=total,
             reason=reason.strip(),
         )

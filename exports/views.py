@@ -6,28 +6,22 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import scope
+from accounts.access import admin_view, deny, personal_data_view, prefecture_users
+from audit.services import Action, audit_record
 from core.excel import XLSX_CONTENT_TYPE
 from exports.forms import ExportForm, LedgerUploadForm
 from exports.ledger import file_digest, ledger_import, ledger_parse, ledger_template
 from exports.models import ExportJob, ImportBatch
-from exports.registry import KINDS
+from exports.registry import KINDS, InvalidExportFilter
 from exports.services import export_dir, export_request
-
-
-def _admin_only(request: HttpRequest) -> None:
-    if not scope.is_admin(request.user):
-        raise PermissionDenied
 
 
 def _attachment(handle, file_name: str) -> FileResponse:  # type: ignore[no-untyped-def]
@@ -38,10 +32,8 @@ def _attachment(handle, file_name: str) -> FileResponse:  # type: ignore[no-unty
     return response
 
 
-@login_required
-@never_cache
+@admin_view
 def index(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
     params = request.GET.copy()
     kind = params.pop("kind", ["consultations"])[-1]
     form = ExportForm(
@@ -55,23 +47,31 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+@admin_view
 @require_POST
-@login_required
-@never_cache
 def start(request: HttpRequest) -> HttpResponseBase:
-    _admin_only(request)
     form = ExportForm(request.POST)
     if not form.is_valid():
         jobs = ExportJob.objects.filter(requested_by=request.user)[:10]
         return render(request, "exports/index.html", {"form": form, "jobs": jobs}, status=400)
-    result = export_request(
-        user=request.user,
-        kind_key=form.cleaned_data["kind"],
-        params=QueryDict(form.cleaned_data["query"] or ""),
-        include_personal=form.cleaned_data["include_personal"],
-        reason=form.cleaned_data["reason"],
-        request=request,
-    )
+    try:
+        result = export_request(
+            user=request.user,
+            kind_key=form.cleaned_data["kind"],
+            params=QueryDict(form.cleaned_data["query"] or ""),
+            include_personal=form.cleaned_data["include_personal"],
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+    except InvalidExportFilter:
+        form.add_error(
+            None,
+            _(
+                "一覧の絞り込み条件に誤りがあるため、出力していません。一覧画面で条件を直してから、もう一度出力してください。"
+            ),
+        )
+        jobs = ExportJob.objects.filter(requested_by=request.user)[:10]
+        return render(request, "exports/index.html", {"form": form, "jobs": jobs}, status=400)
     if result.job is not None:
         return redirect(result.job)
     assert result.path is not None
@@ -84,14 +84,12 @@ def _own_job(request: HttpRequest, job_id: str) -> ExportJob:
     # Only the requester: anyone else, admins included, gets the same 404.
     job = ExportJob.objects.filter(pk=job_id, requested_by=request.user).first()
     if job is None:
-        raise Http404
+        raise deny(request, object_type="exports.exportjob", object_id=job_id)
     return job
 
 
-@login_required
-@never_cache
+@admin_view
 def job(request: HttpRequest, job_id: str) -> HttpResponse:
-    _admin_only(request)
     export = _own_job(request, job_id)
     return render(
         request,
@@ -104,10 +102,8 @@ def job(request: HttpRequest, job_id: str) -> HttpResponse:
     )
 
 
-@login_required
-@never_cache
+@admin_view
 def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
-    _admin_only(request)
     export = _own_job(request, job_id)
     return JsonResponse(
         {
@@ -121,10 +117,8 @@ def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
     )
 
 
-@login_required
-@never_cache
+@admin_view
 def job_download(request: HttpRequest, job_id: str) -> HttpResponseBase:
-    _admin_only(request)
     export = _own_job(request, job_id)
     path = Path(export_dir()) / f"{export.pk}.xlsx"
     if (
@@ -133,6 +127,13 @@ def job_download(request: HttpRequest, job_id: str) -> HttpResponseBase:
         or not path.exists()
     ):
         raise Http404
+    audit_record(
+        action=Action.EXPORT,
+        request=request,
+        obj=export,
+        filters={"kind": export.kind, "download": True},
+        row_count=export.total_rows,
+    )
     return _attachment(path.open("rb"), export.file_name)
 
 
@@ -141,33 +142,23 @@ def job_download(request: HttpRequest, job_id: str) -> HttpResponseBase:
 LEDGER_SESSION_KEY = "ledger_upload"
 
 
-def _may_import(request: HttpRequest) -> None:
-    """Admins, and counselors (and the centre) for their own municipalities."""
-    if not scope.can_see_personal_data(request.user):
-        raise PermissionDenied
-
-
 def _upload_dir() -> Path:
     path = Path(settings.PRIVATE_ROOT) / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-@login_required
-@never_cache
+@personal_data_view
 def ledger_template_download(request: HttpRequest) -> HttpResponseBase:
-    _may_import(request)
     handle = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
     ledger_template(handle)
     handle.seek(0)
     return _attachment(handle, "soudan-daicho-template.xlsx")
 
 
-@login_required
-@never_cache
+@personal_data_view
 def ledger_upload(request: HttpRequest) -> HttpResponse:
     """Upload → a preview listing every row's errors; nothing is written until confirmed."""
-    _may_import(request)
     if request.method != "POST":
         return render(request, "exports/ledger_upload.html", {"form": LedgerUploadForm()})
     form = LedgerUploadForm(request.POST, request.FILES)
@@ -196,11 +187,9 @@ def ledger_upload(request: HttpRequest) -> HttpResponse:
     return render(request, "exports/ledger_preview.html", context, status=200 if parsed.ok else 400)
 
 
+@personal_data_view
 @require_POST
-@login_required
-@never_cache
 def ledger_confirm(request: HttpRequest) -> HttpResponse:
-    _may_import(request)
     pending = request.session.get(LEDGER_SESSION_KEY) or {}
     token = request.POST.get("token", "")
     path = _upload_dir() / f"{pending.get('token', '')}.xlsx"
@@ -236,11 +225,12 @@ def ledger_confirm(request: HttpRequest) -> HttpResponse:
     return redirect("exports:ledger_history")
 
 
-@login_required
-@never_cache
+@personal_data_view
 def ledger_history(request: HttpRequest) -> HttpResponse:
-    _may_import(request)
     batches = ImportBatch.objects.select_related("uploaded_by")
-    if not scope.is_admin(request.user):
+    if scope.is_admin(request.user):
+        # Admins see their prefecture's imports, not another prefecture's.
+        batches = batches.filter(uploaded_by__in=prefecture_users(request.user))
+    else:
         batches = batches.filter(uploaded_by=request.user)
     return render(request, "exports/ledger_history.html", {"batches": batches[:100]})

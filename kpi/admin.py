@@ -1,37 +1,17 @@
-"""Admins edit targets, baselines and survey counts here; every change is audited."""
+"""Admins edit targets, baselines and survey counts here; every change is audited (by the
+admin site itself: accounts.admin_site.GuardedAdmin)."""
 
 from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db import models
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from audit.services import Action, audit_record
 from kpi.models import Baseline, Indicator, SurveyCount, Target
 
 
 class AuditedAdmin(admin.ModelAdmin[Any]):
-    """Writes the audit row inside the admin's own transaction (changeform_view is atomic)."""
-
-    def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        audit_record(
-            action=Action.UPDATE if change else Action.CREATE,
-            request=request,
-            obj=obj,
-            changed_fields=form.changed_data,
-        )
-
-    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
-        audit_record(action=Action.DELETE, request=request, obj=obj)
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
-        for obj in queryset:
-            audit_record(action=Action.DELETE, request=request, obj=obj)
-        super().delete_queryset(request, queryset)
+    """Kept for subclasses: every admin of the site is audited now (accounts.admin_site)."""
 
 
 @admin.display(description=_("範囲"))

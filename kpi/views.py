@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.access import deny
 from audit.services import Action, audit_record
-from cases.selectors import deny
 from core.excel import XLSX_CONTENT_TYPE
 from core.fiscal import current_fiscal_year
 from kpi.charts import line_chart

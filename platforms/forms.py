@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import scope
 from accounts.models import User
+from audit.services import filters_for_audit
 from cases.models import Case
 from core.models import Jurisdiction, Municipality
 from platforms import selectors
@@ -274,6 +275,12 @@ class MeetingFilter(django_filters.FilterSet):
     class Meta:
         model = CaseMeeting
         fields: list[str] = []
+
+    def audit_filters(self) -> dict[str, Any]:
+        """Only the known filter keys, as ids and dates; nothing else of the query string."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return filters_for_audit(self.form.cleaned_data)
 
     def filter_supervised(self, queryset: Any, name: str, value: str) -> Any:
         if value == "yes":

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import ScopedQuerySet
 from cases.models import Case
 from core.models import Municipality
 
@@ -119,11 +120,8 @@ class MunicipalStatus(models.Model):
         return f"{self.municipality} {self.fiscal_year}"
 
 
-class CaseMeetingQuerySet(models.QuerySet["CaseMeeting"]):
-    def in_scope(self, user) -> "CaseMeetingQuerySet":  # type: ignore[no-untyped-def]
-        from accounts.scope import personal_municipality_ids
-
-        return self.filter(municipality__in=personal_municipality_ids(user))
+class CaseMeetingQuerySet(ScopedQuerySet["CaseMeeting"]):
+    """CaseMeetings in scope: `.in_scope(user)` (accounts.access)."""
 
 
 class CaseMeeting(models.Model):
@@ -188,6 +186,12 @@ class CaseMeeting(models.Model):
         return self.supervision != self.Supervision.NONE
 
 
+class FollowUpActionQuerySet(ScopedQuerySet["FollowUpAction"]):
+    """Follow-ups in scope: the meeting's municipality (accounts.access)."""
+
+    scope_path = "meeting__municipality"
+
+
 class FollowUpAction(models.Model):
     """A follow-up decided at a meeting, with an owner and a due date."""
 
@@ -205,6 +209,8 @@ class FollowUpAction(models.Model):
     )
     due_on = models.DateField(_("期限"), null=True, blank=True)
     done_on = models.DateField(_("完了日"), null=True, blank=True)
+
+    objects = FollowUpActionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("フォローアップ")

@@ -13,10 +13,9 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts import scope
+from accounts import access, scope
 from accounts.models import User
 from cases.models import Case
-from cases.selectors import deny
 from cases.timeline import TimelineEntry
 from core.fiscal import current_fiscal_year, fiscal_year, fiscal_year_label, fiscal_year_range
 from core.models import Jurisdiction, Municipality
@@ -47,32 +46,23 @@ def fiscal_year_choices(today: dt.date | None = None) -> list[tuple[int, str]]:
 
 def get_meeting_for_user(user: User, pk: int, *, request: HttpRequest | None = None) -> CaseMeeting:
     """The meeting if the user has personal scope of its municipality; otherwise 404 (audited)."""
-    meeting = (
-        CaseMeeting.objects.in_scope(user)
-        .select_related("municipality", "created_by")
-        .filter(pk=pk)
-        .first()
+    return access.get_for_user(
+        CaseMeeting.objects.select_related("municipality", "created_by"),
+        user,
+        pk,
+        request=request,
     )
-    if meeting is None:
-        raise deny(request, user=user, object_type="platforms.casemeeting", object_id=pk)
-    return meeting
 
 
 def get_action_for_user(
     user: User, pk: int, *, request: HttpRequest | None = None
 ) -> FollowUpAction:
-    action = (
-        FollowUpAction.objects.filter(
-            meeting__municipality__in=scope.personal_municipality_ids(user)
-        )
-        .select_related("meeting")
-        .defer("meeting__minutes")
-        .filter(pk=pk)
-        .first()
+    return access.get_for_user(
+        FollowUpAction.objects.select_related("meeting").defer("meeting__minutes"),
+        user,
+        pk,
+        request=request,
     )
-    if action is None:
-        raise deny(request, user=user, object_type="platforms.followupaction", object_id=pk)
-    return action
 
 
 def _count_subquery(queryset: QuerySet[Any], group_by: str) -> Coalesce:
@@ -131,21 +121,9 @@ def agency_choices(municipality: Municipality, *, include_ids: Any = ()) -> Quer
 
 
 def action_owner_choices(municipality: Municipality) -> QuerySet[User]:
-    """People who could own a follow-up: counselors assigned to the municipality (directly or
-    through its jurisdiction) and the centre. The service re-checks with `accounts.scope`."""
-    return (
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(role=User.Role.COUNSELOR, municipalities=municipality)
-            | Q(role=User.Role.COUNSELOR, jurisdictions=municipality.jurisdiction_id)
-            | Q(
-                role=User.Role.CENTER,
-                prefecture_code__in=[municipality.prefecture_code, ""],
-            )
-        )
-        .distinct()
-        .order_by("role", "display_name", "username")
-    )
+    """People who could own a follow-up: whoever may be assigned in the municipality
+    (`accounts.access.assignable_users`). The service re-checks with `accounts.scope`."""
+    return access.assignable_users(municipality).order_by("role", "display_name", "username")
 
 
 # --- Case timeline and home page ---------------------------------------------------------------

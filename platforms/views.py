@@ -1,8 +1,7 @@
 """Case meetings (personal scope) and the municipality overview (aggregate scope)."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,11 +10,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import scope
-from accounts.models import User
+from accounts.access import (
+    deny,
+    personal_data_view,
+    prefecture_editor_view,
+    prefecture_view,
+)
 from audit.services import Action, audit_record
 from core.fiscal import current_fiscal_year, fiscal_year_label
 from core.models import Municipality
@@ -34,17 +37,6 @@ from platforms.models import CaseMeeting, MunicipalStatus
 MEETINGS_PER_PAGE = 30
 
 
-def _require_personal_data(user: User) -> None:
-    # Prefecture staff supervise meetings but never read their records: aggregates only.
-    if not scope.can_see_personal_data(user):
-        raise PermissionDenied
-
-
-def _require_prefecture_view(user: User) -> None:
-    if not scope.sees_prefecture(user):
-        raise PermissionDenied
-
-
 def _apply_service_errors(form: Form, error: ValidationError) -> None:
     """Put a service's ValidationError next to the fields it names (or at the top)."""
     if hasattr(error, "error_dict"):
@@ -57,10 +49,8 @@ def _apply_service_errors(form: Form, error: ValidationError) -> None:
 # --- Case meetings ---------------------------------------------------------------------------
 
 
-@login_required
-@never_cache
+@personal_data_view
 def meeting_list(request: HttpRequest) -> HttpResponse:
-    _require_personal_data(request.user)
     meetings = MeetingFilter(
         request.GET or None,
         queryset=selectors.meeting_list_queryset(request.user),
@@ -71,7 +61,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         action=Action.LIST,
         request=request,
         object_type="platforms.casemeeting",
-        filters={k: v for k, v in request.GET.items() if k != "page" and v},
+        filters=meetings.audit_filters(),
         row_count=page.paginator.count,
     )
     return render(
@@ -81,12 +71,10 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@never_cache
+@personal_data_view
 def meeting_create(request: HttpRequest) -> HttpResponse:
     """Two steps without JavaScript: the municipality first, then the meeting with its cases."""
     user = request.user
-    _require_personal_data(user)
     source = request.POST if request.method == "POST" else request.GET
     step = MunicipalityStepForm(source if "municipality" in source else None, user=user)
     if not step.is_bound:
@@ -154,18 +142,14 @@ def _render_meeting(
     return response
 
 
-@login_required
-@never_cache
+@personal_data_view
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_personal_data(request.user)
     meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
     return _render_meeting(request, meeting, FollowUpActionForm(municipality=meeting.municipality))
 
 
-@login_required
-@never_cache
+@personal_data_view
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_personal_data(request.user)
     meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
     form = CaseMeetingForm(
         request.POST if request.method == "POST" else None,
@@ -194,6 +178,9 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("ケース会議を更新しました。"))
             return redirect(meeting)
+    if request.method != "POST":
+        # The form shows the confidential minutes: a read like the meeting page.
+        audit_record(action=Action.VIEW, request=request, obj=meeting)
     return render(
         request,
         "platforms/meeting_form.html",
@@ -201,11 +188,9 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@never_cache
+@personal_data_view
 @require_POST
 def action_create(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_personal_data(request.user)
     meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
     form = FollowUpActionForm(request.POST, municipality=meeting.municipality)
     if form.is_valid():
@@ -221,10 +206,9 @@ def action_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_meeting(request, meeting, form, status=400)
 
 
-@login_required
+@personal_data_view
 @require_POST
 def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_personal_data(request.user)
     action = selectors.get_action_for_user(request.user, pk, request=request)
     try:
         services.follow_up_action_complete(user=request.user, action=action, request=request)
@@ -243,11 +227,9 @@ def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Municipality overview and status -------------------------------------------------------
 
 
-@login_required
-@never_cache
+@prefecture_view
 def overview(request: HttpRequest) -> HttpResponse:
     """Counts per municipality for prefecture staff, the centre and admins. No case data."""
-    _require_prefecture_view(request.user)
     form = OverviewFilterForm(request.GET or None, user=request.user)
     fy, jurisdiction, sort = current_fiscal_year(), None, "unmet"
     if form.is_bound and form.is_valid():
@@ -281,7 +263,6 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 def _municipality_for(request: HttpRequest, code: str) -> Municipality:
-    _require_prefecture_view(request.user)
     municipality = (
         scope.aggregate_municipalities(request.user)
         .select_related("jurisdiction")
@@ -289,11 +270,11 @@ def _municipality_for(request: HttpRequest, code: str) -> Municipality:
         .first()
     )
     if municipality is None:
-        raise Http404
+        raise deny(request, object_type="core.municipality", object_id=code)
     return municipality
 
 
-@login_required
+@prefecture_view
 def municipality_detail(request: HttpRequest, code: str) -> HttpResponse:
     municipality = _municipality_for(request, code)
     audit_record(
@@ -311,11 +292,9 @@ def municipality_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
+@prefecture_editor_view
 def platform_edit(request: HttpRequest, code: str) -> HttpResponse:
     municipality = _municipality_for(request, code)
-    if not selectors.can_edit_municipal_status(request.user):
-        raise PermissionDenied
     platform = selectors.get_platform(municipality)
     form = PlatformForm(
         request.POST if request.method == "POST" else None,
@@ -339,11 +318,9 @@ def platform_edit(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
+@prefecture_editor_view
 def status_edit(request: HttpRequest, code: str, fy: int) -> HttpResponse:
     municipality = _municipality_for(request, code)
-    if not selectors.can_edit_municipal_status(request.user):
-        raise PermissionDenied
     if fy not in dict(selectors.fiscal_year_choices()):
         raise Http404
     status = MunicipalStatus.objects.filter(municipality=municipality, fiscal_year=fy).first()

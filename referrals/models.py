@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import ScopedQuerySet
 from cases.models import Case, Person
 from core.models import Municipality
 
@@ -122,11 +123,8 @@ class CopiesCaseMunicipality:
         super().save(*args, **kwargs)  # type: ignore[misc]
 
 
-class ReferralQuerySet(models.QuerySet["Referral"]):
-    def in_scope(self, user) -> "ReferralQuerySet":  # type: ignore[no-untyped-def]
-        from accounts.scope import personal_municipality_ids
-
-        return self.filter(municipality__in=personal_municipality_ids(user))
+class ReferralQuerySet(ScopedQuerySet["Referral"]):
+    """Referrals in scope: `.in_scope(user)` (accounts.access)."""
 
     def open(self) -> "ReferralQuerySet":
         return self.filter(status__in=Referral.OPEN_STATUSES)
@@ -354,11 +352,8 @@ class ReferralNote(models.Model):
         return f"{self.referral_id} {self.date}"
 
 
-class EmploymentOutcomeQuerySet(models.QuerySet["EmploymentOutcome"]):
-    def in_scope(self, user) -> "EmploymentOutcomeQuerySet":  # type: ignore[no-untyped-def]
-        from accounts.scope import personal_municipality_ids
-
-        return self.filter(municipality__in=personal_municipality_ids(user))
+class EmploymentOutcomeQuerySet(ScopedQuerySet["EmploymentOutcome"]):
+    """EmploymentOutcomes in scope: `.in_scope(user)` (accounts.access)."""
 
 
 class EmploymentOutcome(CopiesCaseMunicipality, models.Model):

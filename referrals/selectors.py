@@ -4,18 +4,16 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Case as SqlCase
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts import scope
+from accounts import access, scope
+from accounts.access import forbid
 from accounts.models import User
-from audit.services import Action, audit_record
 from cases.models import Case
-from cases.selectors import deny
 from cases.timeline import TimelineEntry
 from referrals.models import (
     EmploymentOutcome,
@@ -39,37 +37,32 @@ def resources_for(user: User) -> QuerySet[Resource]:
     qs = Resource.objects.select_related("kind", "municipality").order_by(
         "kind__sort_order", F("municipality__code").asc(nulls_first=True), "name"
     )
-    code = getattr(user, "prefecture_code", "")
-    return qs.filter(prefecture_code=code) if code else qs
+    return access.in_prefecture(qs, user)
 
 
 def get_referral_for_user(user: User, pk: int, *, request: HttpRequest | None = None) -> Referral:
     """The referral if its case is in the user's scope; otherwise 404, audited as denied."""
-    referral = (
-        Referral.objects.in_scope(user)
-        .select_related(
+    return access.get_for_user(
+        Referral.objects.select_related(
             "case__municipality", "case__person", "case__assigned_counselor", "resource__kind"
-        )
-        .filter(pk=pk)
-        .first()
+        ),
+        user,
+        pk,
+        request=request,
     )
-    if referral is None:
-        raise deny(request, user=user, object_type="referrals.referral", object_id=pk)
-    return referral
 
 
 def get_employment_for_user(
     user: User, pk: int, *, request: HttpRequest | None = None
 ) -> EmploymentOutcome:
-    outcome = (
-        EmploymentOutcome.objects.in_scope(user)
-        .select_related("case__municipality", "case__person", "basis_referral__resource")
-        .filter(pk=pk)
-        .first()
+    return access.get_for_user(
+        EmploymentOutcome.objects.select_related(
+            "case__municipality", "case__person", "basis_referral__resource"
+        ),
+        user,
+        pk,
+        request=request,
     )
-    if outcome is None:
-        raise deny(request, user=user, object_type="referrals.employmentoutcome", object_id=pk)
-    return outcome
 
 
 def case_referrals(case: Case) -> QuerySet[Referral]:
@@ -191,7 +184,7 @@ def home_stuck_referrals(request: HttpRequest) -> dict[str, Any] | None:
 
 
 def ensure_personal(request: HttpRequest) -> None:
-    """Prefecture staff (aggregates only) are refused personal pages with a 403."""
+    """Prefecture staff (aggregates only) are refused personal pages with a 403 (audited).
+    Kept for older callers; views use `accounts.access.personal_data_view`."""
     if not scope.can_see_personal_data(request.user):
-        audit_record(action=Action.DENIED, request=request, object_type="referrals")
-        raise PermissionDenied
+        raise forbid(request, object_type="referrals", reason="no personal-data rights")

@@ -7,7 +7,6 @@ Everything else follows the case's scope: an outsider gets 404 (audited), prefec
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
@@ -16,9 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.access import login_view, personal_data_view
 from audit.services import Action, audit_record
 from cases.models import Case
 from cases.selectors import get_case_for_user
@@ -45,7 +44,7 @@ def _apply_errors(form: Form, error: ValidationError) -> None:
 # The directory ------------------------------------------------------------------------------
 
 
-@login_required
+@login_view
 def resource_list(request: HttpRequest) -> HttpResponse:
     resources = selectors.resources_for(request.user)
     filterset = ResourceFilter(
@@ -61,7 +60,7 @@ def resource_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@login_view
 def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
     resource = get_object_or_404(selectors.resources_for(request.user), pk=pk)
     return render(request, "referrals/resource_detail.html", {"resource": resource})
@@ -70,11 +69,9 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # Referrals ----------------------------------------------------------------------------------
 
 
-@login_required
-@never_cache
+@personal_data_view
 def case_referrals(request: HttpRequest, case_pk: int) -> HttpResponse:
     """A case's referrals and employment outcomes, with the buttons to add them."""
-    selectors.ensure_personal(request)
     case = get_case_for_user(request.user, case_pk, request=request)
     referrals = list(selectors.case_referrals(case))
     employments = list(selectors.case_employments(case))
@@ -86,10 +83,8 @@ def case_referrals(request: HttpRequest, case_pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@never_cache
+@personal_data_view
 def referral_create(request: HttpRequest, case_pk: int) -> HttpResponse:
-    selectors.ensure_personal(request)
     case = get_case_for_user(request.user, case_pk, request=request)
     resources = selectors.resources_for(request.user).filter(active=True)
     form = ReferralCreateForm(request.POST or None, resources=resources)
@@ -147,10 +142,8 @@ def _detail(
     )
 
 
-@login_required
-@never_cache
+@personal_data_view
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    selectors.ensure_personal(request)
     referral = selectors.get_referral_for_user(request.user, pk, request=request)
     audit_record(
         action=Action.VIEW,
@@ -175,11 +168,9 @@ DONE_MESSAGE = {
 }
 
 
+@personal_data_view
 @require_POST
-@login_required
-@never_cache
 def referral_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    selectors.ensure_personal(request)
     referral = selectors.get_referral_for_user(request.user, pk, request=request)
     form = TransitionForm(request.POST, referral=referral)
     if form.is_valid():
@@ -207,11 +198,9 @@ def referral_transition(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, referral, failed=form)
 
 
+@personal_data_view
 @require_POST
-@login_required
-@never_cache
 def referral_note_add(request: HttpRequest, pk: int) -> HttpResponse:
-    selectors.ensure_personal(request)
     referral = selectors.get_referral_for_user(request.user, pk, request=request)
     form = NoteForm(request.POST)
     if form.is_valid():
@@ -231,11 +220,9 @@ def referral_note_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, referral, note_form=form)
 
 
-@login_required
-@never_cache
+@personal_data_view
 def follow_up(request: HttpRequest) -> HttpResponse:
     """The two follow-up lists in full (the home panel shows the first rows)."""
-    selectors.ensure_personal(request)
     stuck = list(selectors.stuck_arranging(request.user))
     quiet = list(selectors.quiet_connected(request.user))
     audit_record(
@@ -264,10 +251,8 @@ def _hub(case: Case) -> str:
     return reverse("referrals:case_referrals", args=[case.pk])
 
 
-@login_required
-@never_cache
+@personal_data_view
 def employment_create(request: HttpRequest, case_pk: int) -> HttpResponse:
-    selectors.ensure_personal(request)
     case = get_case_for_user(request.user, case_pk, request=request)
     form = EmploymentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -291,10 +276,8 @@ def employment_create(request: HttpRequest, case_pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@never_cache
+@personal_data_view
 def employment_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    selectors.ensure_personal(request)
     outcome = selectors.get_employment_for_user(request.user, pk, request=request)
     if request.method == "POST":
         form = EmploymentForm(request.POST)

@@ -18,7 +18,8 @@ Adding a view = adding one row:
   `Target(kwargs=..., secrets=[...])`: the URL kwargs, and strings of that object (a name, a
   case number) that must never appear in a refusal. Every 404 on such a row must leave no
   secret in the body and exactly one DENIED audit row for that user (out of scope = audited
-  permission denied, as `cases.selectors.deny` does).
+  permission denied, as `accounts.access.deny` does). Every 403 must write one DENIED row
+  too (the `accounts.access` view decorators do).
 - `method="post"` with `data={...}` for POST-only views (logout, state changes).
 """
 
@@ -354,6 +355,11 @@ def check_outcome(
         )
     else:
         assert status == expected, f"{label}: expected {expected}, got {status}"
+    if status == 403:
+        assert denied_rows == 1, (
+            f"{label}: a refusal by role must be audited (one DENIED row, "
+            f"accounts.access decorators), found {denied_rows}"
+        )
     if status == 404 and secrets:
         body = response.content.decode(errors="replace")
         leaked = [s for s in secrets if s and s in body]
@@ -392,6 +398,12 @@ def test_checker_catches_a_leaking_404() -> None:
     leaky = HttpResponse("高知 太郎 さんのケースは見られません", status=404)
     with pytest.raises(AssertionError, match="shows data of the record"):
         check_outcome(expected=404, response=leaky, secrets=["高知 太郎"], denied_rows=1, label="x")
+
+
+def test_checker_catches_an_unaudited_403() -> None:
+    quiet = HttpResponse("forbidden", status=403)
+    with pytest.raises(AssertionError, match="refusal by role must be audited"):
+        check_outcome(expected=403, response=quiet, secrets=[], denied_rows=0, label="x")
 
 
 def test_checker_catches_an_unaudited_404() -> None:

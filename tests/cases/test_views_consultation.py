@@ -1,14 +1,13 @@
-import uuid
-
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from core.tokens import issue_submission_token
 from tests.cases.conftest import days_ago
 
 
 def post_data(**overrides):  # type: ignore[no-untyped-def]
     data = {
-        "submission_token": str(uuid.uuid4()),
+        "submission_token": issue_submission_token(),
         "date": days_ago(0).isoformat(),
         "method": "phone",
         "with_whom": "family",

@@ -1,9 +1,8 @@
-import uuid
-
 import pytest
 from django.urls import reverse
 
 from cases.models import Case, Person
+from core.tokens import issue_submission_token
 from tests.cases.conftest import days_ago, open_case
 
 INTAKE = reverse("cases:intake")
@@ -11,7 +10,7 @@ INTAKE = reverse("cases:intake")
 
 def intake_data(municipality, **overrides):  # type: ignore[no-untyped-def]
     data = {
-        "submission_token": str(uuid.uuid4()),
+        "submission_token": issue_submission_token(),
         "municipality": municipality.pk,
         "intake_date": days_ago(0).isoformat(),
         "intake_route": "family",
