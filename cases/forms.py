@@ -456,7 +456,7 @@ class StatusChangeForm(forms.Form):
 class HouseholdMemberForm(forms.ModelForm[HouseholdMember]):
     class Meta:
         model = HouseholdMember
-        fields = ["relationship", "age_band", "needs_care", "young_carer", "circumstances"]
+        fields = ["name", "relationship", "age_band", "needs_care", "young_carer", "circumstances"]
         widgets = {"circumstances": forms.Textarea(attrs={"rows": 2})}
         help_texts = {
             "needs_care": _("介護保険の要介護・要支援、または日常的な介護が必要"),

@@ -119,6 +119,7 @@ class HouseholdMember(models.Model):
     household = models.ForeignKey(
         Household, verbose_name=_("世帯"), on_delete=models.CASCADE, related_name="members"
     )
+    name = models.CharField(_("氏名"), max_length=100, blank=True)
     relationship = models.CharField(_("続柄"), max_length=20, choices=Relationship.choices)
     age_band = models.CharField(
         _("年齢層"), max_length=10, choices=AgeBand.choices, default=AgeBand.UNKNOWN

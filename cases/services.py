@@ -561,7 +561,7 @@ def case_reopen(
 
 # --- Household -----------------------------------------------------------------------------
 
-MEMBER_FIELDS = ("relationship", "age_band", "needs_care", "young_carer", "circumstances")
+MEMBER_FIELDS = ("name", "relationship", "age_band", "needs_care", "young_carer", "circumstances")
 
 
 def _audit_member(
@@ -590,6 +590,7 @@ def household_member_add(
     user: User,
     case: Case,
     relationship: str,
+    name: str = "",
     age_band: str = AgeBand.UNKNOWN,
     needs_care: bool = False,
     young_carer: bool = False,
@@ -600,6 +601,7 @@ def household_member_add(
     household, _created = Household.objects.get_or_create(person=case.person)
     member = HouseholdMember.objects.create(
         household=household,
+        name=name,
         relationship=relationship,
         age_band=age_band,
         needs_care=needs_care,
@@ -625,6 +627,7 @@ def household_member_update(
     member: HouseholdMember,
     relationship: str,
     age_band: str,
+    name: str = "",
     needs_care: bool,
     young_carer: bool,
     circumstances: str,
@@ -635,6 +638,7 @@ def household_member_update(
         raise PermissionDenied
     before = {f: getattr(member, f) for f in MEMBER_FIELDS}
     after = {
+        "name": name,
         "relationship": relationship,
         "age_band": age_band,
         "needs_care": needs_care,

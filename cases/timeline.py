@@ -17,6 +17,10 @@ PROVIDERS: list[str] = [
     "cases.selectors.status_change_entries",
     "platforms.selectors.meeting_timeline_entries",
     "referrals.selectors.referral_timeline_entries",
+    "casework.selectors.assessment_entries",
+    "casework.selectors.plan_entries",
+    "casework.selectors.review_entries",
+    "casework.selectors.consent_entries",
 ]
 
 

@@ -183,6 +183,8 @@ def case_intake(request: HttpRequest) -> HttpResponse:
 def _render_case_page(
     request: HttpRequest, case: Case, consultation_form: ConsultationForm
 ) -> HttpResponse:
+    from casework.selectors import case_casework  # casework builds on cases
+
     household = getattr(case.person, "household", None)
     members = list(household.members.all()) if household else []
     audit_record(action=Action.VIEW, request=request, obj=case)
@@ -200,6 +202,7 @@ def _render_case_page(
             ),
             "timeline": case_timeline(case),
             "consultation_form": consultation_form,
+            "cw": case_casework(case),
         },
     )
 
@@ -378,6 +381,13 @@ def _status_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 _form_error(form, error)
             else:
                 messages.success(request, config["done"])
+                if action == "close":
+                    from casework.selectors import closing_review_url
+
+                    if url := closing_review_url(case):
+                        # 終結 asks for the closing evaluation of the current plan.
+                        messages.info(request, _("終結時の評価を記録してください。"))
+                        return redirect(url)
                 return redirect(case)
     else:
         form = StatusChangeForm(**form_kwargs)

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "referrals",
     "kpi",
     "exports",
+    "casework",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("exports/", include("exports.urls")),
+    path("casework/", include("casework.urls")),
     path("admin/", admin.site.urls),
 ]
 

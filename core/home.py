@@ -17,6 +17,8 @@ PANELS: list[str] = [
     "cases.selectors.home_recent_activity",
     "platforms.selectors.home_open_actions",
     "referrals.selectors.home_stuck_referrals",
+    "casework.selectors.home_reviews_due",
+    "casework.selectors.home_assessment_waiting",
 ]
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from cases.models import AgeBand, Case, Consultation, Person
+from casework.models import PlanGoal, Review, SupportPlan
 from core.excel import Column, Labels
 from exports.ledger_columns import ledger_columns
 from platforms.models import CaseMeeting
@@ -143,6 +144,17 @@ CONSULTATION_EXTRAS = [
     Column(_("記録者"), "recorded_by__username", 14),
 ]
 
+
+def _plan_goals(user: Any) -> QuerySet[Any]:
+    from casework.models import PlanGoal
+
+    return PlanGoal.objects.filter(plan__in=SupportPlan.objects.in_scope(user).values("pk"))
+
+
+def _reviews(user: Any) -> QuerySet[Any]:
+    return Review.objects.in_scope(user)
+
+
 KINDS: dict[str, ExportKind] = {
     kind.key: kind
     for kind in [
@@ -237,6 +249,58 @@ KINDS: dict[str, ExportKind] = {
                 ),
                 Column(_("決定事項"), "decisions", 50, personal=True),
                 Column(_("議事録（秘）"), "minutes", 60, personal=True),
+            ],
+        ),
+        # One row per goal, with its plan version (a plan's goals are what was decided).
+        ExportKind(
+            key="plans",
+            label=_("支援プラン（目標ごと）"),
+            base=_plan_goals,
+            filtered=CASE_FILTER,
+            filter_path="plan__case",
+            order_by=["plan__case__municipality__code", "plan__case__number", "plan__number", "id"],
+            columns=[
+                Column(_("ケース番号"), "plan__case__number", 20),
+                Column(_("市町村コード"), "plan__case__municipality__code", 10),
+                Column(_("版"), "plan__number", 6),
+                Column(_("状態"), "plan__status", 10, display=label_of(SupportPlan.Status.choices)),
+                Column(_("作成日"), "plan__drafted_on", 12),
+                Column(_("決定日"), "plan__decided_on", 12),
+                Column(
+                    _("決定した会議"),
+                    "plan__decided_meeting__kind",
+                    28,
+                    display=label_of(CaseMeeting.Kind.choices),
+                ),
+                Column(_("次回の見直し予定日"), "plan__next_review_on", 14),
+                Column(_("終了日"), "plan__ended_on", 12),
+                Column(_("区分"), "term", 10, display=label_of(PlanGoal.Term.choices)),
+                Column(_("目標"), "goal", 40, personal=True),
+                Column(_("具体的な支援内容"), "supports", 40, personal=True),
+                Column(_("担う関係機関"), "agency__name", 24),
+                Column(_("利用する社会資源"), "resource__name", 24),
+                Column(_("開始"), "starts_on", 12),
+                Column(_("終了予定"), "ends_on", 12),
+            ],
+        ),
+        ExportKind(
+            key="reviews",
+            label=_("モニタリング・評価"),
+            base=_reviews,
+            filtered=CASE_FILTER,
+            filter_path="case",
+            order_by=["case__municipality__code", "case__number", "reviewed_on", "id"],
+            columns=[
+                Column(_("ケース番号"), "case__number", 20),
+                Column(_("市町村コード"), "case__municipality__code", 10),
+                Column(_("プランの版"), "plan__number", 8),
+                Column(_("実施日"), "reviewed_on", 12),
+                Column(_("予定日"), "due_on", 12),
+                Column(_("予定日までに実施"), "on_time", 10),
+                Column(_("支援段階"), "stage__name_ja", 24),
+                Column(_("段階が進んだ"), "moved_forward", 10),
+                Column(_("終結時の評価"), "closing", 10),
+                Column(_("評価の所見"), "notes", 50, personal=True),
             ],
         ),
     ]

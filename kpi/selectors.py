@@ -55,6 +55,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext_lazy
 
 from cases.models import Case, Consultation
+from casework.selectors import casework_figures
 from core.fiscal import era_label, fiscal_year_label, fiscal_year_range, months_of, short_label
 from core.models import Municipality
 from core.prefectures import prefecture_name
@@ -280,6 +281,8 @@ class SecondaryFigures:
     supervised_municipalities: int
     consultations: ConsultationFigures
     baselines: dict[str, BaselineValue]
+    # The casework cycle (casework.selectors.casework_figures): counts only.
+    casework: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -883,6 +886,7 @@ def _secondary(
         supervised_municipalities=meetings["supervised_municipalities"],
         consultations=consultation_figures(scope, start, end, cached=cached),
         baselines={},
+        casework=casework_figures(scope.q("municipality"), start, end),
     )
 
 

@@ -516,7 +516,20 @@ def _secondary(wb: Workbook, report: Report, publication: Publication) -> None:
         None,
         "work_support_sites",
     )
-    _filter(sheet, columns=len(titles), header_row=header_row, last_row=header_row + 10)
+    cw = s.casework
+    figure(
+        _("決定したプランがある継続中のケース"),
+        publication.count(cw.get("open_with_plan")), pgettext("unit", "件"), None, "",
+    )  # fmt: skip
+    figure(_("モニタリング・評価の実施回数"), publication.count(cw.get("reviews")),
+           pgettext("unit", "回"), None, "")  # fmt: skip
+    figure(_("　うち予定日までに実施した回数"), publication.count(cw.get("reviews_on_time")),
+           pgettext("unit", "回"), None, "")  # fmt: skip
+    figure(
+        _("支援段階が1つ以上進んだ人数"),
+        publication.count(cw.get("stage_forward")), pgettext("unit", "人"), None, "",
+    )  # fmt: skip
+    _filter(sheet, columns=len(titles), header_row=header_row, last_row=header_row + 14)
 
     # The consultations table: 延べ件数 (contacts) and 実人数 (persons).
     c = s.consultations

@@ -120,6 +120,8 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 def _render_meeting(
     request: HttpRequest, meeting: CaseMeeting, action_form: Form, status: int = 200
 ) -> HttpResponse:
+    from casework.selectors import meeting_casework  # casework builds on platforms
+
     data = selectors.meeting_page_data(meeting)
     # Reaching this page already implies personal scope; ask again for the minutes anyway,
     # so that widening who sees the page can never widen who reads the minutes.
@@ -136,6 +138,7 @@ def _render_meeting(
             "show_minutes": show_minutes,
             "action_form": action_form,
             "today": timezone.localdate(),
+            "cw": meeting_casework(meeting),
         },
         status=status,
     )

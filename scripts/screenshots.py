@@ -105,6 +105,35 @@ def run(browser: Browser, env: dict[str, str]) -> None:
     shoot(page, "10-referral")
     page.goto(BASE + "/resources/")
     shoot(page, "11-resources")
+    # The casework cycle: a plan due for review from the home panel, its case, its pages.
+    page.goto(BASE + "/")
+    plans = page.locator("main a[href]").evaluate_all("els => els.map(e => e.href)")
+    for plan_url in [h for h in plans if re.search(r"/casework/plans/\d+/$", h)]:
+        page.goto(plan_url)  # the first one decided at a meeting and reviewed before
+        hrefs = page.locator("main a[href]").evaluate_all("els => els.map(e => e.href)")
+        if any(re.search(r"/meetings/\d+/$", h) for h in hrefs) and any(
+            re.search(r"/casework/reviews/\d+/$", h) for h in hrefs
+        ):
+            break
+    shoot(page, "14-plan")
+    case_url = first_link(page, r"/cases/\d+/$")
+    meeting_url = first_link(page, r"/meetings/\d+/$")
+    review_url = first_link(page, r"/casework/reviews/\d+/$")
+    page.goto(plan_url + "reviews/new/")
+    shoot(page, "17-review-form")
+    page.goto(review_url)
+    shoot(page, "18-review")
+    page.goto(case_url)
+    shoot(page, "15-case-with-plan")
+    case_pk = case_url.rstrip("/").rsplit("/", 1)[1]
+    page.goto(BASE + f"/casework/cases/{case_pk}/assessments/new/")
+    shoot(page, "16-assessment-form")
+    page.goto(BASE + f"/casework/cases/{case_pk}/contacts/")
+    shoot(page, "19-contacts")
+    page.goto(BASE + f"/casework/cases/{case_pk}/consents/new/")
+    shoot(page, "20-consent-form")
+    page.goto(meeting_url.replace("/meetings/", "/casework/meetings/") + "bases/")
+    shoot(page, "21-meeting-bases")
 
     log_in(page, "kencho")
     page.goto(BASE + "/kpi/")

@@ -169,3 +169,49 @@ class EmploymentOutcomeFactory(factory.django.DjangoModelFactory):
         lambda o: "テスト: システム外の就労訓練" if o.after_intermediate_source == "manual" else ""
     )
     basis_referral = None
+
+
+# --- casework ---------------------------------------------------------------------------------
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "casework.Assessment"
+
+    case = factory.SubFactory(CaseFactory)
+    assessed_on = factory.LazyAttribute(lambda o: o.case.intake_date)
+    urgency = "medium"
+    summary = "母と二人暮らし。昼夜逆転。"
+
+
+class SupportPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "casework.SupportPlan"
+
+    case = factory.SubFactory(CaseFactory)
+    number = 1
+    drafted_on = factory.LazyAttribute(lambda o: o.case.intake_date + dt.timedelta(days=14))
+    next_review_on = factory.LazyAttribute(lambda o: o.drafted_on + dt.timedelta(days=90))
+    policy = "家族支援から始め、本人との面談を目指す。"
+
+
+class PlanGoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "casework.PlanGoal"
+
+    plan = factory.SubFactory(SupportPlanFactory)
+    term = "short"
+    goal = "週1回、居場所に通う"
+    starts_on = factory.LazyAttribute(lambda o: o.plan.drafted_on)
+    ends_on = factory.LazyAttribute(lambda o: o.plan.next_review_on)
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "casework.Consent"
+
+    case = factory.SubFactory(CaseFactory)
+    given_by = "person"
+    method = "written"
+    agency_kinds = ["shakyo"]
+    valid_from = factory.LazyAttribute(lambda o: o.case.intake_date)

@@ -176,6 +176,51 @@ def export_job_of_another_admin() -> Target:
     return Target(kwargs={"job_id": job.pk})
 
 
+def plan_in_kochi() -> Target:
+    from tests.factories import PlanGoalFactory
+
+    goal = PlanGoalFactory(plan__policy="（秘）父の飲酒について")
+    case = goal.plan.case
+    return Target(kwargs={"pk": goal.plan.pk}, secrets=[case.number, goal.plan.policy])
+
+
+def goal_in_kochi() -> Target:
+    from tests.factories import PlanGoalFactory
+
+    goal = PlanGoalFactory(goal="母と買い物に行く（秘）")
+    return Target(
+        kwargs={"pk": goal.plan.pk, "goal_pk": goal.pk}, secrets=[goal.plan.case.number, goal.goal]
+    )
+
+
+def assessment_in_kochi() -> Target:
+    from tests.factories import AssessmentFactory
+
+    a = AssessmentFactory(summary="（秘）自傷の訴えあり")
+    return Target(kwargs={"pk": a.pk}, secrets=[a.case.number, a.summary])
+
+
+def review_in_kochi() -> Target:
+    import datetime as dt
+
+    from casework.models import Review
+    from tests.factories import SupportPlanFactory
+
+    plan = SupportPlanFactory()
+    review = Review.objects.create(
+        plan=plan, case=plan.case, reviewed_on=plan.drafted_on + dt.timedelta(days=30),
+        due_on=plan.next_review_on, on_time=True, notes="（秘）外出が増えた",
+    )  # fmt: skip
+    return Target(kwargs={"pk": review.pk}, secrets=[plan.case.number, review.notes])
+
+
+def consent_in_kochi() -> Target:
+    from tests.factories import ConsentFactory
+
+    consent = ConsentFactory(shared_with="（秘）〇〇病院")
+    return Target(kwargs={"pk": consent.pk}, secrets=[consent.case.number, consent.shared_with])
+
+
 # fmt: off
 TABLE: dict[str, Row] = {
     #                                anonymous counselor outsider prefecture center admin
@@ -290,6 +335,47 @@ TABLE: dict[str, Row] = {
     "exports:ledger_confirm":    Row(LOGIN,    302,      302,     403,       302,   302,
                                      method="post", data={"token": "x"}),
     "exports:ledger_history":    Row(LOGIN,    200,      200,     403,       200,   200),
+    # Casework: the case's scope (outsider 404 audited, prefecture staff 403).
+    "casework:assessment_create":
+                                 Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=case_in_kochi),
+    "casework:assessment_detail":
+                                 Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=assessment_in_kochi),
+    "casework:plan_create":      Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=case_in_kochi),
+    "casework:plan_detail":      Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=plan_in_kochi),
+    "casework:plan_edit":        Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=plan_in_kochi),
+    "casework:goal_add":         Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=plan_in_kochi),
+    "casework:goal_edit":        Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=goal_in_kochi),
+    "casework:plan_decide":      Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=plan_in_kochi),
+    # A draft plan cannot be revised: the form, with the service's refusal (200).
+    "casework:plan_revise":      Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=plan_in_kochi),
+    "casework:plan_end":         Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=plan_in_kochi),
+    "casework:review_create":    Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=plan_in_kochi),
+    "casework:review_detail":    Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=review_in_kochi),
+    "casework:consent_create":   Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=case_in_kochi),
+    "casework:consent_withdraw": Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=consent_in_kochi),
+    "casework:contacts":         Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=case_in_kochi),
+    "casework:contact_edit":     Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=case_in_kochi),
+    "casework:member_contact_edit":
+                                 Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=member_in_kochi),
+    "casework:meeting_bases":    Row(LOGIN,    200,      404,     403,       200,   200,
+                                     factory=meeting_in_kochi),
 }
 # fmt: on
 

@@ -242,8 +242,8 @@ def test_meeting_page_query_count_is_pinned(login, counselor, django_assert_num_
     FollowUpActionFactory.create_batch(6, meeting=meeting, owner=counselor)
     client = login(counselor)
     # session, user, meeting, cases, agencies, actions, minutes scope, audit, owner choices;
-    # session save (3)
-    with django_assert_num_queries(13):  # incl. the scope's municipality ids
+    # session save (3); casework (4): the bases, the cases with their consents, decided plans
+    with django_assert_num_queries(17):  # incl. the scope's municipality ids
         response = client.get(meeting.get_absolute_url())
     assert len(response.context["cases"]) == 10
     assert len(response.context["actions"]) == 7

@@ -145,6 +145,18 @@ def _survey() -> models.Model:
     )
 
 
+def _casework_list(model_name: str) -> Builder:
+    def build() -> models.Model:
+        from django.apps import apps
+
+        model = apps.get_model("casework", model_name)
+        return model.objects.create(  # type: ignore[no-any-return]
+            code=f"test-{model_name.lower()}", name_ja="テスト項目", sort_order=99
+        )
+
+    return build
+
+
 BUILDERS: dict[str, Builder] = {
     "auth.group": _group,
     "django_tasks_database.dbtaskresult": _task_result,
@@ -164,6 +176,9 @@ BUILDERS: dict[str, Builder] = {
     "kpi.target": _target,
     "kpi.baseline": _baseline,
     "kpi.surveycount": _survey,
+    "casework.assessmentdomain": _casework_list("AssessmentDomain"),
+    "casework.supportstage": _casework_list("SupportStage"),
+    "casework.progressstep": _casework_list("ProgressStep"),
 }
 
 REGISTERED = sorted(m._meta.label_lower for m in admin.site._registry)

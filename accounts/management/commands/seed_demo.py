@@ -13,6 +13,7 @@ DEMO_STEPS = [
     "platforms.demo.seed",
     "referrals.demo.seed",
     "kpi.demo.seed",
+    "casework.demo.seed",
 ]
 
 
