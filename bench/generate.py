@@ -53,6 +53,8 @@ DOMAIN_TABLES = [
     "referrals_referraltransition",
     "referrals_referralnote",
     "referrals_referral",
+    "referrals_resourcekindperiod",
+    "referrals_resourcekindsetting",
     "referrals_resource",
     "platforms_casemeeting_cases",
     "platforms_casemeeting_agencies",
@@ -69,6 +71,7 @@ DOMAIN_TABLES = [
     "cases_householdmember",
     "cases_household",
     "cases_person",
+    "kpi_yearclosing",
     "kpi_surveycount",
     "kpi_baseline",
     "kpi_target",
@@ -476,6 +479,18 @@ def _steps(counts: Counts) -> list[tuple[str, str]]:
                 LATERAL (SELECT c.intake_date + floor(random()
                     * (%(today)s::date - c.intake_date + 1))::int AS prop) pr
             ) x
+            """,
+        ),
+        (
+            # What referral_connect stamps: the kind's flags on the day of the connection
+            # (no configuration history in the generated data: today's flags).
+            "referral stamps",
+            """
+            UPDATE referrals_referral r
+            SET counted_as_ibasho = k.counts_as_ibasho,
+                counted_as_work_training = k.is_work_training
+            FROM referrals_resource s JOIN referrals_resourcekind k ON k.id = s.kind_id
+            WHERE s.id = r.resource_id AND r.connected_on IS NOT NULL
             """,
         ),
         (

@@ -13,7 +13,11 @@ Measurements (each with its value, goal, ratio and pass/fail):
 3. a consultation export through `exports.services.write_export` against bare openpyxl
    write-only writing the same rows from memory, and the export's peak memory (RSS of a
    subprocess each) at 10% and 100% of the rows;
-4. a locust load test against gunicorn (4 workers) on 127.0.0.1.
+4. a locust load test against gunicorn (4 workers) on 127.0.0.1;
+5. a 20,000-row ledger import (`exports.ledger_write.ledger_import`, what the browser's
+   confirm job runs; parsing included) against a bare `bulk_create` of the same persons,
+   cases and consultations as the floor, and against the 386 s the row-by-row import took.
+   Both run in a transaction that is rolled back: the dataset stays as it was.
 """
 
 import json
@@ -49,6 +53,7 @@ PLAN: dict[str, dict[str, int]] = {
         "load_seconds": 60,
         "warmup_seconds": 20,
         "dashboard_repeat": 5,
+        "ledger_rows": 20_000,
     },
     "small": {
         "export_rows": 10_000,
@@ -56,6 +61,7 @@ PLAN: dict[str, dict[str, int]] = {
         "load_seconds": 60,
         "warmup_seconds": 20,
         "dashboard_repeat": 5,
+        "ledger_rows": 20_000,
     },
     "tiny": {
         "export_rows": 500,
@@ -63,6 +69,7 @@ PLAN: dict[str, dict[str, int]] = {
         "load_seconds": 8,
         "warmup_seconds": 4,
         "dashboard_repeat": 2,
+        "ledger_rows": 500,
     },
 }
 GOALS = {
@@ -71,6 +78,8 @@ GOALS = {
     "export_throughput_ratio": 0.8,
     "export_memory_ratio": 1.2,
     "load_p95_ms": 300.0,
+    # A quarter of the row-by-row import's 386 s for 20,000 rows (issue #15).
+    "ledger_import_s_per_20k": 386.0 / 4,
 }
 
 
@@ -150,11 +159,9 @@ FLOOR_SQL = {
     "K3 monthly": """
         SELECT date_trunc('month', r.connected_on), count(*)
         FROM referrals_referral r
-        JOIN referrals_resource s ON s.id = r.resource_id
-        JOIN referrals_resourcekind k ON k.id = s.kind_id
         JOIN cases_case c ON c.id = r.case_id
         JOIN core_municipality m ON m.id = c.municipality_id
-        WHERE k.counts_as_ibasho AND m.prefecture_code = %(pref)s
+        WHERE r.counted_as_ibasho AND m.prefecture_code = %(pref)s
             AND r.connected_on BETWEEN %(start)s AND %(end)s
         GROUP BY 1""",
     "K4 monthly": """
@@ -181,10 +188,8 @@ FLOOR_SQL = {
             FROM platforms_casemeeting WHERE held_on BETWEEN %(start)s AND %(end)s
             GROUP BY 1) k2 ON k2.municipality_id = m.id
         LEFT JOIN (SELECT c.municipality_id, count(*) AS n FROM referrals_referral r
-            JOIN referrals_resource s ON s.id = r.resource_id
-            JOIN referrals_resourcekind k ON k.id = s.kind_id
             JOIN cases_case c ON c.id = r.case_id
-            WHERE k.counts_as_ibasho AND r.connected_on BETWEEN %(start)s AND %(end)s
+            WHERE r.counted_as_ibasho AND r.connected_on BETWEEN %(start)s AND %(end)s
             GROUP BY 1) k3 ON k3.municipality_id = m.id
         LEFT JOIN (SELECT c.municipality_id, count(DISTINCT o.person_id) AS n
             FROM referrals_employmentoutcome o JOIN cases_case c ON c.id = o.case_id
@@ -225,11 +230,9 @@ FLOOR_SQL.update(
             "DISTINCT mt.municipality_id",
         ),
         "K3 past years": _past(
-            """referrals_referral r JOIN referrals_resource s ON s.id = r.resource_id
-            JOIN referrals_resourcekind k ON k.id = s.kind_id
-            JOIN cases_case c ON c.id = r.case_id
+            """referrals_referral r JOIN cases_case c ON c.id = r.case_id
             JOIN core_municipality m ON m.id = c.municipality_id""",
-            "k.counts_as_ibasho AND m.prefecture_code = %(pref)s",
+            "r.counted_as_ibasho AND m.prefecture_code = %(pref)s",
             "r.connected_on",
             "*",
         ),
@@ -262,8 +265,11 @@ FLOOR_SQL.update(
                 count(*) FILTER (WHERE k.is_work_training)
             FROM referrals_resource r JOIN referrals_resourcekind k ON k.id = r.kind_id
             LEFT JOIN core_municipality m ON m.id = r.municipality_id
-            WHERE r.prefecture_code = %(pref)s AND r.active
-                AND (r.municipality_id IS NULL OR m.prefecture_code = %(pref)s)""",
+            WHERE r.prefecture_code = %(pref)s
+                AND (r.municipality_id IS NULL OR m.prefecture_code = %(pref)s)
+                AND (r.opened_on IS NULL OR r.opened_on <= %(end)s)
+                AND (r.closed_on IS NULL OR r.closed_on > %(end)s)
+                AND (r.active OR r.closed_on IS NOT NULL)""",
         "meetings": """
             SELECT count(*), count(*) FILTER (WHERE mt.supervision <> 'none'),
                 count(DISTINCT mt.municipality_id) FILTER (WHERE mt.supervision <> 'none')
@@ -294,9 +300,9 @@ FLOOR_SQL.update(
 _NO_PREFECTURE = (
     (r"\s*(?:LEFT )?JOIN core_municipality m ON m\.id = \w+\.municipality_id", ""),
     (
-        r"r\.prefecture_code = %\(pref\)s AND r\.active\s+"
-        r"AND \(r\.municipality_id IS NULL OR m\.prefecture_code = %\(pref\)s\)",
-        "r.active",
+        r"r\.prefecture_code = %\(pref\)s\s+"
+        r"AND \(r\.municipality_id IS NULL OR m\.prefecture_code = %\(pref\)s\)\s+AND ",
+        "",
     ),
     (r"m\.prefecture_code = %\(pref\)s AND ", ""),
     (r" AND m\.prefecture_code = %\(pref\)s", ""),
@@ -331,10 +337,8 @@ FLOOR_SQL_NATIONAL["by prefecture"] = """
             FROM platforms_casemeeting WHERE held_on BETWEEN %(start)s AND %(end)s
             GROUP BY 1) k2 ON k2.municipality_id = m.id
         LEFT JOIN (SELECT c.municipality_id, count(*) AS n FROM referrals_referral r
-            JOIN referrals_resource s ON s.id = r.resource_id
-            JOIN referrals_resourcekind k ON k.id = s.kind_id
             JOIN cases_case c ON c.id = r.case_id
-            WHERE k.counts_as_ibasho AND r.connected_on BETWEEN %(start)s AND %(end)s
+            WHERE r.counted_as_ibasho AND r.connected_on BETWEEN %(start)s AND %(end)s
             GROUP BY 1) k3 ON k3.municipality_id = m.id
         LEFT JOIN platforms_platform p ON p.municipality_id = m.id
             AND p.status = 'established' AND p.established_on <= %(end)s
@@ -582,7 +586,7 @@ def run_export(rows: int, target: Path) -> int:
     from django.http import QueryDict
 
     from accounts.models import User
-    from exports.services import write_export
+    from exports.files import write_export
 
     return write_export(
         kind=export_kind(rows),
@@ -693,6 +697,146 @@ def measure_export(rows: int) -> list[Result]:
                 "peak_rss_full_mib": round(rss_full / 1024, 1),
             },
         ),
+    ]
+
+
+# --- 5. the ledger import ----------------------------------------------------------------------
+
+LEDGER_ROWS_PER_CASE = 4
+
+
+def ledger_file(rows: int, code: str, path: Path) -> None:
+    """A valid ledger of `rows` rows, LEDGER_ROWS_PER_CASE per case, in the template's columns."""
+    import datetime as dt
+    import uuid
+
+    from openpyxl import Workbook
+
+    from exports.ledger import ledger_columns
+
+    run = uuid.uuid4().hex[:8]
+    columns = ledger_columns()
+    label = {c.key: next(iter(c.choices)) for c in columns if c.choices}
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append([str(c.header) for c in columns])
+    today = dt.date.today()
+    for index in range(rows):
+        case, row = divmod(index, LEDGER_ROWS_PER_CASE)
+        intake = today - dt.timedelta(days=60 + case % 200)
+        values = {
+            "case_ref": f"B{run}-{case}", "row_ref": row + 1, "municipality_code": code,
+            "intake_date": intake, "intake_route": label["intake_route"],
+            "visitor": label["visitor"], "name": f"台帳 太郎{case}", "kana": "だいちょう たろう",
+            "birth_year": 1980 + case % 20, "sex": label["sex"],
+            "date": intake + dt.timedelta(days=row * 7), "method": "電話", "with_whom": "本人",
+            "duration_minutes": 30, "notes": "相談の内容" * 10, "next_action": "",
+            "next_action_date": None,
+        }  # fmt: skip
+        sheet.append([values[c.key] for c in columns])
+    workbook.save(path)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def bare_bulk_create(parsed: Any, user: Any) -> None:
+    """The floor: the same persons, cases and consultations with three bulk inserts."""
+    from cases.models import Case, Consultation, Person
+    from core.fiscal import fiscal_year
+    from exports.ledger import _groups
+
+    groups = list(_groups(parsed.rows).values())
+    persons = Person.objects.bulk_create(
+        [Person(municipality=g[0].municipality, name=g[0].values["name"], kana="") for g in groups],
+        batch_size=1000,
+    )
+    cases = Case.objects.bulk_create(
+        [
+            Case(
+                number=f"floor-{p.pk}", municipality=g[0].municipality,
+                fiscal_year=fiscal_year(g[0].values["intake_date"]), sequence=2_000_000 + p.pk,
+                person=p, intake_date=g[0].values["intake_date"],
+                intake_route=g[0].values["intake_route"], visitor=g[0].values["visitor"],
+                status_changed_on=g[0].values["intake_date"],
+            )
+            for g, p in zip(groups, persons, strict=True)
+        ],
+        batch_size=1000,
+    )  # fmt: skip
+    Consultation.objects.bulk_create(
+        [
+            Consultation(
+                case=c, date=r.values["date"], method=r.values["method"],
+                with_whom=r.values["with_whom"], notes=r.values.get("notes", ""),
+                submission_token=r.token, recorded_by=user,
+            )
+            for g, c in zip(groups, cases, strict=True)
+            for r in g
+        ],
+        batch_size=1000,
+    )  # fmt: skip
+
+
+def measure_ledger_import(rows: int) -> list[Result]:
+    import io
+
+    from django.db import transaction
+
+    from accounts import scope
+    from accounts.models import User
+    from exports.ledger import file_digest, ledger_parse
+    from exports.ledger_write import ledger_import
+
+    user = User.objects.get(username="bench_counselor_01")
+    code = scope.personal_municipalities(user).order_by("pk").values_list("code", flat=True)[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ledger.xlsx"
+        ledger_file(rows, code, path)
+        data = path.read_bytes()
+    started = time.perf_counter()
+    parsed = ledger_parse(stream=io.BytesIO(data), user=user)
+    parse_s = time.perf_counter() - started
+    if not parsed.ok:
+        raise RuntimeError(f"the bench ledger has errors: {parsed.errors[:3]}")
+    try:
+        with transaction.atomic():
+            started = time.perf_counter()
+            batch = ledger_import(
+                user=user, parsed=parsed, file_name="bench.xlsx", digest=file_digest(data)
+            )
+            import_s = time.perf_counter() - started
+            raise _Rollback
+    except _Rollback:
+        pass
+    try:
+        with transaction.atomic():
+            started = time.perf_counter()
+            bare_bulk_create(parsed, user)
+            floor_s = time.perf_counter() - started
+            raise _Rollback
+    except _Rollback:
+        pass
+    total_s = parse_s + import_s
+    goal = GOALS["ledger_import_s_per_20k"] * rows / 20_000
+    return [
+        Result(
+            name=f"ledger import, {rows:,} rows ({batch.cases_created:,} cases)",
+            value=round(total_s, 1),
+            unit="s",
+            goal=f"≤ {goal:.1f} s (¼ of 386 s per 20,000 rows)",
+            ratio=round(import_s / floor_s, 2),
+            passed=total_s <= goal,
+            detail={
+                "rows": rows,
+                "parse_s": round(parse_s, 2),
+                "import_s": round(import_s, 2),
+                "bare_bulk_create_s": round(floor_s, 2),
+                "ratio_means": "import ÷ bare bulk_create of the same rows",
+                "row_by_row_before_s": 386,
+            },
+        )
     ]
 
 
@@ -836,10 +980,13 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+DEFAULT_PARTS = ("dashboard", "list", "export", "load", "ledger")
+
+
 def run(
     scale: str,
     *,
-    parts: tuple[str, ...] = ("dashboard", "list", "export", "load"),
+    parts: tuple[str, ...] = DEFAULT_PARTS,
     port: int = 8201,
     output: Path | None = RESULTS,
     log: Callable[[str], None] = print,
@@ -866,6 +1013,8 @@ def run(
         results += measure_export(min(plan["export_rows"], counts.consultations))
     if "load" in parts:
         results += measure_load(plan["load_seconds"], port, plan["warmup_seconds"])
+    if "ledger" in parts:
+        results += measure_ledger_import(plan["ledger_rows"])
     with connection.cursor() as cur:
         cur.execute("SHOW server_version")
         server_version = cur.fetchone()[0]
@@ -911,8 +1060,10 @@ def main(argv: list[str]) -> int:
 
     try:
         output = os.environ.get("BENCH_OUTPUT")
+        parts = os.environ.get("BENCH_PARTS")
         run(
             os.environ.get("BENCH_SCALE", "full"),
+            parts=tuple(parts.split(",")) if parts else DEFAULT_PARTS,
             port=int(os.environ.get("BENCH_PORT", "8201")),
             output=Path(output) if output else RESULTS,
         )

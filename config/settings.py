@@ -150,6 +150,28 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Every database call waits a bounded time (README, "Faults"): connecting, any statement,
+    # any lock. A request that hits a limit gets the 503 page; workers set their own
+    # statement limit (DB_WORKER_STATEMENT_TIMEOUT_MS, exports.worker).
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5)
+    )
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "options",
+        " ".join(
+            [
+                f"-c statement_timeout={env.int('DB_STATEMENT_TIMEOUT_MS', default=15000)}",
+                f"-c lock_timeout={env.int('DB_LOCK_TIMEOUT_MS', default=5000)}",
+                "-c idle_in_transaction_session_timeout="
+                f"{env.int('DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', default=60000)}",
+            ]
+        ),
+    )
+    # A server that stops answering on an open connection: give up on unacknowledged data.
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "tcp_user_timeout", env.int("DB_TCP_USER_TIMEOUT_MS", default=10000)
+    )
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
     # WAL and a busy timeout let the development server and a task worker share the file.
@@ -221,6 +243,8 @@ PRIVATE_ROOT = Path(env.str("PRIVATE_ROOT", default=str(BASE_DIR / "var" / "priv
 # Record exports above this many rows run in the background; their files expire.
 EXPORT_BACKGROUND_THRESHOLD = env.int("EXPORT_BACKGROUND_THRESHOLD", default=5000)
 EXPORT_FILE_TTL_HOURS = env.int("EXPORT_FILE_TTL_HOURS", default=24)
+# Uploaded ledgers not confirmed are deleted after this many hours (confirmed: at once).
+LEDGER_UPLOAD_TTL_HOURS = env.int("LEDGER_UPLOAD_TTL_HOURS", default=2)
 
 # Published KPI workbooks (公表用) show counts below this as "<5" (kpi.suppression).
 KPI_PUBLIC_SUPPRESS_BELOW = env.int("KPI_PUBLIC_SUPPRESS_BELOW", default=5)
@@ -234,6 +258,12 @@ TASKS = {
         "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
     }
 }
+# Workers (`manage.py run_worker`) beat this often; one silent for the lease is dead and its
+# jobs are retried, each at most TASK_MAX_ATTEMPTS times in all, then failed (exports.jobs).
+TASK_HEARTBEAT_SECONDS = env.float("TASK_HEARTBEAT_SECONDS", default=10.0)
+TASK_WORKER_LEASE_SECONDS = env.int("TASK_WORKER_LEASE_SECONDS", default=60)
+TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=3)
+DB_WORKER_STATEMENT_TIMEOUT_MS = env.int("DB_WORKER_STATEMENT_TIMEOUT_MS", default=600_000)
 
 # Security. Production values are the defaults; development relaxes what HTTP on localhost needs.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from core import views as core_views
+from exports import views as exports_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("healthz/ops", exports_views.healthz_ops, name="healthz_ops"),
     path("accounts/", include("accounts.urls")),
     path("cases/", include("cases.urls")),
     path("", include("referrals.urls")),

@@ -9,3 +9,8 @@ application = get_wsgi_application()
 from core.checks import refuse_misconfiguration  # noqa: E402
 
 refuse_misconfiguration()
+
+# Temporary files (large uploads, openpyxl's sheets) hold personal data: under PRIVATE_ROOT.
+from exports.files import use_private_tempdir  # noqa: E402
+
+use_private_tempdir()

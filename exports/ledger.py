@@ -1,4 +1,5 @@
-"""Consultation ledger (相談台帳) import: template, parsing, validation and the import itself.
+"""Consultation ledger (相談台帳) import: template, parsing and validation (the writing is in
+`exports.ledger_write`).
 
 One row is one consultation. Rows with the same 台帳ケース番号 in the same municipality are one
 case; its first consultation is the row dated on the intake date. Each row's stable reference
@@ -22,15 +23,13 @@ import uuid
 import zipfile
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 from xml.etree import ElementTree
 
 from defusedxml import DefusedXmlException
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -39,15 +38,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from accounts import scope
 from accounts.models import User
-from audit.services import Action, audit_record
 from cases import rules as case_rules
-from cases import services as case_services
-from cases.models import Case, Consultation, Person
+from cases.models import Consultation, Person
 from core.codes import is_valid_code
 from core.excel import SafeSheet, new_workbook
 from core.models import Municipality
 from exports.ledger_columns import MAX_ROWS, LedgerColumn, ledger_columns
-from exports.models import ImportBatch
 
 # The namespace of the tokens ledger rows had before they were keyed (still recognised, in
 # the row's own municipality only, so that re-importing an old ledger creates nothing).
@@ -263,7 +259,7 @@ def ledger_parse(*, stream: IO[bytes], user: User) -> ParsedLedger:
         return ParsedLedger(errors=[RowError(0, "", _("Excelファイル（.xlsx）として読めません。"))])
 
 
-def _parse_sheet(sheet: Any, user: Any) -> ParsedLedger:
+def _parse_sheet(sheet: Any, user: User) -> ParsedLedger:
     result = ParsedLedger()
     columns = ledger_columns()
     titles, any_choices = _in_every_language()
@@ -460,13 +456,6 @@ def _check_cases(result: ParsedLedger) -> None:
         result.rows = [r for r in result.rows if r.row not in bad]
 
 
-@dataclass
-class ImportOutcome:
-    cases_created: int = 0
-    consultations_created: int = 0
-    rows_existing: int = 0
-
-
 def _already_imported(rows: list[LedgerRow]) -> dict[int, int]:
     """Spreadsheet row number → the case holding that row's consultation, for rows imported
     before: a known token on a consultation *of the row's own municipality*. The same token in
@@ -485,82 +474,3 @@ def _already_imported(rows: list[LedgerRow]) -> dict[int, int]:
 
 def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-@transaction.atomic
-def ledger_import(
-    *,
-    user: User,
-    parsed: ParsedLedger,
-    file_name: str,
-    digest: str,
-    request: Any = None,
-    progress: Callable[[int], None] | None = None,
-) -> ImportBatch:
-    """Write every row in one transaction: all or nothing. Rows seen before are skipped."""
-    if not scope.can_see_personal_data(user):
-        raise PermissionDenied
-    if not parsed.ok:
-        raise ValidationError(_("エラーのある行があるため、取り込めません。"))
-    outcome = ImportOutcome()
-    imported = _already_imported(parsed.rows)
-    done = 0
-    for group in _groups(parsed.rows).values():
-        first = group[0]
-        values = first.values
-        assert first.municipality is not None
-        if first.row in imported:
-            case = Case.objects.get(pk=imported[first.row])
-            outcome.rows_existing += 1
-        else:
-            case = case_services.case_open(
-                user=user,
-                municipality=first.municipality,
-                intake_date=values["intake_date"],
-                intake_route=values["intake_route"],
-                visitor=values["visitor"],
-                consultation=_consultation_input(values),
-                submission_token=first.token,
-                new_person=case_rules.PersonInput(
-                    name=values.get("name", ""),
-                    kana=values.get("kana", ""),
-                    birth_year=values.get("birth_year"),
-                    sex=values.get("sex") or Person.Sex.UNKNOWN,
-                ),
-                request=request,
-            )
-            outcome.cases_created += 1
-            outcome.consultations_created += 1
-        for row in group[1:]:
-            if row.row in imported:
-                outcome.rows_existing += 1
-                continue
-            case_services.consultation_record(
-                user=user,
-                case=case,
-                data=_consultation_input(row.values),
-                submission_token=row.token,
-                request=request,
-            )
-            outcome.consultations_created += 1
-        done += len(group)
-        if progress is not None:
-            progress(done)
-    batch = ImportBatch.objects.create(
-        uploaded_by=user,
-        file_name=file_name[:200],
-        file_sha256=digest,
-        rows_total=len(parsed.rows),
-        cases_created=outcome.cases_created,
-        consultations_created=outcome.consultations_created,
-        rows_existing=outcome.rows_existing,
-    )
-    audit_record(
-        action=Action.IMPORT,
-        request=request,
-        user=user,
-        obj=batch,
-        row_count=len(parsed.rows),
-        filters={"file_sha256": digest},
-    )
-    return batch

@@ -1,27 +1,36 @@
 import io
 import tempfile
 import uuid
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
+from django.db import DatabaseError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import scope
-from accounts.access import admin_view, deny, personal_data_view, prefecture_users
+from accounts.access import admin_view, deny, forbid, personal_data_view, prefecture_users
 from audit.services import Action, audit_record
 from core.excel import XLSX_CONTENT_TYPE
+from exports import jobs
+from exports.files import (
+    StorageError,
+    export_dir,
+    private_root_writable,
+    upload_dir,
+    write_private,
+)
 from exports.forms import ExportForm, LedgerUploadForm
-from exports.ledger import file_digest, ledger_import, ledger_parse, ledger_template
+from exports.ledger import file_digest, ledger_parse, ledger_template
+from exports.ledger_jobs import AlreadyImporting, duplicate_message, ledger_import_request
 from exports.models import ExportJob, ImportBatch
 from exports.registry import KINDS, InvalidExportFilter
-from exports.services import export_dir, export_request
+from exports.services import export_request
 
 
 def _attachment(handle, file_name: str) -> FileResponse:  # type: ignore[no-untyped-def]
@@ -39,21 +48,34 @@ def index(request: HttpRequest) -> HttpResponse:
     form = ExportForm(
         initial={"kind": kind if kind in KINDS else "consultations", "query": params.urlencode()}
     )
-    jobs = ExportJob.objects.filter(requested_by=request.user)[:10]
     return render(
         request,
         "exports/index.html",
-        {"form": form, "jobs": jobs, "filters": params, "now": timezone.now()},
+        {"form": form, "jobs": _my_exports(request), "filters": params, "now": timezone.now()},
     )
+
+
+def _my_exports(request: HttpRequest) -> Any:
+    return ExportJob.objects.filter(requested_by=request.user).exclude(
+        kind=ExportJob.Kind.LEDGER_IMPORT
+    )[:10]
+
+
+def _storage_failed(
+    request: HttpRequest, template: str, context: dict[str, Any], error: StorageError
+) -> HttpResponse:
+    """A storage fault (disk full, read-only, no permission): the page again with the cause
+    named, 503; the partial files are already removed."""
+    return render(request, template, {**context, "storage_error": error.message}, status=503)
 
 
 @admin_view
 @require_POST
 def start(request: HttpRequest) -> HttpResponseBase:
     form = ExportForm(request.POST)
+    context = {"form": form, "jobs": _my_exports(request)}
     if not form.is_valid():
-        jobs = ExportJob.objects.filter(requested_by=request.user)[:10]
-        return render(request, "exports/index.html", {"form": form, "jobs": jobs}, status=400)
+        return render(request, "exports/index.html", context, status=400)
     try:
         result = export_request(
             user=request.user,
@@ -70,8 +92,9 @@ def start(request: HttpRequest) -> HttpResponseBase:
                 "一覧の絞り込み条件に誤りがあるため、出力していません。一覧画面で条件を直してから、もう一度出力してください。"
             ),
         )
-        jobs = ExportJob.objects.filter(requested_by=request.user)[:10]
-        return render(request, "exports/index.html", {"form": form, "jobs": jobs}, status=400)
+        return render(request, "exports/index.html", context, status=400)
+    except StorageError as error:
+        return _storage_failed(request, "exports/index.html", context, error)
     if result.job is not None:
         return redirect(result.job)
     assert result.path is not None
@@ -85,10 +108,17 @@ def _own_job(request: HttpRequest, job_id: str) -> ExportJob:
     job = ExportJob.objects.filter(pk=job_id, requested_by=request.user).first()
     if job is None:
         raise deny(request, object_type="exports.exportjob", object_id=job_id)
+    # Rights lost since the request count: exports are for admins (imports: personal scope,
+    # checked by the views' decorator).
+    if not job.is_import and not scope.is_admin(request.user):
+        raise forbid(
+            request, object_type="exports.exportjob", object_id=job_id, reason="export job"
+        )
     return job
 
 
-@admin_view
+# Jobs are exports (admins) and ledger imports (anyone with personal scope): the same pages.
+@personal_data_view
 def job(request: HttpRequest, job_id: str) -> HttpResponse:
     export = _own_job(request, job_id)
     return render(
@@ -98,11 +128,13 @@ def job(request: HttpRequest, job_id: str) -> HttpResponse:
             "job": export,
             "kind": KINDS.get(export.kind),
             "expired": export.expires_at <= timezone.now(),
+            # Nobody would pick the job up: say so instead of waiting in silence.
+            "no_worker": not export.finished and not jobs.workers_seen(),
         },
     )
 
 
-@admin_view
+@personal_data_view
 def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
     export = _own_job(request, job_id)
     return JsonResponse(
@@ -117,12 +149,13 @@ def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
     )
 
 
-@admin_view
+@personal_data_view
 def job_download(request: HttpRequest, job_id: str) -> HttpResponseBase:
     export = _own_job(request, job_id)
-    path = Path(export_dir()) / f"{export.pk}.xlsx"
+    path = export_dir() / f"{export.pk}.xlsx"
     if (
-        export.status != ExportJob.Status.DONE
+        export.is_import
+        or export.status != ExportJob.Status.DONE
         or export.expires_at <= timezone.now()
         or not path.exists()
     ):
@@ -140,12 +173,6 @@ def job_download(request: HttpRequest, job_id: str) -> HttpResponseBase:
 # --- Ledger import -----------------------------------------------------------------------------
 
 LEDGER_SESSION_KEY = "ledger_upload"
-
-
-def _upload_dir() -> Path:
-    path = Path(settings.PRIVATE_ROOT) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @personal_data_view
@@ -174,11 +201,17 @@ def ledger_upload(request: HttpRequest) -> HttpResponse:
     }
     if parsed.ok:
         token = uuid.uuid4().hex
-        (_upload_dir() / f"{token}.xlsx").write_bytes(data)
+        try:
+            write_private(upload_dir() / f"{token}.xlsx", data)
+        except StorageError as error:
+            return _storage_failed(
+                request, "exports/ledger_upload.html", {"form": LedgerUploadForm()}, error
+            )
         request.session[LEDGER_SESSION_KEY] = {
             "token": token,
             "name": upload.name[:200],
             "digest": file_digest(data),
+            "rows": len(parsed.rows),
         }
         context["token"] = token
         context["cases"] = len(
@@ -190,39 +223,29 @@ def ledger_upload(request: HttpRequest) -> HttpResponse:
 @personal_data_view
 @require_POST
 def ledger_confirm(request: HttpRequest) -> HttpResponse:
+    """Queue the import (a background job, the same progress page as exports)."""
     pending = request.session.get(LEDGER_SESSION_KEY) or {}
     token = request.POST.get("token", "")
-    path = _upload_dir() / f"{pending.get('token', '')}.xlsx"
-    if not token or token != pending.get("token") or not path.exists():
+    if (
+        not token
+        or token != pending.get("token")
+        or not (upload_dir() / f"{pending['token']}.xlsx").exists()
+    ):
         messages.error(request, _("取込の確認が期限切れです。もう一度ファイルを選んでください。"))
         return redirect("exports:ledger_upload")
-    data = path.read_bytes()
-    # Checked again: the scope or the data may have changed since the preview.
-    parsed = ledger_parse(stream=io.BytesIO(data), user=request.user)
-    if not parsed.ok:
-        context = {"form": LedgerUploadForm(), "parsed": parsed, "file_name": pending["name"]}
-        return render(request, "exports/ledger_preview.html", context, status=400)
-    batch = ledger_import(
-        user=request.user,
-        parsed=parsed,
-        file_name=pending["name"],
-        digest=pending["digest"],
-        request=request,
-    )
-    path.unlink(missing_ok=True)
-    del request.session[LEDGER_SESSION_KEY]
-    messages.success(
-        request,
-        _(
-            "取り込みました：新規ケース%(cases)d件、新規相談記録%(records)d件（取込済みの行%(existing)d件）。"
+    try:
+        job = ledger_import_request(
+            user=request.user,
+            token=pending["token"],
+            name=pending["name"],
+            digest=pending["digest"],
+            rows=int(pending.get("rows", 0)),
         )
-        % {
-            "cases": batch.cases_created,
-            "records": batch.consultations_created,
-            "existing": batch.rows_existing,
-        },
-    )
-    return redirect("exports:ledger_history")
+    except AlreadyImporting:
+        messages.error(request, duplicate_message())
+        return redirect("exports:ledger_upload")
+    del request.session[LEDGER_SESSION_KEY]
+    return redirect(job)
 
 
 @personal_data_view
@@ -234,3 +257,21 @@ def ledger_history(request: HttpRequest) -> HttpResponse:
     else:
         batches = batches.filter(uploaded_by=request.user)
     return render(request, "exports/ledger_history.html", {"batches": batches[:100]})
+
+
+@require_GET
+@never_cache
+def healthz_ops(request: HttpRequest) -> JsonResponse:
+    """For operators' monitoring: 503 unless the database answers, PRIVATE_ROOT is writable
+    and a background worker sent a heartbeat within the lease. Counts only, no data."""
+    checks: dict[str, Any] = {"database": "ok", "private_root": "ok", "workers": 0}
+    try:
+        checks["workers"] = jobs.workers_seen()
+        checks["jobs_waiting"] = ExportJob.objects.filter(status__in=jobs.ACTIVE).count()
+    except DatabaseError:
+        checks["database"] = "unavailable"
+    if not private_root_writable():
+        checks["private_root"] = "not_writable"
+    healthy = checks["database"] == "ok" and checks["private_root"] == "ok" and checks["workers"]
+    checks["status"] = "ok" if healthy else "unavailable"
+    return JsonResponse(checks, status=200 if healthy else 503)

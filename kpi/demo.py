@@ -1,4 +1,5 @@
-"""Demo survey counts (実態把握調査): the R3 survey totals the plan's 692 persons.
+"""Demo survey counts (実態把握調査): the R3 survey totals the plan's 692 persons; and the
+closed years (年度確定) FY2021–FY2025 for Kochi, as the centre would have closed them.
 
 Targets and baselines are not demo data: the migration seeds them for every installation.
 """
@@ -6,6 +7,9 @@ Targets and baselines are not demo data: the migration seeds them for every inst
 import datetime as dt
 import random
 
+from django.utils import timezone
+
+from core.fiscal import fiscal_year_range
 from core.models import Municipality
 from kpi.models import SurveyCount
 
@@ -51,3 +55,30 @@ def seed(*, stdout) -> None:  # type: ignore[no-untyped-def]
         update_fields=["persons", "note"],
     )
     stdout.write(f"kpi survey counts: {len(rows)}")
+    close_demo_years(stdout=stdout)
+
+
+DEMO_CLOSED_YEARS = range(2021, 2026)
+
+
+def close_demo_years(*, stdout) -> None:  # type: ignore[no-untyped-def]
+    """Close FY2021–FY2025 for the prefecture with the figures the demo data gives (whole
+    years: FY2021 as of its end, not the seed's April–December), by the demo centre user.
+    Years not over yet, or already closed, are left alone (the step is idempotent)."""
+    from accounts.models import User
+    from kpi.closing import closings_for
+    from kpi.scopes import prefecture_scope
+    from kpi.services import year_close
+
+    user = User.objects.filter(username="center").first()
+    if user is None:
+        return
+    scope = prefecture_scope("39")
+    today = timezone.localdate()
+    closed = []
+    for year in DEMO_CLOSED_YEARS:
+        if fiscal_year_range(year)[1] >= today or closings_for(scope, [year]):
+            continue
+        year_close(fiscal_year=year, scope=scope, user=user)
+        closed.append(year)
+    stdout.write(f"kpi closed years: {closed}")

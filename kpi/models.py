@@ -8,6 +8,7 @@ A target, a baseline and a survey count each have a scope: a prefecture (by its 
 one jurisdiction, or one municipality of it. Prefecture scope is the default.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -223,3 +224,78 @@ class SurveyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality} {self.survey_date:%Y-%m-%d}: {self.persons}"
+
+
+class YearClosing(ScopedRow):
+    """年度確定: a fiscal year's figures for a scope as they were reported, with who and when.
+
+    Closed by the centre or an admin after the year ends (`kpi.services.year_close`): the four
+    indicators, the secondary figures and the by-municipality table are stored as counted
+    then (`figures`, see `kpi.closing.figures_of`). The dashboard, the workbook and
+    `kpi_report` show these for the year and, next to them, what a recount gives today and
+    why it differs (`kpi.closing`). Reopening (`year_reopen`, admins) keeps the row, with
+    who, when and why; the year may then be closed again (a new row).
+    """
+
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    figures = models.JSONField(_("確定した値"))
+    closed_at = models.DateTimeField(_("確定日時"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("確定した人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept as text too: the row says who closed the year even after the account is deleted.
+    closed_by_name = models.CharField(_("確定した人（表示名）"), max_length=150)
+    reopened_at = models.DateTimeField(_("確定の取消日時"), null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("確定を取り消した人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reopen_reason = models.CharField(_("確定を取り消した理由"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("年度確定")
+        verbose_name_plural = _("年度確定")
+        ordering = ["prefecture_code", "-fiscal_year", "-closed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(jurisdiction__isnull=True) | Q(municipality__isnull=True),
+                name="kpi_closing_one_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(reopened_at__isnull=True) | ~Q(reopen_reason=""),
+                name="kpi_closing_reopen_has_reason",
+            ),
+            # One closing in force per year and scope (reopened ones are kept as history).
+            models.UniqueConstraint(
+                fields=["fiscal_year", "prefecture_code"],
+                condition=Q(
+                    jurisdiction__isnull=True, municipality__isnull=True, reopened_at__isnull=True
+                ),
+                name="kpi_closing_unique_prefecture",
+            ),
+            models.UniqueConstraint(
+                fields=["fiscal_year", "jurisdiction"],
+                condition=Q(jurisdiction__isnull=False, reopened_at__isnull=True),
+                name="kpi_closing_unique_jurisdiction",
+            ),
+            models.UniqueConstraint(
+                fields=["fiscal_year", "municipality"],
+                condition=Q(municipality__isnull=False, reopened_at__isnull=True),
+                name="kpi_closing_unique_municipality",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{era_label(self.fiscal_year)} {self.scope_label}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.reopened_at is None

@@ -56,12 +56,22 @@ from django.utils.translation import gettext_noop, pgettext_lazy
 
 from cases.models import Case, Consultation
 from casework.selectors import casework_figures
-from core.fiscal import era_label, fiscal_year_label, fiscal_year_range, months_of, short_label
+from core.fiscal import (
+    current_fiscal_year,
+    era_label,
+    fiscal_year_label,
+    fiscal_year_range,
+    months_of,
+    short_label,
+)
+from core.fiscal import fiscal_year as fiscal_year_of
 from core.models import Municipality
 from core.prefectures import prefecture_name
-from kpi.models import Baseline, Figure, Indicator, SurveyCount, Target
+from kpi.closing import ClosingState, changes_since, closings_for, differences, figures_of
+from kpi.models import Baseline, Figure, Indicator, SurveyCount, Target, YearClosing
 from kpi.scopes import Scope
-from platforms.models import CaseMeeting, MunicipalStatus, Platform
+from platforms.models import CaseMeeting, MunicipalStatus, Platform, established_as_of
+from referrals.history import ConfigHistory
 from referrals.models import EmploymentOutcome, Referral, Resource
 
 # Units are part of the JSON report: plain Japanese strings, translated only for display.
@@ -135,6 +145,18 @@ class IndicatorResult:
     monthly: list[MonthPoint]
     baseline: BaselineValue | None = None
     target_from_year: int | None = None  # the fiscal year of the stored target row
+    # A closed year (年度確定): `value` is the reported figure, `recounted` today's count.
+    closed: bool = False
+    reported: int | None = None
+    recounted: int | None = None
+    no_data: bool = False  # a year before the system's records: unknown, not zero
+    fiscal_year: int = 0  # the report's year (a baseline entered for a year without data)
+
+    @property
+    def recount_difference(self) -> int | None:
+        if not self.closed or self.recounted is None or self.reported is None:
+            return None
+        return self.recounted - self.reported
 
     @property
     def target_carried_from(self) -> str | None:
@@ -163,18 +185,27 @@ class IndicatorResult:
         return str(Status.LABELS[self.status]) if self.status else ""
 
     def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"key": self.key, "label": self.label, "value": self.value}
+        value = None if self.no_data else self.value
+        data: dict[str, Any] = {"key": self.key, "label": self.label, "value": value}
         if self.total is not None:
             data["total"] = self.total
         data.update(
             {
                 "target": self.target,
                 "unit": self.unit,
-                "share_percent": self.share_percent,
-                "projected": self.projected,
-                "status": self.status,
+                "share_percent": None if self.no_data else self.share_percent,
+                "projected": None if self.no_data else self.projected,
+                "status": None if self.no_data else self.status,
+                "no_data": self.no_data,
+                "closed": self.closed,
+                "reported": self.reported,
+                "recounted": None
+                if self.no_data
+                else (self.recounted if self.closed else self.value),
             }
         )
+        if self.no_data and self.baseline and self.baseline.fiscal_year == self.fiscal_year:
+            data["baseline"] = {"value": self.baseline.value, "period": self.baseline.period}
         return data
 
 
@@ -218,6 +249,21 @@ class AreaRow:
 
 
 @dataclass(frozen=True)
+class YearCell:
+    key: str
+    value: int | None  # None: no data for the year (unknown, not zero)
+    target: int | None
+    recounted: int | None = None  # a closed year's recount, when it differs
+    baseline: BaselineValue | None = None  # entered for a year without data
+
+    @property
+    def difference(self) -> int | None:
+        if self.recounted is None or self.value is None:
+            return None
+        return self.recounted - self.value
+
+
+@dataclass(frozen=True)
 class YearValues:
     fiscal_year: int
     label: str
@@ -225,9 +271,26 @@ class YearValues:
     targets: dict[str, int | None]
     as_of: dt.date
     complete: bool  # the whole year (False for the report's year before its end)
+    known: bool = True  # False: before the system's records (「データなし」)
+    closed: bool = False  # 年度確定: `values` are the reported figures
+    recounted: dict[str, int] = field(default_factory=dict)
+    baselines: dict[str, BaselineValue] = field(default_factory=dict)  # entered for the year
 
-    def rows(self) -> list[tuple[str, int, int | None]]:
-        return [(key, self.values[key], self.targets.get(key)) for key in Indicator.values]
+    def rows(self) -> list[YearCell]:
+        return [
+            YearCell(
+                key=key,
+                value=self.values[key] if self.known else None,
+                target=self.targets.get(key),
+                recounted=(
+                    self.recounted[key]
+                    if self.closed and self.recounted.get(key, self.values[key]) != self.values[key]
+                    else None
+                ),
+                baseline=None if self.known else self.baselines.get(key),
+            )
+            for key in Indicator.values
+        ]
 
 
 @dataclass(frozen=True)
@@ -296,6 +359,16 @@ class Report:
     areas: list[AreaRow]  # by municipality; by prefecture for the national scope
     comparison: list[YearValues]
     secondary: SecondaryFigures
+    first_year: int = 0  # the first fiscal year with records (earlier ones: no data)
+    closing: ClosingState | None = None  # 年度確定 of a full-year report
+
+    @property
+    def no_data(self) -> bool:
+        return self.fiscal_year < self.first_year
+
+    @property
+    def closed(self) -> bool:
+        return self.closing is not None
 
     @property
     def area_kind(self) -> str:
@@ -336,13 +409,37 @@ class Report:
 
     def as_json(self) -> dict[str, Any]:
         """The shape printed by `kpi_report --json` (the issue's contract)."""
-        return {
+        data: dict[str, Any] = {
             "fiscal_year": self.fiscal_year,
             "label": self.label,
             "scope": self.scope.as_json(),
             "as_of": self.as_of.isoformat(),
+            "no_data": self.no_data,
+            "closed": self.closed,
             "indicators": [i.as_json() for i in self.indicators],
         }
+        if self.closing is not None:
+            data["closing"] = {
+                "closed_at": self.closing.closed_at.isoformat(),
+                "closed_by": self.closing.closed_by,
+                "differences": [
+                    {"label": d.label, "reported": d.reported, "recounted": d.recounted}
+                    for d in self.closing.differences
+                ],
+                "changes": [
+                    {
+                        "record": c.reference,
+                        "object_type": c.object_type,
+                        "id": c.pk,
+                        "date": c.date.isoformat(),
+                        "change": c.kind,
+                        "at": c.at.isoformat(),
+                        "by": c.by,
+                    }
+                    for c in self.closing.changes
+                ],
+            }
+        return data
 
 
 # --- the counted querysets -------------------------------------------------------------------
@@ -358,9 +455,11 @@ def _held_meetings(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[CaseM
 
 def _ibasho_links(scope: Scope, start: dt.date, end: dt.date) -> QuerySet[Referral]:
     # Referral.municipality is the case's municipality (copied on save): no join to cases.
+    # `counted_as_ibasho` is what the configuration said on the day of the connection
+    # (referrals.history): a later change of a kind or of a resource's kind rewrites no year.
     return Referral.objects.filter(
         scope.q("municipality"),
-        resource__kind__counts_as_ibasho=True,
+        counted_as_ibasho=True,
         connected_on__range=(start, end),
     )
 
@@ -504,8 +603,11 @@ def resolve_target(
     return None, None
 
 
-def _baselines(scope: Scope, fiscal_year: int) -> dict[str, BaselineValue]:
-    """The latest baseline of each indicator and figure up to the year, for this scope only."""
+def _baselines(
+    scope: Scope, fiscal_year: int
+) -> tuple[dict[str, BaselineValue], dict[tuple[int, str], BaselineValue]]:
+    """The latest baseline of each indicator and figure up to the year, for this scope only,
+    and every such row by (year, key): what a year without data shows instead (1 query)."""
     rows = (
         Baseline.objects.for_scope(
             prefecture_code=scope.prefecture_code,
@@ -516,10 +618,28 @@ def _baselines(scope: Scope, fiscal_year: int) -> dict[str, BaselineValue]:
         .order_by("-fiscal_year")
         .values_list("indicator", "fiscal_year", "value", "period")
     )
-    result: dict[str, BaselineValue] = {}
+    latest: dict[str, BaselineValue] = {}
+    by_year: dict[tuple[int, str], BaselineValue] = {}
     for key, year, value, period in rows:
-        result.setdefault(key, BaselineValue(year, value, period))
-    return result
+        baseline = BaselineValue(year, value, period)
+        latest.setdefault(key, baseline)
+        by_year[(year, key)] = baseline
+    return latest, by_year
+
+
+def first_fiscal_year(scope: Scope) -> int:
+    """The first fiscal year the system holds records for (1 query).
+
+    Years before it are unknown, not zero: the dashboard, the workbook and the JSON show
+    「データなし」 (or the baseline entered for the year). The start is the installation's,
+    not the scope's: a village with no case in a year the system was in use has zero cases.
+    With no record at all, the current year is the first.
+    """
+    cases = Case.objects.all()
+    if not scope.is_national:
+        cases = cases.filter(municipality__prefecture_code=scope.prefecture_code)
+    first = cases.aggregate(first=Min("intake_date"))["first"]
+    return fiscal_year_of(first) if first else current_fiscal_year()
 
 
 # --- projection and status -------------------------------------------------------------------
@@ -625,7 +745,7 @@ def _prefecture_rows(as_of: dt.date, counted: _Counted) -> list[AreaRow]:
     counted by prefecture in the database (distinct persons: not a sum)."""
     prefecture_of = dict(Municipality.objects.order_by().values_list("pk", "prefecture_code"))
     platforms = dict(
-        Platform.objects.filter(status=Platform.Status.ESTABLISHED, established_on__lte=as_of)
+        Platform.objects.filter(established_as_of(as_of))
         .order_by()
         .values("municipality__prefecture_code")
         .annotate(n=Count("pk"))
@@ -677,11 +797,7 @@ def _municipality_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[
         .select_related("jurisdiction")
         .annotate(
             kpi_platform=Exists(
-                Platform.objects.filter(
-                    municipality=OuterRef("pk"),
-                    status=Platform.Status.ESTABLISHED,
-                    established_on__lte=as_of,
-                )
+                Platform.objects.filter(established_as_of(as_of), municipality=OuterRef("pk"))
             )
         )
     )
@@ -831,11 +947,7 @@ def _secondary(
         needs=Count("pk", filter=Q(needs_assessed_on__lte=as_of)),
         jusoteki=Count("pk", filter=Q(jusoteki=True)),
     )
-    platforms = Platform.objects.filter(
-        scope.q("municipality"),
-        status=Platform.Status.ESTABLISHED,
-        established_on__lte=as_of,
-    ).count()
+    platforms = Platform.objects.filter(scope.q("municipality"), established_as_of(as_of)).count()
     latest_survey = (
         SurveyCount.objects.filter(municipality=OuterRef("municipality"), survey_date__lte=as_of)
         .order_by("-survey_date")
@@ -848,22 +960,16 @@ def _secondary(
         municipalities=Count("municipality", distinct=True),
         latest=Max("survey_date"),
     )
-    # Resources have no history: "active" is their current state. Prefecture-wide ones
-    # (no municipality) serve every scope of their prefecture; the national scope counts
-    # every resource (and must not go through the OR: Django drops its empty Q there).
+    # Prefecture-wide resources (no municipality) serve every scope of their prefecture; the
+    # national scope counts every resource (and must not go through the OR: Django drops its
+    # empty Q there).
     in_scope = (
         Q()
         if scope.is_national
         else (Q(municipality__isnull=True) | scope.q("municipality"))
         & Q(prefecture_code=scope.prefecture_code)
     )
-    resources = Resource.objects.filter(in_scope, active=True).aggregate(
-        ibasho=Count("pk", filter=Q(kind__counts_as_ibasho=True)),
-        ibasho_supported=Count(
-            "pk", filter=Q(kind__counts_as_ibasho=True, supported_by_prefecture=True)
-        ),
-        work=Count("pk", filter=Q(kind__is_work_training=True)),
-    )
+    resources = places_as_of(in_scope, as_of)
     supervised = ~Q(supervision=CaseMeeting.Supervision.NONE)
     meetings = _held_meetings(scope, start, end).aggregate(
         meetings=Count("pk"),
@@ -890,6 +996,34 @@ def _secondary(
     )
 
 
+def places_as_of(in_scope: Q, as_of: dt.date) -> dict[str, int]:
+    """Ibasho and work-training sites that existed on `as_of`, counted by what their kind was
+    and counted as that day (4 queries: the resources of the scope and the configuration
+    history, a few hundred rows at most).
+
+    A resource exists from `opened_on` (unknown: since always) until the day before
+    `closed_on`. One made inactive without a closing date is not counted in any year: give it
+    its 廃止日 and the years it was open count it again.
+    """
+    history = ConfigHistory.load()
+    counts = {"ibasho": 0, "ibasho_supported": 0, "work": 0}
+    rows = Resource.objects.filter(in_scope).values_list(
+        "pk", "kind_id", "opened_on", "closed_on", "active", "supported_by_prefecture"
+    )
+    for pk, kind_id, opened_on, closed_on, active, supported in rows:
+        if opened_on is not None and opened_on > as_of:
+            continue
+        if closed_on is not None and closed_on <= as_of:
+            continue
+        if closed_on is None and not active:
+            continue
+        flags = history.flags(pk, kind_id, as_of)
+        counts["ibasho"] += flags.counts_as_ibasho
+        counts["ibasho_supported"] += flags.counts_as_ibasho and supported
+        counts["work"] += flags.is_work_training
+    return counts
+
+
 # --- the report ------------------------------------------------------------------------------
 
 
@@ -899,6 +1033,7 @@ def kpi_report(
     as_of: dt.date | None = None,
     *,
     cached_consultations: bool = False,
+    apply_closing: bool = True,
 ) -> Report:
     """The four indicators and everything the dashboard shows, up to `as_of` (default: today).
 
@@ -906,6 +1041,11 @@ def kpi_report(
     whole year, a date after today counts up to today. Past years in the comparison are
     always full years. `cached_consultations`: the consultation counts (a secondary figure)
     may come from the cache; see `consultation_figures`.
+
+    A closed year (年度確定) reported as a whole year shows the figures as reported, with
+    today's recount and the records behind any difference (`Report.closing`, `kpi.closing`);
+    `apply_closing=False` gives the plain recount (what closing a year stores). A report up
+    to a date inside the year always counts as of that date.
     """
     fy_start, fy_end = fiscal_year_range(fiscal_year)
     # Nothing after today has happened yet: a meeting dated next week is planned, not held.
@@ -918,7 +1058,8 @@ def kpi_report(
     total = sum(area.municipalities for area in areas)  # K2's denominator
     monthly = counted.monthly()
     target_rows = _targets(scope, fiscal_year)
-    baselines = _baselines(scope, fiscal_year)
+    baselines, baselines_by_year = _baselines(scope, fiscal_year)
+    first_year = first_fiscal_year(scope)
 
     days_in_year = (fy_end - fy_start).days + 1
     elapsed = max(0, (end - start).days + 1)
@@ -944,41 +1085,49 @@ def kpi_report(
                 monthly=series,
                 baseline=baselines.get(key),
                 target_from_year=target_year,
+                no_data=fiscal_year < first_year,
+                fiscal_year=fiscal_year,
             )
         )
 
     past_years = list(range(fiscal_year - COMPARISON_YEARS, fiscal_year))
     past_values = _year_values(scope, past_years)
-    comparison = [
-        YearValues(
-            fiscal_year=y,
-            label=fiscal_year_label(y),
-            values=past_values[y],
-            targets={
-                key: resolve_target(target_rows, scope, key, y, total)[0]
-                for key in Indicator.values
-            },
-            as_of=fiscal_year_range(y)[1],
-            complete=True,
+    closings = closings_for(scope, [*past_years, fiscal_year]) if apply_closing else {}
+    comparison = []
+    for y in past_years:
+        closed = closings.get(y)
+        reported = (
+            {key: closed.figures["indicators"][key]["value"] for key in Indicator.values}
+            if closed
+            else past_values[y]
         )
-        for y in past_years
-    ]
-    comparison.append(
-        YearValues(
-            fiscal_year=fiscal_year,
-            label=fiscal_year_label(fiscal_year),
-            values={i.key: i.value for i in indicators},
-            targets={i.key: i.target for i in indicators},
-            as_of=as_of,
-            complete=as_of >= fy_end,
+        comparison.append(
+            YearValues(
+                fiscal_year=y,
+                label=fiscal_year_label(y),
+                values=reported,
+                targets={
+                    key: resolve_target(target_rows, scope, key, y, total)[0]
+                    for key in Indicator.values
+                },
+                as_of=fiscal_year_range(y)[1],
+                complete=True,
+                known=y >= first_year,
+                closed=closed is not None,
+                recounted=past_values[y],
+                baselines={
+                    key: baselines_by_year[(y, key)]
+                    for key in Indicator.values
+                    if (y, key) in baselines_by_year
+                },
+            )
         )
-    )
 
     secondary = _secondary(
         scope, fiscal_year, start, end, as_of, total, cached=cached_consultations
     )
     secondary.baselines = {k: v for k, v in baselines.items() if k in Figure.values}
-    return Report(
+    report = Report(
         fiscal_year=fiscal_year,
         scope=scope,
         as_of=as_of,
@@ -988,4 +1137,68 @@ def kpi_report(
         areas=areas,
         comparison=comparison,
         secondary=secondary,
+        first_year=first_year,
+    )
+    closing = closings.get(fiscal_year) if as_of >= fy_end else None
+    if closing is not None:
+        _apply_closing(report, closing)
+    report.comparison.append(
+        YearValues(
+            fiscal_year=fiscal_year,
+            label=fiscal_year_label(fiscal_year),
+            values={i.key: i.value for i in indicators},
+            targets={i.key: i.target for i in indicators},
+            as_of=as_of,
+            complete=as_of >= fy_end,
+            known=not report.no_data,
+            closed=closing is not None,
+            recounted={i.key: i.recounted for i in indicators if i.recounted is not None},
+            baselines={
+                key: baselines_by_year[(fiscal_year, key)]
+                for key in Indicator.values
+                if (fiscal_year, key) in baselines_by_year
+            },
+        )
+    )
+    return report
+
+
+def _apply_closing(report: Report, closing: YearClosing) -> None:
+    """Show the year as reported; keep today's recount next to it, and why they differ."""
+    recount = figures_of(report)
+    stored = closing.figures
+    for ind in report.indicators:
+        row = stored["indicators"].get(ind.key, {})
+        ind.closed = True
+        ind.recounted = ind.value
+        ind.reported = ind.value = row.get("value", ind.value)
+        if row.get("total") is not None:
+            ind.total = row["total"]
+        ind.projected = ind.value  # a whole year: the year-end value is the value
+        ind.status = status_of(ind.value, ind.target, ind.projected)
+    secondary = report.secondary
+    for name, value in stored["secondary"].items():
+        if name in ("contacts", "persons"):
+            setattr(secondary.consultations, name, value)
+        elif hasattr(secondary, name):
+            setattr(secondary, name, value)
+    rows = [
+        AreaRow(
+            **{
+                **row,
+                "first_meeting": (
+                    dt.date.fromisoformat(row["first_meeting"]) if row["first_meeting"] else None
+                ),
+            }
+        )
+        for row in stored["areas"]
+    ]
+    if report.area_kind == AreaKind.MUNICIPALITY:
+        rows.sort(key=lambda row: (row.meeting_held, row.code))
+    report.areas = rows
+    found = differences(stored, recount)
+    report.closing = ClosingState(
+        closing=closing,
+        differences=found,
+        changes=changes_since(closing, report.scope, report.start, report.end) if found else [],
     )

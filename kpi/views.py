@@ -2,21 +2,28 @@ import io
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import deny
+from accounts.access import admin_view, deny, prefecture_editor_view
+from accounts.types import AuthenticatedHttpRequest
 from audit.services import Action, audit_record
 from core.excel import XLSX_CONTENT_TYPE
-from core.fiscal import current_fiscal_year
+from core.fiscal import current_fiscal_year, era_label, fiscal_year_range
 from kpi.charts import line_chart
 from kpi.forms import DashboardForm
-from kpi.scopes import scopes_for_user
+from kpi.scopes import Scope, scopes_for_user
 from kpi.selectors import STATUS_RULE, kpi_report
+from kpi.services import can_close_years, can_reopen_years, year_close, year_reopen
 from kpi.workbook import kpi_workbook, workbook_file_name
 
 # The first year offered: R1, the year of the oldest baseline.
@@ -58,6 +65,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     query = urlencode(
         {"fy": report.fiscal_year, "scope": scope.token, "as_of": report.as_of.isoformat()}
     )
+    year_over = fiscal_year_range(report.fiscal_year)[1] < timezone.localdate()
     return render(
         request,
         "kpi/dashboard.html",
@@ -67,8 +75,80 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "charts": charts,
             "status_rule": STATUS_RULE,
             "workbook_query": query,
+            "can_close": (
+                year_over
+                and report.complete
+                and not report.closed
+                and not scope.is_national
+                and can_close_years(request.user)
+            ),
+            "can_reopen": report.closed and can_reopen_years(request.user),
         },
     )
+
+
+def _posted_year_and_scope(request: HttpRequest) -> tuple[int, Scope]:
+    """The year and scope a closing form names; a scope outside the user's is a refusal."""
+    scopes = {s.token: s for s in scopes_for_user(request.user)}
+    token = request.POST.get("scope", "")
+    if token not in scopes:
+        raise deny(request, user=request.user, object_type="kpi.scope", object_id=token[:40])
+    try:
+        fiscal_year = int(request.POST.get("fy", ""))
+    except ValueError:
+        raise Http404() from None
+    if not FIRST_FISCAL_YEAR <= fiscal_year <= current_fiscal_year():
+        raise Http404()
+    return fiscal_year, scopes[token]
+
+
+def _back_to_dashboard(fiscal_year: int, scope: Scope) -> HttpResponseRedirect:
+    query = urlencode({"fy": fiscal_year, "scope": scope.token})
+    return HttpResponseRedirect(f"{reverse('kpi:dashboard')}?{query}")
+
+
+@require_POST
+@prefecture_editor_view
+def year_close_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """年度確定 (the centre and admins: `kpi.services.can_close_years`), from the dashboard."""
+    fiscal_year, scope = _posted_year_and_scope(request)
+    try:
+        year_close(fiscal_year=fiscal_year, scope=scope, user=request.user, request=request)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("%(year)s（%(scope)s）を確定しました。")
+            % {"year": era_label(fiscal_year), "scope": scope.name},
+        )
+    return _back_to_dashboard(fiscal_year, scope)
+
+
+@require_POST
+@admin_view
+def year_reopen_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Reopen a closed year (admins), with a reason."""
+    fiscal_year, scope = _posted_year_and_scope(request)
+    try:
+        year_reopen(
+            fiscal_year=fiscal_year,
+            scope=scope,
+            reason=request.POST.get("reason", ""),
+            user=request.user,
+            request=request,
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("%(year)s（%(scope)s）の確定を取り消しました。")
+            % {"year": era_label(fiscal_year), "scope": scope.name},
+        )
+    return _back_to_dashboard(fiscal_year, scope)
 
 
 @require_GET

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext, pgettext_lazy
@@ -204,6 +205,15 @@ COUNTING_RULES = (
         "中間的就労等を経て就労した人数: 中間的就労等を経た就労の開始日が年度内の人の実人数。"
     ),
     gettext_noop("いずれも基準日までに実施・開始したものだけを数えます。"),
+    gettext_noop(
+        "居場所等・就労訓練として数えるかは、つながった日の種別の設定で決まります"
+        "（後から設定を変えても過去の年度は変わりません）。"
+    ),
+    gettext_noop(
+        "「中間的就労等を経て」の自動判定: 就労開始日以前（同じ日を含む）に就労訓練・中間的就労"
+        "につながった記録があること。就労を記録したときに判定し、後から変わるのは"
+        "「判定し直す」操作（記録が残ります）だけです。"
+    ),
 )
 
 STATUS_NOTES = (
@@ -241,8 +251,10 @@ def _summary(wb: Workbook, report: Report, publication: Publication) -> None:
     sheet.header(titles)
     for ind in report.indicators:
         counted = ind.key in COUNTED
-        value = publication.count(ind.value, ind.key) if counted else ind.value
+        value: Any = publication.count(ind.value, ind.key) if counted else ind.value
         hidden = value != ind.value
+        if ind.no_data:
+            value, hidden = _("データなし"), True
         share = None if ind.share is None or hidden else ind.share / 100
         projected = None if hidden else ind.projected
         baseline = ind.baseline
@@ -263,10 +275,22 @@ def _summary(wb: Workbook, report: Report, publication: Publication) -> None:
             ]
         )
     _filter(sheet, columns=len(titles), header_row=header_row, last_row=header_row + 4)
+    _closing_rows(sheet, report, publication)
     k2 = report.indicator(K2)
     _notes(
         sheet,
         [
+            *(
+                [
+                    _(
+                        "%(year)s年度より前はこのシステムに記録がないため「データなし」です"
+                        "（0件ではありません）。"
+                    )
+                    % {"year": report.first_year}
+                ]
+                if report.no_data
+                else []
+            ),
             _("ケース会議を実施した市町村数の対象: %(n)s市町村") % {"n": k2.total},
             _("【数え方】"),
             *[_(line) for line in COUNTING_RULES],
@@ -275,6 +299,54 @@ def _summary(wb: Workbook, report: Report, publication: Publication) -> None:
             _("この報告書は集計値のみを含み、個人情報は含みません。"),
         ],
     )
+
+
+def _closing_rows(sheet: SafeSheet, report: Report, publication: Publication) -> None:
+    """年度確定: who closed the year; the recount's differences and the records behind them.
+    In publication mode only the fact of closing (differences are internal working)."""
+    state = report.closing
+    if state is None:
+        return
+    sheet.ws.append([])
+    sheet.ws.append(
+        [
+            _styled(sheet, _("年度確定"), font=BOLD),
+            sheet.cell(
+                _("%(at)s に %(by)s が確定した値です。")
+                % {
+                    "at": date_format(timezone.localtime(state.closed_at), "DATETIME_FORMAT"),
+                    "by": state.closed_by,
+                }
+            ),
+        ]
+    )
+    if publication.public:
+        return
+    if not state.differs:
+        sheet.append([_("再集計"), _("確定値と一致しています。")])
+        return
+    sheet.header([_("確定値と再集計の差"), _("確定値"), _("再集計"), _("差")])
+    for d in state.differences:
+        sheet.ws.append(
+            [
+                sheet.cell(d.label),
+                _number(sheet, d.reported),
+                _number(sheet, d.recounted),
+                _number(sheet, d.difference),
+            ]
+        )
+    sheet.ws.append([])
+    sheet.header([_("差の理由（記録）"), _("集計の日付"), _("変更"), _("日時"), _("変更した人")])
+    for c in state.changes:
+        sheet.append(
+            [
+                c.reference,
+                date_format(c.date),
+                c.kind,
+                date_format(timezone.localtime(c.at), "DATETIME_FORMAT"),
+                c.by or "—",
+            ]
+        )
 
 
 def _areas(wb: Workbook, report: Report, publication: Publication) -> None:
@@ -565,7 +637,9 @@ def _secondary(wb: Workbook, report: Report, publication: Publication) -> None:
         sheet,
         [
             _("実人数は重複を除いた人数のため、方法別の実人数の合計は全体の実人数と一致しません。"),
-            _("居場所等と就労訓練の場は、現在有効な社会資源（県全域のものを含む）の数です。"),
+            _(
+                "居場所等と就労訓練の場は、基準日に開設していた社会資源（開設日から廃止日の前日まで。県全域のものを含む）を、その日の種別で数えた数です。"
+            ),
             *([c.counted_note] if c.counted_note else []),
             *_suppression_notes(publication),
         ],

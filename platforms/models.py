@@ -1,6 +1,8 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -65,6 +67,10 @@ class Platform(models.Model):
         _("設置状況"), max_length=20, choices=Status.choices, default=Status.NONE
     )
     established_on = models.DateField(_("設置日"), null=True, blank=True)
+    # The day a platform stopped being 設置済 (set by `platform_update`): with the
+    # established date it is the platform's history, so a past year counts the platforms
+    # established then (`established_as_of`).
+    dissolved_on = models.DateField(_("廃止日"), null=True, blank=True, editable=False)
     members = models.ManyToManyField(
         Agency, verbose_name=_("構成機関"), blank=True, related_name="platforms"
     )
@@ -89,10 +95,24 @@ class Platform(models.Model):
                 condition=~Q(status="established") | Q(established_on__isnull=False),
                 name="platform_established_has_date",
             ),
+            models.CheckConstraint(
+                condition=Q(dissolved_on__isnull=True)
+                | (~Q(status="established") & Q(established_on__lte=F("dissolved_on"))),
+                name="platform_dissolved_after_established",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.municipality} {self.get_status_display()}"
+
+
+def established_as_of(as_of: "dt.date", path: str = "") -> Q:
+    """Platforms that were 設置済 on `as_of` (`path`: the way to the platform, e.g.
+    "platform__"): established on or before it and not dissolved by then."""
+    return Q(**{f"{path}established_on__lte": as_of}) & (
+        Q(**{f"{path}status": Platform.Status.ESTABLISHED, f"{path}dissolved_on__isnull": True})
+        | Q(**{f"{path}dissolved_on__gt": as_of})
+    )
 
 
 class MunicipalStatus(models.Model):

@@ -220,6 +220,7 @@ def municipality_overview(
             jusoteki=Subquery(status.values("jusoteki")[:1]),
             platform_status=F("platform__status"),
             platform_established_on=F("platform__established_on"),
+            platform_dissolved_on=F("platform__dissolved_on"),
         )
         .order_by("code")
     )
@@ -229,10 +230,16 @@ def municipality_overview(
     for row in result:
         row.no_meeting = row.meeting_count == 0
         # The platform as it stood at the end of the year (or today, for the current year).
+        # (A dissolved platform counts in the years it was established: platforms.models.
+        # established_as_of.)
         row.platform_established_in_fy = bool(
-            row.platform_status == Platform.Status.ESTABLISHED
-            and row.platform_established_on
+            row.platform_established_on
             and row.platform_established_on <= end
+            and (
+                row.platform_status == Platform.Status.ESTABLISHED
+                if row.platform_dissolved_on is None
+                else row.platform_dissolved_on > end
+            )
         )
         row.platform_established_later = bool(
             row.platform_status == Platform.Status.ESTABLISHED

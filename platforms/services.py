@@ -241,6 +241,19 @@ def follow_up_action_complete(
     return action
 
 
+def _history(platform: Platform, after: dict[str, Any]) -> None:
+    """The platform's history: leaving 設置済 records today as the day it stopped and keeps
+    the established date (so past years still count it); establishing it again starts anew."""
+    if after["status"] == Platform.Status.ESTABLISHED:
+        after["dissolved_on"] = None
+    elif platform.dissolved_on is not None:
+        after["dissolved_on"] = platform.dissolved_on
+        after["established_on"] = after["established_on"] or platform.established_on
+    elif platform.status == Platform.Status.ESTABLISHED:
+        after["dissolved_on"] = timezone.localdate()
+        after["established_on"] = after["established_on"] or platform.established_on
+
+
 @transaction.atomic
 def platform_update(
     *,
@@ -275,6 +288,8 @@ def platform_update(
         "notes": notes,
     }
     platform = Platform.objects.select_for_update().filter(municipality=municipality).first()
+    if platform is not None:
+        _history(platform, after)
     if platform is None:
         if version != 0:
             raise ValidationError(STALE_MESSAGE)

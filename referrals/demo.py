@@ -26,6 +26,7 @@ from accounts.models import User
 from cases.models import Case
 from core.fiscal import fiscal_year_range
 from core.models import Municipality
+from referrals.history import ConfigHistory, stamp
 from referrals.models import (
     EmploymentOutcome,
     Referral,
@@ -631,6 +632,7 @@ def _create(planner: Planner, today: dt.date) -> dict[str, int]:
         return users.get("center")
 
     plans = sorted(planner.plans, key=lambda p: (p.proposed_on, p.case.pk, p.resource.pk))
+    history = ConfigHistory.load()
     referrals = Referral.objects.bulk_create(
         Referral(
             case=p.case,
@@ -645,6 +647,8 @@ def _create(planner: Planner, today: dt.date) -> dict[str, int]:
             not_realised_reason=p.reason,
             not_realised_detail=p.detail,
             created_by=who(p.case),
+            # What referral_connect stamps (bulk_create skips the service).
+            **(stamp(history, p.resource, p.connected_on) if p.connected_on else {}),
         )
         for p in plans
     )

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from referrals.models import EmploymentOutcome, Referral, Resource
+from referrals.models import EmploymentOutcome, Referral, Resource, ResourceKind
 
 
 class DateInput(forms.DateInput):
@@ -152,3 +152,34 @@ class EmploymentForm(forms.Form):
             "manual_reason": outcome.manual_reason,
             "version": outcome.version,
         }
+
+
+class ConfigChangeForm(forms.Form):
+    """The common part of a configuration change: from when, and why."""
+
+    effective_from = forms.DateField(
+        label=_("適用開始日"),
+        widget=DateInput(),
+        help_text=_(
+            "この日以降につながった記録から新しい設定で数えます（今年度の初日以降）。"
+            "それより前の記録と過去の年度の実績は変わりません。"
+        ),
+    )
+    reason = forms.CharField(label=_("変更の理由"), max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("effective_from", timezone.localdate())
+        super().__init__(*args, **kwargs)
+
+
+class KindSettingsForm(ConfigChangeForm):
+    counts_as_ibasho = forms.BooleanField(label=_("「居場所等」に数える"), required=False)
+    is_work_training = forms.BooleanField(label=_("中間的就労・就労訓練"), required=False)
+    field_order = ["counts_as_ibasho", "is_work_training", "effective_from", "reason"]
+
+
+class ResourceKindForm(ConfigChangeForm):
+    kind = forms.ModelChoiceField(
+        label=_("新しい種別"), queryset=ResourceKind.objects.all(), empty_label=_("選んでください")
+    )
+    field_order = ["kind", "effective_from", "reason"]

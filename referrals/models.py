@@ -83,6 +83,12 @@ class Resource(models.Model):
         blank=True,
         help_text=_("わかる場合のみ（年度ごとの箇所数の集計に使います）"),
     )
+    closed_on = models.DateField(
+        _("廃止日"),
+        null=True,
+        blank=True,
+        help_text=_("廃止・休止した日（年度ごとの箇所数の集計に使います）。この日から数えません。"),
+    )
     supported_by_prefecture = models.BooleanField(_("県の支援あり"), default=False)
     active = models.BooleanField(_("有効"), default=True)
     notes = models.TextField(_("備考"), blank=True)
@@ -91,12 +97,88 @@ class Resource(models.Model):
         verbose_name = _("社会資源")
         verbose_name_plural = _("社会資源")
         ordering = ["kind__sort_order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True)
+                | Q(opened_on__isnull=True)
+                | Q(closed_on__gt=F("opened_on")),
+                name="resource_closed_after_opened",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
         return reverse("referrals:resource_detail", args=[self.pk])
+
+
+class ResourceKindSetting(models.Model):
+    """The flags of a resource kind from a date on: the effective-dated history behind
+    `ResourceKind.counts_as_ibasho` / `is_work_training` (see `referrals.history`).
+
+    Written only by `referrals.services.kind_settings_change`. A kind without rows has had its
+    current flags since always; the first change first stores the old flags "since always"
+    (`effective_from` = `ALWAYS`), so every date has exactly one setting.
+    """
+
+    kind = models.ForeignKey(
+        ResourceKind, verbose_name=_("種別"), on_delete=models.CASCADE, related_name="history"
+    )
+    effective_from = models.DateField(_("適用開始日"))
+    counts_as_ibasho = models.BooleanField(_("「居場所等」に数える"))
+    is_work_training = models.BooleanField(_("中間的就労・就労訓練"))
+    reason = models.CharField(_("変更の理由"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("社会資源の種別の設定履歴")
+        verbose_name_plural = _("社会資源の種別の設定履歴")
+        ordering = ["kind", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "effective_from"], name="resource_kind_setting_one_per_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.effective_from}"
+
+
+class ResourceKindPeriod(models.Model):
+    """The kind of a resource from a date on: the history behind `Resource.kind`.
+
+    Written only by `referrals.services.resource_kind_change`, like `ResourceKindSetting`
+    (the first move first stores the old kind "since always")."""
+
+    resource = models.ForeignKey(
+        Resource, verbose_name=_("社会資源"), on_delete=models.CASCADE, related_name="kind_history"
+    )
+    kind = models.ForeignKey(
+        ResourceKind, verbose_name=_("種別"), on_delete=models.PROTECT, related_name="+"
+    )
+    effective_from = models.DateField(_("適用開始日"))
+    reason = models.CharField(_("変更の理由"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("社会資源の種別の履歴")
+        verbose_name_plural = _("社会資源の種別の履歴")
+        ordering = ["resource", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resource", "effective_from"], name="resource_kind_period_one_per_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.effective_from}: {self.kind}"
 
 
 def case_municipality() -> "models.ForeignKey[Municipality]":
@@ -130,8 +212,8 @@ class ReferralQuerySet(ScopedQuerySet["Referral"]):
         return self.filter(status__in=Referral.OPEN_STATUSES)
 
     def counting_as_ibasho(self) -> "ReferralQuerySet":
-        """Referrals to a resource whose kind counts as 居場所等 (target three)."""
-        return self.filter(resource__kind__counts_as_ibasho=True)
+        """Referrals that counted as 居場所等 (target three) when they connected."""
+        return self.filter(counted_as_ibasho=True)
 
     def connected_between(self, start: dt.date, end: dt.date) -> "ReferralQuerySet":
         """Referrals whose first actual use falls in [start, end] (both inclusive).
@@ -182,6 +264,16 @@ class Referral(CopiesCaseMunicipality, models.Model):
         _("不成立の理由"), max_length=20, choices=NotRealisedReason.choices, blank=True
     )
     not_realised_detail = models.CharField(_("不成立の理由（詳細）"), max_length=200, blank=True)
+    # What the configuration said on `connected_on` (the kind of the resource that day and
+    # that kind's flags that day), stamped by `referral_connect`: a later change of a kind's
+    # flags or of a resource's kind does not rewrite past years (referrals.history). False
+    # until the referral connects.
+    counted_as_ibasho = models.BooleanField(
+        _("居場所等として数える"), default=False, db_default=False, editable=False
+    )
+    counted_as_work_training = models.BooleanField(
+        _("中間的就労等として数える"), default=False, db_default=False, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -279,13 +371,19 @@ class Referral(CopiesCaseMunicipality, models.Model):
                 name="referral_muni_arranging_idx",
                 condition=Q(status="arranging"),
             ),
-            # K3 per municipality (kpi.selectors._ibasho_links: connected in the year; with the
-            # resource in the key, counted from the index alone) and the home follow-up list
-            # (referrals.selectors.quiet_connected: connected long ago).
+            # The home follow-up list (referrals.selectors.quiet_connected: connected long
+            # ago, per municipality).
             models.Index(
                 fields=["municipality", "connected_on", "resource"],
                 name="referral_muni_connected_idx",
                 condition=Q(connected_on__isnull=False),
+            ),
+            # K3 per municipality (kpi.selectors._ibasho_links: counted links connected in the
+            # year), counted from the index alone.
+            models.Index(
+                fields=["municipality", "connected_on"],
+                name="referral_muni_ibasho_idx",
+                condition=Q(counted_as_ibasho=True),
             ),
         ]
 

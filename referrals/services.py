@@ -14,6 +14,7 @@ check constraints underneath.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,16 +24,22 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from accounts.models import User
-from audit.services import Action, audit_record
+from accounts.types import User
+from audit.services import Action, audit_record, changed_field_names
 from cases.models import Case
+from core.fiscal import current_fiscal_year, fiscal_year, fiscal_year_label, fiscal_year_range
+from referrals.history import ALWAYS, ConfigHistory, KindFlags, stamp
 from referrals.models import (
     EmploymentOutcome,
     Referral,
     ReferralNote,
     ReferralTransition,
     Resource,
+    ResourceKind,
+    ResourceKindPeriod,
+    ResourceKindSetting,
 )
 
 Status = Referral.Status
@@ -227,21 +234,21 @@ def referral_connect(
 ) -> Referral:
     """→ つながった: the person actually started using the resource on `on`.
 
-    This is the only place that sets `connected_on`, the date target three counts. A
-    connection to a work-training kind also re-checks the person's automatic employment
-    outcomes (a connection recorded late can make an earlier-recorded job count).
+    This is the only place that sets `connected_on`, the date target three counts. It also
+    stamps what the connection counts as (居場所等, work training) by the configuration of
+    that day (`referrals.history`). It judges no employment outcome: a job's "after
+    intermediate employment" was decided when the job was recorded, and changes only by an
+    explicit re-judgement (`employment_rejudge`).
     """
-    referral = _transition(
+    return _transition(
         referral=referral,
         to_status=Status.CONNECTED,
         on=on,
         expected_version=expected_version,
         user=user,
         request=request,
+        extra=stamp(ConfigHistory.load(), referral.resource, on),
     )
-    if referral.resource.kind.is_work_training:
-        employment_reevaluate(person_id=referral.case.person_id, user=user, request=request)
-    return referral
 
 
 @transaction.atomic
@@ -327,19 +334,28 @@ def referral_note_add(
 
 # Employment outcomes ------------------------------------------------------------------------
 
+K4_RULE = gettext_lazy(
+    "「中間的就労等を経て」の自動判定: 就労開始日以前（同じ日を含む）に、就労訓練・中間的就労"
+    "として数える社会資源に「つながった」つなぎがあれば「あり」。判定は就労を記録したとき"
+    "（または就労開始日を変えたとき）に行い、その後につなぎや種別の設定が変わっても変わり"
+    "ません。判定し直すのは「判定し直す」操作（記録が残ります）だけです。"
+)
+
 
 def work_training_basis(*, person_id: int, started_on: dt.date) -> Referral | None:
     """The person's earliest connected work-training referral on or before `started_on`.
 
-    The rule behind target four's automatic judgement: a job counts as "after intermediate
-    employment" when the person reached (`connected_on`) a work-training-kind resource on or
-    before the day the job started. The same day counts; the day after does not. Any of the
-    person's cases counts, and the referral may since have ended.
+    The rule behind target four's automatic judgement (`K4_RULE`): a job counts as "after
+    intermediate employment" when the person reached (`connected_on`) a resource that counted
+    as work training on that day (`Referral.counted_as_work_training`) on or before the day
+    the job started. The same day counts; the day after does not. Any of the person's cases
+    counts, and the referral may since have ended. The rule is applied when the job is
+    recorded (or its start date changes) and by `employment_rejudge`, never afterwards.
     """
     return (
         Referral.objects.filter(
             case__person_id=person_id,
-            resource__kind__is_work_training=True,
+            counted_as_work_training=True,
             connected_on__isnull=False,
             connected_on__lte=started_on,
         )
@@ -449,16 +465,33 @@ def employment_update(
 ) -> EmploymentOutcome:
     """Edit an outcome. `manual_after_intermediate=None` returns it to the automatic rule;
     True/False overrides the rule (when the training happened outside this system) and
-    needs a reason."""
+    needs a reason.
+
+    An automatic judgement whose start date does not change is kept as it was judged: editing
+    the type of a job does not re-judge it by today's referrals (see `employment_rejudge`).
+    """
     if employment_type not in EmploymentOutcome.EmploymentType.values:
         raise ValidationError({"employment_type": _("就労の形態を選んでください。")})
     _check_employment_dates(case=outcome.case, started_on=started_on)
-    judgement = _judgement(
-        person_id=outcome.person_id,
-        started_on=started_on,
-        manual_after_intermediate=manual_after_intermediate,
-        manual_reason=manual_reason,
+    keeps_judgement = (
+        manual_after_intermediate is None
+        and outcome.after_intermediate_source == EmploymentOutcome.Source.AUTOMATIC
+        and started_on == outcome.started_on
     )
+    if keeps_judgement:
+        judgement: dict[str, Any] = {
+            "after_intermediate": outcome.after_intermediate,
+            "after_intermediate_source": outcome.after_intermediate_source,
+            "manual_reason": "",
+            "basis_referral": outcome.basis_referral,
+        }
+    else:
+        judgement = _judgement(
+            person_id=outcome.person_id,
+            started_on=started_on,
+            manual_after_intermediate=manual_after_intermediate,
+            manual_reason=manual_reason,
+        )
     after = {"started_on": started_on, "employment_type": employment_type, **judgement}
     before = {name: getattr(outcome, name) for name in after}
     changed = sorted(name for name, value in after.items() if before[name] != value)
@@ -482,38 +515,271 @@ def employment_update(
     return outcome
 
 
-def employment_reevaluate(
-    *, person_id: int, user: User, request: HttpRequest | None = None
-) -> list[EmploymentOutcome]:
-    """Re-apply the automatic rule to the person's automatically judged outcomes.
+def employment_rule_says(outcome: EmploymentOutcome) -> Referral | None:
+    """What the automatic rule says about the outcome today (its basis referral, or None)."""
+    return work_training_basis(person_id=outcome.person_id, started_on=outcome.started_on)
 
-    Called inside the transaction of a work-training connection. Manual judgements are left
-    as the counselor set them.
+
+@transaction.atomic
+def employment_rejudge(
+    *,
+    outcome: EmploymentOutcome,
+    expected_version: int,
+    user: User,
+    request: HttpRequest | None = None,
+) -> EmploymentOutcome:
+    """Apply the automatic rule to one outcome again, on purpose (a connection recorded late).
+
+    The only way an automatic judgement changes after the job was recorded; the audit row
+    names the fields that changed. A manual judgement is the counselor's: it is refused here
+    (edit the outcome to return it to the rule).
     """
-    changed_outcomes = []
-    outcomes = EmploymentOutcome.objects.filter(
-        person_id=person_id, after_intermediate_source=EmploymentOutcome.Source.AUTOMATIC
-    ).select_related("case")
-    for outcome in outcomes:
-        basis = work_training_basis(person_id=person_id, started_on=outcome.started_on)
-        if (basis is not None) == outcome.after_intermediate and (
-            basis is None or basis.pk == outcome.basis_referral_id
-        ):
+    if outcome.after_intermediate_source != EmploymentOutcome.Source.AUTOMATIC:
+        raise ValidationError(
+            _("手動で判定した就労です。自動判定に戻すには、就労の記録を編集してください。")
+        )
+    if outcome.version != expected_version:
+        raise _stale_error()
+    basis = employment_rule_says(outcome)
+    after = {"after_intermediate": basis is not None, "basis_referral_id": basis and basis.pk}
+    before = {
+        "after_intermediate": outcome.after_intermediate,
+        "basis_referral_id": outcome.basis_referral_id,
+    }
+    changed = changed_field_names(before, after)
+    updated = EmploymentOutcome.objects.filter(pk=outcome.pk, version=expected_version).update(
+        **after, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if updated == 0:
+        raise _stale_error()
+    outcome.refresh_from_db()
+    audit_record(
+        action=Action.UPDATE,
+        request=request,
+        user=user,
+        obj=outcome,
+        municipality_id=outcome.municipality_id,
+        changed_fields=changed or ["after_intermediate"],
+        reason=_("自動判定をし直した"),
+    )
+    return outcome
+
+
+# Configuration history (which kinds count, and each resource's kind) -------------------------
+
+
+@dataclass(frozen=True)
+class FigureChange:
+    """One figure a configuration change would change: K3 of a year in a municipality, or
+    the number of counted work-training connections (which feed only future judgements)."""
+
+    fiscal_year: int
+    municipality: str
+    label: str
+    removed: int  # referrals that would stop counting
+    added: int  # referrals that would start counting
+
+    @property
+    def difference(self) -> int:
+        return self.added - self.removed
+
+    @property
+    def year_label(self) -> str:
+        return fiscal_year_label(self.fiscal_year)
+
+
+@dataclass(frozen=True)
+class ConfigChange:
+    """What saving a change would do: the referrals to re-stamp and the figures that move."""
+
+    restamp: list[tuple[int, dict[str, bool]]]  # (referral id, new stamp)
+    figures: list[FigureChange]
+
+
+def config_earliest_date(today: dt.date | None = None) -> dt.date:
+    """A configuration change applies from the start of the current fiscal year at the
+    earliest: past years (closed or not) keep what was counted (DOMAIN.md)."""
+    return fiscal_year_range(current_fiscal_year(today))[0]
+
+
+def _check_effective_from(effective_from: dt.date) -> None:
+    today = timezone.localdate()
+    earliest = config_earliest_date(today)
+    if effective_from < earliest:
+        raise ValidationError(
+            {
+                "effective_from": _(
+                    "適用開始日は今年度の初日（%(date)s）以降にしてください。"
+                    "過去の年度の実績は変更できません。"
+                )
+                % {"date": date_format(earliest)}
+            }
+        )
+    if effective_from > today:
+        raise ValidationError({"effective_from": _("未来の日付は入力できません。")})
+
+
+def _plan(history: ConfigHistory, referrals: Any) -> ConfigChange:
+    """Compare each referral's stamp with what `history` says; list the figures that move."""
+    restamp = []
+    figures: dict[tuple[int, str, str], list[int]] = {}
+    k3 = str(gettext_lazy("居場所等の支援につながった件数"))
+    training = str(gettext_lazy("就労訓練・中間的就労としてのつながり（今後の就労の判定に使用）"))
+    for referral in referrals.select_related("resource", "municipality"):
+        new = stamp(history, referral.resource, referral.connected_on)
+        old = {
+            "counted_as_ibasho": referral.counted_as_ibasho,
+            "counted_as_work_training": referral.counted_as_work_training,
+        }
+        if new == old:
             continue
-        EmploymentOutcome.objects.filter(pk=outcome.pk).update(
-            after_intermediate=basis is not None,
-            basis_referral=basis,
-            version=F("version") + 1,
-            updated_at=timezone.now(),
+        restamp.append((referral.pk, new))
+        year = fiscal_year(referral.connected_on)
+        for name, label in (("counted_as_ibasho", k3), ("counted_as_work_training", training)):
+            if new[name] != old[name]:
+                row = figures.setdefault((year, referral.municipality.name, label), [0, 0])
+                row[0 if old[name] else 1] += 1
+    return ConfigChange(
+        restamp=restamp,
+        figures=[
+            FigureChange(year, name, label, minus, plus)
+            for (year, name, label), (minus, plus) in sorted(figures.items())
+        ],
+    )
+
+
+def _connected_since(effective_from: dt.date) -> Any:
+    return Referral.objects.filter(connected_on__gte=effective_from).order_by("connected_on")
+
+
+def kind_settings_preview(
+    *, kind: ResourceKind, counts_as_ibasho: bool, is_work_training: bool, effective_from: dt.date
+) -> ConfigChange:
+    _check_effective_from(effective_from)
+    history = ConfigHistory.load().with_setting(
+        kind.pk, effective_from, KindFlags(counts_as_ibasho, is_work_training)
+    )
+    return _plan(history, _connected_since(effective_from))
+
+
+def resource_kind_preview(
+    *, resource: Resource, kind: ResourceKind, effective_from: dt.date
+) -> ConfigChange:
+    _check_effective_from(effective_from)
+    history = ConfigHistory.load().with_period(
+        resource.pk, resource.kind_id, effective_from, kind.pk
+    )
+    return _plan(history, _connected_since(effective_from).filter(resource=resource))
+
+
+def _apply(change: ConfigChange) -> None:
+    for pk, fields in change.restamp:
+        Referral.objects.filter(pk=pk).update(**fields, updated_at=timezone.now())
+
+
+@transaction.atomic
+def kind_settings_change(
+    *,
+    kind: ResourceKind,
+    counts_as_ibasho: bool,
+    is_work_training: bool,
+    effective_from: dt.date,
+    reason: str,
+    user: User,
+    request: HttpRequest | None = None,
+) -> ConfigChange:
+    """Change what a kind counts as, from `effective_from` on (this fiscal year at the
+    earliest). Referrals connected since then are re-stamped; earlier ones keep what they
+    counted as, and no employment outcome is re-judged."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("変更の理由を入力してください。")})
+    kind = ResourceKind.objects.select_for_update().get(pk=kind.pk)
+    change = kind_settings_preview(
+        kind=kind,
+        counts_as_ibasho=counts_as_ibasho,
+        is_work_training=is_work_training,
+        effective_from=effective_from,
+    )
+    if not kind.history.exists():
+        ResourceKindSetting.objects.create(
+            kind=kind,
+            effective_from=ALWAYS,
+            counts_as_ibasho=kind.counts_as_ibasho,
+            is_work_training=kind.is_work_training,
+            recorded_by=user,
         )
-        outcome.refresh_from_db()
-        audit_record(
-            action=Action.UPDATE,
-            request=request,
-            user=user,
-            obj=outcome,
-            municipality_id=outcome.case.municipality_id,
-            changed_fields=["after_intermediate", "basis_referral"],
+    ResourceKindSetting.objects.update_or_create(
+        kind=kind,
+        effective_from=effective_from,
+        defaults={
+            "counts_as_ibasho": counts_as_ibasho,
+            "is_work_training": is_work_training,
+            "reason": reason,
+            "recorded_by": user,
+        },
+    )
+    # The kind's own flags are today's setting (new connections are stamped from history).
+    today = ConfigHistory.load().flags_of_kind(kind.pk, timezone.localdate())
+    before = {"counts_as_ibasho": kind.counts_as_ibasho, "is_work_training": kind.is_work_training}
+    ResourceKind.objects.filter(pk=kind.pk).update(
+        counts_as_ibasho=today.counts_as_ibasho, is_work_training=today.is_work_training
+    )
+    _apply(change)
+    audit_record(
+        action=Action.UPDATE,
+        request=request,
+        user=user,
+        obj=kind,
+        changed_fields=changed_field_names(
+            before,
+            {"counts_as_ibasho": counts_as_ibasho, "is_work_training": is_work_training},
         )
-        changed_outcomes.append(outcome)
-    return changed_outcomes
+        or ["history"],
+        filters={"effective_from": effective_from.isoformat()},
+        row_count=len(change.restamp),
+        reason=reason,
+    )
+    return change
+
+
+@transaction.atomic
+def resource_kind_change(
+    *,
+    resource: Resource,
+    kind: ResourceKind,
+    effective_from: dt.date,
+    reason: str,
+    user: User,
+    request: HttpRequest | None = None,
+) -> ConfigChange:
+    """Move a resource to another kind from `effective_from` on (this fiscal year at the
+    earliest); its earlier links keep what they counted as."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("変更の理由を入力してください。")})
+    resource = Resource.objects.select_for_update().get(pk=resource.pk)
+    change = resource_kind_preview(resource=resource, kind=kind, effective_from=effective_from)
+    if not resource.kind_history.exists():
+        ResourceKindPeriod.objects.create(
+            resource=resource, kind_id=resource.kind_id, effective_from=ALWAYS, recorded_by=user
+        )
+    ResourceKindPeriod.objects.update_or_create(
+        resource=resource,
+        effective_from=effective_from,
+        defaults={"kind": kind, "reason": reason, "recorded_by": user},
+    )
+    today_kind = ConfigHistory.load().kind_of(resource.pk, resource.kind_id, timezone.localdate())
+    Resource.objects.filter(pk=resource.pk).update(kind_id=today_kind)
+    _apply(change)
+    audit_record(
+        action=Action.UPDATE,
+        request=request,
+        user=user,
+        obj=resource,
+        changed_fields=["kind"],
+        filters={"effective_from": effective_from.isoformat()},
+        row_count=len(change.restamp),
+        reason=reason,
+    )
+    return change

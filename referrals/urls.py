@@ -15,4 +15,7 @@ urlpatterns = [
     path("referrals/<int:pk>/notes/", views.referral_note_add, name="referral_note_add"),
     path("employment/case/<int:case_pk>/new/", views.employment_create, name="employment_create"),
     path("employment/<int:pk>/edit/", views.employment_edit, name="employment_edit"),
+    path("employment/<int:pk>/rejudge/", views.employment_rejudge, name="employment_rejudge"),
+    path("kinds/<int:pk>/settings/", views.kind_settings_change, name="kind_settings_change"),
+    path("resources/<int:pk>/kind/", views.resource_kind_change, name="resource_kind_change"),
 ]

@@ -4,6 +4,7 @@ The directory holds no personal data: every logged-in user sees it, prefecture s
 Everything else follows the case's scope: an outsider gets 404 (audited), prefecture staff 403.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -17,14 +18,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.access import login_view, personal_data_view
+from accounts.access import admin_view, login_view, personal_data_view
+from accounts.types import AuthenticatedHttpRequest
 from audit.services import Action, audit_record
 from cases.models import Case
 from cases.selectors import get_case_for_user
 from referrals import selectors, services
 from referrals.filters import ResourceFilter
-from referrals.forms import EmploymentForm, NoteForm, ReferralCreateForm, TransitionForm
-from referrals.models import Referral
+from referrals.forms import (
+    ConfigChangeForm,
+    EmploymentForm,
+    KindSettingsForm,
+    NoteForm,
+    ReferralCreateForm,
+    ResourceKindForm,
+    TransitionForm,
+)
+from referrals.models import Referral, ResourceKind
 
 RESOURCES_PER_PAGE = 25
 
@@ -306,8 +316,128 @@ def employment_edit(request: HttpRequest, pk: int) -> HttpResponse:
             obj=outcome,
             municipality_id=outcome.case.municipality_id,
         )
+    rule_basis = services.employment_rule_says(outcome)
     return render(
         request,
         "referrals/employment_form.html",
-        {"case": outcome.case, "form": form, "outcome": outcome},
+        {
+            "case": outcome.case,
+            "form": form,
+            "outcome": outcome,
+            "rule_says": rule_basis is not None,
+            "rule_basis": rule_basis,
+            "k4_rule": services.K4_RULE,
+        },
     )
+
+
+# Configuration history ------------------------------------------------------------------------
+
+
+def _config_change_page(
+    request: HttpRequest,
+    *,
+    form: ConfigChangeForm,
+    preview: Callable[[], services.ConfigChange],
+    apply: Callable[[], services.ConfigChange],
+    context: dict[str, Any],
+    done: str,
+) -> HttpResponse:
+    """Validate; show which figures the change would move; save only on the confirm button."""
+    change = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            if request.POST.get("confirm") == "1":
+                apply()
+                messages.success(request, done)
+                return redirect(context["back"])
+            change = preview()
+        except ValidationError as error:
+            _apply_errors(form, error)
+    return render(
+        request,
+        "referrals/config_change.html",
+        {**context, "form": form, "change": change},
+    )
+
+
+@admin_view
+def kind_settings_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Admins change what a kind counts as (居場所等, work training) from a date on."""
+    kind = get_object_or_404(ResourceKind, pk=pk)
+    initial = {"counts_as_ibasho": kind.counts_as_ibasho, "is_work_training": kind.is_work_training}
+    form = KindSettingsForm(request.POST or None, initial=initial)
+
+    def values() -> dict[str, Any]:
+        return {
+            "kind": kind,
+            "counts_as_ibasho": form.cleaned_data["counts_as_ibasho"],
+            "is_work_training": form.cleaned_data["is_work_training"],
+            "effective_from": form.cleaned_data["effective_from"],
+        }
+
+    return _config_change_page(
+        request,
+        form=form,
+        preview=lambda: services.kind_settings_preview(**values()),
+        apply=lambda: services.kind_settings_change(
+            **values(), reason=form.cleaned_data["reason"], user=request.user, request=request
+        ),
+        context={
+            "title": _("種別「%(name)s」の数え方を変更する") % {"name": kind.name},
+            "history": kind.history.order_by("effective_from"),
+            "back": reverse("referrals:resource_list"),
+        },
+        done=_("種別「%(name)s」の数え方を変更しました。") % {"name": kind.name},
+    )
+
+
+@admin_view
+def resource_kind_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Admins move a resource to another kind from a date on."""
+    resource = get_object_or_404(selectors.resources_for(request.user), pk=pk)
+    form = ResourceKindForm(request.POST or None, initial={"kind": resource.kind_id})
+
+    def values() -> dict[str, Any]:
+        return {
+            "resource": resource,
+            "kind": form.cleaned_data["kind"],
+            "effective_from": form.cleaned_data["effective_from"],
+        }
+
+    return _config_change_page(
+        request,
+        form=form,
+        preview=lambda: services.resource_kind_preview(**values()),
+        apply=lambda: services.resource_kind_change(
+            **values(), reason=form.cleaned_data["reason"], user=request.user, request=request
+        ),
+        context={
+            "title": _("「%(name)s」の種別を変更する") % {"name": resource.name},
+            "history": resource.kind_history.select_related("kind").order_by("effective_from"),
+            "back": resource.get_absolute_url(),
+        },
+        done=_("「%(name)s」の種別を変更しました。") % {"name": resource.name},
+    )
+
+
+@require_POST
+@personal_data_view
+def employment_rejudge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Apply the automatic rule to one outcome again, on the counselor's request."""
+    outcome = selectors.get_employment_for_user(request.user, pk, request=request)
+    try:
+        services.employment_rejudge(
+            outcome=outcome,
+            expected_version=int(request.POST.get("version") or 0),
+            user=request.user,
+            request=request,
+        )
+    except (ValidationError, ValueError) as error:
+        messages.error(
+            request,
+            " ".join(error.messages) if isinstance(error, ValidationError) else str(error),
+        )
+        return redirect("referrals:employment_edit", pk=outcome.pk)
+    messages.success(request, _("自動判定をし直しました。"))
+    return redirect(_hub(outcome.case))

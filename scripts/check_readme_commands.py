@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 600  # seconds per command (the first `make run` installs, migrates and seeds)
-SERVERS = ("make run", "manage.py db_worker")  # started, checked alive, stopped
+SERVERS = ("make run", "manage.py db_worker", "manage.py run_worker")  # started, kept, stopped
 ADAPTED = {"make test": 'make test ARGS="--collect-only -q -p no:cacheprovider"'}
 
 

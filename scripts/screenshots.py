@@ -140,6 +140,8 @@ def run(browser: Browser, env: dict[str, str]) -> None:
     shoot(page, "06-dashboard")
     page.goto(BASE + "/kpi/?fy=2021")
     shoot(page, "07-dashboard-fy2021")
+    page.goto(BASE + "/kpi/?fy=2023")  # closed by the demo (年度確定)
+    shoot(page, "14-dashboard-closed")
     page.goto(BASE + "/municipalities/")
     shoot(page, "08-overview")
 
@@ -150,6 +152,17 @@ def run(browser: Browser, env: dict[str, str]) -> None:
     shoot(page, "13-export-progress")
     page.goto(BASE + "/audit/")
     shoot(page, "12-audit")
+    page.goto(BASE + "/resources/")
+    page.goto(first_link(page, r"/resources/\d+/$"))
+    page.goto(first_link(page, r"/kinds/\d+/settings/$"))
+    page.uncheck("#id_counts_as_ibasho")
+    today = time.localtime()
+    fy_start = f"{today.tm_year if today.tm_mon >= 4 else today.tm_year - 1}-04-01"
+    page.fill("#id_effective_from", fy_start)  # the earliest: this fiscal year's links move
+    page.fill("#id_reason", "見直し（スクリーンショット）")
+    page.get_by_role("button", name="変わる数値を確認する").click()
+    page.wait_for_load_state()
+    shoot(page, "15-kind-settings-preview")
     context.close()
 
 

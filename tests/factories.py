@@ -149,6 +149,15 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     case = factory.SubFactory(CaseFactory)
     resource = factory.SubFactory(ResourceFactory)
     proposed_on = factory.LazyAttribute(lambda o: o.case.intake_date)
+    connected_on = None
+    # What referral_connect stamps on a connection: the kind's flags (no history in tests
+    # unless a test records a change).
+    counted_as_ibasho = factory.LazyAttribute(
+        lambda o: bool(o.connected_on) and o.resource.kind.counts_as_ibasho
+    )
+    counted_as_work_training = factory.LazyAttribute(
+        lambda o: bool(o.connected_on) and o.resource.kind.is_work_training
+    )
 
 
 class EmploymentOutcomeFactory(factory.django.DjangoModelFactory):

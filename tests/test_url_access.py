@@ -112,6 +112,12 @@ def resource_in_kochi() -> Target:
     return Target(kwargs={"pk": ResourceFactory().pk})
 
 
+def kind_of_a_resource() -> Target:
+    from tests.factories import ResourceFactory
+
+    return Target(kwargs={"pk": ResourceFactory().kind_id})
+
+
 def case_for_referrals() -> Target:
     from tests.factories import CaseFactory
 
@@ -226,6 +232,8 @@ TABLE: dict[str, Row] = {
     #                                anonymous counselor outsider prefecture center admin
     "home":                      Row(LOGIN,    200,      200,     200,       200,   200),
     "healthz":                   Row(200,      200,      200,     200,       200,   200),
+    # Operators' health: no worker runs in the tests, so it reports 503 to everyone.
+    "healthz_ops":               Row(503,      503,      503,     503,       503,   503),
     "set_language":              Row(302,      302,      302,     302,       302,   302,
                                      method="post", data={"language": "ja", "next": "/"}),
     "accounts:login":            Row(200,      302,      302,     302,       302,   302),
@@ -293,6 +301,18 @@ TABLE: dict[str, Row] = {
                                      factory=case_for_referrals),
     "referrals:employment_edit": Row(LOGIN,    200,      404,     403,       200,   200,
                                      factory=employment_in_kochi),
+    # Re-judging K4 on purpose: whoever may edit the outcome; back to the case (302).
+    "referrals:employment_rejudge":
+                                 Row(LOGIN,    302,      404,     403,       302,   302,
+                                     factory=employment_in_kochi, method="post",
+                                     data={"version": 1}),
+    # Configuration history (what a kind counts as, a resource's kind): admins only.
+    "referrals:kind_settings_change":
+                                 Row(LOGIN,    403,      403,     403,       403,   200,
+                                     factory=kind_of_a_resource),
+    "referrals:resource_kind_change":
+                                 Row(LOGIN,    403,      403,     403,       403,   200,
+                                     factory=resource_in_kochi),
     # Platforms: meetings follow the municipality's scope; minutes never reach prefecture
     # staff. The overview and municipality pages are counts for the prefecture-level roles.
     "platforms:meeting_list":    Row(LOGIN,    200,      200,     403,       200,   200),
@@ -319,15 +339,24 @@ TABLE: dict[str, Row] = {
     "kpi:dashboard":             Row(LOGIN,    200,      200,     200,       200,   200),
     # Its workbook: the same aggregates, for the same people (each their own default scope).
     "kpi:workbook":              Row(LOGIN,    200,      200,     200,       200,   200),
+    # 年度確定: the centre and admins close a year of their scope; only admins reopen one.
+    # (A refused year comes back to the dashboard with its message: a redirect.)
+    "kpi:year_close":            Row(LOGIN,    403,      403,     403,       302,   302,
+                                     method="post", data={"fy": "2023", "scope": "pref"}),
+    "kpi:year_reopen":           Row(LOGIN,    403,      403,     403,       403,   302,
+                                     method="post", data={"fy": "2023", "scope": "pref",
+                                                          "reason": "訂正のため"}),
     # Exports are for admins; a job's file only for the admin who asked for it.
     "exports:index":             Row(LOGIN,    403,      403,     403,       403,   200),
     "exports:start":             Row(LOGIN,    403,      403,     403,       403,   200,
                                      method="post", data={"kind": "referrals"}),
-    "exports:job":               Row(LOGIN,    403,      403,     403,       403,   404,
+    # Jobs (exports and ledger imports) only for their requester: 404 to anyone else who may
+    # have jobs, 403 to prefecture staff (who may neither export nor import).
+    "exports:job":               Row(LOGIN,    404,      404,     403,       404,   404,
                                      factory=export_job_of_another_admin),
-    "exports:job_status":        Row(LOGIN,    403,      403,     403,       403,   404,
+    "exports:job_status":        Row(LOGIN,    404,      404,     403,       404,   404,
                                      factory=export_job_of_another_admin),
-    "exports:job_download":      Row(LOGIN,    403,      403,     403,       403,   404,
+    "exports:job_download":      Row(LOGIN,    404,      404,     403,       404,   404,
                                      factory=export_job_of_another_admin),
     "exports:ledger_upload":     Row(LOGIN,    200,      200,     403,       200,   200),
     "exports:ledger_template":   Row(LOGIN,    200,      200,     403,       200,   200),

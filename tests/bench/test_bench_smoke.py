@@ -85,6 +85,7 @@ def test_bench_runs_at_small_scale_on_postgresql_and_refuses_elsewhere(tmp_path)
         "BENCH_EXPORT_ROWS": "2000",
         "BENCH_LOAD_SECONDS": "5",
         "BENCH_WARMUP_SECONDS": "4",
+        "BENCH_LEDGER_ROWS": "400",
         "BENCH_OUTPUT": str(tmp_path / "results.json"),
         "BENCH_PORT": str(_free_port()),
     }
@@ -129,7 +130,7 @@ def test_bench_runs_at_small_scale_on_postgresql_and_refuses_elsewhere(tmp_path)
     assert report["counts"]["cases"] == 10_000
     assert report["counts"]["consultations"] == 50_000
     names = [r["name"] for r in report["results"]]
-    assert len(names) == 7, names
+    assert len(names) == 8, names
     for result in report["results"]:
         assert {"value", "goal", "ratio", "passed", "unit"} <= result.keys()
         assert result["value"] > 0, result

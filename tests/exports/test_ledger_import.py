@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from audit.models import AuditEvent
 from cases.models import Case, Consultation
 from exports.ledger import ledger_columns
-from exports.models import ImportBatch
+from exports.models import ExportJob, ImportBatch
 
 HEADERS = ["台帳ケース番号", "行番号", "市町村コード", "受理日", "相談経路", "来談者", "氏名",
            "ふりがな", "生まれ年", "性別", "相談日", "方法", "相手", "所要時間（分）", "内容",
@@ -49,6 +49,34 @@ GOOD = ledger(
 )  # fmt: skip
 
 
+IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _private_root(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.PRIVATE_ROOT = tmp_path
+    settings.TASKS = IMMEDIATE
+
+
+def confirm_now(client, token: str):  # type: ignore[no-untyped-def]
+    """POST the confirm and run the queued import job at once (for tests elsewhere)."""
+    from django.test import TestCase, override_settings
+
+    with override_settings(TASKS=IMMEDIATE), TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("exports:ledger_confirm"), {"token": token})
+
+
+@pytest.fixture
+def confirm(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """POST the confirm; the queued import job runs when the request's transaction commits."""
+
+    def post(client, token: str):  # type: ignore[no-untyped-def]
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(reverse("exports:ledger_confirm"), {"token": token})
+
+    return post
+
+
 def upload(client, data: bytes, name: str = "daicho.xlsx"):  # type: ignore[no-untyped-def]
     file = io.BytesIO(data)
     file.name = name
@@ -69,15 +97,21 @@ def test_template_has_the_documented_columns(login, counselor) -> None:
     assert guide == HEADERS
 
 
-def test_upload_previews_then_confirm_imports_everything(login, counselor) -> None:
+def test_upload_previews_then_confirm_imports_everything(login, counselor, confirm) -> None:
     client = login(counselor)
     preview = upload(client, GOOD)
     assert preview.status_code == 200
     assert "エラーはありません" in preview.content.decode()
     assert not Case.objects.exists()  # nothing written by the preview
     token = preview.context["token"]
-    response = client.post(reverse("exports:ledger_confirm"), {"token": token})
+    response = confirm(client, token)
+    job = ExportJob.objects.get(kind="ledger_import")
     assert response.status_code == 302
+    assert response["Location"] == reverse("exports:job", args=[job.pk])
+    job.refresh_from_db()
+    assert (job.status, job.done_rows, job.total_rows) == ("done", 3, 3)
+    page = client.get(response["Location"]).content.decode()
+    assert "新規ケース2件、新規相談記録3件" in page
     assert Case.objects.count() == 2
     assert Consultation.objects.count() == 3
     case = Case.objects.get(intake_date=dt.date(2023, 5, 1))
@@ -91,11 +125,11 @@ def test_upload_previews_then_confirm_imports_everything(login, counselor) -> No
     assert "daicho.xlsx" in history.content.decode()
 
 
-def test_uploading_the_same_file_again_creates_no_duplicates(login, counselor) -> None:
+def test_uploading_the_same_file_again_creates_no_duplicates(login, counselor, confirm) -> None:
     client = login(counselor)
     for _ in range(2):
         preview = upload(client, GOOD)
-        client.post(reverse("exports:ledger_confirm"), {"token": preview.context["token"]})
+        confirm(client, preview.context["token"])
     assert Case.objects.count() == 2
     assert Consultation.objects.count() == 3
     last = ImportBatch.objects.first()
@@ -159,26 +193,27 @@ def test_command_lists_errors_and_fails_writing_nothing(tmp_path, counselor) -> 
     assert not Case.objects.exists()
 
 
-def test_import_is_all_or_nothing_when_a_write_fails(login, counselor, monkeypatch) -> None:
-    from cases import services
-
+def test_import_is_all_or_nothing_when_a_write_fails(
+    login, counselor, monkeypatch, confirm
+) -> None:
     client = login(counselor)
     preview = upload(client, GOOD)
     calls = {"n": 0}
-    original = services.consultation_record
 
-    def failing(**kwargs):  # type: ignore[no-untyped-def]
+    def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls["n"] += 1
-        raise RuntimeError("disk full")
+        raise RuntimeError("the database refused the rows")
 
-    monkeypatch.setattr(services, "consultation_record", failing)
-    client.raise_request_exception = False
-    response = client.post(reverse("exports:ledger_confirm"), {"token": preview.context["token"]})
-    assert response.status_code == 500
+    monkeypatch.setattr(Consultation.objects, "bulk_create", failing)
+    response = confirm(client, preview.context["token"])
+    assert response.status_code == 302
     assert calls["n"] == 1
     assert not Case.objects.exists()
     assert not ImportBatch.objects.exists()
-    monkeypatch.setattr(services, "consultation_record", original)
+    job = ExportJob.objects.get(kind="ledger_import")
+    assert job.status == "failed"
+    page = client.get(response["Location"]).content.decode()
+    assert "予期しないエラーで中断しました" in page
 
 
 def test_a_ledger_from_the_english_template_imports_under_the_japanese_ui(login, counselor) -> None:

@@ -175,7 +175,8 @@ def test_progress_page_refreshes_without_javascript_while_running(
 
 def test_round_trip_export_import_gives_the_same_k1(login, admin_user, private_root) -> None:
     """Export consultations with personal data, empty the database, import: same K1."""
-    from exports.ledger import file_digest, ledger_import, ledger_parse
+    from exports.ledger import file_digest, ledger_parse
+    from exports.ledger_write import ledger_import
     from kpi.scopes import prefecture_scope
     from kpi.selectors import kpi_report
 

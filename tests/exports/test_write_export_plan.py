@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.http import QueryDict
 
-from exports import services
+from exports import files as services
 from exports.registry import KINDS
 from tests.factories import CaseFactory, ConsultationFactory
 

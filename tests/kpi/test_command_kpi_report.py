@@ -27,7 +27,10 @@ def test_json_shape(kochi) -> None:
     link(connected=dt.date(2023, 7, 1))
     employment(started=dt.date(2023, 8, 1))
     data = json.loads(run("--fy", "2023", "--as-of", "2023-12-31", "--json"))
-    assert list(data) == ["fiscal_year", "label", "scope", "as_of", "indicators"]
+    assert list(data) == [
+        "fiscal_year", "label", "scope", "as_of", "no_data", "closed", "indicators"
+    ]  # fmt: skip
+    assert (data["no_data"], data["closed"]) == (False, False)
     assert data["fiscal_year"] == 2023
     assert data["label"] == "令和5年度"
     assert data["as_of"] == "2023-12-31"

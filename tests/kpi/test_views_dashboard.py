@@ -159,11 +159,14 @@ def test_user_without_any_scope_sees_a_notice(login, kochi) -> None:
     assert "表示できる範囲がありません" in response.content.decode()
 
 
-# session, user, scope options (2), the report (20: the scope's municipality ids, five grouped
-# counts for the four indicators, the municipalities, targets, baselines, four past years,
-# five secondary figures and two consultation counts), session save (3); the casework
-# figures (2: open cases with a decided plan, the reviews' aggregate).
-QUERIES = 29
+# session, user, scope options (2), the report (25: the scope's municipality ids, five grouped
+# counts for the four indicators, the municipalities, targets, baselines, the first year with
+# records (earlier years read 「データなし」), the closings of the four years (年度確定), four
+# past years, eight secondary figures (the places counted as of the date from the resources
+# and the configuration history: resources, kinds, kind settings, resource kinds) and two
+# consultation counts), session save (3); the casework figures (2: open cases with a decided
+# plan, the reviews' aggregate).
+QUERIES = 34
 
 
 @pytest.mark.parametrize("n", [10, 100])
@@ -178,11 +181,12 @@ def test_query_count_does_not_depend_on_records(
 
 
 # The national scope (a user with a blank prefecture code): session, user, scope options (2),
-# the report (20: no municipality ids (no filter), five grouped counts, the municipalities'
+# the report (24: no municipality ids (no filter), five grouped counts, the municipalities'
 # prefectures and the platforms by prefecture instead of the municipality table, targets,
-# baselines, four past years, five secondary figures, two consultation counts), session save
-# (3); the casework figures (2).
-NATIONAL_QUERIES = 29
+# baselines, the first year with records, four past years, eight secondary figures (places
+# from their history, as above), two consultation counts; no closings: the national scope is
+# never closed), session save (3); the casework figures (2).
+NATIONAL_QUERIES = 33
 
 
 @pytest.mark.parametrize("n", [10, 100])

@@ -4,11 +4,12 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from referrals import services
 from referrals.models import EmploymentOutcome
-from tests.factories import CaseFactory, ReferralFactory, ResourceFactory
+from tests.factories import CaseFactory, ReferralFactory, ResourceFactory, ResourceKindFactory
 
 CONNECTED = dt.date(2023, 9, 1)
 
@@ -70,7 +71,7 @@ def test_another_persons_training_does_not_count(counselor, trained_case, traini
     assert not record(other, CONNECTED + dt.timedelta(days=30), counselor).after_intermediate
 
 
-def test_a_work_training_connection_recorded_late_updates_earlier_outcomes(
+def test_a_work_training_connection_recorded_late_changes_no_existing_job(
     counselor, case, training_site
 ) -> None:
     outcome = record(case, dt.date(2023, 10, 1), counselor)
@@ -80,10 +81,69 @@ def test_a_work_training_connection_recorded_late_updates_earlier_outcomes(
     )
     services.referral_connect(referral=referral, on=CONNECTED, expected_version=1, user=counselor)
     outcome.refresh_from_db()
-    assert outcome.after_intermediate and outcome.basis_referral_id == referral.pk
-    assert AuditEvent.objects.filter(
+    assert (outcome.after_intermediate, outcome.version) == (False, 1)
+    assert not AuditEvent.objects.filter(
         object_type="referrals.employmentoutcome", object_id=str(outcome.pk), action="update"
     ).exists()
+
+
+def test_rejudging_on_purpose_applies_the_rule_and_is_audited(counselor, case, training_site):
+    outcome = record(case, dt.date(2023, 10, 1), counselor)
+    ReferralFactory(
+        case=case, resource=training_site, proposed_on=dt.date(2023, 8, 1), status="connected",
+        connected_on=CONNECTED,
+    )  # fmt: skip
+    assert services.employment_rule_says(outcome) is not None
+    outcome = services.employment_rejudge(outcome=outcome, expected_version=1, user=counselor)
+    assert outcome.after_intermediate and outcome.basis_referral.connected_on == CONNECTED
+    event = AuditEvent.objects.filter(action="update").latest("id")
+    assert event.object_id == str(outcome.pk)
+    assert event.changed_fields == ["after_intermediate", "basis_referral_id"]
+
+
+def test_a_later_training_connection_after_a_kind_becomes_training_changes_no_job(
+    counselor, admin_user, case, ibasho, training_site
+) -> None:
+    """The issue's scenario: a kind marked as work training, then a later training
+    connection, used to flip an old job through the newly flagged connection."""
+    ReferralFactory(
+        case=case, resource=ibasho, proposed_on=dt.date(2023, 8, 1), status="connected",
+        connected_on=CONNECTED,
+    )  # fmt: skip
+    outcome = record(case, dt.date(2023, 10, 1), counselor)
+    assert not outcome.after_intermediate
+    services.kind_settings_change(
+        kind=ibasho.kind, counts_as_ibasho=True, is_work_training=True,
+        effective_from=services.config_earliest_date(), reason="試験", user=admin_user,
+    )  # fmt: skip
+    later = services.referral_propose(
+        case=case, resource=training_site, proposed_on=dt.date(2023, 11, 1), user=counselor
+    )
+    services.referral_connect(
+        referral=later, on=dt.date(2023, 11, 2), expected_version=1, user=counselor
+    )
+    outcome.refresh_from_db()
+    assert (outcome.after_intermediate, outcome.version) == (False, 1)
+
+
+def test_adding_a_work_training_kind_changes_no_job(counselor, admin_user, trained_case):
+    outcome = record(trained_case, CONNECTED, counselor)
+    ResourceKindFactory(code="new-training", name_ja="新しい訓練", is_work_training=True)
+    outcome.refresh_from_db()
+    assert (outcome.after_intermediate, outcome.version) == (True, 1)
+
+
+def test_editing_the_type_keeps_the_judgement(counselor, case, training_site) -> None:
+    outcome = record(case, dt.date(2023, 10, 1), counselor)
+    ReferralFactory(
+        case=case, resource=training_site, proposed_on=dt.date(2023, 8, 1), status="connected",
+        connected_on=CONNECTED,
+    )  # fmt: skip
+    outcome = services.employment_update(
+        outcome=outcome, expected_version=1, started_on=outcome.started_on,
+        employment_type="regular", user=counselor,
+    )  # fmt: skip
+    assert (outcome.after_intermediate, outcome.employment_type) == (False, "regular")
 
 
 def test_manual_judgement_needs_a_reason(counselor, case) -> None:
@@ -168,12 +228,29 @@ def test_record_is_audited_in_the_same_transaction(counselor, case) -> None:
     assert event.municipality_id == case.municipality_id
 
 
-def test_a_training_kind_set_by_the_admin_is_what_counts(counselor, case, ibasho) -> None:
-    """Which kinds are work training is data: flipping the flag changes the rule."""
+def test_a_training_kind_set_by_the_admin_counts_from_its_effective_date(
+    counselor, admin_user, case, ibasho
+) -> None:
+    """Which kinds are work training is data: a change counts for connections from its
+    effective date on, and earlier connections keep what they counted as."""
+    today = timezone.localdate()
+    start = services.config_earliest_date()
     place = ResourceFactory(kind=ibasho.kind)
-    ReferralFactory(case=case, resource=place, proposed_on=dt.date(2023, 8, 1),
-                    status="connected", connected_on=CONNECTED)  # fmt: skip
-    assert not record(case, dt.date(2023, 10, 1), counselor).after_intermediate
-    ibasho.kind.is_work_training = True
-    ibasho.kind.save()
-    assert record(case, dt.date(2023, 10, 2), counselor).after_intermediate
+    before = ReferralFactory(
+        case=case,
+        resource=place,
+        proposed_on=dt.date(2023, 8, 1),
+        status="connected",
+        connected_on=start - dt.timedelta(days=1),
+    )
+    after = ReferralFactory(case=case, resource=ResourceFactory(kind=ibasho.kind),
+                            proposed_on=start, status="connected", connected_on=start)  # fmt: skip
+    services.kind_settings_change(
+        kind=ibasho.kind, counts_as_ibasho=True, is_work_training=True, effective_from=start,
+        reason="就労体験を含むため", user=admin_user,
+    )  # fmt: skip
+    before.refresh_from_db()
+    after.refresh_from_db()
+    assert (before.counted_as_work_training, after.counted_as_work_training) == (False, True)
+    outcome = record(case, today, counselor)
+    assert outcome.after_intermediate and outcome.basis_referral_id == after.pk

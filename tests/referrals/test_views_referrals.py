@@ -281,3 +281,24 @@ def test_employment_edit_with_a_stale_version_is_refused(login, counselor, outco
     assert "ほかの人が先に" in response.content.decode()
     outcome.refresh_from_db()
     assert outcome.employment_type == "part_time"
+
+
+def test_the_employment_page_offers_to_rejudge_when_the_rule_now_says_otherwise(
+    login, counselor, outcome, training_site
+) -> None:
+    ReferralFactory(
+        case=outcome.case, resource=training_site, proposed_on=dt.date(2023, 8, 1),
+        status="connected", connected_on=dt.date(2023, 9, 1),
+    )  # fmt: skip
+    client = login(counselor)
+    html = client.get(reverse("referrals:employment_edit", args=[outcome.pk])).content.decode()
+    assert "判定し直す" in html and "同じ日を含む" in html
+    response = client.post(
+        reverse("referrals:employment_rejudge", args=[outcome.pk]), {"version": 1}
+    )
+    assert response.status_code == 302
+    outcome.refresh_from_db()
+    assert outcome.after_intermediate and outcome.version == 2
+    assert AuditEvent.objects.filter(
+        action="update", object_type="referrals.employmentoutcome", reason="自動判定をし直した"
+    ).exists()

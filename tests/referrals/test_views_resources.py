@@ -123,7 +123,9 @@ def test_detail_of_another_prefectures_resource_is_404(login, counselor, directo
     assert response.status_code == 404
 
 
-def test_admin_can_flip_which_kinds_count_as_ibasho(login, admin_user, kochi) -> None:
+def test_the_django_admin_cannot_flip_an_existing_kinds_flags(login, admin_user, kochi) -> None:
+    """Which kinds count is changed with an effective date (referrals:kind_settings_change),
+    so that no past year is rewritten: Django's admin shows the flags read-only."""
     kind = ResourceKind.objects.get(code="work_training")
     url = reverse("admin:referrals_resourcekind_change", args=[kind.pk])
     response = login(admin_user).post(url, {
@@ -132,7 +134,7 @@ def test_admin_can_flip_which_kinds_count_as_ibasho(login, admin_user, kochi) ->
     })  # fmt: skip
     assert response.status_code == 302
     kind.refresh_from_db()
-    assert kind.counts_as_ibasho is True
+    assert kind.counts_as_ibasho is False
 
 
 def test_migration_seeds_ibasho_and_work_experience_as_ibasho(kochi) -> None:

@@ -16,7 +16,7 @@ from core.models import Municipality
 from core.tokens import issue_submission_token, read_submission_token
 from exports.ledger import LEDGER_NAMESPACE, ledger_token
 from tests.cases.test_views_intake import intake_data
-from tests.exports.test_ledger_import import ledger, row, upload
+from tests.exports.test_ledger_import import confirm_now, ledger, row, upload
 from tests.factories import CaseFactory, ConsultationFactory, PersonFactory
 
 AKI_CITY = "392031"
@@ -26,7 +26,7 @@ LEGACY_KOCHI_ROW_1 = uuid.uuid5(LEDGER_NAMESPACE, "392014/A-1/1")
 def import_ledger(client, data: bytes):  # type: ignore[no-untyped-def]
     preview = upload(client, data)
     assert preview.status_code == 200, preview.content.decode()[:2000]
-    return client.post(reverse("exports:ledger_confirm"), {"token": preview.context["token"]})
+    return confirm_now(client, preview.context["token"])
 
 
 def test_the_intake_form_refuses_a_token_the_server_did_not_issue(login, aki_counselor) -> None:

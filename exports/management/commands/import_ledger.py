@@ -4,7 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from exports.ledger import file_digest, ledger_import, ledger_parse
+from exports.ledger import file_digest, ledger_parse
+from exports.ledger_write import ledger_import
 
 
 class Command(BaseCommand):
