@@ -32,6 +32,9 @@ def readme_commands(text: str) -> list[str]:
     commands = []
     for block in re.findall(r"^ *```[a-z]*\n(.*?)^ *```", text, flags=re.DOTALL | re.MULTILINE):
         for line in block.replace("\\\n", " ").splitlines():
+            first = line.split()[:1]
+            if first not in (["make"], ["uv"], ["python"], [".venv/bin/python"]):
+                continue  # other programs, other languages (ini, SQL): not checked, not parsed
             words = shlex.split(line, comments=True)
             if not words:
                 continue
