@@ -9,13 +9,14 @@ MANAGE := $(UV) run --frozen python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# Tests run with production-like settings (DEBUG off) and a throwaway secret.
-TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef \
+# Tests run with production-like settings (DEBUG off) and a throwaway secret, never reading
+# the development .env.
+TEST_ENV := ENV_FILE= DEBUG=0 SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef \
 	ALLOWED_HOSTS=testserver,localhost,127.0.0.1 SECURE_SSL_REDIRECT=0 \
 	SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 STATIC_MANIFEST=0
 DEV_ENV := DEBUG=1
 
-.PHONY: run test lint format typecheck install migrate seed serve messages e2e bench screenshots faults clean
+.PHONY: run manage test browser lint format typecheck install migrate seed serve messages e2e bench screenshots faults clean
 
 .venv-uv/bin/uv:
 	@echo "uv not found: bootstrapping it with pip into .venv-uv"
@@ -31,29 +32,59 @@ seed: migrate
 	$(DEV_ENV) $(MANAGE) load_municipalities
 	$(DEV_ENV) $(MANAGE) seed_demo
 
+# The development settings every manage.py command reads (config/settings.py): written once,
+# never overwritten, never committed (.gitignore).
+.env:
+	@printf '%s\n' "# Development settings (written by make run; not for production, never committed)." \
+		"# The environment overrides them. See README.md, Configuration." "DEBUG=1" > $@
+	@echo "Wrote .env (DEBUG=1): manage.py commands now run in development mode."
+
 # The development server and one background-task worker (large exports); Ctrl-C stops both.
-run: seed
+# PORT (8000) and HOST (127.0.0.1) can be changed: make run PORT=8010.
+run: .env seed
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT)/  (log in with a demo account above, password: demo)"
 	@$(DEV_ENV) .venv/bin/python manage.py run_worker -v0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) .venv/bin/python manage.py runserver $(HOST):$(PORT)
 
-test: install
+# Any management command with the development settings: make manage ARGS="kpi_report --fy 2021".
+manage: install
+	@$(DEV_ENV) $(MANAGE) $(ARGS)
+
+test: install browser
 	$(TEST_ENV) $(UV) run --frozen pytest $(ARGS)
 
+# Debian's Chromium and CJK fonts for the browser tests (tests/e2e/browser.py): installed here
+# when running as root, as CI does; otherwise the browser tests stop with one line saying what
+# to install. CHROMIUM overrides the browser's path.
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+browser:
+	@if [ ! -x "$(CHROMIUM)" ] || ! fc-list :lang=ja family 2>/dev/null | grep -q .; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	  fi; \
+	fi
+
 # The browser tests alone (they also run in `make test`): Debian's /usr/bin/chromium, no download.
-e2e: install
+e2e: install browser
 	$(TEST_ENV) $(UV) run --frozen pytest tests/e2e $(ARGS)
 
 # Seed the demo data into a throwaway database, serve it, and render the main pages at desktop
 # and tablet widths into docs/screenshots/ (shown in README.md).
-screenshots: install
+screenshots: install browser
 	$(UV) run --frozen python scripts/screenshots.py
+
+# Every Django template, formatted by djade (Django's template style guide; it reads the
+# Django version from pyproject.toml and touches template tags only, never the HTML).
+TEMPLATE_FILES = $(shell git ls-files '*templates/*.html' 2>/dev/null || find . -path ./.venv -prune -o -path '*templates/*.html' -print)
 
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen djade --check $(TEMPLATE_FILES)
 
 # mypy with django-stubs, strict on the app code (pyproject.toml, [tool.mypy]).
 typecheck: install
@@ -62,6 +93,7 @@ typecheck: install
 format: install
 	$(UV) run --frozen ruff format .
 	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen djade $(TEMPLATE_FILES) || $(UV) run --frozen djade --check $(TEMPLATE_FILES)
 
 messages: install
 	$(DEV_ENV) $(MANAGE) makemessages -l en --ignore=.venv --ignore=.venv-uv --ignore=tests --ignore=bench

@@ -46,26 +46,28 @@ class LoginForm(AuthenticationForm):
         return self.cleaned_data
 
 
-class TokenForm(forms.Form):
-    token = forms.CharField(
-        label=_("確認コード（6桁）"),
+def _token_field(label: Any, *, autofocus: bool = True) -> forms.CharField:
+    attrs = {"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}
+    return forms.CharField(
+        label=label,
         max_length=12,
         help_text=_("認証アプリに表示されている6桁の数字を入力してください。"),
-        widget=forms.TextInput(
-            attrs={
-                "inputmode": "numeric",
-                "autocomplete": "one-time-code",
-                "pattern": "[0-9 ]*",
-                "autofocus": True,
-            }
-        ),
+        widget=forms.TextInput(attrs={**attrs, "autofocus": True} if autofocus else attrs),
     )
 
+
+def _six_digits(value: str) -> str:
+    token = value.replace(" ", "").strip()
+    if not (len(token) == 6 and token.isdigit()):
+        raise forms.ValidationError(_("6桁の数字で入力してください。"))
+    return token
+
+
+class TokenForm(forms.Form):
+    token = _token_field(_("確認コード（6桁）"))
+
     def clean_token(self) -> str:
-        token = self.cleaned_data["token"].replace(" ", "").strip()
-        if not (len(token) == 6 and token.isdigit()):
-            raise forms.ValidationError(_("6桁の数字で入力してください。"))
-        return token
+        return _six_digits(self.cleaned_data["token"])
 
 
 class PasswordConfirmForm(forms.Form):
@@ -77,12 +79,12 @@ class PasswordConfirmForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
 
     def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
+        password: str = self.cleaned_data["password"]
         if not self.user.check_password(password):
             raise forms.ValidationError(_("パスワードが正しくありません。"))
         return password
@@ -95,3 +97,17 @@ class PreferencesForm(forms.Form):
         widget=forms.RadioSelect,
         help_text=_("入力はどちらの形でもできます（2026-12-02、R8.12.2、令和8年12月2日）。"),
     )
+
+
+class DeviceReplaceForm(PasswordConfirmForm):
+    """Replacing a confirmed device: the password, a code from the current device and one
+    from the new (`accounts.services.otp_device_replace` checks the two codes)."""
+
+    current_token = _token_field(_("今の端末の確認コード（6桁）"), autofocus=False)
+    token = _token_field(_("新しい端末の確認コード（6桁）"), autofocus=False)
+
+    def clean_current_token(self) -> str:
+        return _six_digits(self.cleaned_data["current_token"])
+
+    def clean_token(self) -> str:
+        return _six_digits(self.cleaned_data["token"])

@@ -93,7 +93,9 @@ class ExpiredSessionMiddleware:
 
 
 class OTPRequiredMiddleware:
-    """Holds back a logged-in user who has not passed the second factor that is due.
+    """Holds back a logged-in user who has not passed the second factor that is due
+    (`accounts.otp.step_owed`; django-otp's OTPMiddleware, before this one, knows whether the
+    session has passed it).
 
     Users with a confirmed device type a code after their password; admins (and staff)
     without one are sent to enrol and reach nothing else until they have.
@@ -110,26 +112,15 @@ class OTPRequiredMiddleware:
     ) -> HttpResponse | None:
         from accounts import otp
 
-        session = request.session
-        if session.get(SESSION_KEY) is None:
+        if request.session.get(SESSION_KEY) is None:
             return None
-        state = session.get(otp.STATE_KEY)
-        if state == otp.VERIFIED:
+        step = otp.step_owed(request)
+        if step is None:
             return None
-        if state in (None, otp.NOT_REQUIRED):
-            # The role may have changed since login (or the session predates this rule).
-            # The user row is loaded here, but every page behind login loads it anyway.
-            user = request.user
-            if not user.is_authenticated or not otp.required_by_role(user):
-                if state is None and user.is_authenticated:
-                    session[otp.STATE_KEY] = otp.NOT_REQUIRED
-                return None
-            state = otp.state_at_login(user)
-            session[otp.STATE_KEY] = state
         match = request.resolver_match
-        if match is not None and match.view_name in OTP_OPEN_VIEWS.get(state, set()):
+        if match is not None and match.view_name in OTP_OPEN_VIEWS[step]:
             return None
-        target = reverse("accounts:otp_enrol" if state == otp.ENROL else "accounts:otp_verify")
+        target = reverse("accounts:otp_enrol" if step == otp.ENROL else "accounts:otp_verify")
         if request.method == "GET":
             target += "?" + urlencode({"next": request.get_full_path()})
         return HttpResponseRedirect(target)

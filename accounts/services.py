@@ -9,9 +9,11 @@ import time
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -82,7 +84,7 @@ def login_failure_record(*, username: str, now: dt.datetime | None = None) -> bo
         row.locked_until = None
     row.failures += 1
     row.last_failure_at = now
-    locked = row.failures >= settings.LOGIN_FAILURE_LIMIT
+    locked: bool = row.failures >= settings.LOGIN_FAILURE_LIMIT
     if locked and row.locked_until is None:
         row.locked_until = now + dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
         # The username is user input: core.logging.SafeFormatter keeps it on one line.
@@ -139,17 +141,17 @@ def otp_device_confirm(
     return device
 
 
-def otp_verify(*, user: User, token: str, request: HttpRequest | None) -> bool:
-    """Check a login code against the user's device. A code is accepted at most once
-    (django-otp keeps the last time step used); wrong codes are throttled by django-otp and
-    counted towards the username lockout."""
+def otp_verify(*, user: User, token: str, request: HttpRequest | None) -> TOTPDevice | None:
+    """Check a login code against the user's device: the device that accepted it (for
+    `django_otp.login`), or None. A code is accepted at most once (django-otp keeps the last
+    time step used); wrong codes are throttled by django-otp and counted towards the username
+    lockout."""
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
         token = token.strip().replace(" ", "")
-        verified = device is not None and device.verify_token(token)
-        if verified:
+        if device is not None and device.verify_token(token):
             audit_record(action=Action.LOGIN, request=request, user=user, reason="totp")
-            return True
+            return device
         audit_record(
             action=Action.LOGIN_FAILED,
             request=request,
@@ -159,7 +161,43 @@ def otp_verify(*, user: User, token: str, request: HttpRequest | None) -> bool:
             reason="totp",
         )
     login_failure_record(username=user.get_username())
-    return False
+    return None
+
+
+def otp_device_replace(
+    *, user: User, key_hex: str, current_token: str, token: str, request: HttpRequest | None
+) -> TOTPDevice:
+    """Move the second factor to a new device. The caller has checked the password; here the
+    new app's code proves it holds the new secret and the current device's code that whoever
+    asks also holds the old one (a session left open is not enough). A wrong current code is
+    throttled by django-otp, audited as a refusal and spent like any other; nothing changes.
+    Raises ValidationError naming the field at fault."""
+    if _totp_matches(key_hex, token) is None:
+        raise ValidationError({"token": _otp_wrong_new_code()})
+    with transaction.atomic():
+        current = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+        accepted = current is not None and current.verify_token(current_token.strip())
+        if not accepted:
+            audit_record(
+                action=Action.DENIED,
+                request=request,
+                user=user,
+                object_type="accounts.user",
+                object_id=user.pk,
+                reason="totp-replace",
+            )
+    if not accepted:
+        raise ValidationError(
+            {"current_token": gettext("今の端末の確認コードが正しくありません。")}
+        )
+    device = otp_device_confirm(user=user, key_hex=key_hex, token=token, request=request)
+    if device is None:  # the new code's time step passed between the two checks
+        raise ValidationError({"token": _otp_wrong_new_code()})
+    return device
+
+
+def _otp_wrong_new_code() -> str:
+    return gettext("確認コードが正しくありません。アプリの時刻設定も確認してください。")
 
 
 def otp_throttled_seconds(*, user: User) -> int:

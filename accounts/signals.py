@@ -1,7 +1,7 @@
 """Login, logout and login failures go to the audit trail (Django's auth signals).
 
 The login receiver also stamps the new session with its start (for the absolute lifetime)
-and with how far the second factor has gone: every way in (the login page, the test
+and with whether the user has a second-factor device: every way in (the login page, the test
 client's force_login) passes here, and later requests read both without a query.
 """
 
@@ -10,24 +10,29 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts import otp
 from accounts.middleware import LOGIN_AT_KEY
+from accounts.models import User
 from audit.services import Action, audit_record
 
 
 @receiver(user_logged_in)
-def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _logged_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     audit_record(action=Action.LOGIN, request=request, user=user)
     session = getattr(request, "session", None)
     if session is not None:
         session[LOGIN_AT_KEY] = timezone.now().timestamp()
-        session[otp.STATE_KEY] = otp.state_at_login(user)
+        # Every login starts unverified (django-otp's device key is dropped); whether a code is
+        # owed is then read from the device the user has now.
+        session.pop(DEVICE_ID_SESSION_KEY, None)
+        session[otp.DEVICE_AT_LOGIN_KEY] = otp.has_device(user)
         session.pop(otp.ENROL_KEY, None)
 
 
 @receiver(user_logged_out)
-def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _logged_out(sender: Any, request: Any, user: User | None, **kwargs: Any) -> None:
     if user is not None:
         audit_record(action=Action.LOGOUT, request=request, user=user)
 

@@ -1,13 +1,15 @@
 from typing import Any
 from urllib.parse import urlencode
 
+import django_otp
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +22,13 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import otp, resume, services
-from accounts.forms import LoginForm, PasswordConfirmForm, PreferencesForm, TokenForm
+from accounts.forms import (
+    DeviceReplaceForm,
+    LoginForm,
+    PasswordConfirmForm,
+    PreferencesForm,
+    TokenForm,
+)
 from accounts.middleware import SEEN_AT_KEY
 from accounts.types import AuthenticatedHttpRequest
 
@@ -50,20 +58,19 @@ class LoginView(auth_views.LoginView):
             context["session_expired"] = True
         return context
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         carried = resume.carried_payload(self.request)
-        response = super().form_valid(form)  # logs in: the session now knows the OTP state
-        state = self.request.session.get(otp.STATE_KEY)
-        if state == otp.VERIFY and carried is not None:
+        response = super().form_valid(form)  # logs in, unverified (accounts.signals)
+        step = otp.step_owed(self.request)
+        if step == otp.VERIFY and carried is not None:
             # The second factor first; the carried form goes on through that step.
             return render(
                 self.request,
                 "accounts/otp_verify.html",
                 {"form": TokenForm(), "next": "", "resume": resume.carry_fields(carried)},
             )
-        if state in (otp.VERIFY, otp.ENROL):
-            step = "accounts:otp_verify" if state == otp.VERIFY else "accounts:otp_enrol"
-            url = reverse(step)
+        if step is not None:
+            url = reverse("accounts:otp_verify" if step == otp.VERIFY else "accounts:otp_enrol")
             next_url = self.get_redirect_url()  # already checked to be on this site
             if next_url:
                 url += "?" + urlencode({"next": next_url})
@@ -99,7 +106,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters()
 @login_required
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.password_change(
@@ -125,7 +132,7 @@ def _qr_svg(device_url: str) -> str:
 
 
 @login_required
-def otp_settings(request: HttpRequest) -> HttpResponse:
+def otp_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     device = otp.confirmed_device(request.user)
     return render(
         request,
@@ -140,33 +147,59 @@ def otp_settings(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters()
 @login_required
-def otp_enrol(request: HttpRequest) -> HttpResponse:
+def otp_enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show a new secret (QR code and text) and turn it on once a code from it is typed.
 
     The secret waits in the session until confirmed, so an abandoned enrolment leaves no
-    device behind and a GET writes nothing to the database.
+    device behind and a GET writes nothing to the database. Replacing a confirmed device also
+    takes the password and a code from that device.
     """
     session = request.session
     key_hex = session.get(otp.ENROL_KEY)
     if not key_hex:
         key_hex = session[otp.ENROL_KEY] = otp.new_key_hex()
-    form = TokenForm(request.POST or None)
+    forced = otp.step_owed(request) == otp.ENROL
+    replacing = otp.confirmed_device(request.user) is not None
+    form: TokenForm | DeviceReplaceForm = (
+        DeviceReplaceForm(request.user, request.POST or None)
+        if replacing
+        else TokenForm(request.POST or None)
+    )
     if request.method == "POST" and form.is_valid():
-        device = services.otp_device_confirm(
-            user=request.user, key_hex=key_hex, token=form.cleaned_data["token"], request=request
-        )
+        device = None
+        if isinstance(form, DeviceReplaceForm):
+            try:
+                device = services.otp_device_replace(
+                    user=request.user,
+                    key_hex=key_hex,
+                    current_token=form.cleaned_data["current_token"],
+                    token=form.cleaned_data["token"],
+                    request=request,
+                )
+            except ValidationError as error:
+                for field, field_messages in error.message_dict.items():
+                    for message in field_messages:
+                        form.add_error(field, message)
+        else:
+            device = services.otp_device_confirm(
+                user=request.user,
+                key_hex=key_hex,
+                token=form.cleaned_data["token"],
+                request=request,
+            )
+            if device is None:
+                form.add_error(
+                    "token", _("確認コードが正しくありません。アプリの時刻設定も確認してください。")
+                )
         if device is not None:
-            enrolling_at_login = session.get(otp.STATE_KEY) == otp.ENROL
-            otp.mark_verified(session)
-            if enrolling_at_login:
+            django_otp.login(request, device)  # this session is verified by the enrolment
+            session.pop(otp.ENROL_KEY, None)
+            if forced:
                 services.login_failures_clear(username=request.user.get_username())
             messages.success(
                 request, _("二要素認証を設定しました。次回からログイン時に確認コードを入力します。")
             )
             return HttpResponseRedirect(_next_url(request, reverse("accounts:otp_settings")))
-        form.add_error(
-            "token", _("確認コードが正しくありません。アプリの時刻設定も確認してください。")
-        )
     unsaved = TOTPDevice(user=request.user, key=key_hex, name="authenticator")
     return render(
         request,
@@ -175,8 +208,8 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
             "form": form,
             "qr_svg": _qr_svg(unsaved.config_url),
             "secret": otp.key_base32(key_hex),
-            "forced": session.get(otp.STATE_KEY) == otp.ENROL,
-            "replacing": otp.confirmed_device(request.user) is not None,
+            "forced": forced,
+            "replacing": replacing,
             "next": _next_url(request, ""),
         },
     )
@@ -184,23 +217,23 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters()
 @login_required
-def otp_verify(request: HttpRequest) -> HttpResponse:
+def otp_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The second step of the login, for a user with a confirmed device."""
-    session = request.session
-    if session.get(otp.STATE_KEY) != otp.VERIFY:
+    if otp.step_owed(request) != otp.VERIFY:
         return HttpResponseRedirect(_next_url(request))
     if otp.confirmed_device(request.user) is None:
         # The device was removed meanwhile (by an admin): enrol again or carry on.
-        session[otp.STATE_KEY] = otp.state_at_login(request.user)
+        request.session[otp.DEVICE_AT_LOGIN_KEY] = False
         return HttpResponseRedirect(_next_url(request))
     form = TokenForm(request.POST or None)
     carried = resume.carried_payload(request) if request.method == "POST" else None
     if request.method == "POST" and form.is_valid():
         wait = services.otp_throttled_seconds(user=request.user)
-        if services.otp_verify(
+        device = services.otp_verify(
             user=request.user, token=form.cleaned_data["token"], request=request
-        ):
-            otp.mark_verified(session)
+        )
+        if device is not None:
+            django_otp.login(request, device)
             services.login_failures_clear(username=request.user.get_username())
             if carried is not None and (resumed := resume.resume_response(request, carried)):
                 return resumed
@@ -232,7 +265,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters()
 @require_POST
 @login_required
-def otp_disable(request: HttpRequest) -> HttpResponse:
+def otp_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Turn the second factor off (not for admins: for them it is required)."""
     if otp.required_by_role(request.user):
         messages.error(
@@ -250,7 +283,7 @@ def otp_disable(request: HttpRequest) -> HttpResponse:
             status=200,
         )
     services.otp_device_remove(user=request.user, request=request)
-    request.session[otp.STATE_KEY] = otp.NOT_REQUIRED
+    request.session[otp.DEVICE_AT_LOGIN_KEY] = False
     messages.success(request, _("二要素認証を無効にしました。"))
     return redirect("accounts:otp_settings")
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scope
+from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import filters_for_audit
 from core.forms import DateFilter, DateInput
@@ -88,7 +89,7 @@ class AuditEventFilter(django_filters.FilterSet):
         fields: list[str] = []
         form = AuditFilterForm
 
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.filters["municipality"].queryset = scope.personal_municipalities(user).order_by("code")
         self.filters["object_type"].extra["choices"] = object_type_choices()

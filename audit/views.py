@@ -23,8 +23,8 @@ from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from audit.selectors import events_for
 from audit.services import Action, audit_record
+from core.excel import XLSX_CONTENT_TYPE, SafeSheet, new_workbook
 from core.models import Municipality
-from exports.excel import XLSX_CONTENT_TYPE, SafeSheet, new_workbook
 
 PAGE_SIZE = 50
 OBJECT_TYPE = "audit.auditevent"

@@ -36,7 +36,8 @@ from cases.models import (
     IssueTag,
     Person,
 )
-from cases.services import age_band_for, case_number
+from cases.rules import age_band_for
+from cases.services import case_number
 from core.fiscal import fiscal_year, fiscal_year_range
 from core.models import Municipality
 

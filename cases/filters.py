@@ -125,7 +125,7 @@ class CaseFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def __init__(
-        self, data: Any = None, *, user: Any, queryset: QuerySet[Case] | None = None
+        self, data: Any = None, *, user: User, queryset: QuerySet[Case] | None = None
     ) -> None:
         super().__init__(data, queryset=queryset)
         scope = personal_municipalities(user)

@@ -1,7 +1,8 @@
 """Forms for cases. They validate and clean; the services write.
 
-The rules themselves live in `cases.services` (`consultation_errors`, `person_errors`,
-`date_errors`) so that a form shows, next to the field, exactly what the service enforces.
+The rules themselves live in `cases.rules` (`consultation_errors`, `person_errors`,
+`date_errors`; `cases.services.assignment_errors`, which reads the database) so that a form
+shows, next to the field, exactly what the service enforces.
 """
 
 import datetime as dt
@@ -17,14 +18,14 @@ from accounts.access import assignable_users
 from accounts.models import User
 from accounts.scope import personal_municipalities
 from cases.models import AgeBand, Case, Consultation, HouseholdMember, IssueTag, Person
-from cases.services import (
+from cases.rules import (
     ConsultationInput,
     PersonInput,
-    assignment_errors,
     consultation_errors,
     date_errors,
     person_errors,
 )
+from cases.services import assignment_errors
 from core.forms import DateField, DateInput, JapaneseMessages, YearField
 from core.models import Municipality
 from core.tokens import SubmissionTokenField, issue_submission_token
@@ -36,7 +37,7 @@ def _add_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
-def counselor_choices(user: Any, *, include: int | None = None) -> QuerySet[User]:
+def counselor_choices(user: User, *, include: int | None = None) -> QuerySet[User]:
     """Who can be assigned a case: whoever may be assigned in one of the user's municipalities
     (`accounts.access.assignable_users`), the user, and whoever is assigned now (`include`).
     The form then checks the choice against the case's own municipality."""
@@ -297,7 +298,7 @@ class IntakeForm(PersonFieldsMixin):
     # The duplicate step: "new", or the id of an existing person.
     person_choice = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         scope = personal_municipalities(user).order_by("code")
@@ -399,7 +400,7 @@ class CaseEditForm(PersonFieldsMixin):
         label=_("世帯の状況"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: Any, user: Any, case: Case, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
         self.user = user

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts import access
 from accounts.models import User
 from accounts.scope import can_see_personal_data
+from accounts.types import AuthenticatedHttpRequest
 from cases.kana import kana_key, name_key
 from cases.models import Case, CaseQuerySet, Consultation, Person
 from cases.timeline import TimelineEntry
@@ -19,7 +20,7 @@ from cases.timeline import TimelineEntry
 deny = access.deny
 
 
-def get_case_for_user(user: Any, pk: int, *, request: HttpRequest | None = None) -> Case:
+def get_case_for_user(user: User, pk: int, *, request: HttpRequest | None = None) -> Case:
     """The case if the user may see it; otherwise 404, audited as permission denied."""
     return access.get_for_user(
         Case.objects.select_related("municipality", "person", "assigned_counselor"),
@@ -33,7 +34,7 @@ def get_case_for_user(user: Any, pk: int, *, request: HttpRequest | None = None)
 
 
 def person_duplicates(
-    user: Any, *, municipality_id: int, kana: str, birth_year: int | None, name: str = ""
+    user: User, *, municipality_id: int, kana: str, birth_year: int | None, name: str = ""
 ) -> list[Person]:
     """Persons who may be the one being registered: same municipality, the same kana or the
     same name (spaces, katakana/hiragana and variant kanji ignored), a birth year within one
@@ -92,12 +93,12 @@ NO_CONTACT_DAYS = 90
 RECENT_DAYS = 30  # the home page's "recent records": consultations dated within this window
 
 
-def _works_on_cases(user: Any) -> bool:
+def _works_on_cases(user: User) -> bool:
     """The home panels are for the people who carry cases."""
     return can_see_personal_data(user) and user.role in (User.Role.COUNSELOR, User.Role.CENTER)
 
 
-def _my_open_cases(user: Any) -> CaseQuerySet:
+def _my_open_cases(user: User) -> CaseQuerySet:
     return (
         Case.objects.in_scope(user)
         .open()
@@ -106,7 +107,7 @@ def _my_open_cases(user: Any) -> CaseQuerySet:
     )
 
 
-def home_follow_ups(request: HttpRequest) -> dict[str, Any] | None:
+def home_follow_ups(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     """Follow-ups due today and overdue on my open cases: today's first, then the most
     recently missed (long-missed ones also surface in the no-contact panel)."""
     user = request.user
@@ -130,7 +131,7 @@ def home_follow_ups(request: HttpRequest) -> dict[str, Any] | None:
     }
 
 
-def home_no_contact(request: HttpRequest) -> dict[str, Any] | None:
+def home_no_contact(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     """My open cases with no contact for 90 days: they must surface, not vanish."""
     user = request.user
     if not _works_on_cases(user):
@@ -150,7 +151,7 @@ def home_no_contact(request: HttpRequest) -> dict[str, Any] | None:
     }
 
 
-def home_my_cases(request: HttpRequest) -> dict[str, Any] | None:
+def home_my_cases(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     """My open cases, the newest intake first (follow-ups have their own panel)."""
     user = request.user
     if not _works_on_cases(user):
@@ -165,7 +166,7 @@ def home_my_cases(request: HttpRequest) -> dict[str, Any] | None:
     }
 
 
-def home_recent_activity(request: HttpRequest) -> dict[str, Any] | None:
+def home_recent_activity(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     """The latest contacts on the cases I may see, newest first, from the last 30 days.
 
     The window keeps the query short whatever the scope: a large municipality finds its rows

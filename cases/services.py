@@ -1,14 +1,14 @@
 """Writes for cases: intake, consultations, status changes, the household.
 
 Every function validates before writing, runs in one transaction and records its audit row in
-that same transaction. The `*_errors` functions are pure: forms call them to show the same
-messages next to the fields that the services enforce.
+that same transaction. The rules they enforce are pure functions in `cases.rules`, which the
+forms call too to show the same messages next to the fields.
 """
 
 import datetime as dt
 import uuid
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import assignable_users
+from accounts.models import User
 from accounts.scope import can_see_municipality
 from audit.services import Action, audit_record, changed_field_names
-from cases.kana import is_kana, kana_clean, kana_key, name_key
+from cases.kana import kana_clean, kana_key, name_key
 from cases.models import (
     AgeBand,
     Case,
@@ -32,16 +33,21 @@ from cases.models import (
     IssueTag,
     Person,
 )
+from cases.rules import (
+    ConsultationInput,
+    PersonInput,
+    age_band_for,
+    consultation_errors,
+    date_errors,
+    date_label,
+    person_errors,
+)
 from cases.voiding import void_row
 from core.concurrency import update_with_version_or_raise
-from core.fiscal import HEISEI_FIRST_FY, fiscal_year, short_label
+from core.fiscal import fiscal_year, short_label
 from core.models import Municipality
 from core.resubmission import DuplicateSubmission, window_start
 
-# Methods where the counselor spends a block of time with someone: the duration matters.
-DURATION_REQUIRED_METHODS = frozenset(
-    {Consultation.Method.VISIT, Consultation.Method.HOME_VISIT, Consultation.Method.ACCOMPANY}
-)
 OPEN_STATUSES = (Case.Status.INTAKE, Case.Status.ASSESSMENT, Case.Status.ACTIVE)
 
 # What may be done to a case in each status: the one table the services enforce, the views
@@ -71,65 +77,11 @@ def _check_action(case: Case, action: str) -> None:
         )
 
 
-MAX_DURATION_MINUTES = 24 * 60
-
-
-@dataclass(frozen=True)
-class PersonInput:
-    name: str = ""
-    kana: str = ""
-    birth_year: int | None = None
-    age_band: str = AgeBand.UNKNOWN
-    sex: str = Person.Sex.UNKNOWN
-
-
-@dataclass(frozen=True)
-class ConsultationInput:
-    date: dt.date
-    method: str
-    with_whom: str
-    duration_minutes: int | None = None
-    notes: str = ""
-    next_action: str = ""
-    next_action_date: dt.date | None = None
-
-
-# --- Rules (pure) ------------------------------------------------------------------------------
-
-
-def _date_label(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-# Case numbers carry the era of the fiscal year: nothing before the Heisei era's first one.
-EARLIEST_DATE = dt.date(HEISEI_FIRST_FY, 4, 1)
-
-
-def date_errors(
-    day: dt.date | None, *, not_before: dt.date | None = None, today: dt.date | None = None
-) -> list[str]:
-    """No future date; not before the given date (the intake date, usually), nor before the
-    first fiscal year the system can number (a typo like 1026 for 2026 gets a message)."""
-    if day is None:
-        return []
-    today = today or timezone.localdate()
-    if day > today:
-        return [_("未来の日付は入力できません。")]
-    if day < EARLIEST_DATE:
-        return [
-            _("%(date)sより前の日付は入力できません。年を確認してください。")
-            % {"date": _date_label(EARLIEST_DATE)}
-        ]
-    if not_before is not None and day < not_before:
-        return [
-            _("受理日（%(date)s）より前の日付は入力できません。")
-            % {"date": _date_label(not_before)}
-        ]
-    return []
+# --- Rules that read the database -----------------------------------------------------------
 
 
 def assignment_errors(
-    user: Any, assigned: Any, municipality: Any, *, current: Any = None
+    user: User, assigned: Any, municipality: Any, *, current: Any = None
 ) -> list[str]:
     """The assigned counselor must be able to see the case (same rule as the service)."""
     if assigned is None or assigned.pk in (user.pk, current):
@@ -139,81 +91,12 @@ def assignment_errors(
     return [_("この市町村のケースを担当できない人です。担当できる相談員を選んでください。")]
 
 
-def kana_errors(kana: str) -> list[str]:
-    if kana and not is_kana(kana):
-        return [
-            _("ふりがなは、ひらがな・カタカナで入力してください（空白と長音「ー」も使えます）。")
-        ]
-    return []
-
-
-def birth_year_errors(birth_year: int | None, *, today: dt.date | None = None) -> list[str]:
-    today = today or timezone.localdate()
-    if birth_year is not None and birth_year < 1900:
-        return [_("生まれ年は1900年以降の西暦4桁で入力してください。")]
-    if birth_year is not None and birth_year > today.year:
-        return [_("生まれ年に未来の年は入力できません。")]
-    return []
-
-
-def consultation_errors(
-    data: ConsultationInput, *, intake_date: dt.date, today: dt.date | None = None
-) -> dict[str, list[str]]:
-    """Every rule a consultation must meet, as {field: [messages]}."""
-    errors: dict[str, list[str]] = {}
-    if msgs := date_errors(data.date, not_before=intake_date, today=today):
-        errors["date"] = msgs
-    if data.method not in Consultation.Method.values:
-        errors["method"] = [_("方法を選んでください。")]
-    if data.with_whom not in Consultation.WithWhom.values:
-        errors["with_whom"] = [_("相手を選んでください。")]
-    if data.duration_minutes is None and data.method in DURATION_REQUIRED_METHODS:
-        errors["duration_minutes"] = [_("来所・訪問・同行のときは、所要時間を入力してください。")]
-    elif data.duration_minutes is not None and not (
-        1 <= data.duration_minutes <= MAX_DURATION_MINUTES
-    ):
-        errors["duration_minutes"] = [_("所要時間は1分から1440分の間で入力してください。")]
-    if data.next_action_date and data.date and data.next_action_date < data.date:
-        errors["next_action_date"] = [_("次の対応日は、相談日以降の日付にしてください。")]
-    return errors
-
-
-def person_errors(person: PersonInput, *, today: dt.date | None = None) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    if msgs := kana_errors(person.kana):
-        errors["kana"] = msgs
-    if msgs := birth_year_errors(person.birth_year, today=today):
-        errors["birth_year"] = msgs
-    return errors
-
-
-def age_band_for(birth_year: int | None, on: dt.date) -> str:
-    """The age band on a date from a birth year (approximate: the birthday is not recorded)."""
-    if birth_year is None:
-        return AgeBand.UNKNOWN
-    age = on.year - birth_year
-    if age < 15:
-        return AgeBand.UNDER_15
-    if age < 20:
-        return AgeBand.AGE_15_19
-    if age >= 80:
-        return AgeBand.OVER_80
-    return {
-        2: AgeBand.AGE_20S,
-        3: AgeBand.AGE_30S,
-        4: AgeBand.AGE_40S,
-        5: AgeBand.AGE_50S,
-        6: AgeBand.AGE_60S,
-        7: AgeBand.AGE_70S,
-    }[age // 10]
-
-
 def _raise_if(errors: dict[str, list[str]]) -> None:
     if errors:
         raise ValidationError(errors)
 
 
-def _require_scope(user: Any, municipality_id: int) -> None:
+def _require_scope(user: User, municipality_id: int) -> None:
     if not can_see_municipality(user, municipality_id):
         raise PermissionDenied
 
@@ -262,7 +145,7 @@ def _next_sequence(municipality: Municipality, fy: int) -> int:
 @transaction.atomic
 def case_open(
     *,
-    user: Any,
+    user: User,
     municipality: Municipality,
     intake_date: dt.date,
     intake_route: str,
@@ -427,7 +310,7 @@ def _audit_consultation(
     record: Consultation,
     case: Case,
     *,
-    user: Any,
+    user: User,
     request: HttpRequest | None,
     changed_fields: Iterable[str] | None = None,
 ) -> None:
@@ -453,7 +336,7 @@ def _audit_consultation(
 @transaction.atomic
 def consultation_record(
     *,
-    user: Any,
+    user: User,
     case: Case,
     data: ConsultationInput,
     submission_token: uuid.UUID,
@@ -505,7 +388,7 @@ def consultation_record(
 @transaction.atomic
 def consultation_update(
     *,
-    user: Any,
+    user: User,
     consultation: Consultation,
     version: int,
     data: ConsultationInput,
@@ -536,7 +419,7 @@ def consultation_update(
 @transaction.atomic
 def case_update(
     *,
-    user: Any,
+    user: User,
     case: Case,
     version: int,
     intake_route: str,
@@ -632,7 +515,7 @@ def case_update(
 
 def _status_change(
     *,
-    user: Any,
+    user: User,
     case: Case,
     version: int,
     to_status: str,
@@ -650,7 +533,7 @@ def _status_change(
     elif on < case.status_changed_on:
         errors["on"] = [
             _("前回の状況の変更日（%(date)s）より前の日付は入力できません。")
-            % {"date": _date_label(case.status_changed_on)}
+            % {"date": date_label(case.status_changed_on)}
         ]
     closing = to_status in Case.CLOSED_STATUSES
     # The form asks for a category; older callers (imports, demo data) may leave it empty.
@@ -691,7 +574,7 @@ def _status_change(
 @transaction.atomic
 def case_close(
     *,
-    user: Any,
+    user: User,
     case: Case,
     version: int,
     closed_on: dt.date,
@@ -716,7 +599,7 @@ def case_close(
 @transaction.atomic
 def case_suspend(
     *,
-    user: Any,
+    user: User,
     case: Case,
     version: int,
     suspended_on: dt.date,
@@ -741,7 +624,7 @@ def case_suspend(
 @transaction.atomic
 def case_reopen(
     *,
-    user: Any,
+    user: User,
     case: Case,
     version: int,
     reopened_on: dt.date,
@@ -771,7 +654,7 @@ def _audit_member(
     member: HouseholdMember,
     case: Case,
     *,
-    user: Any,
+    user: User,
     request: HttpRequest | None,
     changed_fields: Iterable[str],
 ) -> None:
@@ -789,7 +672,7 @@ def _audit_member(
 @transaction.atomic
 def household_member_add(
     *,
-    user: Any,
+    user: User,
     case: Case,
     relationship: str,
     name: str = "",
@@ -824,7 +707,7 @@ def household_member_add(
 @transaction.atomic
 def household_member_update(
     *,
-    user: Any,
+    user: User,
     case: Case,
     member: HouseholdMember,
     relationship: str,
@@ -858,7 +741,7 @@ def household_member_update(
 @transaction.atomic
 def household_member_remove(
     *,
-    user: Any,
+    user: User,
     case: Case,
     member: HouseholdMember,
     request: HttpRequest | None = None,

@@ -15,7 +15,6 @@ from cases.models import Case
 PROVIDERS: list[str] = [
     "cases.selectors.consultation_entries",
     "cases.selectors.status_change_entries",
-    # "cases.timeline.consultation_entries", … added by each app as it is built.
     "platforms.selectors.meeting_timeline_entries",
     "referrals.selectors.referral_timeline_entries",
     "casework.selectors.assessment_entries",

@@ -33,9 +33,9 @@ from cases.forms import (
 from cases.models import Case, Consultation, HouseholdMember, Person
 from cases.selectors import get_case_for_user, person_duplicates
 from cases.timeline import case_timeline
-from core.printing import audit_print, render_sections
 from cases.voiding import void_page
 from core.concurrency import is_stale, rebase_on_saved
+from core.printing import audit_print, render_sections
 from core.resubmission import DuplicateSubmission
 
 PAGE_SIZE = 50

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import get_for_user
-from accounts.types import User
+from accounts.types import AuthenticatedHttpRequest, User
 from cases.models import Case
 from cases.selectors import HOME_ROWS, _my_open_cases, _works_on_cases
 from cases.timeline import TimelineEntry
@@ -190,7 +190,7 @@ def consent_entries(case: Case) -> list[TimelineEntry]:
 # --- Home panels (core.home.PANELS) ---------------------------------------------------------
 
 
-def home_reviews_due(request: HttpRequest) -> dict[str, Any] | None:
+def home_reviews_due(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     """Current plans of my open cases whose review date is past or within two weeks."""
     user = request.user
     if not _works_on_cases(user):
@@ -216,7 +216,7 @@ def home_reviews_due(request: HttpRequest) -> dict[str, Any] | None:
     }
 
 
-def home_assessment_waiting(request: HttpRequest) -> dict[str, Any] | None:
+def home_assessment_waiting(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     """My cases in アセスメント for more than N days with no assessment recorded."""
     user = request.user
     if not _works_on_cases(user):

@@ -5,10 +5,12 @@ refuses to start without a SECRET_KEY and ALLOWED_HOSTS.
 """
 
 import hashlib
+import os
 from pathlib import Path
 
 import django_stubs_ext
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 # Lets the type annotations subscript Django's generic classes (ModelAdmin[User], ModelForm[Case]).
@@ -16,7 +18,31 @@ django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+
+class _SecretFiles(environ.FileAwareMapping):  # type: ignore[misc]  # environ has no types
+    """The environment, where `NAME_FILE=/path` gives NAME the file's content (systemd's
+    LoadCredential, Docker and Kubernetes secrets) without its trailing newline."""
+
+    def __getitem__(self, key: str) -> str:
+        try:
+            value: str = super().__getitem__(key)
+        except OSError as error:
+            raise ImproperlyConfigured(f"{key}_FILE cannot be read: {error}") from error
+        return value.rstrip("\r\n") if self.env.get(key + "_FILE") else value
+
+
+class _Env(environ.FileAwareEnv):  # type: ignore[misc]  # environ has no types
+    ENVIRON = _SecretFiles()
+
+
+env = _Env()
+
+# A development `.env` (KEY=value lines; `make run` writes one with DEBUG=1 when there is none;
+# never committed) fills in what the environment leaves unset: the environment always wins.
+# ENV_FILE names another file; ENV_FILE= (empty, as `make test` sets) reads none.
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE and Path(ENV_FILE).is_file():
+    env.read_env(ENV_FILE)
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -86,6 +112,8 @@ MIDDLEWARE = [
     "core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "core.dates.DateStyleMiddleware",  # dates shown as the user chose (和暦 or Western)
     # After authentication: end sessions past their absolute lifetime, then hold back users
     # who still owe their second factor; mark every authenticated response no-store.
@@ -114,7 +142,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "core.context_processors.navigation",
+                "accounts.context_processors.navigation",
             ],
         },
     },

@@ -15,7 +15,6 @@ PANELS: list[str] = [
     "cases.selectors.home_no_contact",
     "cases.selectors.home_my_cases",
     "cases.selectors.home_recent_activity",
-    # "cases.selectors.home_my_cases", … added by each app as it is built.
     "platforms.selectors.home_open_actions",
     "referrals.selectors.home_stuck_referrals",
     "programme.selectors.home_outreach_due",

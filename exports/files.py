@@ -24,7 +24,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from exports.excel import SafeSheet, new_workbook, write_table
+from core.excel import SafeSheet, new_workbook, write_table
 from exports.registry import ExportKind
 
 logger = logging.getLogger(__name__)

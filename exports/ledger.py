@@ -37,12 +37,13 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from accounts import scope
-from cases import services as case_services
+from accounts.models import User
+from cases import rules as case_rules
 from cases.models import Consultation, Person
 from core.codes import is_valid_code
+from core.excel import SafeSheet, new_workbook
 from core.models import Municipality
 from core.wareki import parse_date, parse_year
-from exports.excel import SafeSheet, new_workbook
 from exports.ledger_columns import MAX_ROWS, LedgerColumn, ledger_columns
 
 # The namespace of the tokens ledger rows had before they were keyed (still recognised, in
@@ -253,7 +254,7 @@ def archive_problem(stream: IO[bytes]) -> str | None:
     return None
 
 
-def ledger_parse(*, stream: IO[bytes], user: Any) -> ParsedLedger:
+def ledger_parse(*, stream: IO[bytes], user: User) -> ParsedLedger:
     """Read and check every row; nothing is written. Errors carry the spreadsheet row number."""
     problem = archive_problem(stream)
     if problem is not None:
@@ -268,7 +269,7 @@ def ledger_parse(*, stream: IO[bytes], user: Any) -> ParsedLedger:
         return ParsedLedger(errors=[RowError(0, "", _("Excelファイル（.xlsx）として読めません。"))])
 
 
-def _parse_sheet(sheet: Any, user: Any) -> ParsedLedger:
+def _parse_sheet(sheet: Any, user: User) -> ParsedLedger:
     result = ParsedLedger()
     columns = ledger_columns()
     titles, any_choices = _in_every_language()
@@ -368,18 +369,18 @@ def _parse_sheet(sheet: Any, user: Any) -> ParsedLedger:
                 municipality = municipalities[code]
         if values.get("sex") in (None, ""):
             values["sex"] = Person.Sex.UNKNOWN
-        for key, messages in case_services.person_errors(
-            case_services.PersonInput(
+        for key, messages in case_rules.person_errors(
+            case_rules.PersonInput(
                 kana=values.get("kana", ""), birth_year=values.get("birth_year")
             ),
             today=today,
         ).items():
             add(by_key[key], " ".join(messages))
         if values.get("intake_date"):
-            for message in case_services.date_errors(values["intake_date"], today=today):
+            for message in case_rules.date_errors(values["intake_date"], today=today):
                 add(by_key["intake_date"], message)
         if all(values.get(k) not in (None, "") for k in ("date", "method", "with_whom")):
-            problems = case_services.consultation_errors(
+            problems = case_rules.consultation_errors(
                 _consultation_input(values),
                 intake_date=values.get("intake_date") or values["date"],
                 today=today,
@@ -389,7 +390,7 @@ def _parse_sheet(sheet: Any, user: Any) -> ParsedLedger:
         elif values.get("date"):
             # The method or partner is wrong: still report the date's own problems.
             not_before = values.get("intake_date")
-            for message in case_services.date_errors(values["date"], not_before=not_before):
+            for message in case_rules.date_errors(values["date"], not_before=not_before):
                 add(by_key["date"], message)
         ref = (code, values.get("case_ref", ""), values.get("row_ref", ""))
         if all(ref):
@@ -418,8 +419,8 @@ def _parse_sheet(sheet: Any, user: Any) -> ParsedLedger:
     return result
 
 
-def _consultation_input(values: dict[str, Any]) -> case_services.ConsultationInput:
-    return case_services.ConsultationInput(
+def _consultation_input(values: dict[str, Any]) -> case_rules.ConsultationInput:
+    return case_rules.ConsultationInput(
         date=values["date"],
         method=values["method"],
         with_whom=values["with_whom"],

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts import scope
 from audit.models import AuditEvent
 from audit.services import Action, audit_event, audit_record
+from cases import rules as case_rules
 from cases import services as case_services
 from cases.models import Case, CaseStatusChange, Consultation, Household, Person
 from core.fiscal import fiscal_year
@@ -59,7 +60,7 @@ def _consultation(case: Case, row: LedgerRow, user: Any, *, first: bool) -> Cons
 def _consultation_fields(record: Consultation) -> list[str]:
     return [
         name
-        for name in case_services.ConsultationInput.__dataclass_fields__
+        for name in case_rules.ConsultationInput.__dataclass_fields__
         if getattr(record, name) not in ("", None)
     ]
 
@@ -122,7 +123,7 @@ def ledger_import(
         Person(
             municipality=group[0].municipality,
             **case_services._person_fields(
-                case_services.PersonInput(
+                case_rules.PersonInput(
                     name=group[0].values.get("name", ""),
                     kana=group[0].values.get("kana", ""),
                     birth_year=group[0].values.get("birth_year"),
@@ -150,7 +151,7 @@ def ledger_import(
                 intake_route=values["intake_route"],
                 visitor=values["visitor"],
                 age_band_at_intake=(
-                    case_services.age_band_for(person.birth_year, intake_date)
+                    case_rules.age_band_for(person.birth_year, intake_date)
                     if person.birth_year
                     else person.age_band
                 ),

@@ -16,9 +16,10 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from cases.models import AgeBand, Case, Consultation, Person
 from casework.models import PlanGoal, Review, SupportPlan
-from exports.excel import Column, Labels
+from core.excel import Column, Labels
 from exports.ledger_columns import ledger_columns
 from platforms.models import CaseMeeting
 from referrals.models import Referral
@@ -51,7 +52,7 @@ class ExportKind:
     def columns_for(self, include_personal: bool) -> list[Column]:
         return [c for c in self.columns if include_personal or not c.personal]
 
-    def filterset(self, user: Any, params: QueryDict) -> Any:
+    def filterset(self, user: User, params: QueryDict) -> Any:
         """The list's FilterSet for these parameters; an invalid one refuses the export
         (never "no filter": that would export the whole scope)."""
         if self.filtered is None:
@@ -61,12 +62,12 @@ class ExportKind:
             raise InvalidExportFilter(filterset.form.errors)
         return filterset
 
-    def audit_filters(self, user: Any, params: QueryDict) -> dict[str, Any]:
+    def audit_filters(self, user: User, params: QueryDict) -> dict[str, Any]:
         """The filter as the audit row keeps it: known keys, search text masked, capped."""
         filterset = self.filterset(user, params)
         return filterset.audit_filters() if filterset is not None else {}
 
-    def queryset(self, user: Any, params: QueryDict) -> QuerySet[Any]:
+    def queryset(self, user: User, params: QueryDict) -> QuerySet[Any]:
         qs = self.base(user)
         if self.live and params.get(INCLUDE_VOIDED) != "1":
             qs = qs.filter(**self.live)
@@ -80,14 +81,14 @@ class ExportKind:
         return qs
 
     def rows(
-        self, user: Any, params: QueryDict, include_personal: bool, chunk_size: int = 2000
+        self, user: User, params: QueryDict, include_personal: bool, chunk_size: int = 2000
     ) -> Iterator[tuple[Any, ...]]:
         paths = [c.path for c in self.columns_for(include_personal)]
         qs = self.queryset(user, params).order_by(*self.order_by).values_list(*paths)
         return qs.iterator(chunk_size=chunk_size)
 
 
-def case_list_filter(user: Any, params: QueryDict) -> Any:
+def case_list_filter(user: User, params: QueryDict) -> Any:
     """The case list's filters (cases/filters.py), exactly as the list page applies them."""
     from cases.filters import CaseFilter
 
@@ -95,7 +96,7 @@ def case_list_filter(user: Any, params: QueryDict) -> Any:
     return CaseFilter(_known(params), user=user, queryset=base)
 
 
-def meeting_list_filter(user: Any, params: QueryDict) -> Any:
+def meeting_list_filter(user: User, params: QueryDict) -> Any:
     from platforms.forms import MeetingFilter
 
     request = SimpleNamespace(user=user, GET=params)

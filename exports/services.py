@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import scope
+from accounts.models import User
 from audit.services import Action, audit_record
 from exports import jobs
 from exports.files import export_dir, file_name_for, write_export
@@ -31,7 +32,7 @@ class ExportRequest:
 
 def export_request(
     *,
-    user: Any,
+    user: User,
     kind_key: str,
     params: QueryDict,
     include_personal: bool,

@@ -18,9 +18,9 @@ from accounts import scope
 from accounts.access import admin_view, deny, forbid, personal_data_view, prefecture_users
 from audit import labels
 from audit.services import Action, audit_record
+from core.excel import XLSX_CONTENT_TYPE
 from core.models import Municipality
 from exports import jobs
-from exports.excel import XLSX_CONTENT_TYPE
 from exports.files import (
     StorageError,
     export_dir,

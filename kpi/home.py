@@ -15,7 +15,7 @@ ROLES = (User.Role.PREFECTURE, User.Role.ADMIN)
 
 def home_prefecture_overview(request: HttpRequest) -> dict[str, Any] | None:
     user = request.user
-    if getattr(user, "role", None) not in ROLES:
+    if not user.is_authenticated or user.role not in ROLES:
         return None
     scopes = scopes_for_user(user)
     if not scopes:

@@ -26,6 +26,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts import scope as access
+from accounts.models import User
 from core.codes import is_valid_code
 from core.models import Jurisdiction, Municipality
 from core.prefectures import PREFECTURES, prefecture_name
@@ -196,7 +197,7 @@ def scope_from_token(token: str, *, prefecture_code: str | None = None) -> Scope
     )
 
 
-def scopes_for_user(user: Any) -> list[Scope]:
+def scopes_for_user(user: User) -> list[Scope]:
     """The scopes the user may open, widest first (2 queries).
 
     A user who sees every prefecture (`accounts.scope.sees_every_prefecture`: a

@@ -1,6 +1,6 @@
 """The KPI report: one function, used by the dashboard, the `kpi_report` command and exports.
 
-Counting rules (DOMAIN.md, "The four R5 targets"), for a fiscal year up to a date (`as_of`):
+Counting rules (docs/counting-rules.md), for a fiscal year up to a date (`as_of`):
 
 - K1 新規相談件数: cases whose intake date falls in the year; one per case (件).
 - K2 ケース会議を実施した市町村数: distinct municipalities with at least one case meeting held
@@ -248,9 +248,6 @@ class AreaRow:
     @property
     def every_municipality_met(self) -> bool:
         return self.municipalities_with_meetings >= self.municipalities
-
-
-MunicipalityRow = AreaRow  # the name before the national scope
 
 
 @dataclass(frozen=True)

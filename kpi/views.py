@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import admin_view, deny, prefecture_editor_view
 from accounts.types import AuthenticatedHttpRequest
 from audit.services import Action, audit_record
+from core.excel import XLSX_CONTENT_TYPE
 from core.fiscal import current_fiscal_year, era_label, fiscal_year_range
-from exports.excel import XLSX_CONTENT_TYPE
 from kpi.charts import line_chart
 from kpi.forms import DashboardForm
 from kpi.scopes import Scope, scopes_for_user

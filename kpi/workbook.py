@@ -2,7 +2,7 @@
 
 Four sheets: 概要 (the four indicators against their targets), 市町村別 (都道府県別 for the
 national scope), 月別 (monthly and running totals against the target) and 副次指標. Written
-with `exports.excel` (safe cells, write-only sheets).
+with `core.excel` (safe cells, write-only sheets).
 
 Publication mode (公表用) hides small counts of people and cases and whatever would give them
 back (`kpi.suppression`). Counts of municipalities and places (K2, platforms, ibasho sites)
@@ -24,8 +24,8 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from core.excel import INTEGER_FORMAT, PERCENT_FORMAT, SafeSheet, new_workbook
 from core.fiscal import short_label
-from exports.excel import INTEGER_FORMAT, PERCENT_FORMAT, SafeSheet, new_workbook
 from kpi.models import Indicator
 from kpi.selectors import AreaKind, Report, Status
 from kpi.suppression import SECONDARY_MARK, Column, small_label, suppress

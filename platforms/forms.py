@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scope
+from accounts.models import User
 from audit.services import filters_for_audit
 from cases.filters import keyword_search
 from cases.models import Case
@@ -51,7 +52,7 @@ class MunicipalityStepForm(JapaneseMessages, forms.Form):
         error_messages={"invalid_choice": _("担当している市町村から選んでください。")},
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["municipality"].queryset = scope.personal_municipalities(user).order_by("code")
 
@@ -100,7 +101,7 @@ class CaseMeetingForm(JapaneseMessages, forms.Form):
     def __init__(
         self,
         *args: Any,
-        user: Any,
+        user: User,
         municipality: Municipality,
         meeting: CaseMeeting | None = None,
         **kwargs: Any,
@@ -268,7 +269,7 @@ class OverviewFilterForm(JapaneseMessages, forms.Form):
     )
     sort = forms.ChoiceField(label=_("並び順"), choices=SORT_CHOICES, required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["fy"].choices = selectors.fiscal_year_choices()
         self.fields["jurisdiction"].queryset = scope.aggregate_jurisdictions(user).order_by(

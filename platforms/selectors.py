@@ -28,7 +28,7 @@ DUE_SOON_DAYS = 7
 HOME_ACTIONS_LIMIT = 20
 
 
-def can_edit_municipal_status(user: Any) -> bool:
+def can_edit_municipal_status(user: User) -> bool:
     """The centre and admins: prefecture-wide roles that also hold personal scope."""
     return scope.sees_prefecture(user) and scope.can_see_personal_data(user)
 
@@ -44,7 +44,7 @@ def fiscal_year_choices(today: dt.date | None = None) -> list[tuple[int, str]]:
 # --- Case meetings ---------------------------------------------------------------------------
 
 
-def get_meeting_for_user(user: Any, pk: int, *, request: HttpRequest | None = None) -> CaseMeeting:
+def get_meeting_for_user(user: User, pk: int, *, request: HttpRequest | None = None) -> CaseMeeting:
     """The meeting if the user has personal scope of its municipality; otherwise 404 (audited)."""
     return access.get_for_user(
         CaseMeeting.objects.select_related("municipality", "created_by"),
@@ -55,7 +55,7 @@ def get_meeting_for_user(user: Any, pk: int, *, request: HttpRequest | None = No
 
 
 def get_action_for_user(
-    user: Any, pk: int, *, request: HttpRequest | None = None
+    user: User, pk: int, *, request: HttpRequest | None = None
 ) -> FollowUpAction:
     return access.get_for_user(
         FollowUpAction.objects.select_related("meeting").defer("meeting__minutes"),
@@ -70,7 +70,7 @@ def _count_subquery(queryset: QuerySet[Any], group_by: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def meeting_list_queryset(user: Any) -> QuerySet[CaseMeeting]:
+def meeting_list_queryset(user: User) -> QuerySet[CaseMeeting]:
     """Meetings in the user's personal scope with their counts; never loads the minutes."""
     cases = CaseMeeting.cases.through.objects.filter(casemeeting_id=OuterRef("pk"))
     open_actions = FollowUpAction.objects.filter(meeting_id=OuterRef("pk"), done_on__isnull=True)
@@ -94,7 +94,9 @@ def meeting_page_data(meeting: CaseMeeting) -> dict[str, Any]:
     }
 
 
-def case_choices(user: Any, municipality: Municipality, *, include_ids: Any = ()) -> QuerySet[Case]:
+def case_choices(
+    user: User, municipality: Municipality, *, include_ids: Any = ()
+) -> QuerySet[Case]:
     """Open cases of one municipality within the user's scope, by case number.
 
     `include_ids` keeps cases already on a meeting selectable after they were closed.
@@ -195,7 +197,7 @@ SORTS = ("unmet", "code", "meetings", "last")
 
 
 def municipality_overview(
-    user: Any,
+    user: User,
     *,
     fy: int,
     jurisdiction: Jurisdiction | None = None,

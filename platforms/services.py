@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import scope
+from accounts.models import User
 from audit.services import Action, audit_record, changed_field_names
 from cases.models import Case
 from core.concurrency import StaleEdit, update_with_version_or_raise
@@ -29,12 +30,12 @@ PLATFORM_FIELDS = ("status", "established_on", "coordinator_id", "notes")
 STATUS_FIELDS = ("needs_assessed_on", "jusoteki")
 
 
-def _require_personal_scope(user: Any, municipality_id: int) -> None:
+def _require_personal_scope(user: User, municipality_id: int) -> None:
     if not scope.can_see_municipality(user, municipality_id):
         raise PermissionDenied
 
 
-def _require_status_editor(user: Any, municipality: Municipality) -> None:
+def _require_status_editor(user: User, municipality: Municipality) -> None:
     if not can_edit_municipal_status(user):
         raise PermissionDenied
     _require_personal_scope(user, municipality.pk)
@@ -67,7 +68,7 @@ def _agency_allowed(agency: Agency, municipality: Municipality) -> bool:
 @transaction.atomic
 def meeting_create(
     *,
-    user: Any,
+    user: User,
     municipality: Municipality,
     held_on: dt.date,
     kind: str,
@@ -115,7 +116,7 @@ def meeting_create(
 @transaction.atomic
 def meeting_update(
     *,
-    user: Any,
+    user: User,
     meeting: CaseMeeting,
     version: int,
     held_on: dt.date,
@@ -166,7 +167,7 @@ def meeting_update(
 @transaction.atomic
 def follow_up_action_create(
     *,
-    user: Any,
+    user: User,
     meeting: CaseMeeting,
     description: str,
     owner: Any = None,
@@ -204,7 +205,7 @@ def follow_up_action_create(
 @transaction.atomic
 def follow_up_action_complete(
     *,
-    user: Any,
+    user: User,
     action: FollowUpAction,
     done_on: dt.date | None = None,
     request: HttpRequest | None = None,
@@ -251,7 +252,7 @@ def _history(platform: Platform, after: dict[str, Any]) -> None:
 @transaction.atomic
 def platform_update(
     *,
-    user: Any,
+    user: User,
     municipality: Municipality,
     version: int,
     status: str,
@@ -315,7 +316,7 @@ def platform_update(
 @transaction.atomic
 def municipal_status_update(
     *,
-    user: Any,
+    user: User,
     municipality: Municipality,
     fiscal_year: int,
     version: int,

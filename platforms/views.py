@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -48,14 +48,6 @@ def _apply_service_errors(form: Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
-
-
-def _case_link(case: Any) -> str | None:
-    # The case page lives in the cases app; until it is installed, show the number unlinked.
-    try:
-        return case.get_absolute_url()
-    except NoReverseMatch:
-        return None
 
 
 # --- Case meetings ---------------------------------------------------------------------------
@@ -171,7 +163,7 @@ def _render_meeting(
         "platforms/meeting_detail.html",
         {
             "meeting": meeting,
-            "cases": [(case, _case_link(case)) for case in data["cases"]],
+            "cases": [(case, case.get_absolute_url()) for case in data["cases"]],
             "agencies": data["agencies"],
             "actions": data["actions"],
             "show_minutes": show_minutes,

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import personal_municipalities
 from accounts.types import User
-from cases.forms import DateInput
 from cases.models import AgeBand, Case
+from core.forms import DateInput
 from core.models import Jurisdiction, Municipality
 from programme.models import (
     OutreachAttempt,

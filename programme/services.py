@@ -17,7 +17,8 @@ from accounts.scope import can_see_municipality
 from accounts.types import User
 from audit.services import Action, audit_record
 from cases.models import AgeBand, Case
-from cases.services import ConsultationInput, PersonInput, case_open, date_errors
+from cases.rules import ConsultationInput, PersonInput, date_errors
+from cases.services import case_open
 from core.models import Jurisdiction, Municipality
 from platforms.models import CaseMeeting
 from programme.models import (

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts import access, scope
 from accounts.access import forbid
+from accounts.models import User
 from cases.models import Case
 from cases.timeline import TimelineEntry
 from referrals.models import (
@@ -30,7 +31,7 @@ QUIET_CONNECTED_DAYS = 90
 PANEL_LIMIT = 10
 
 
-def resources_for(user: Any) -> QuerySet[Resource]:
+def resources_for(user: User) -> QuerySet[Resource]:
     """The directory: resources of the user's prefecture (all for a blank prefecture)."""
     # By kind, then place (prefecture-wide first, then by local government code), then name.
     qs = Resource.objects.select_related("kind", "municipality").order_by(
@@ -45,7 +46,7 @@ def resources_for(user: Any) -> QuerySet[Resource]:
     return qs.annotate(supported_now=Count("prefecture_support", filter=current, distinct=True))
 
 
-def get_referral_for_user(user: Any, pk: int, *, request: HttpRequest | None = None) -> Referral:
+def get_referral_for_user(user: User, pk: int, *, request: HttpRequest | None = None) -> Referral:
     """The referral if its case is in the user's scope; otherwise 404, audited as denied."""
     return access.get_for_user(
         Referral.objects.select_related(
@@ -58,7 +59,7 @@ def get_referral_for_user(user: Any, pk: int, *, request: HttpRequest | None = N
 
 
 def get_employment_for_user(
-    user: Any, pk: int, *, request: HttpRequest | None = None
+    user: User, pk: int, *, request: HttpRequest | None = None
 ) -> EmploymentOutcome:
     return access.get_for_user(
         EmploymentOutcome.objects.select_related(
@@ -115,14 +116,14 @@ def referral_timeline_entries(case: Case) -> Iterable[TimelineEntry]:
 # Follow-up lists ----------------------------------------------------------------------------
 
 
-def _mine_first(qs: QuerySet[Referral], user: Any) -> QuerySet[Referral]:
+def _mine_first(qs: QuerySet[Referral], user: User) -> QuerySet[Referral]:
     """The user's own cases first: what a counselor opening the home page expects to act on."""
     return qs.annotate(
         is_mine=SqlCase(When(case__assigned_counselor=user, then=Value(0)), default=Value(1))
     )
 
 
-def stuck_arranging(user: Any, *, today: dt.date | None = None) -> QuerySet[Referral]:
+def stuck_arranging(user: User, *, today: dt.date | None = None) -> QuerySet[Referral]:
     """Referrals in 調整中 for more than 30 days, in the user's scope; own cases first."""
     today = today or timezone.localdate()
     qs = Referral.objects.in_scope(user).filter(
@@ -137,7 +138,7 @@ def stuck_arranging(user: Any, *, today: dt.date | None = None) -> QuerySet[Refe
     )
 
 
-def quiet_connected(user: Any, *, today: dt.date | None = None) -> QuerySet[Referral]:
+def quiet_connected(user: User, *, today: dt.date | None = None) -> QuerySet[Referral]:
     """Connected 居場所等 referrals with no note for 90 days (or none since connecting)."""
     today = today or timezone.localdate()
     cutoff = today - dt.timedelta(days=QUIET_CONNECTED_DAYS)

@@ -78,7 +78,7 @@ def _audit_referral(
     action: str,
     referral: Referral,
     changed_fields: list[str],
-    user: Any,
+    user: User,
     request: HttpRequest | None,
     reason: str = "",
 ) -> None:
@@ -99,7 +99,7 @@ def referral_propose(
     case: Case,
     resource: Resource,
     proposed_on: dt.date,
-    user: Any,
+    user: User,
     request: HttpRequest | None = None,
 ) -> Referral:
     """Open a referral of a case to a resource (提案)."""
@@ -154,7 +154,7 @@ def _transition(
     to_status: str,
     on: dt.date,
     version: int,
-    user: Any,
+    user: User,
     request: HttpRequest | None,
     extra: dict[str, Any] | None = None,
 ) -> Referral:
@@ -198,7 +198,7 @@ def referral_arrange(
     referral: Referral,
     on: dt.date,
     version: int,
-    user: Any,
+    user: User,
     request: HttpRequest | None = None,
 ) -> Referral:
     """提案 → 調整中: the counselor started arranging the first visit."""
@@ -218,7 +218,7 @@ def referral_connect(
     referral: Referral,
     on: dt.date,
     version: int,
-    user: Any,
+    user: User,
     request: HttpRequest | None = None,
 ) -> Referral:
     """→ つながった: the person actually started using the resource on `on`.
@@ -246,7 +246,7 @@ def referral_end(
     referral: Referral,
     on: dt.date,
     version: int,
-    user: Any,
+    user: User,
     request: HttpRequest | None = None,
 ) -> Referral:
     """つながった → 終了: the use ended (the connection still counts in its year)."""
@@ -267,7 +267,7 @@ def referral_not_realise(
     on: dt.date,
     reason: str,
     version: int,
-    user: Any,
+    user: User,
     detail: str = "",
     request: HttpRequest | None = None,
 ) -> Referral:
@@ -294,7 +294,7 @@ def referral_note_add(
     referral: Referral,
     date: dt.date,
     text: str,
-    user: Any,
+    user: User,
     request: HttpRequest | None = None,
 ) -> ReferralNote:
     """A note on how the referral is going (the 90-day follow-up looks at the latest)."""
@@ -403,7 +403,7 @@ def employment_record(
     case: Case,
     started_on: dt.date,
     employment_type: str,
-    user: Any,
+    user: User,
     manual_after_intermediate: bool | None = None,
     manual_reason: str = "",
     request: HttpRequest | None = None,
@@ -448,7 +448,7 @@ def employment_update(
     version: int,
     started_on: dt.date,
     employment_type: str,
-    user: Any,
+    user: User,
     manual_after_intermediate: bool | None = None,
     manual_reason: str = "",
     request: HttpRequest | None = None,

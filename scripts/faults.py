@@ -278,6 +278,7 @@ def fault_ledger(env: dict[str, str], counselor: Any, private_root: Path) -> Non
     from django.db import close_old_connections
 
     from bench.run import ledger_file
+    from cases import rules as case_rules
     from cases import services as case_services
     from exports.models import ExportJob
 
@@ -314,12 +315,12 @@ def fault_ledger(env: dict[str, str], counselor: Any, private_root: Path) -> Non
         case_services.case_open(
             user=counselor, municipality=municipality, intake_date=time_today(),
             intake_route="family", visitor="family",
-            consultation=case_services.ConsultationInput(
+            consultation=case_rules.ConsultationInput(
                 date=time_today(), method="phone", with_whom="family", duration_minutes=None,
                 notes="", next_action="", next_action_date=None,
             ),
             submission_token=__import__("uuid").uuid4(),
-            new_person=case_services.PersonInput(name="", kana="", birth_year=None, sex="unknown"),
+            new_person=case_rules.PersonInput(name="", kana="", birth_year=None, sex="unknown"),
         )  # fmt: skip
         intake_s = time.monotonic() - intake_started
         status_json = wait_until(

@@ -1,7 +1,8 @@
 """Render the main pages at desktop (1366) and tablet (820) widths into docs/screenshots/.
 
 Seeds the demo data into a throwaway SQLite database, serves the app with the development
-server, and drives Debian's Chromium (/usr/bin/chromium) with Playwright. Run: `make screenshots`.
+server, and drives Debian's Chromium (tests/e2e/browser.py) with Playwright.
+Run: `make screenshots`.
 """
 
 import os
@@ -16,17 +17,12 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, missing  # noqa: E402 (needs ROOT on the path)
+
 OUT = ROOT / "docs" / "screenshots"
 PORT = int(os.environ.get("SCREENSHOT_PORT", "8401"))
 BASE = f"http://127.0.0.1:{PORT}"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 WIDTHS = {"desktop": 1366, "tablet": 820}
 MAX_HEIGHT = 1800  # very long pages are cut here, to keep each PNG small
 PASSWORD = "demo"  # noqa: S105 (the demo accounts' published password, accounts/demo.py)
@@ -217,6 +213,9 @@ def run(browser: Browser, env: dict[str, str]) -> None:
 
 
 def main() -> None:
+    problem = missing()
+    if problem:
+        raise SystemExit(problem)
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="hiki-screenshots-") as tmp:
         env = {
@@ -237,7 +236,7 @@ def main() -> None:
         try:
             wait_for_server()
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 run(browser, env)
                 browser.close()
         finally:

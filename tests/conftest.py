@@ -12,7 +12,10 @@
 
 import pytest
 from django.core.cache import cache
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import otp
 from accounts.models import User
 from core.models import Jurisdiction, Municipality
 from core.services import reference_data_load_default
@@ -123,11 +126,15 @@ def login(client):
 
     def _login(user: User):
         client.force_login(user)
-        # Admins must pass the second factor (accounts.middleware); tests log them in as if
-        # they had. tests/accounts/test_totp.py tests the factor itself.
-        session = client.session
-        if session.get("otp_state") == "enrol" or session.get("otp_state") == "verify":
-            session["otp_state"] = "verified"
+        # Admins (and users with a device) must pass the second factor (accounts.middleware);
+        # tests log them in as if they had, with their device (one is made for an admin
+        # without). tests/accounts/test_totp.py tests the factor itself.
+        if otp.required_by_role(user) or otp.has_device(user):
+            device = otp.confirmed_device(user) or TOTPDevice.objects.create(
+                user=user, name="test", key=otp.new_key_hex(), confirmed=True
+            )
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
             session.save()
         return client
 

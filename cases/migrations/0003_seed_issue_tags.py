@@ -1,4 +1,4 @@
-"""Seed the complex-issue tags (複合課題) listed in DOMAIN.md. Admins edit them afterwards."""
+"""Seed the usual complex-issue tags (複合課題). Admins edit them afterwards."""
 
 from django.db import migrations
 

@@ -1,6 +1,6 @@
 """Seed the resource kinds.
 
-Target three counts "居場所等": 居場所 and 就労体験-type places (DOMAIN.md). 就労訓練・中間的
+Target three counts "居場所等": 居場所 and 就労体験-type places (docs/counting-rules.md, K3). 就労訓練・中間的
 就労 is the work-training kind behind target four; it is not counted as 居場所等 by default.
 Admins change either flag in Django admin (ResourceKind); this migration only fills an
 empty table and never overwrites what an admin set.

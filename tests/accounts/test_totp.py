@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.test import Client, override_settings
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -182,9 +183,6 @@ def test_counselor_can_enrol_and_then_needs_a_code_at_login(login, counselor) ->
 def test_counselor_disables_with_the_password(login, counselor) -> None:
     give_device(counselor)
     client = login(counselor)
-    session = client.session
-    session[otp.STATE_KEY] = otp.VERIFIED
-    session.save()
     wrong = client.post(reverse("accounts:otp_disable"), {"password": "not the password"})
     assert wrong.status_code == 200
     assert TOTPDevice.objects.filter(user=counselor).exists()
@@ -226,3 +224,63 @@ def test_enrol_qr_code_and_verify_page_reference_no_external_host(admin_user) ->
     body = client.get(reverse("accounts:otp_enrol")).content.decode()
     assert "http://" not in body.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in body
+
+
+def replace_form(client: Client) -> tuple[str, dict[str, str]]:
+    page = client.get(reverse("accounts:otp_enrol"))
+    assert page.status_code == 200
+    assert {"password", "current_token", "token"} <= set(page.context["form"].fields)
+    key_hex = client.session[otp.ENROL_KEY]
+    return key_hex, {"password": PASSWORD, "token": code_for(key_hex)}
+
+
+@pytest.mark.django_db
+@override_settings(OTP_TOTP_THROTTLE_FACTOR=0)
+@pytest.mark.parametrize("who", ["admin_user", "counselor"])
+def test_replacing_the_device_needs_the_password_and_a_current_code(
+    request: pytest.FixtureRequest, login, who: str
+) -> None:
+    user = request.getfixturevalue(who)
+    old = give_device(user)
+    client = login(user)
+    key_hex, data = replace_form(client)
+
+    missing = client.post(reverse("accounts:otp_enrol"), {"token": data["token"]})
+    assert missing.status_code == 200
+    assert set(missing.context["form"].errors) == {"password", "current_token"}
+
+    wrong_password = client.post(
+        reverse("accounts:otp_enrol"),
+        {**data, "password": "not the password", "current_token": code_for(old.key)},
+    )
+    assert wrong_password.context["form"].errors["password"]
+
+    wrong_code = client.post(
+        reverse("accounts:otp_enrol"), {**data, "current_token": code_for(old.key, 5)}
+    )
+    assert wrong_code.status_code == 200
+    assert wrong_code.context["form"].errors["current_token"]
+    assert AuditEvent.objects.filter(action="denied", reason="totp-replace").count() == 1
+    assert list(TOTPDevice.objects.filter(user=user)) == [old]  # nothing changed
+
+    done = client.post(reverse("accounts:otp_enrol"), {**data, "current_token": code_for(old.key)})
+    assert done.status_code == 302
+    new = TOTPDevice.objects.get(user=user)
+    assert new.key == key_hex and new.pk != old.pk
+    assert client.get("/").status_code == 200  # this session is verified by the new device
+
+
+@pytest.mark.django_db
+def test_the_verified_state_is_django_otps_and_a_new_login_starts_without_it(admin_user) -> None:
+    device = give_device(admin_user)
+    client, _ = password_login("admin")
+    assert DEVICE_ID_SESSION_KEY not in client.session
+    client.post(reverse("accounts:otp_verify"), {"token": code_for(device.key)})
+    assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
+    assert "otp_state" not in client.session
+    assert client.get("/admin/").status_code == 200
+    # The password again, in the same browser: the second factor is owed again.
+    client.post(reverse("accounts:logout"))
+    client.post(reverse("accounts:login"), {"username": "admin", "password": PASSWORD})
+    assert DEVICE_ID_SESSION_KEY not in client.session
+    assert client.get("/admin/").status_code == 302

@@ -9,14 +9,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Case, Consultation, IssueTag, Person
-from cases.services import ConsultationInput, PersonInput
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
-    """The people fixtures create users with passwords; Argon2 would dominate these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
+from cases.rules import ConsultationInput, PersonInput
 
 TAGS = [("8050", "8050問題"), ("young-carer", "ヤングケアラー"), ("poverty", "生活困窮")]
 

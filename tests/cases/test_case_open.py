@@ -10,7 +10,7 @@ from django.db.models.query import QuerySet
 from audit.models import AuditEvent
 from cases import services
 from cases.models import Case, CaseStatusChange, Consultation, Household, Person
-from cases.services import ConsultationInput, PersonInput
+from cases.rules import ConsultationInput, PersonInput
 from core.models import Municipality
 from tests.cases.conftest import days_ago, open_case
 from tests.factories import CaseFactory

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from audit.models import AuditEvent
 from cases import services
 from cases.models import Case, CaseStatusChange
-from cases.services import PersonInput
+from cases.rules import PersonInput
 from tests.cases.conftest import days_ago
 
 

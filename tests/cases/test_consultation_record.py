@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from audit.models import AuditEvent
 from cases import services
 from cases.models import Consultation
-from cases.services import ConsultationInput
+from cases.rules import ConsultationInput
 from tests.cases.conftest import days_ago
 
 

@@ -102,6 +102,62 @@ def test_postgres_url_turns_on_connection_health_checks() -> None:
     assert result.stdout.split() == ["django.db.backends.postgresql", "True", "soudan"]
 
 
+def read_setting(env: dict[str, str], name: str) -> str:
+    clean = clean_env(env)
+    clean["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", f"from django.conf import settings; print(repr(settings.{name}))"],
+        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_secrets_can_come_from_files(tmp_path: Path) -> None:
+    """NAME_FILE (systemd credentials, container secrets): the file's content without its
+    trailing newline, and the production checks are satisfied by it."""
+    secret = tmp_path / "secret_key"
+    secret.write_text("a-secret-read-from-a-file-0123456789-abcdefghijklmnopqrstuvwxyz\n")
+    hosts = tmp_path / "allowed_hosts"
+    hosts.write_text("soudan.example.lg.jp\n")
+    env = {k: v for k, v in PROD.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS")}
+    env |= {"SECRET_KEY_FILE": str(secret), "ALLOWED_HOSTS_FILE": str(hosts)}
+    assert read_setting(env, "SECRET_KEY") == repr(secret.read_text().strip())
+    assert read_setting(env, "ALLOWED_HOSTS") == repr(["soudan.example.lg.jp"])
+    result = run_django(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_missing_secret_file_stops_the_app(tmp_path: Path) -> None:
+    env = {k: v for k, v in PROD.items() if k != "SECRET_KEY"}
+    env["SECRET_KEY_FILE"] = str(tmp_path / "missing")
+    result = run_django(env, "check")
+    assert result.returncode != 0
+    assert (
+        f"SECRET_KEY_FILE cannot be read: [Errno 2] No such file or directory: '{tmp_path}/missing'"
+        in result.stderr
+    )
+
+
+def test_the_development_env_file_fills_in_what_the_environment_leaves_unset(
+    tmp_path: Path,
+) -> None:
+    dot_env = tmp_path / ".env"
+    dot_env.write_text("# development\nDEBUG=1\nTIME_ZONE=UTC\n")
+    unset = {k: v for k, v in clean_env({}).items() if k not in ("DEBUG", "TIME_ZONE")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT, env={**unset, "ENV_FILE": str(dot_env)}, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr  # DEBUG=1 from the file: no secret needed
+    assert read_setting({"ENV_FILE": str(dot_env), "DEBUG": "1"}, "TIME_ZONE") == "'UTC'"
+    # The environment wins over the file: DEBUG=0 is production, which needs its secrets.
+    result = run_django({"ENV_FILE": str(dot_env), "DEBUG": "0"}, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
 def test_time_zone_and_language_defaults(settings) -> None:
     assert settings.TIME_ZONE == "Asia/Tokyo"
     assert settings.USE_TZ is True

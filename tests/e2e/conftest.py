@@ -1,6 +1,7 @@
 """Browser tests: Debian's Chromium driven by Playwright against `live_server`.
 
-Never Playwright's own browser download: `/usr/bin/chromium` (installed by `.ci/run`).
+Never Playwright's own browser download: Debian's `/usr/bin/chromium` (tests/e2e/browser.py;
+`make test` installs it when run as root, and stops with one line saying what to install otherwise).
 The Playwright sync API runs an event loop in the test thread, so Django's "async unsafe"
 guard is lifted, during each browser test only, for the ORM calls the test and its fixtures make
 (the live server runs in its own thread). Never process-wide: `check --deploy` refuses it.
@@ -15,16 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import otp
 from accounts.models import User
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, missing
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 PASSWORD = "correct horse battery staple"
 
 
@@ -33,6 +26,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the browser tests `e2e` and run them last: Playwright's event loop stays in the
     test thread once started, and their flush empties the session's reference data."""
     browser = [item for item in items if "/tests/e2e/" in str(item.path)]
+    problem = missing() if browser else None
+    if problem:  # one line, not one stack trace per browser test
+        pytest.exit(problem, returncode=pytest.ExitCode.USAGE_ERROR)
     for item in browser:
         item.add_marker(pytest.mark.e2e)
     others = [item for item in items if "/tests/e2e/" not in str(item.path)]

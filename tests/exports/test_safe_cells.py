@@ -12,7 +12,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 
 from cases.models import Consultation
-from exports.excel import (
+from core.excel import (
     FORMULA_TRIGGERS,
     Column,
     Labels,

@@ -3,15 +3,15 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from accounts import scope
-from core.navigation import items_for
+from accounts import otp, scope
+from accounts.navigation import items_for
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    if request.session.get("otp_state") in ("verify", "enrol"):
+    if otp.step_owed(request) is not None:
         # Still owes the second factor: every link would lead back to that step.
         return {"nav_items": []}
     return {

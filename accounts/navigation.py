@@ -1,4 +1,5 @@
-"""The main navigation: each entry names the roles that may use it.
+"""The main navigation: each entry names the roles that may use it (here, beside the roles,
+not in `core`, which knows nothing of them).
 
 The same predicates from `accounts.scope` decide here and in the views, so a link is shown
 exactly when its page would open.
@@ -8,11 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scope
+from accounts.types import AnyUser
 
 
 @dataclass(frozen=True)
@@ -43,16 +45,12 @@ NAV_ITEMS: list[NavItem] = [
 ]
 
 
-def items_for(user: Any, path: str) -> list[dict[str, Any]]:
+def items_for(user: AnyUser, path: str) -> list[dict[str, Any]]:
     items = []
     for item in NAV_ITEMS:
         if not item.allowed(user):
             continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
-            # The page is not installed in this build (an app under construction).
-            continue
+        url = reverse(item.url_name)
         current = path == url if item.url_name == "home" else path.startswith(item.section)
         items.append({"label": item.label, "url": url, "current": current})
     return items
