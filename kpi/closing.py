@@ -149,6 +149,8 @@ class Event:
 
 
 CHANGED = Event(_("確定後に変更"), "updated_at")
+# Voided (取消) after the closing: the record no longer counts (core.models.Voidable).
+VOIDED = Event(_("確定後に取消"), "voided_at", "voided_by")
 
 
 def late(by: str) -> Event:
@@ -177,7 +179,7 @@ SOURCES: list[ChangeSource] = [
             scope.q("municipality"), intake_date__range=(start, end)
         ),
         "intake_date",
-        (late("created_by"), CHANGED),
+        (VOIDED, late("created_by"), CHANGED),
     ),
     ChangeSource(
         _("ケース会議"),
@@ -204,7 +206,7 @@ SOURCES: list[ChangeSource] = [
             scope.q("municipality"), started_on__range=(start, end)
         ),
         "started_on",
-        (late("recorded_by"), CHANGED),
+        (VOIDED, late("recorded_by"), CHANGED),
     ),
 ]
 

@@ -162,6 +162,20 @@ CASEWORK_POST_URLS = (
     "referrals:employment_rejudge",
     "referrals:kind_settings_change",
     "referrals:resource_kind_change",
+    # The prefecture's programme (programme/), the display preference (accounts/).
+    "accounts:preferences",
+    "programme:attendance_set",
+    "programme:entry_close",
+    "programme:entry_create",
+    "programme:entry_open_case",
+    "programme:outreach_create",
+    "programme:publicity_create",
+    "programme:supervision_accept",
+    "programme:supervision_close",
+    "programme:supervision_create_case",
+    "programme:supervision_create_meeting",
+    "programme:supervision_give",
+    "programme:training_create",
 )
 
 
@@ -187,6 +201,15 @@ ROLE_ORDER = ("counselor", "center", "prefecture_staff", "admin_user")
 # A view here that starts handling a form must move to POST_URLS.
 ANSWERS_POST_AS_GET = {
     "home",
+    "platforms:meeting_print",
+    "programme:entry_detail",
+    "programme:entry_list",
+    "programme:publicity_list",
+    "programme:supervision_detail",
+    "programme:supervision_list",
+    "programme:support_list",
+    "programme:training_detail",
+    "programme:training_list",
     "cases:list",
     "accounts:otp_settings",
     "accounts:password_change_done",

@@ -62,7 +62,15 @@ def _async_unsafe_allowed() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _e2e_db(_async_unsafe_allowed, transactional_db, kochi) -> None:  # type: ignore[no-untyped-def]
-    """live_server needs committed data: every browser test is transactional, with Kochi."""
+    """live_server needs committed data: every browser test is transactional, with Kochi.
+
+    A transactional test empties every table when it ends, the lists that data migrations
+    seed included: seed the casework reference lists again (idempotent) for the next one."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("casework.migrations.0002_reference_lists").seed(apps, None)
 
 
 @pytest.fixture

@@ -226,3 +226,16 @@ def test_the_workbook_of_a_year_without_data_reads_no_data(kochi) -> None:
     case_in(intake=dt.date(2022, 5, 1))
     cells = _cells(report(2020))
     assert cells.count("データなし") == 4
+
+
+def test_a_closed_year_keeps_its_value_and_shows_the_void(closed_2023, center) -> None:
+    from cases.models import Case
+    from cases.services import case_void
+
+    case = Case.objects.get(intake_date=dt.date(2023, 9, 1))
+    case_void(user=center, case=case, reason="二重に受理したため")
+    result = report(2023)
+    k1 = result.indicator(K1)
+    assert (k1.value, k1.closed, k1.reported, k1.recounted) == (2, True, 2, 1)
+    [change] = result.closing.changes
+    assert (change.pk, change.kind, change.by) == (case.pk, "確定後に取消", "center")
