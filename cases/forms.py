@@ -515,16 +515,3 @@ class HouseholdMemberForm(JapaneseMessages, forms.ModelForm[HouseholdMember]):
 
     def _post_clean(self) -> None:
         pass
-
-
-class VoidForm(forms.Form):
-    """The reason for a void (取消) or an undone step; `version` where the record has one."""
-
-    reason = forms.CharField(
-        label=_("取消の理由"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("取消の理由を入力してください。")},
-        help_text=_("例：同じ相談を二重に登録した。別のケースに記録すべきものだった。"),
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

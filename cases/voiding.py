@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.services import Action, audit_record
 
@@ -109,8 +111,6 @@ def void_page(
     `perform(reason, version)` calls the service. Refusals (not allowed, already voided, a
     concurrent change) are shown on the page; the typed reason is kept.
     """
-    from cases.forms import VoidForm
-
     refusal = void_refusal(request.user, recorded_by_id=recorded_by_id, recorded_at=recorded_at)
     if getattr(obj, "voided_at", None) is not None:
         refusal = _("この記録はすでに取消されています。")
@@ -139,3 +139,16 @@ def void_page(
         },
         status=200,
     )
+
+
+class VoidForm(forms.Form):
+    """The reason for a void (取消) or an undone step; `version` where the record has one."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("取消の理由"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": gettext_lazy("取消の理由を入力してください。")},
+        help_text=gettext_lazy("例：同じ相談を二重に登録した。別のケースに記録すべきものだった。"),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
