@@ -20,6 +20,7 @@ def test_session_expiry_keeps_the_typed_note_and_saves_it_after_login(
     page = browser_login(counselor)
     page.goto(url("cases:detail", case.pk))
     record = page.locator("#record")
+    record.get_by_label("本人", exact=True).check()  # 相手 is never prefilled: the counselor picks
     record.locator("#id_notes").fill(NOTE)
     # The idle timeout passes on the server while the counselor is typing.
     Session.objects.update(expire_date=timezone.now())
@@ -45,6 +46,7 @@ def test_back_and_resubmit_after_saving_creates_one_record(
     case = CaseFactory(municipality=kochi_city, assigned_counselor=counselor)
     page = browser_login(counselor)
     page.goto(url("cases:detail", case.pk))
+    page.locator("#record").get_by_label("本人", exact=True).check()
     page.locator("#record #id_notes").fill(NOTE)
     page.locator("#record").get_by_role("button", name="記録する").click()
     expect(page.locator(".messages")).to_contain_text("相談記録を保存しました")
@@ -54,6 +56,7 @@ def test_back_and_resubmit_after_saving_creates_one_record(
     notes = page.locator("#record #id_notes")
     if notes.input_value() != NOTE:  # the browser did not refill it: the user types it again
         notes.fill(NOTE)
+    page.locator("#record").get_by_label("本人", exact=True).check()
     page.locator("#record").get_by_role("button", name="記録する").click()
     expect(page.locator("#duplicate-notice")).to_contain_text("同じ内容の記録がすでにあります")
     assert case.consultations.filter(notes=NOTE).count() == 1
