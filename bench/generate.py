@@ -49,6 +49,19 @@ REFUSAL = (
 
 # The tables the generator owns, emptied before a build (children first).
 DOMAIN_TABLES = [
+    # The casework cycle (casework/): its records point at cases, referrals and meetings; the
+    # admin-edited reference lists (domains, stages, steps) are kept.
+    "casework_assessmentsituation",
+    "casework_assessment",
+    "casework_goalevaluation",
+    "casework_review_steps",
+    "casework_review",
+    "casework_plangoal_referrals",
+    "casework_plangoal",
+    "casework_supportplan",
+    "casework_consent",
+    "casework_meetingcasebasis",
+    "casework_contactdetail",
     "programme_outreachattempt",
     "programme_surveyentry",
     "programme_supervisionrequest",
@@ -297,8 +310,8 @@ def _users(cur, counts: Counts) -> None:  # type: ignore[no-untyped-def]
     ]
     cur.executemany(
         "INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name, "
-        "email, is_staff, is_active, date_joined, role, display_name, prefecture_code) "
-        "VALUES (%s, %s, false, %s, '', '', '', false, true, now(), %s, %s, %s) "
+        "email, is_staff, is_active, date_joined, role, display_name, prefecture_code, date_style) "
+        "VALUES (%s, %s, false, %s, '', '', '', false, true, now(), %s, %s, %s, 'western') "
         "ON CONFLICT (id) DO UPDATE SET password = EXCLUDED.password, role = EXCLUDED.role, "
         "prefecture_code = EXCLUDED.prefecture_code, is_active = true",
         [(pk, password, name, role, name, pref) for pk, name, role, pref in users],
@@ -339,11 +352,12 @@ def _steps(counts: Counts) -> list[tuple[str, str]]:
         (
             "cases",
             """
-            INSERT INTO cases_case (id, number, fiscal_year, sequence, intake_date, intake_route,
+            INSERT INTO cases_case (id, end_reason, void_reason, number, fiscal_year, sequence,
+                intake_date, intake_route,
                 visitor, age_band_at_intake, withdrawal_duration, status, status_changed_on,
                 status_reason, closed_on, version, created_at, updated_at,
                 municipality_id, person_id)
-            SELECT g, m.name_ja || '-R' || (fy - 2018) || '-'
+            SELECT g, '', '', m.name_ja || '-R' || (fy - 2018) || '-'
                     || lpad(row_number() OVER w::text, 4, '0'),
                 fy, row_number() OVER w, d,
                 (ARRAY['self','family','minsei','school','medical','houkatsu','shakyo',
@@ -384,10 +398,11 @@ def _steps(counts: Counts) -> list[tuple[str, str]]:
         (
             "consultations",
             """
-            INSERT INTO cases_consultation (id, date, method, with_whom, duration_minutes, notes,
+            INSERT INTO cases_consultation (id, void_reason, date, method, with_whom,
+                duration_minutes, notes,
                 next_action, next_action_date, submission_token, version, created_at,
                 updated_at, case_id)
-            SELECT g, d,
+            SELECT g, '', d,
                 (ARRAY['visit','phone','home_visit','email','online','accompany'])[1 + g %% 6],
                 (ARRAY['person','family','person_family','agency'])[1 + g %% 4],
                 15 + (g %% 8) * 10, '架空の相談記録です。家族から近況を聞き取った。',
@@ -513,10 +528,10 @@ def _steps(counts: Counts) -> list[tuple[str, str]]:
         (
             "employment outcomes",
             """
-            INSERT INTO referrals_employmentoutcome (id, started_on, employment_type,
+            INSERT INTO referrals_employmentoutcome (id, void_reason, started_on, employment_type,
                 after_intermediate, after_intermediate_source, manual_reason, version,
                 created_at, updated_at, case_id, municipality_id, person_id, basis_referral_id)
-            SELECT n, LEAST(%(today)s::date, r.connected_on + (30 + r.id %% 90)::int),
+            SELECT n, '', LEAST(%(today)s::date, r.connected_on + (30 + r.id %% 90)::int),
                 (ARRAY['regular','disability','part_time','self_employed','welfare'])
                     [1 + (r.id %% 5)::int],
                 k.is_work_training OR n %% 10 = 0,

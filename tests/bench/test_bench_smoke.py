@@ -144,8 +144,9 @@ def test_bench_runs_at_small_scale_on_postgresql_and_refuses_elsewhere(tmp_path)
     assert export["detail"]["rows"] == 2000
     memory = next(r for r in report["results"] if r["name"].startswith("export peak"))
     assert memory["detail"]["rows_small"] == 200
-    load = report["results"][-1]["detail"]["aggregated"]
+    load_result = next(r for r in report["results"] if r["name"].startswith("load:"))
+    load = load_result["detail"]["aggregated"]
     assert load["requests"] > 0
-    assert load["failures"] == 0, report["results"][-1]["detail"]["by_request"]
-    warmup = report["results"][-1]["detail"]["warmup"]
+    assert load["failures"] == 0, load_result["detail"]["by_request"]
+    warmup = load_result["detail"]["warmup"]
     assert warmup["requests"] > 0 and warmup["failures"] == 0, warmup
