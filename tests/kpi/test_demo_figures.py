@@ -41,3 +41,17 @@ def test_demo_survey_counts_total_the_r3_survey_and_are_idempotent(kochi) -> Non
     ) == sorted(rows)
     secondary = kpi_report(2021, prefecture_scope("39"), dt.date(2021, 12, 31)).secondary
     assert (secondary.survey_persons, secondary.survey_municipalities) == (692, 34)
+
+
+def test_demo_closed_years_match_their_recount_out_of_the_box(kochi) -> None:
+    """kpi.demo closes the past years last, after every other demo step: a closed year shows
+    its reported figures with no recount difference until someone changes a record."""
+    from kpi.models import YearClosing
+
+    call_command("seed_demo", "--force", stdout=StringIO())
+    closed = sorted(YearClosing.objects.values_list("fiscal_year", flat=True))
+    assert closed[:5] == [2021, 2022, 2023, 2024, 2025]
+    for fy in (2021, 2023, 2025):
+        report = kpi_report(fiscal_year=fy, scope=prefecture_scope("39"))
+        assert report.closing is not None
+        assert not report.closing.differs, [d.label for d in report.closing.differences]
