@@ -170,7 +170,13 @@ def test_dashboard_shows_the_reported_value_and_the_recount(login, closed_2023, 
     assert "確定済み" in html and "確定値" in html
     assert "再集計 3（差 +1）" in html
     assert "確定後に登録" in html
+    assert 'id="charts-recount"' in html  # the monthly charts say they are today's recount
     assert "確定を取り消す" not in html  # admins only
+
+
+def test_a_closed_year_without_a_difference_has_no_recount_note(login, closed_2023, center):
+    html = login(center).get("/kpi/", {"fy": "2023", "scope": "pref"}).content.decode()
+    assert "確定済み" in html and 'id="charts-recount"' not in html
 
 
 def test_dashboard_close_button_closes_the_year(login, center, kochi) -> None:
