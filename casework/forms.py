@@ -114,13 +114,6 @@ class AssessmentForm(forms.Form):
         return cleaned
 
 
-class VoidForm(forms.Form):
-    reason = forms.CharField(
-        label=_("取消の理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("例：別のケースのアセスメントを誤って入力した。"),
-    )  # fmt: skip
-
-
 class PlanForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     drafted_on = DateField(label=_("作成日"), widget=DateInput())

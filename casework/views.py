@@ -17,6 +17,7 @@ from audit.services import Action, audit_record
 from cases.models import Case, HouseholdMember
 from cases.selectors import get_case_for_user
 from cases.views import _form_error
+from cases.voiding import VoidForm
 from casework import forms, services
 from casework.models import PlanGoal, SupportPlan
 from casework.selectors import (
@@ -77,7 +78,7 @@ def assessment_create(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 def assessment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for_user(request.user, pk, request=request)
     case = assessment.case
-    form = forms.VoidForm(request.POST or None)
+    form = VoidForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         done = _save(
             form,
