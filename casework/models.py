@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import ScopedQuerySet
 from cases.models import Case, HouseholdMember, Person
+from core.models import Voidable
 from platforms.models import Agency, CaseMeeting
 from referrals.models import Referral, Resource
 
@@ -87,9 +88,9 @@ class CaseChildQuerySet[M: models.Model](ScopedQuerySet[M]):
         return self.filter(voided_at__isnull=True)
 
 
-class Assessment(models.Model):
+class Assessment(Voidable, models.Model):
     """アセスメント: read-only once saved; a mistake is voided (取消) with a reason and a new
-    assessment recorded."""
+    assessment recorded (core.models.Voidable: who, when, why)."""
 
     class Kind(models.TextChoices):
         INTAKE = "intake", _("インテーク時")
@@ -118,17 +119,6 @@ class Assessment(models.Model):
     risk_notes = models.CharField(_("リスクの補足"), max_length=500, blank=True)
     urgency = models.CharField(_("緊急度"), max_length=10, choices=Urgency.choices)
     summary = models.TextField(_("見立て（総合所見）"), blank=True)
-    voided_at = models.DateTimeField(_("取消日時"), null=True, blank=True, editable=False)
-    voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("取消者"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
-    void_reason = models.CharField(_("取消の理由"), max_length=500, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CaseChildQuerySet.as_manager()
@@ -153,10 +143,6 @@ class Assessment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("casework:assessment_detail", args=[self.pk])
-
-    @property
-    def is_voided(self) -> bool:
-        return self.voided_at is not None
 
     def risk_labels(self) -> list[str]:
         labels = dict(Risk.choices)
