@@ -2,7 +2,7 @@
 or closure; consent and the legal basis for sharing; contact details.
 
 Every record hangs off a case (or a person), so it is in a user's scope exactly when the case
-is: `in_scope(user)` filters on the case's municipality through `accounts.scope`.
+is: `in_scope(user)` (accounts.access.CaseChildQuerySet) filters on the case's municipality.
 """
 
 from django.conf import settings
@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import ScopedQuerySet
+from accounts.access import CaseChildQuerySet, ScopedQuerySet
 from cases.models import Case, HouseholdMember, Person
 from core.models import Voidable
 from platforms.models import Agency, CaseMeeting
@@ -77,15 +77,6 @@ class Risk(models.TextChoices):
     POVERTY = "poverty", _("生活困窮")
     ISOLATION = "isolation", _("世帯の孤立")
     OTHER = "other", _("その他")
-
-
-class CaseChildQuerySet[M: models.Model](ScopedQuerySet[M]):
-    """Records belonging to a case: in scope when the case is."""
-
-    scope_path = "case__municipality"
-
-    def not_voided(self) -> "CaseChildQuerySet[M]":
-        return self.filter(voided_at__isnull=True)
 
 
 class Assessment(Voidable, models.Model):
