@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import AgeBand, Case
 from core.models import Jurisdiction, Municipality
+from core.resubmission import SubmittedOnce
 from platforms.models import CaseMeeting
 from referrals.models import Resource
 
@@ -29,7 +30,7 @@ class SurveyEntryQuerySet(models.QuerySet["SurveyEntry"]):
         return self.filter(case__isnull=True, closed_on__isnull=True)
 
 
-class SurveyEntry(models.Model):
+class SurveyEntry(SubmittedOnce):
     """実態把握名簿: a person reported by a watcher, not (yet) in consultation.
 
     As little identification as the work needs: who reported and when, where, age and duration
@@ -138,7 +139,7 @@ class SurveyEntry(models.Model):
         return self.case_id is None and self.closed_on is None
 
 
-class OutreachAttempt(models.Model):
+class OutreachAttempt(SubmittedOnce):
     """アウトリーチ: one attempt to reach a register entry (visit, letter, call, accompanying)."""
 
     class Method(models.TextChoices):
@@ -191,6 +192,9 @@ class OutreachAttempt(models.Model):
     def reached(self) -> bool:
         return self.outcome in self.REACHED
 
+    def get_absolute_url(self) -> str:
+        return self.entry.get_absolute_url()
+
 
 class SupervisionQuerySet(models.QuerySet["SupervisionRequest"]):
     def in_scope(self, user) -> "SupervisionQuerySet":  # type: ignore[no-untyped-def]
@@ -199,7 +203,7 @@ class SupervisionQuerySet(models.QuerySet["SupervisionRequest"]):
         return self.filter(municipality__in=personal_municipality_ids(user))
 
 
-class SupervisionRequest(models.Model):
+class SupervisionRequest(SubmittedOnce):
     """スーパーバイズ: a municipality asks for it on a case meeting (or a case); the centre or a
     福祉保健所 accepts and names the supervisor; the advice is recorded apart from the minutes."""
 
@@ -297,7 +301,7 @@ class SupervisionRequest(models.Model):
         return reverse("programme:supervision_detail", args=[self.pk])
 
 
-class TrainingEvent(models.Model):
+class TrainingEvent(SubmittedOnce):
     """研修会・事例検討会・普及啓発講座 (no personal data: attendance is counted, not named)."""
 
     class Kind(models.TextChoices):
@@ -388,7 +392,7 @@ class TrainingAttendance(models.Model):
         return f"{self.agency} {self.attendees}"
 
 
-class PublicityAction(models.Model):
+class PublicityAction(SubmittedOnce):
     """情報発信: a leaflet run, posters, an article, a web page."""
 
     class Kind(models.TextChoices):
@@ -429,6 +433,9 @@ class PublicityAction(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("programme:publicity_list")
 
 
 class PlaceSupport(models.Model):
