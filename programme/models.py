@@ -301,7 +301,21 @@ class SupervisionRequest(SubmittedOnce):
         return reverse("programme:supervision_detail", args=[self.pk])
 
 
-class TrainingEvent(SubmittedOnce):
+class PrefectureRecord(SubmittedOnce):
+    """What a training event and a publicity action share: the prefecture whose programme it
+    belongs to, who recorded it and when, and the token of the form that created it."""
+
+    prefecture_code = models.CharField(_("都道府県コード"), max_length=2)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class TrainingEvent(PrefectureRecord):
     """研修会・事例検討会・普及啓発講座 (no personal data: attendance is counted, not named)."""
 
     class Kind(models.TextChoices):
@@ -315,7 +329,6 @@ class TrainingEvent(SubmittedOnce):
         AGENCIES = "agencies", _("関係機関")
         FAMILIES = "families", _("家族")
 
-    prefecture_code = models.CharField(_("都道府県コード"), max_length=2)
     title = models.CharField(_("名称"), max_length=200)
     kind = models.CharField(_("種別"), max_length=20, choices=Kind.choices)
     held_on = models.DateField(_("開催日"))
@@ -331,10 +344,6 @@ class TrainingEvent(SubmittedOnce):
     organiser = models.CharField(_("主催"), max_length=200)
     audience = models.CharField(_("対象"), max_length=20, choices=Audience.choices)
     notes = models.TextField(_("内容"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("研修・普及啓発")
@@ -392,7 +401,7 @@ class TrainingAttendance(models.Model):
         return f"{self.agency} {self.attendees}"
 
 
-class PublicityAction(SubmittedOnce):
+class PublicityAction(PrefectureRecord):
     """情報発信: a leaflet run, posters, an article, a web page."""
 
     class Kind(models.TextChoices):
@@ -402,7 +411,6 @@ class PublicityAction(SubmittedOnce):
         WEB = "web", _("ウェブ・SNS")
         OTHER = "other", _("その他")
 
-    prefecture_code = models.CharField(_("都道府県コード"), max_length=2)
     kind = models.CharField(_("種別"), max_length=20, choices=Kind.choices)
     title = models.CharField(_("名称"), max_length=200)
     done_on = models.DateField(_("実施日"))
@@ -417,10 +425,6 @@ class PublicityAction(SubmittedOnce):
     )
     where = models.CharField(_("配布・掲載先"), max_length=300)
     quantity = models.PositiveIntegerField(_("部数・枚数"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("広報")

@@ -48,6 +48,22 @@ def _page(request: AuthenticatedHttpRequest, qs: Any) -> Any:
     return Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
 
 
+def _audited_page(
+    request: AuthenticatedHttpRequest, qs: Any, *, object_type: str, filters: dict[str, str]
+) -> Any:
+    """A page of personal rows (register entries, supervision requests), its reading audited
+    as a LIST with the filters and the number of rows."""
+    page = _page(request, qs)
+    audit_record(
+        action=Action.LIST,
+        request=request,
+        object_type=object_type,
+        filters=filters,
+        row_count=page.paginator.count,
+    )
+    return page
+
+
 def _posted(request: AuthenticatedHttpRequest) -> Any:
     """The form's data on a POST, None on a GET (an unbound form)."""
     return request.POST if request.method == "POST" else None
@@ -68,14 +84,7 @@ def entry_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         ).order_by("next_outreach_on", "id")
     else:
         show = "all"
-    page = _page(request, qs)
-    audit_record(
-        action=Action.LIST,
-        request=request,
-        object_type="programme.surveyentry",
-        filters={"show": show},
-        row_count=page.paginator.count,
-    )
+    page = _audited_page(request, qs, object_type="programme.surveyentry", filters={"show": show})
     return render(
         request,
         "programme/entry_list.html",
@@ -247,13 +256,11 @@ def supervision_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     else:
         status = ""
-    page = _page(request, qs)
-    audit_record(
-        action=Action.LIST,
-        request=request,
+    page = _audited_page(
+        request,
+        qs,
         object_type="programme.supervisionrequest",
         filters={"status": status} if status else {},
-        row_count=page.paginator.count,
     )
     return render(
         request,
@@ -457,17 +464,39 @@ def _programme_list(
     )
 
 
-def _prefecture_wide_refused[T](field: str, message: str, call: Callable[[], T]) -> Callable[[], T]:
-    """The service, with its refusal of a prefecture-wide record (PermissionDenied: only the
-    centre and admins record those) shown on the form's `field`."""
+def _record_create(
+    request: AuthenticatedHttpRequest,
+    *,
+    form_class: Any,
+    object_type: str,
+    template: str,
+    create: Callable[[Any], Any],
+    wide_refusal: tuple[str, str],
+    success: str,
+    to: Any = None,
+) -> HttpResponse:
+    """The create page of a training event or a publicity action (no personal data).
 
-    def run() -> T:
-        try:
-            return call()
-        except PermissionDenied as refused:
-            raise ValidationError({field: message}) from refused
+    Only those with programme rights open it (others: an audited 403); the form offers the
+    jurisdictions they record for; `create(form)` is the service call. A prefecture-wide
+    record is the centre's and admins' alone: the service's PermissionDenied is shown on the
+    field named by `wide_refusal` with its message.
+    """
+    jurisdictions = _require_recorder(request, object_type)
+    form = form_class(_posted(request), jurisdictions=jurisdictions)
+    if request.method == "POST" and form.is_valid():
+        field, message = wide_refusal
 
-    return run
+        def save() -> Any:
+            try:
+                return create(form)
+            except PermissionDenied as refused:
+                raise ValidationError({field: message}) from refused
+
+        saved = submit(request, form, save, success=success, to=to)
+        if saved:
+            return saved
+    return render(request, template, {"form": form})
 
 
 @login_view
@@ -480,28 +509,21 @@ def training_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_view
 def training_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    jurisdictions = _require_recorder(request, "programme.trainingevent")
-    form = TrainingEventForm(_posted(request), jurisdictions=jurisdictions)
-    if request.method == "POST" and form.is_valid():
-        saved = submit(
-            request,
-            form,
-            _prefecture_wide_refused(
-                "jurisdiction",
-                _("県全域の研修は、センターと管理者が登録します。"),
-                lambda: services.training_event_create(
-                    user=request.user,
-                    prefecture_code=selectors.user_prefecture_code(request.user),
-                    data=form.training_input(),
-                    **form.submission(),
-                    request=request,
-                ),
-            ),
-            success=_("研修を登録しました。"),
-        )
-        if saved:
-            return saved
-    return render(request, "programme/training_form.html", {"form": form})
+    return _record_create(
+        request,
+        form_class=TrainingEventForm,
+        object_type="programme.trainingevent",
+        template="programme/training_form.html",
+        create=lambda form: services.training_event_create(
+            user=request.user,
+            prefecture_code=selectors.user_prefecture_code(request.user),
+            data=form.training_input(),
+            **form.submission(),
+            request=request,
+        ),
+        wide_refusal=("jurisdiction", _("県全域の研修は、センターと管理者が登録します。")),
+        success=_("研修を登録しました。"),
+    )
 
 
 def _training_event(user: User, pk: int) -> TrainingEvent:
@@ -578,29 +600,22 @@ def publicity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_view
 def publicity_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    jurisdictions = _require_recorder(request, "programme.publicityaction")
-    form = PublicityForm(_posted(request), jurisdictions=jurisdictions)
-    if request.method == "POST" and form.is_valid():
-        saved = submit(
-            request,
-            form,
-            _prefecture_wide_refused(
-                "municipality",
-                _("県全域の広報は、センターと管理者が登録します。"),
-                lambda: services.publicity_action_create(
-                    user=request.user,
-                    prefecture_code=selectors.user_prefecture_code(request.user),
-                    data=form.publicity_input(),
-                    **form.submission(),
-                    request=request,
-                ),
-            ),
-            success=_("広報を登録しました。"),
-            to="programme:publicity_list",
-        )
-        if saved:
-            return saved
-    return render(request, "programme/publicity_form.html", {"form": form})
+    return _record_create(
+        request,
+        form_class=PublicityForm,
+        object_type="programme.publicityaction",
+        template="programme/publicity_form.html",
+        create=lambda form: services.publicity_action_create(
+            user=request.user,
+            prefecture_code=selectors.user_prefecture_code(request.user),
+            data=form.publicity_input(),
+            **form.submission(),
+            request=request,
+        ),
+        wide_refusal=("municipality", _("県全域の広報は、センターと管理者が登録します。")),
+        success=_("広報を登録しました。"),
+        to="programme:publicity_list",
+    )
 
 
 @login_view
