@@ -6,7 +6,6 @@ shows, next to the field, exactly what the service enforces.
 """
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from django import forms
@@ -28,6 +27,7 @@ from cases.rules import (
 from cases.services import assignment_errors
 from core.forms import DateField, DateInput, JapaneseMessages, YearField
 from core.models import Municipality
+from core.resubmission import SubmitOnceForm
 from core.tokens import SubmissionTokenField, issue_submission_token
 
 
@@ -115,15 +115,11 @@ CONSULTATION_WIDGETS = {
 }
 
 
-class ConsultationForm(JapaneseMessages, forms.ModelForm[Consultation]):
-    """A consultation on a case; new ones carry a submission token (one submit, one record),
-    edits carry the version they started from."""
+class ConsultationForm(JapaneseMessages, SubmitOnceForm, forms.ModelForm[Consultation]):
+    """A consultation on a case; new ones carry a submission token (one submit, one record:
+    core/resubmission.py), edits carry the version they started from."""
 
-    submission_token = SubmissionTokenField(required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    confirm_duplicate = forms.BooleanField(
-        label=_("同じ内容でもう1件記録する（二重登録ではありません）"), required=False
-    )
 
     class Meta:
         model = Consultation
@@ -156,9 +152,8 @@ class ConsultationForm(JapaneseMessages, forms.ModelForm[Consultation]):
         self.fields["with_whom"].choices = Consultation.WithWhom.choices
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
-            del self.fields["submission_token"]
+            self.editing()
         else:
-            self.fields["submission_token"].initial = issue_submission_token()
             del self.fields["version"]
             self.fields["date"].initial = timezone.localdate()
             # The usual follow-up is a phone call.
@@ -187,8 +182,6 @@ class ConsultationForm(JapaneseMessages, forms.ModelForm[Consultation]):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if self.instance.pk is None and not data.get("submission_token"):
-            data["submission_token"] = uuid.uuid4()
         if self.instance.pk and data.get("version") is None:
             raise forms.ValidationError(_("画面を開き直してから、もう一度入力してください。"))
         if data.get("date"):

@@ -10,7 +10,8 @@ Two guards, both in the services:
 
 Every create form of the record-keeping apps uses the same pieces:
 
-- the model has a `submission_token` column (`SubmittedOnce`, or its own, as Consultation);
+- the model has a `submission_token` column (`SubmittedOnce`; Consultation has its own,
+  never empty);
 - the form is a `SubmitOnceForm` (the hidden token, the tick) and passes
   `**form.submission()` to the service;
 - the service, in this order:
@@ -73,18 +74,19 @@ class SubmittedOnce(models.Model):
 
 
 def first_submission[M: models.Model](
-    records: models.QuerySet[M], token: uuid.UUID | None
+    records: models.QuerySet[M], token: uuid.UUID | None, *, elsewhere: Any = ELSEWHERE
 ) -> M | None:
     """The record this form made already (same token), looked for among `records`, where it
     must be (the case's assessments, the entry's outreach…). A token that made a record
-    somewhere else is refused: the first record is never shown outside its place."""
+    somewhere else is refused (with `elsewhere`): the first record is never shown outside
+    its place."""
     if token is None:
         return None
     first = records.model._default_manager.filter(submission_token=token).first()
     if first is None:
         return None
     if not records.filter(pk=first.pk).exists():
-        raise ValidationError(ELSEWHERE, code="elsewhere")
+        raise ValidationError(elsewhere, code="elsewhere")
     return first
 
 
