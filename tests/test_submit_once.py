@@ -10,10 +10,11 @@ table's factories), the form data, and the model it creates. For each row:
   「同じ内容の記録がすでにあります」 with a link to the saved one, and the explicit tick saves
   a second copy.
 
-`test_every_form_of_these_apps_is_classified` fails, naming the URL, when a form of casework
-or programme taking a POST (tests/accounts/test_session_expiry_resume.py lists them all) is
-neither a row here nor in `NOT_A_CREATE` with its reason: a new create form must get the
-guard and a row.
+`test_every_post_form_is_classified` fails, naming the URL, when a form taking a POST
+(tests/accounts/test_session_expiry_resume.py lists them all) is neither a row here nor in
+`NOT_A_CREATE` with its reason: a new create form must get the guard and a row. The create
+forms of the other apps that do not have the guard yet are listed in `NOT_YET_GUARDED`; a
+form of casework or programme may never be there.
 """
 
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from core.tokens import issue_submission_token, read_submission_token
 from tests import test_url_access as access
 from tests.accounts import test_session_expiry_resume as resume
 
-APPS = ("casework", "programme")
+GUARDED_APPS = ("casework", "programme")  # every create form of these has the guard
 NOTICE = "同じ内容の記録がすでにあります"
 
 
@@ -71,6 +72,11 @@ def _case_pk_of_case() -> access.Target:
 
 # fmt: off
 CREATE_FORMS: dict[str, CreateRow] = {
+    "cases:consultation_create": CreateRow(
+        "counselor", "cases.Consultation", access.case_in_kochi,
+        lambda kw: {"date": "2023-06-10", "method": "phone", "with_whom": "family",
+                    "notes": "母から電話。本人は変わりない"},
+        page="cases:detail"),
     "casework:assessment_create": CreateRow(
         "counselor", "casework.Assessment", access.case_in_kochi,
         lambda kw: {"assessed_on": "2023-06-05", "kind": "intake", "urgency": "high",
@@ -117,6 +123,38 @@ CREATE_FORMS: dict[str, CreateRow] = {
 # second of two saves is refused, core/concurrency.py), state changes happen once, and
 # "set" forms write the same row again.
 NOT_A_CREATE = {
+    "accounts:otp_disable": "a setting",
+    "accounts:otp_enrol": "a setting (one device)",
+    "accounts:password_change": "a setting",
+    "accounts:preferences": "a setting",
+    "cases:close": "a state change, versioned",
+    "cases:consultation_edit": "an edit, versioned",
+    "cases:consultation_void": "取消 (void): once",
+    "cases:edit": "an edit, versioned",
+    "cases:intake": (
+        "guarded by its consultation's token (cases.services.case_open; "
+        "tests/cases/test_double_submit.py)"
+    ),
+    "cases:member_edit": "an edit",
+    "cases:member_remove": "a removal: once",
+    "cases:reopen": "a state change, versioned",
+    "cases:suspend": "a state change, versioned",
+    "cases:void": "取消 (void): once",
+    "exports:ledger_confirm": "the import: rows carry keyed tokens (exports/ledger.py)",
+    "exports:ledger_upload": "a preview kept in the session; nothing saved",
+    "kpi:year_close": "a closing: once per year and scope",
+    "kpi:year_reopen": "a state change",
+    "platforms:action_complete": "a state change",
+    "platforms:meeting_edit": "an edit, versioned",
+    "platforms:platform_edit": "an edit of the one row per municipality",
+    "platforms:status_edit": "an edit of the one row per municipality and year",
+    "referrals:employment_edit": "an edit, versioned",
+    "referrals:employment_rejudge": "a recomputation of the same row",
+    "referrals:employment_void": "取消 (void): once",
+    "referrals:kind_settings_change": "a configuration change, previewed and confirmed",
+    "referrals:referral_transition": "a state change, versioned",
+    "referrals:referral_undo": "取消 of the last step: once",
+    "referrals:resource_kind_change": "a configuration change, previewed and confirmed",
     "casework:assessment_detail": "取消 (void): once; a second void is refused",
     "casework:consent_withdraw": "a state change of the consent",
     "casework:contact_edit": "an edit (one row per person, versioned)",
@@ -139,6 +177,21 @@ NOT_A_CREATE = {
 }
 
 
+# Create forms of the other apps without the guard yet (issue 21's note): each is a place
+# where a double click still saves two rows. Remove a line when its form gets the guard.
+NOT_YET_GUARDED = {
+    "cases:member_add": "a household member",
+    "exports:start": "an export job (a second identical job is harmless: it is a file)",
+    "platforms:action_create": "a follow-up action of a meeting",
+    "platforms:meeting_create": "a case meeting",
+    "referrals:employment_create": "an employment outcome",
+    "referrals:referral_create": (
+        "a referral (a second open referral to the same resource is refused anyway)"
+    ),
+    "referrals:referral_note_add": "a note on a referral",
+}
+
+
 def _count(row: CreateRow) -> int:
     return apps.get_model(row.model)._default_manager.count()
 
@@ -153,17 +206,25 @@ def _setup(request: Any, name: str) -> tuple[Any, CreateRow, str, dict[str, Any]
     return client, row, reverse(name, kwargs=target.kwargs), data
 
 
-def test_every_form_of_these_apps_is_classified() -> None:
-    posted = {name for name in resume.POST_URLS if name.split(":")[0] in APPS}
-    missing = sorted(posted - set(CREATE_FORMS) - set(NOT_A_CREATE))
+def test_every_post_form_is_classified() -> None:
+    classified = set(CREATE_FORMS) | set(NOT_A_CREATE) | set(NOT_YET_GUARDED)
+    missing = sorted(set(resume.POST_URLS) - classified)
     assert not missing, (
         f"{missing} take a POST and are not classified: a create form needs the guard "
         "against saving twice (core.resubmission: a SubmitOnceForm, first_submission, "
         "refuse_duplicate, create_once) and a row in CREATE_FORMS in tests/test_submit_once.py;"
         " anything else goes in NOT_A_CREATE with its reason"
     )
-    stale = sorted((set(CREATE_FORMS) | set(NOT_A_CREATE)) - set(access.TABLE))
+    unguarded = sorted(n for n in NOT_YET_GUARDED if n.split(":")[0] in GUARDED_APPS)
+    assert not unguarded, f"{unguarded}: every create form of {GUARDED_APPS} has the guard"
+    stale = sorted(classified - set(access.TABLE))
     assert not stale, f"Rows for URL names that no longer exist: {stale}"
+    twice = sorted(
+        (set(CREATE_FORMS) & set(NOT_A_CREATE))
+        | (set(CREATE_FORMS) & set(NOT_YET_GUARDED))
+        | (set(NOT_A_CREATE) & set(NOT_YET_GUARDED))
+    )
+    assert not twice, f"Classified twice: {twice}"
 
 
 @pytest.mark.django_db
@@ -174,7 +235,9 @@ def test_the_create_form_carries_a_submission_token(request, name: str) -> None:
     page = reverse(row.page, kwargs=resolve(url).kwargs) if row.page else url
     response = client.get(page)
     assert response.status_code == 200, f"{name}: {response.status_code}"
-    forms = [response.context[k] for k in response.context.keys() if k.endswith("form")]
+    # (A ContextList iterates its contexts, not its keys.)
+    names = response.context.keys()
+    forms = [response.context[k] for k in names if k.endswith("form")]
     forms = [f for f in forms if hasattr(f, "fields")]
     tokens = [f for f in forms if "submission_token" in f.fields]
     assert tokens, f"{name}: the form has no submission_token (make it a SubmitOnceForm)"
