@@ -220,6 +220,7 @@ def referral_note_add(request: HttpRequest, pk: int) -> HttpResponse:
                 date=form.cleaned_data["date"],
                 text=form.cleaned_data["text"],
                 user=request.user,
+                **form.submission(),
                 request=request,
             ),
             success=_("記録を追加しました。"),
@@ -276,6 +277,7 @@ def employment_create(request: HttpRequest, case_pk: int) -> HttpResponse:
                 manual_after_intermediate=form.manual_after_intermediate,
                 manual_reason=form.cleaned_data["manual_reason"],
                 user=request.user,
+                **form.submission(),
                 request=request,
             ),
             success=_("就労を記録しました。"),
@@ -292,7 +294,7 @@ def employment_create(request: HttpRequest, case_pk: int) -> HttpResponse:
 def employment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     outcome = selectors.get_employment_for_user(request.user, pk, request=request)
     if request.method == "POST":
-        form = EmploymentForm(request.POST)
+        form = EmploymentForm(request.POST, editing=True)
         if form.is_valid():
             saved = submit(
                 request,
@@ -313,7 +315,7 @@ def employment_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if saved:
                 return saved
     else:
-        form = EmploymentForm(initial=EmploymentForm.initial_for(outcome))
+        form = EmploymentForm(initial=EmploymentForm.initial_for(outcome), editing=True)
         audit_record(
             action=Action.VIEW,
             request=request,

@@ -29,7 +29,10 @@ from core.tokens import issue_submission_token, read_submission_token
 from tests import test_url_access as access
 from tests.accounts import test_session_expiry_resume as resume
 
-GUARDED_APPS = ("casework", "programme")  # every create form of these has the guard
+GUARDED_APPS = (
+    "casework",
+    "programme",
+)  # and the forms listed in CREATE_FORMS  # every create form of these has the guard
 NOTICE = "同じ内容の記録がすでにあります"
 
 
@@ -112,6 +115,14 @@ CREATE_FORMS: dict[str, CreateRow] = {
         "center", "programme.TrainingEvent", None,
         lambda kw: {"title": "ひきこもり支援研修", "kind": "training", "held_on": "2023-07-01",
                     "organiser": "ひきこもり地域支援センター", "audience": "minsei"}),
+    "referrals:employment_create": CreateRow(
+        "counselor", "referrals.EmploymentOutcome", access.case_for_referrals,
+        lambda kw: {"started_on": "2023-09-01", "employment_type": "part_time",
+                    "judgement": "auto"}),
+    "referrals:referral_note_add": CreateRow(
+        "counselor", "referrals.ReferralNote", access.referral_in_kochi,
+        lambda kw: {"date": "2023-07-01", "text": "見学に同行した"},
+        page="referrals:referral_detail"),
     "programme:publicity_create": CreateRow(
         "center", "programme.PublicityAction", None,
         lambda kw: {"kind": "leaflet", "title": "相談窓口リーフレット", "done_on": "2023-06-15",
@@ -184,11 +195,9 @@ NOT_YET_GUARDED = {
     "exports:start": "an export job (a second identical job is harmless: it is a file)",
     "platforms:action_create": "a follow-up action of a meeting",
     "platforms:meeting_create": "a case meeting",
-    "referrals:employment_create": "an employment outcome",
     "referrals:referral_create": (
         "a referral (a second open referral to the same resource is refused anyway)"
     ),
-    "referrals:referral_note_add": "a note on a referral",
 }
 
 
