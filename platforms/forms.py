@@ -14,6 +14,7 @@ from cases.filters import keyword_search
 from cases.models import Case
 from core.forms import DateField, DateFilter, DateInput, JapaneseMessages
 from core.models import Jurisdiction, Municipality
+from core.resubmission import SubmitOnceForm
 from platforms import selectors
 from platforms.models import Agency, CaseMeeting, MunicipalStatus, Platform
 
@@ -155,7 +156,7 @@ class CaseMeetingForm(JapaneseMessages, forms.Form):
         return cases
 
 
-class FollowUpActionForm(JapaneseMessages, forms.Form):
+class FollowUpActionForm(JapaneseMessages, SubmitOnceForm):
     description = forms.CharField(label=_("内容"), max_length=500)
     owner = forms.ModelChoiceField(
         label=_("担当者"), queryset=None, required=False, empty_label=_("未定")

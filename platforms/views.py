@@ -261,7 +261,13 @@ def action_create(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             form,
             lambda: services.follow_up_action_create(
-                user=request.user, meeting=meeting, request=request, **form.cleaned_data
+                user=request.user,
+                meeting=meeting,
+                description=form.cleaned_data["description"],
+                owner=form.cleaned_data["owner"],
+                due_on=form.cleaned_data["due_on"],
+                **form.submission(),
+                request=request,
             ),
             success=_("フォローアップを追加しました。"),
             to=f"{meeting.get_absolute_url()}#actions",

@@ -123,6 +123,10 @@ CREATE_FORMS: dict[str, CreateRow] = {
         "counselor", "referrals.ReferralNote", access.referral_in_kochi,
         lambda kw: {"date": "2023-07-01", "text": "見学に同行した"},
         page="referrals:referral_detail"),
+    "platforms:action_create": CreateRow(
+        "counselor", "platforms.FollowUpAction", access.meeting_in_kochi,
+        lambda kw: {"description": "家族会の案内を送る"},
+        page="platforms:meeting_detail"),
     "programme:publicity_create": CreateRow(
         "center", "programme.PublicityAction", None,
         lambda kw: {"kind": "leaflet", "title": "相談窓口リーフレット", "done_on": "2023-06-15",
@@ -193,7 +197,6 @@ NOT_A_CREATE = {
 NOT_YET_GUARDED = {
     "cases:member_add": "a household member",
     "exports:start": "an export job (a second identical job is harmless: it is a file)",
-    "platforms:action_create": "a follow-up action of a meeting",
     "platforms:meeting_create": "a case meeting",
     "referrals:referral_create": (
         "a referral (a second open referral to the same resource is refused anyway)"
