@@ -496,7 +496,9 @@ class StatusChangeForm(JapaneseMessages, forms.Form):
 # --- Household ------------------------------------------------------------------------------
 
 
-class HouseholdMemberForm(JapaneseMessages, forms.ModelForm[HouseholdMember]):
+class HouseholdMemberForm(JapaneseMessages, SubmitOnceForm, forms.ModelForm[HouseholdMember]):
+    """A household member; adding one carries a submission token (core/resubmission.py)."""
+
     class Meta:
         model = HouseholdMember
         fields = ["name", "relationship", "age_band", "needs_care", "young_carer", "circumstances"]
@@ -505,6 +507,14 @@ class HouseholdMemberForm(JapaneseMessages, forms.ModelForm[HouseholdMember]):
             "needs_care": _("介護保険の要介護・要支援、または日常的な介護が必要"),
             "young_carer": _("18歳未満で家族の世話や介護を担っている"),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.editing()
+
+    def member_values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
     def _post_clean(self) -> None:
         pass

@@ -672,19 +672,27 @@ def household_member_add(
     needs_care: bool = False,
     young_carer: bool = False,
     circumstances: str = "",
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
     request: HttpRequest | None = None,
 ) -> HouseholdMember:
+    """Add a household member. The same form twice gives the first member back; the same
+    member (name, relationship, age band, circumstances) again is refused unless
+    `allow_duplicate` (core/resubmission.py; members keep no creation time)."""
     _require_scope(user, case.municipality_id)
     household, _created = Household.objects.get_or_create(person=case.person)
-    member = HouseholdMember.objects.create(
-        household=household,
-        name=name,
-        relationship=relationship,
-        age_band=age_band,
-        needs_care=needs_care,
-        young_carer=young_carer,
-        circumstances=circumstances,
+    if first := first_submission(household.members.all(), submission_token):
+        return first
+    values = {
+        "name": name, "relationship": relationship, "age_band": age_band,
+        "needs_care": needs_care, "young_carer": young_carer, "circumstances": circumstances,
+    }  # fmt: skip
+    refuse_duplicate(household.members.filter(**values), allow=allow_duplicate, recent=False)
+    member, created = create_once(
+        household.members.all(), submission_token, household=household, **values
     )
+    if not created:
+        return member
     _audit_member(
         Action.CREATE,
         member,

@@ -548,11 +548,18 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     form = HouseholdMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.household_member_add(
-            user=request.user, request=request, case=case, **form.cleaned_data
-        )
-        messages.success(request, _("世帯員を追加しました。"))
-        return redirect(_household_url(case))
+        saved = submit(
+            request,
+            form,
+            lambda: services.household_member_add(
+                user=request.user, request=request, case=case, **form.member_values(),
+                **form.submission(),
+            ),
+            success=_("世帯員を追加しました。"),
+            to=_household_url(case),
+        )  # fmt: skip
+        if saved:
+            return saved
     return render(request, "cases/member_form.html", {"case": case, "form": form})
 
 
