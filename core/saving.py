@@ -21,7 +21,7 @@ form's page shows with `includes/duplicate_confirm.html`.
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -32,13 +32,16 @@ from django.shortcuts import redirect
 from core.forms import add_service_errors
 from core.resubmission import DuplicateSubmission
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # a dev dependency: annotations only
+
 
 def submit[T](
     request: HttpRequest,
     form: BaseForm,
     call: Callable[[], T],
     *,
-    success: str | Callable[[T], str],
+    success: "StrOrPromise | Callable[[T], str]",
     to: Any = None,
 ) -> HttpResponse | None:
     """Run `call` (the service). Refused: the errors go on the form and the answer is None.

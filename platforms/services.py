@@ -172,7 +172,7 @@ def follow_up_action_create(
     user: User,
     meeting: CaseMeeting,
     description: str,
-    owner: Any = None,
+    owner: User | None = None,
     due_on: dt.date | None = None,
     submission_token: uuid.UUID | None = None,
     allow_duplicate: bool = False,

@@ -253,7 +253,7 @@ def survey_entry_open_case(
     age_band_at_intake: str = AgeBand.UNKNOWN,
     issue_tags: Any = (),
     household_notes: str = "",
-    assigned_counselor: Any = None,
+    assigned_counselor: User | None = None,
     request: HttpRequest | None = None,
 ) -> Case:
     """Open a case from a register entry (cases' own intake) and link the two.
@@ -353,7 +353,11 @@ def supervision_request(
     refused unless `allow_duplicate` (core/resubmission.py)."""
     if (meeting is None) == (case is None):
         raise ValueError("supervision_request needs a meeting or a case")
-    municipality_id = meeting.municipality_id if meeting is not None else case.municipality_id  # type: ignore[union-attr]
+    if meeting is not None:
+        municipality_id = meeting.municipality_id
+    else:
+        assert case is not None  # one of the two, checked above
+        municipality_id = case.municipality_id
     _require_scope(user, municipality_id)
     requests = SupervisionRequest.objects.filter(meeting=meeting, case=case)
     if first := first_submission(requests, submission_token):
