@@ -12,7 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
@@ -46,7 +46,13 @@ from cases.voiding import void_row
 from core.concurrency import update_with_version_or_raise
 from core.fiscal import fiscal_year, short_label
 from core.models import Municipality
-from core.resubmission import DuplicateSubmission, window_start
+from core.resubmission import (
+    DuplicateSubmission,
+    create_once,
+    first_submission,
+    refuse_duplicate,
+    window_start,
+)
 
 OPEN_STATUSES = (Case.Status.INTAKE, Case.Status.ASSESSMENT, Case.Status.ACTIVE)
 
@@ -347,11 +353,10 @@ def consultation_record(
     same content again within the window is refused (DuplicateSubmission) unless
     `allow_duplicate` (the user ticked "record it again")."""
     _require_scope(user, case.municipality_id)
-    existing = Consultation.objects.filter(submission_token=submission_token).first()
-    if existing is not None:
-        if existing.case_id != case.pk:
-            raise ValidationError(_("この入力はすでに別のケースに送信されています。"))
-        return existing
+    consultations = case.consultations.all()
+    elsewhere = _("この入力はすでに別のケースに送信されています。")
+    if first := first_submission(consultations, submission_token, elsewhere=elsewhere):
+        return first
     if case.is_voided:
         raise ValidationError(_("取消されたケースには記録できません。"))
     if not case.is_open:
@@ -359,28 +364,15 @@ def consultation_record(
             _("終結・中断しているケースには記録できません。ケースを再開してから記録してください。")
         )
     _raise_if(consultation_errors(data, intake_date=case.intake_date))
-    if not allow_duplicate:
-        same = (
-            Consultation.objects.filter(
-                case=case, recorded_by=user, voided_at__isnull=True, created_at__gte=window_start()
-            )
-            .filter(**asdict(data))
-            .order_by("-id")
-            .first()
-        )
-        if same is not None:
-            raise DuplicateSubmission(same)
-    try:
-        with transaction.atomic():
-            record = Consultation.objects.create(
-                case=case, recorded_by=user, submission_token=submission_token, **asdict(data)
-            )
-    except IntegrityError:
-        # The same form submitted twice at once: the other request created it first.
-        existing = Consultation.objects.filter(submission_token=submission_token).first()
-        if existing is None:
-            raise
-        return existing
+    refuse_duplicate(
+        consultations.filter(recorded_by=user, voided_at__isnull=True, **asdict(data)),
+        allow=allow_duplicate,
+    )
+    record, created = create_once(
+        consultations, submission_token, case=case, recorded_by=user, **asdict(data)
+    )
+    if not created:
+        return record
     _audit_consultation(Action.CREATE, record, case, user=user, request=request)
     return record
 
@@ -680,19 +672,27 @@ def household_member_add(
     needs_care: bool = False,
     young_carer: bool = False,
     circumstances: str = "",
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
     request: HttpRequest | None = None,
 ) -> HouseholdMember:
+    """Add a household member. The same form twice gives the first member back; the same
+    member (name, relationship, age band, circumstances) again is refused unless
+    `allow_duplicate` (core/resubmission.py; members keep no creation time)."""
     _require_scope(user, case.municipality_id)
     household, _created = Household.objects.get_or_create(person=case.person)
-    member = HouseholdMember.objects.create(
-        household=household,
-        name=name,
-        relationship=relationship,
-        age_band=age_band,
-        needs_care=needs_care,
-        young_carer=young_carer,
-        circumstances=circumstances,
+    if first := first_submission(household.members.all(), submission_token):
+        return first
+    values = {
+        "name": name, "relationship": relationship, "age_band": age_band,
+        "needs_care": needs_care, "young_carer": young_carer, "circumstances": circumstances,
+    }  # fmt: skip
+    refuse_duplicate(household.members.filter(**values), allow=allow_duplicate, recent=False)
+    member, created = create_once(
+        household.members.all(), submission_token, household=household, **values
     )
+    if not created:
+        return member
     _audit_member(
         Action.CREATE,
         member,

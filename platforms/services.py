@@ -6,6 +6,7 @@ each message next to its field; nothing is saved when one is raised.
 """
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,6 +23,7 @@ from cases.models import Case
 from core.concurrency import StaleEdit, update_with_version_or_raise
 from core.fiscal import fiscal_year_label, fiscal_year_range
 from core.models import Municipality
+from core.resubmission import create_once, first_submission, refuse_duplicate
 from platforms.models import Agency, CaseMeeting, FollowUpAction, MunicipalStatus, Platform
 from platforms.selectors import can_edit_municipal_status
 
@@ -172,9 +174,16 @@ def follow_up_action_create(
     description: str,
     owner: User | None = None,
     due_on: dt.date | None = None,
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
     request: HttpRequest | None = None,
 ) -> FollowUpAction:
+    """A follow-up on a meeting. The same form twice gives the first one back; the same open
+    follow-up (text, owner, due date) on the meeting again is refused unless
+    `allow_duplicate` (core/resubmission.py; follow-ups keep no creation time)."""
     _require_personal_scope(user, meeting.municipality_id)
+    if first := first_submission(meeting.actions.all(), submission_token):
+        return first
     errors: dict[str, str] = {}
     if not description.strip():
         errors["description"] = _("内容を入力してください。")
@@ -184,9 +193,17 @@ def follow_up_action_create(
         errors["due_on"] = _("期限は会議の開催日以降の日付にしてください。")
     if errors:
         raise ValidationError(errors)
-    action = FollowUpAction.objects.create(
-        meeting=meeting, description=description.strip(), owner=owner, due_on=due_on
+    values = {"description": description.strip(), "owner": owner, "due_on": due_on}
+    refuse_duplicate(
+        meeting.actions.filter(done_on__isnull=True, **values),
+        allow=allow_duplicate,
+        recent=False,
     )
+    action, created = create_once(
+        meeting.actions.all(), submission_token, meeting=meeting, **values
+    )
+    if not created:
+        return action
     audit_record(
         action=Action.CREATE,
         request=request,

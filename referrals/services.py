@@ -14,6 +14,7 @@ check constraints underneath.
 """
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,7 @@ from cases.models import Case
 from cases.voiding import void_row
 from core.concurrency import StaleEdit, update_with_version_or_raise
 from core.fiscal import current_fiscal_year, fiscal_year, fiscal_year_label, fiscal_year_range
+from core.resubmission import create_once, first_submission, refuse_duplicate
 from referrals.history import ALWAYS, ConfigHistory, KindFlags, stamp
 from referrals.models import (
     EmploymentOutcome,
@@ -295,9 +297,15 @@ def referral_note_add(
     date: dt.date,
     text: str,
     user: User,
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
     request: HttpRequest | None = None,
 ) -> ReferralNote:
-    """A note on how the referral is going (the 90-day follow-up looks at the latest)."""
+    """A note on how the referral is going (the 90-day follow-up looks at the latest). The
+    same form twice gives the first note back; the same note again within the window is
+    refused unless `allow_duplicate` (core/resubmission.py)."""
+    if first := first_submission(referral.notes.all(), submission_token):
+        return first
     text = text.strip()
     if not text:
         raise ValidationError({"text": _("内容を入力してください。")})
@@ -309,7 +317,12 @@ def referral_note_add(
                 % {"date": date_format(referral.proposed_on)}
             }
         )
-    note = ReferralNote.objects.create(referral=referral, date=date, text=text, by=user)
+    refuse_duplicate(referral.notes.filter(by=user, date=date, text=text), allow=allow_duplicate)
+    note, created = create_once(
+        referral.notes.all(), submission_token, referral=referral, date=date, text=text, by=user
+    )
+    if not created:
+        return note
     audit_record(
         action=Action.CREATE,
         request=request,
@@ -406,13 +419,20 @@ def employment_record(
     user: User,
     manual_after_intermediate: bool | None = None,
     manual_reason: str = "",
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
     request: HttpRequest | None = None,
 ) -> EmploymentOutcome:
     """Record that the case's person started a job.
 
     `after_intermediate` is judged automatically (see `work_training_basis`) unless
-    `manual_after_intermediate` is given, which needs a reason.
+    `manual_after_intermediate` is given, which needs a reason. The same form twice gives the
+    first record back; the same job again within the window is refused unless
+    `allow_duplicate` (core/resubmission.py).
     """
+    outcomes = EmploymentOutcome.objects.filter(case=case)
+    if first := first_submission(outcomes, submission_token):
+        return first
     if employment_type not in EmploymentOutcome.EmploymentType.values:
         raise ValidationError({"employment_type": _("就労の形態を選んでください。")})
     _check_employment_dates(case=case, started_on=started_on)
@@ -422,7 +442,16 @@ def employment_record(
         manual_after_intermediate=manual_after_intermediate,
         manual_reason=manual_reason,
     )
-    outcome = EmploymentOutcome.objects.create(
+    refuse_duplicate(
+        outcomes.filter(
+            recorded_by=user, voided_at__isnull=True, started_on=started_on,
+            employment_type=employment_type,
+        ),
+        allow=allow_duplicate,
+    )  # fmt: skip
+    outcome, created = create_once(
+        outcomes,
+        submission_token,
         case=case,
         person_id=case.person_id,
         started_on=started_on,
@@ -430,6 +459,8 @@ def employment_record(
         recorded_by=user,
         **judgement,
     )
+    if not created:
+        return outcome
     audit_record(
         action=Action.CREATE,
         request=request,
