@@ -58,10 +58,13 @@ def database_name() -> str:
 def bench_server(port: int, tmp: str) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, str]]]:
     """gunicorn with the bench settings (the floor page); yields it and the environment the
     load generator and workers share with it."""
+    from django.conf import settings
     from django.db import connection
 
     env = subprocess_env(**{**PRODUCTION_LIKE_ENV, "ALLOWED_HOSTS": "127.0.0.1"})
     env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    # The sessions made here (sessions_file) are signed with this process's key.
+    env["SECRET_KEY"] = settings.SECRET_KEY
     # One cache for the four workers, as a deployment with several app processes sets
     # CACHE_URL to a shared cache (README): here a file cache, which needs no server.
     env["CACHE_URL"] = f"filecache://{tmp}/cache"
@@ -155,7 +158,7 @@ def ramp_users_max() -> int:
     factor = float(os.environ.get("BENCH_RAMP_FACTOR") or 1.4)
     steps = float(os.environ.get("BENCH_RAMP_MAX_SECONDS") or 120) / float(
         os.environ.get("BENCH_RAMP_STEP_SECONDS") or 12
-    )
+    )  # an upper bound: the warm-up and repeated steps only make it fewer
     return round(start * factor ** int(steps)) + 1
 
 
@@ -205,7 +208,8 @@ def measure_capacity(port: int) -> list[Result]:
         key: os.environ.get(f"BENCH_RAMP_{key.upper()}") or default
         for key, default in {
             "start": "10", "factor": "1.4", "step_seconds": "12", "settle_seconds": "4",
-            "max_seconds": "120", "limit_ms": "300", "wait": "0.5,1.5",
+            "warmup_seconds": "8", "max_seconds": "120", "limit_ms": "300", "wait": "0.5,1.5",
+            "confirm": "1",
         }.items()
     }  # fmt: skip
     return [

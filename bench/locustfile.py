@@ -40,7 +40,7 @@ CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CASE_RE = re.compile(r'href="/cases/(\d+)/"')
 MODE = os.environ.get("BENCH_LOAD_MODE", "fixed")
 _counselors = itertools.count(1)
-_sessions_taken: dict[str, itertools.count[int]] = {}
+_sessions_taken: dict[str, "itertools.count[int]"] = {}
 SESSIONS_FILE = os.environ.get("BENCH_SESSIONS")
 SESSIONS = json.loads(Path(SESSIONS_FILE).read_text()) if SESSIONS_FILE else None
 # The first seconds of a fixed run (every user logging in: 55 Argon2 hashes on two cores)
@@ -220,20 +220,27 @@ class FloorUser(FastHttpUser):
 if MODE == "ramp":
 
     class Ramp(LoadTestShape):
-        """Steps of growing user counts; each step's first BENCH_RAMP_SETTLE_SECONDS (users
-        arriving, connections opening) are left out of its figures."""
+        """Steps of growing user counts. The first BENCH_RAMP_WARMUP_SECONDS (caches, every
+        gunicorn worker's first pages) and each step's first BENCH_RAMP_SETTLE_SECONDS (users
+        arriving) are left out of the figures. A step over the limit is measured once more
+        before the ramp ends (BENCH_RAMP_CONFIRM, 1), so that one burst of another job on a
+        shared machine does not end it. The time bound BENCH_RAMP_MAX_SECONDS includes all."""
 
         start_users = int(_float("BENCH_RAMP_START", 10))
         factor = _float("BENCH_RAMP_FACTOR", 1.4)
         step_seconds = _float("BENCH_RAMP_STEP_SECONDS", 12)
         settle_seconds = _float("BENCH_RAMP_SETTLE_SECONDS", 4)
+        warmup_seconds = _float("BENCH_RAMP_WARMUP_SECONDS", 8)
         max_seconds = _float("BENCH_RAMP_MAX_SECONDS", 120)
         limit_ms = _float("BENCH_RAMP_LIMIT_MS", 300)
+        confirm = int(_float("BENCH_RAMP_CONFIRM", 1))
 
         def __init__(self) -> None:
             super().__init__()
             self.steps: list[dict[str, object]] = []
-            self.step = -1
+            self.level = 0  # users = start × factor^level
+            self.slot = -1  # the step being run: -1 the warm-up
+            self.retried = False
             self.measuring = False
             self.measure_started = 0.0
             self.stopped = False
@@ -243,8 +250,8 @@ if MODE == "ramp":
                 database=os.environ.get("BENCH_DATABASE", ""),
             )
 
-        def users_at(self, step: int) -> int:
-            return max(1, round(self.start_users * self.factor**step))
+        def users_at(self, level: int) -> int:
+            return max(1, round(self.start_users * self.factor**level))
 
         def _write(self, reason: str) -> None:
             target = os.environ.get("BENCH_RAMP_OUTPUT")
@@ -252,35 +259,48 @@ if MODE == "ramp":
                 Path(target).write_text(json.dumps({"steps": self.steps, "ended_by": reason}))
 
         def _close_step(self) -> str | None:
-            """Record the step just measured; the reason to stop, if any."""
+            """Record the step just measured; why it is over the limit, if it is."""
             assert self.runner is not None
             seconds = time.monotonic() - self.measure_started
             stats = self.runner.stats
             pages = _entries(stats)
             requests = stats.total.num_requests
             worst = max(pages.items(), key=lambda kv: kv[1]["p95"], default=("", {"p95": 0}))
+            reason = None
+            if stats.total.num_failures:
+                reason = "errors"
+            elif not requests:
+                reason = "no requests"
+            elif worst[1]["p95"] > self.limit_ms:
+                reason = f"p95 over {self.limit_ms:.0f} ms"
             self.steps.append(
                 {
-                    "users": self.users_at(self.step),
+                    "users": self.users_at(self.level),
                     "measured_seconds": round(seconds, 1),
                     "requests": requests,
                     "failures": stats.total.num_failures,
                     "rps": round(requests / seconds, 1) if seconds else 0.0,
                     "worst_page": worst[0],
                     "worst_p95_ms": worst[1]["p95"],
-                    "under_limit": bool(requests)
-                    and stats.total.num_failures == 0
-                    and worst[1]["p95"] <= self.limit_ms,
+                    "under_limit": reason is None,
+                    "repeat_of_previous": self.retried,
                     "by_request": pages,
                     "cpu": self.cpu.stop(),
                 }
             )
-            if stats.total.num_failures:
-                return "errors"
-            if not requests:
-                return "no requests"
-            if worst[1]["p95"] > self.limit_ms:
-                return f"p95 over {self.limit_ms:.0f} ms"
+            return reason
+
+        def _next(self, reason: str | None, run_time: float) -> str | None:
+            """Move to the next level (or repeat this one); the reason to stop, if any."""
+            if reason is not None and not self.retried and self.confirm:
+                self.retried = True
+            elif reason is not None:
+                return reason
+            else:
+                self.retried = False
+                self.level += 1
+            if run_time + self.step_seconds > self.max_seconds:
+                return "time bound (BENCH_RAMP_MAX_SECONDS)"
             return None
 
         def tick(self):  # type: ignore[no-untyped-def]
@@ -288,22 +308,25 @@ if MODE == "ramp":
                 return None
             assert self.runner is not None
             run_time = self.get_run_time()
-            step = int(run_time // self.step_seconds)
-            if step != self.step:
+            slot = (
+                -1
+                if run_time < self.warmup_seconds
+                else int((run_time - self.warmup_seconds) // self.step_seconds)
+            )
+            if slot != self.slot:
                 if self.measuring:
-                    reason = self._close_step()
                     self.measuring = False
-                    if reason is None and (step + 1) * self.step_seconds > self.max_seconds:
-                        reason = "time bound (BENCH_RAMP_MAX_SECONDS)"
+                    reason = self._next(self._close_step(), run_time)
                     if reason is not None:
                         self._write(reason)
                         self.stopped = True
                         return None
-                self.step = step
-            if not self.measuring and run_time - step * self.step_seconds >= self.settle_seconds:
+                self.slot = slot
+            slot_start = self.warmup_seconds + max(0, slot) * self.step_seconds
+            if slot >= 0 and not self.measuring and run_time - slot_start >= self.settle_seconds:
                 self.runner.stats.reset_all()
                 self.cpu.start()
                 self.measure_started = time.monotonic()
                 self.measuring = True
-            users = self.users_at(self.step)
+            users = self.users_at(self.level)
             return users, max(users, 50)
