@@ -292,6 +292,7 @@ class BackgroundWork:
         self.stopped = threading.Event()
         self.loop: threading.Thread | None = None
         self.case_watermark = 0
+        self.upload: Path | None = None
 
     def _queue_export(self) -> str:
         from django.http import QueryDict
@@ -328,6 +329,7 @@ class BackgroundWork:
         ledger_file(self.ledger_rows, code, path)
         data = path.read_bytes()
         token = uuid.uuid4().hex
+        self.upload = upload_dir() / f"{token}.xlsx"
         write_private(upload_dir() / f"{token}.xlsx", data)
         job = ledger_import_request(
             user=user, token=token, name="bench-background.xlsx", digest=file_digest(data),
@@ -439,12 +441,18 @@ class BackgroundWork:
             Household.objects.filter(person_id__in=persons).delete()
             Person.objects.filter(pk__in=persons).delete()
             ImportBatch.objects.filter(file_name="bench-background.xlsx").delete()
+        from django_tasks_db.models import DBTaskResult
+
+        from exports.files import export_dir
+
         for job in ExportJob.objects.filter(pk__in=[*self.export_jobs, self.import_job]):
             job_files.part_files_remove(job)
-            from exports.files import export_dir
-
             (export_dir() / f"{job.pk}.xlsx").unlink(missing_ok=True)
+            if job.task_id:
+                DBTaskResult.objects.filter(pk=job.task_id).delete()
             job.delete()
+        if self.upload is not None:
+            self.upload.unlink(missing_ok=True)
 
 
 def fixed_load(

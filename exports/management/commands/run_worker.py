@@ -37,9 +37,8 @@ class Command(BaseCommand):
         # every connection's backend gets them too where possible (exports.priority).
         applied = priority.lower_priority()
         connection_created.connect(priority.renice_database_backend, dispatch_uid="worker-priority")
-        logging.getLogger(__name__).info(
-            "worker priority: nice %s, I/O %s", applied.nice, applied.io
-        )
+        if verbosity >= 1:
+            self.stdout.write(f"worker priority: nice {applied.nice}, I/O {applied.io}")
 
         def make_worker() -> Worker:
             return Worker(
