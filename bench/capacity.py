@@ -528,7 +528,7 @@ def _children_named(parent: int, name: str) -> list[int]:
 
 
 def measure_background(port: int, seconds: int, export_rows: int, ledger_rows: int) -> list[Result]:
-    warmup = 5
+    warmup = int(os.environ.get("BENCH_BACKGROUND_WARMUP_SECONDS") or 5)
     with tempfile.TemporaryDirectory() as tmp:
         sessions = sessions_file(Path(tmp) / "sessions.json", 50, 5)
         with bench_server(port, tmp) as (_server, env):

@@ -14,6 +14,12 @@ Measurements (each with its value, goal, ratio and pass/fail):
    write-only writing the same rows from memory, and the export's peak memory (RSS of a
    subprocess each) at 10% and 100% of the rows;
 4. a locust load test against gunicorn (4 workers) on 127.0.0.1;
+4b. the capacity (bench/capacity.py): a ramp of users until a page's p95 passes 300 ms, for
+   the daily pages and for a minimal authenticated page (the floor), with each step's CPU
+   shares (the load generator shares the cores with the server);
+4c. background work (bench/capacity.py): the daily pages' p95 with an export and a ledger
+   import running through `manage.py run_worker`, against the same load without them;
+2b. each daily page against its own SQL re-run bare (bench/pagecost.py);
 5. a 20,000-row ledger import (`exports.ledger_write.ledger_import`, what the browser's
    confirm job runs; parsing included) against a bare `bulk_create` of the same persons,
    cases and consultations as the floor, and against the 386 s the row-by-row import took.
