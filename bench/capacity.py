@@ -155,9 +155,9 @@ def _locust(
 
 def ramp_users_max() -> int:
     start = float(os.environ.get("BENCH_RAMP_START") or 10)
-    factor = float(os.environ.get("BENCH_RAMP_FACTOR") or 1.4)
+    factor = float(os.environ.get("BENCH_RAMP_FACTOR") or 1.25)
     steps = float(os.environ.get("BENCH_RAMP_MAX_SECONDS") or 120) / float(
-        os.environ.get("BENCH_RAMP_STEP_SECONDS") or 12
+        os.environ.get("BENCH_RAMP_STEP_SECONDS") or 8
     )  # an upper bound: the warm-up and repeated steps only make it fewer
     return round(start * factor ** int(steps)) + 1
 
@@ -207,8 +207,8 @@ def measure_capacity(port: int) -> list[Result]:
     settings = {
         key: os.environ.get(f"BENCH_RAMP_{key.upper()}") or default
         for key, default in {
-            "start": "10", "factor": "1.4", "step_seconds": "12", "settle_seconds": "4",
-            "warmup_seconds": "8", "max_seconds": "120", "limit_ms": "300", "wait": "0.5,1.5",
+            "start": "10", "factor": "1.25", "step_seconds": "8", "settle_seconds": "3",
+            "warmup_seconds": "8", "max_seconds": "120", "limit_ms": "300", "wait": "0.1,0.4",
             "confirm": "1",
         }.items()
     }  # fmt: skip

@@ -56,7 +56,7 @@ def _float(name: str, default: float) -> float:
 def _wait(default: tuple[float, float]):  # type: ignore[no-untyped-def]
     """Think time between tasks: BENCH_RAMP_WAIT (`low,high` seconds) in a ramp."""
     if MODE == "ramp":
-        low, high = (float(x) for x in os.environ.get("BENCH_RAMP_WAIT", "0.5,1.5").split(","))
+        low, high = (float(x) for x in os.environ.get("BENCH_RAMP_WAIT", "0.1,0.4").split(","))
         return between(low, high)
     return between(*default)
 
@@ -227,9 +227,9 @@ if MODE == "ramp":
         shared machine does not end it. The time bound BENCH_RAMP_MAX_SECONDS includes all."""
 
         start_users = int(_float("BENCH_RAMP_START", 10))
-        factor = _float("BENCH_RAMP_FACTOR", 1.4)
-        step_seconds = _float("BENCH_RAMP_STEP_SECONDS", 12)
-        settle_seconds = _float("BENCH_RAMP_SETTLE_SECONDS", 4)
+        factor = _float("BENCH_RAMP_FACTOR", 1.25)
+        step_seconds = _float("BENCH_RAMP_STEP_SECONDS", 8)
+        settle_seconds = _float("BENCH_RAMP_SETTLE_SECONDS", 3)
         warmup_seconds = _float("BENCH_RAMP_WARMUP_SECONDS", 8)
         max_seconds = _float("BENCH_RAMP_MAX_SECONDS", 120)
         limit_ms = _float("BENCH_RAMP_LIMIT_MS", 300)
