@@ -174,6 +174,8 @@ def run_ramp(env: dict[str, str], port: int, classes: list[str], tmp: str) -> di
     last = passing[-1] if passing else None
     ramp["capacity_rps"] = last["rps"] if last else 0.0
     ramp["capacity_users"] = last["users"] if last else 0
+    # The best step under the limit too (a later, busier step can do less on a shared machine).
+    ramp["best_rps_under_limit"] = max((s["rps"] for s in passing), default=0.0)
     # Reached the limit (a page over 300 ms or an error), or stopped by the time bound first:
     # then the capacity is a lower bound.
     ramp["limit_reached"] = ramp["ended_by"] not in ("time bound (BENCH_RAMP_MAX_SECONDS)",)
