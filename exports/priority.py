@@ -15,8 +15,9 @@ whose client port is this connection's own), so a database on another host is ne
 
 Linux notes (README, "Deploying"): with the kernel's autogroup scheduling (desktop default),
 nice only ranks processes of one session, so under systemd use `Nice=`, `CPUWeight=` and
-`IOSchedulingClass=` instead (they do the same from outside); the I/O priority only matters
-with the bfq scheduler (mq-deadline and none ignore it).
+`IOSchedulingClass=` as well (they act from outside); the I/O priority counts
+fully only with the bfq scheduler (mq-deadline on recent kernels honours only the class, none
+ignores it).
 """
 
 import ctypes
