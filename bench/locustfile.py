@@ -27,11 +27,14 @@ import re
 import time
 from http.cookiejar import Cookie
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import gevent
 from locust import LoadTestShape, between, events, task
 from locust.contrib.fasthttp import FastHttpUser
+from locust.env import Environment
+from locust.stats import RequestStats
 
 from bench.generate import COUNSELORS, PASSWORD
 from bench.procstat import CpuSample
@@ -53,7 +56,7 @@ def _float(name: str, default: float) -> float:
     return float(os.environ.get(name) or default)
 
 
-def _wait(default: tuple[float, float]):  # type: ignore[no-untyped-def]
+def _wait(default: tuple[float, float]) -> Any:
     """Think time between tasks: BENCH_RAMP_WAIT (`low,high` seconds) in a ramp."""
     if MODE == "ramp":
         low, high = (float(x) for x in os.environ.get("BENCH_RAMP_WAIT", "0.1,0.4").split(","))
@@ -61,7 +64,7 @@ def _wait(default: tuple[float, float]):  # type: ignore[no-untyped-def]
     return between(*default)
 
 
-def _entries(stats) -> dict[str, dict[str, float]]:  # type: ignore[no-untyped-def]
+def _entries(stats: RequestStats) -> dict[str, dict[str, float]]:
     return {
         f"{entry.method} {entry.name}": {
             "requests": entry.num_requests,
@@ -73,7 +76,7 @@ def _entries(stats) -> dict[str, dict[str, float]]:  # type: ignore[no-untyped-d
     }
 
 
-def _end_warmup(environment) -> None:  # type: ignore[no-untyped-def]
+def _end_warmup(environment: Environment) -> None:
     stats = environment.stats
     summary = {
         "seconds": WARMUP_SECONDS,
@@ -88,7 +91,7 @@ def _end_warmup(environment) -> None:  # type: ignore[no-untyped-def]
 
 
 @events.test_start.add_listener
-def _schedule_end_of_warmup(environment, **_kwargs) -> None:  # type: ignore[no-untyped-def]
+def _schedule_end_of_warmup(environment: Environment, **_kwargs: Any) -> None:
     if MODE != "ramp" and WARMUP_SECONDS > 0 and environment.stats is not None:
         gevent.spawn_later(WARMUP_SECONDS, _end_warmup, environment)
 
@@ -303,7 +306,7 @@ if MODE == "ramp":
                 return "time bound (BENCH_RAMP_MAX_SECONDS)"
             return None
 
-        def tick(self):  # type: ignore[no-untyped-def]
+        def tick(self) -> tuple[int, float] | None:
             if self.stopped:
                 return None
             assert self.runner is not None
