@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.procstat import CpuSample, nice, postgres_backends
+from bench.procstat import nice, postgres_backends
 from bench.run import (
     BASE_DIR,
     GOALS,
@@ -469,64 +469,36 @@ def fixed_load(
 ) -> dict[str, Any]:
     """The daily mix at the fixed 55-user load, sessions made beforehand; stats and CPU."""
     warmup_file = Path(tmp) / f"warmup-{tag}.json"
-    run_env = {**env, "BENCH_WARMUP_SECONDS": str(warmup), "BENCH_WARMUP_STATS": str(warmup_file)}
-    cpu = CpuSample(client_pid=0, server_pid=int(env["BENCH_SERVER_PID"]),
-                    database=env["BENCH_DATABASE"], extra=extra or {})  # fmt: skip
-    # The CPU window is the measured part only: it starts when the warm-up ends.
-    box: dict[str, Any] = {}
-
-    def sample() -> None:
-        time.sleep(warmup + 0.5)
-        cpu.client_pid = box.get("pid", 0)
-        cpu.start()
-        time.sleep(max(0.5, seconds - 1))
-        box["cpu"] = cpu.stop()
-
-    sampler = threading.Thread(target=sample, daemon=True)
+    cpu_file = Path(tmp) / f"cpu-{tag}.json"
+    run_env = {
+        **env,
+        "BENCH_WARMUP_SECONDS": str(warmup),
+        "BENCH_WARMUP_STATS": str(warmup_file),
+        # locust samples the CPU itself, from the warm-up's end to the run's (locustfile).
+        "BENCH_CPU_STATS": str(cpu_file),
+        "BENCH_EXTRA_PIDS": ";".join(
+            f"{name}:{','.join(str(p) for p in pids)}" for name, pids in (extra or {}).items()
+        ),
+    }
     process_holder: dict[str, Any] = {}
-
-    def run() -> None:
-        process_holder["done"] = _locust(
-            run_env, port,
-            ["--users=55", f"--spawn-rate={spawn_rate}", f"--run-time={warmup + seconds}s",
-             "--stop-timeout=3", f"--csv={tmp}/{tag}", "Counselor", "DashboardUser"],
-            timeout=warmup + seconds + 60,
-        )  # fmt: skip
-
-    runner = threading.Thread(target=run)
-    runner.start()
-    # The locust process's pid, for its CPU: the newest locust child of this process.
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and "pid" not in box:
-        for pid in _children_named(os.getpid(), "locust"):
-            box["pid"] = pid
-        time.sleep(0.1)
-    sampler.start()
-    runner.join()
-    sampler.join(timeout=10)
+    process_holder["done"] = _locust(
+        run_env, port,
+        ["--users=55", f"--spawn-rate={spawn_rate}", f"--run-time={warmup + seconds}s",
+         "--stop-timeout=3", f"--csv={tmp}/{tag}", "Counselor", "DashboardUser"],
+        timeout=warmup + seconds + 90,
+    )  # fmt: skip
+    box = {"cpu": json.loads(cpu_file.read_text()) if cpu_file.exists() else None}
     stats = _read_locust_csv(Path(f"{tmp}/{tag}_stats.csv"))
     warmup_stats = json.loads(warmup_file.read_text()) if warmup_file.exists() else None
+    if warmup and warmup_stats is None:
+        done = process_holder["done"][0]
+        raise RuntimeError(f"locust wrote no warm-up statistics: {done.stderr[-3000:]}")
     return {
         "stats": stats,
         "cpu": box.get("cpu"),
         "aggregated": stats.get("Aggregated", {}),
         "warmup": warmup_stats,
     }
-
-
-def _children_named(parent: int, name: str) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(stat[stat.rindex(")") + 2 :].split()[1]) == parent and name.encode() in cmdline:
-            found.append(int(entry))
-    return found
 
 
 def measure_background(port: int, seconds: int, export_rows: int, ledger_rows: int) -> list[Result]:

@@ -76,24 +76,68 @@ def _entries(stats: RequestStats) -> dict[str, dict[str, float]]:
     }
 
 
-def _end_warmup(environment: Environment) -> None:
+_warmup_written = False
+
+
+def _end_warmup(environment: Environment, *, early: bool = False) -> None:
+    global _warmup_written
+    if _warmup_written:
+        return
+    _warmup_written = True
     stats = environment.stats
     summary = {
         "seconds": WARMUP_SECONDS,
         "requests": stats.total.num_requests,
         "failures": stats.total.num_failures,
         "by_request": _entries(stats),
+        # The run ended before the warm-up did (a very loaded machine): these are all of it.
+        "ended_before_warmup": early,
     }
     target = os.environ.get("BENCH_WARMUP_STATS")
     if target:
         Path(target).write_text(json.dumps(summary))
-    stats.reset_all()
+    if not early:
+        stats.reset_all()
+        _fixed_cpu.start()
+
+
+def _cpu_sample() -> CpuSample:
+    """The CPU of this process, the server and BENCH_EXTRA_PIDS (`name:pid,pid`) over the
+    measured part of a fixed run (after the warm-up), written at the end to BENCH_CPU_STATS."""
+    extra: dict[str, list[int]] = {}
+    for group in filter(None, os.environ.get("BENCH_EXTRA_PIDS", "").split(";")):
+        name, _, pids = group.partition(":")
+        extra[name] = [int(pid) for pid in pids.split(",") if pid]
+    return CpuSample(
+        client_pid=os.getpid(),
+        server_pid=int(os.environ.get("BENCH_SERVER_PID") or 0) or None,
+        database=os.environ.get("BENCH_DATABASE", ""),
+        extra=extra,
+    )
+
+
+_fixed_cpu = _cpu_sample()
+
+
+@events.test_stop.add_listener
+def _write_cpu(environment: Environment, **_kwargs: Any) -> None:
+    target = os.environ.get("BENCH_CPU_STATS")
+    if MODE != "ramp" and target and _fixed_cpu.started:
+        Path(target).write_text(json.dumps(_fixed_cpu.stop()))
 
 
 @events.test_start.add_listener
 def _schedule_end_of_warmup(environment: Environment, **_kwargs: Any) -> None:
     if MODE != "ramp" and WARMUP_SECONDS > 0 and environment.stats is not None:
         gevent.spawn_later(WARMUP_SECONDS, _end_warmup, environment)
+    elif MODE != "ramp":
+        _fixed_cpu.start()
+
+
+@events.test_stop.add_listener
+def _warmup_never_ended(environment: Environment, **_kwargs: Any) -> None:
+    if MODE != "ramp" and WARMUP_SECONDS > 0 and environment.stats is not None:
+        _end_warmup(environment, early=True)
 
 
 def _take_session(user: FastHttpUser, kind: str) -> None:
