@@ -184,7 +184,9 @@ def test_bench_runs_at_small_scale_on_postgresql_and_refuses_elsewhere(tmp_path)
     detail = background["detail"]
     assert detail["without_ms_p95"] > 0 and detail["with_ms_p95"] > 0, detail
     assert detail["failures"] == 0, detail["by_page_p95"]
-    assert "workers_cores" in detail["cpu"]["with"]
+    # CPU shares are sampled after the warm-up; a machine too loaded to finish it has none.
+    assert detail["cpu"]["with"] is None or "workers_cores" in detail["cpu"]["with"]
     assert detail["background"]["export"]["jobs_queued"] >= 1
     assert all(n is None or n >= 10 for n in detail["background"]["worker_nice"]), detail
-    assert load_result["detail"]["cpu"]["client_cores"] is not None
+    cpu = load_result["detail"]["cpu"]
+    assert (cpu is not None and cpu["client_cores"] is not None) or warmup["ended_before_warmup"]
