@@ -139,9 +139,12 @@ def _next_sequence(municipality: Municipality, fy: int) -> int:
     """The next number in the municipality's fiscal year. Call inside the transaction.
 
     The municipality row is locked first, so that two simultaneous intakes in the same
-    municipality queue here instead of both reading the same maximum.
+    municipality queue here instead of both reading the same maximum. FOR NO KEY UPDATE, not
+    FOR UPDATE: two intakes still queue, but a transaction that only references the
+    municipality (a foreign-key check's FOR KEY SHARE: a ledger import's inserts, held until
+    its commit) does not hold the intake up.
     """
-    Municipality.objects.select_for_update().filter(pk=municipality.pk).get()
+    Municipality.objects.select_for_update(no_key=True).filter(pk=municipality.pk).get()
     current = Case.objects.filter(municipality=municipality, fiscal_year=fy).aggregate(
         m=Max("sequence")
     )["m"]

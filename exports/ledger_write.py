@@ -73,7 +73,8 @@ def _number(cases: Iterable[Case]) -> None:
     municipality_ids = sorted({c.municipality_id for c in cases})
     municipalities = {
         m.pk: m
-        for m in Municipality.objects.select_for_update()
+        # FOR NO KEY UPDATE, as intake's numbering (cases.services._next_sequence).
+        for m in Municipality.objects.select_for_update(no_key=True)
         .filter(pk__in=municipality_ids)
         .order_by("pk")
     }
