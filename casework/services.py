@@ -21,6 +21,7 @@ from accounts.scope import can_see_municipality
 from accounts.types import User
 from audit.services import Action, audit_record, changed_field_names
 from cases.models import Case, HouseholdMember
+from cases.voiding import void_row
 from casework.models import (
     Assessment,
     AssessmentDomain,
@@ -166,24 +167,18 @@ def assessment_record(
 def assessment_void(
     *, user: User, assessment: Assessment, reason: str, request: HttpRequest | None = None
 ) -> Assessment:
-    """取消: the assessment stays on record, marked void with who, when and why."""
+    """取消: the assessment stays on record, marked void with who, when and why, by the same
+    rules as every other record (`cases.voiding.void_row`): the assessor within
+    `VOID_WINDOW_HOURS`, the centre or an admin after that; audited as a void."""
     _require_scope(user, assessment.case)
-    if not reason.strip():
-        raise ValidationError({"reason": [_("取消の理由を入力してください。")]})
-    updated = Assessment.objects.filter(pk=assessment.pk, voided_at__isnull=True).update(
-        voided_at=timezone.now(), voided_by=user, void_reason=reason.strip()[:500]
-    )
-    if not updated:
-        raise ValidationError(_("このアセスメントはすでに取り消されています。"))
-    assessment.refresh_from_db()
-    audit_record(
-        action=Action.UPDATE,
-        request=request,
+    void_row(
+        assessment,
         user=user,
-        obj=assessment,
+        reason=reason,
+        recorded_by_id=assessment.assessor_id,
+        recorded_at=assessment.created_at,
         municipality_id=assessment.case.municipality_id,
-        changed_fields=["voided_at", "voided_by", "void_reason"],
-        reason=reason.strip(),
+        request=request,
     )
     return assessment
 

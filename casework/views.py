@@ -4,6 +4,7 @@ audited), validate a form, call a service, redirect."""
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from accounts.types import AuthenticatedHttpRequest
 from audit.services import Action, audit_record
 from cases.models import Case, HouseholdMember
 from cases.selectors import get_case_for_user
-from cases.voiding import VoidForm
+from cases.voiding import VoidForm, void_refusal
 from casework import forms, services
 from casework.models import PlanGoal, SupportPlan
 from casework.selectors import (
@@ -71,17 +72,24 @@ def assessment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     assessment = get_assessment_for_user(request.user, pk, request=request)
     case = assessment.case
     form = VoidForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        saved = submit(
-            request,
-            form,
-            lambda: services.assessment_void(
-                user=request.user, assessment=assessment,
-                reason=form.cleaned_data["reason"], request=request,
-            ),
-            success=_("アセスメントを取り消しました。"),
-            to=assessment,
-        )  # fmt: skip
+    # Who may void it, by the rules every record has (cases.voiding): shown instead of the form.
+    refusal = void_refusal(
+        request.user, recorded_by_id=assessment.assessor_id, recorded_at=assessment.created_at
+    )
+    if request.method == "POST" and not refusal and form.is_valid():
+        try:
+            saved = submit(
+                request,
+                form,
+                lambda: services.assessment_void(
+                    user=request.user, assessment=assessment,
+                    reason=form.cleaned_data["reason"], request=request,
+                ),
+                success=_("アセスメントを取り消しました。"),
+                to=assessment,
+            )  # fmt: skip
+        except PermissionDenied as error:
+            refusal, saved = str(error), None
         if saved:
             return saved
     if request.method == "GET":
@@ -97,6 +105,7 @@ def assessment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "assessment": assessment,
             "situations": list(assessment.situations.select_related("domain")),
             "form": form,
+            "refusal": refusal,
         },
     )
 
