@@ -47,6 +47,7 @@ from core.concurrency import update_with_version_or_raise
 from core.fiscal import fiscal_year, short_label
 from core.models import Municipality
 from core.resubmission import DuplicateSubmission, window_start
+from kpi import aggregates
 
 OPEN_STATUSES = (Case.Status.INTAKE, Case.Status.ASSESSMENT, Case.Status.ACTIVE)
 
@@ -143,6 +144,7 @@ def _next_sequence(municipality: Municipality, fy: int) -> int:
 
 
 @transaction.atomic
+@aggregates.maintained
 def case_open(
     *,
     user: User,
@@ -232,6 +234,7 @@ def case_open(
         )
     fy = fiscal_year(intake_date)
     sequence = _next_sequence(municipality, fy)
+    aggregates.track(persons=[person.pk], parts=[aggregates.CASES, aggregates.CONSULTATIONS])
     case = Case.objects.create(
         number=case_number(municipality, fy, sequence),
         municipality=municipality,
@@ -334,6 +337,7 @@ def _audit_consultation(
 
 
 @transaction.atomic
+@aggregates.maintained
 def consultation_record(
     *,
     user: User,
@@ -370,6 +374,7 @@ def consultation_record(
         )
         if same is not None:
             raise DuplicateSubmission(same)
+    aggregates.track(persons=[case.person_id], parts=[aggregates.CONSULTATIONS])
     try:
         with transaction.atomic():
             record = Consultation.objects.create(
@@ -386,6 +391,7 @@ def consultation_record(
 
 
 @transaction.atomic
+@aggregates.maintained
 def consultation_update(
     *,
     user: User,
@@ -400,6 +406,7 @@ def consultation_update(
     _raise_if(consultation_errors(data, intake_date=case.intake_date))
     before = {name: getattr(consultation, name) for name in ConsultationInput.__dataclass_fields__}
     after = asdict(data)
+    aggregates.track(persons=[case.person_id], parts=[aggregates.CONSULTATIONS])
     update_with_version_or_raise(Consultation, pk=consultation.pk, version=version, **after)
     consultation.refresh_from_db()
     _audit_consultation(
@@ -757,11 +764,13 @@ def household_member_remove(
 
 
 @transaction.atomic
+@aggregates.maintained
 def consultation_void(
     *, user: Any, consultation: Consultation, reason: str, request: HttpRequest | None = None
 ) -> Consultation:
     """Void a consultation saved by mistake: kept, struck through, counted nowhere."""
     _require_scope(user, consultation.case.municipality_id)
+    aggregates.track(persons=[consultation.case.person_id], parts=[aggregates.CONSULTATIONS])
     void_row(
         consultation,
         user=user,
@@ -775,6 +784,7 @@ def consultation_void(
 
 
 @transaction.atomic
+@aggregates.maintained
 def case_void(*, user: Any, case: Case, reason: str, request: HttpRequest | None = None) -> Case:
     """Withdraw a case opened by mistake (a duplicate intake…): it leaves every list and count
     (K1, 延べ件数/実人数, its referrals and employment outcomes), and stays readable."""
@@ -782,6 +792,7 @@ def case_void(*, user: Any, case: Case, reason: str, request: HttpRequest | None
     if case.is_voided:
         raise ValidationError(_("この記録はすでに取消されています。"))
     _check_action(case, "void")
+    aggregates.track(persons=aggregates.persons_of_case(case))
     void_row(
         case,
         user=user,

@@ -22,6 +22,7 @@ from cases.models import Case
 from core.concurrency import StaleEdit, update_with_version_or_raise
 from core.fiscal import fiscal_year_label, fiscal_year_range
 from core.models import Municipality
+from kpi import aggregates
 from platforms.models import Agency, CaseMeeting, FollowUpAction, MunicipalStatus, Platform
 from platforms.selectors import can_edit_municipal_status
 
@@ -66,6 +67,7 @@ def _agency_allowed(agency: Agency, municipality: Municipality) -> bool:
 
 
 @transaction.atomic
+@aggregates.maintained
 def meeting_create(
     *,
     user: User,
@@ -82,6 +84,7 @@ def meeting_create(
     _require_personal_scope(user, municipality.pk)
     cases, agencies = list(cases), list(agencies)
     _validate_meeting(municipality=municipality, held_on=held_on, cases=cases, agencies=agencies)
+    aggregates.track(municipalities=[municipality.pk])
     meeting = CaseMeeting.objects.create(
         municipality=municipality,
         held_on=held_on,
@@ -114,6 +117,7 @@ def meeting_create(
 
 
 @transaction.atomic
+@aggregates.maintained
 def meeting_update(
     *,
     user: User,
@@ -146,6 +150,7 @@ def meeting_update(
     before["agencies"] = set(meeting.agencies.values_list("pk", flat=True))
     after["cases"] = {case.pk for case in cases}
     after["agencies"] = {agency.pk for agency in agencies}
+    aggregates.track(municipalities=[meeting.municipality_id])
     update_with_version_or_raise(
         CaseMeeting,
         pk=meeting.pk,

@@ -20,6 +20,7 @@ from cases.models import AgeBand, Case
 from cases.rules import ConsultationInput, PersonInput, date_errors
 from cases.services import case_open
 from core.models import Jurisdiction, Municipality
+from kpi import aggregates
 from platforms.models import CaseMeeting
 from programme.models import (
     OutreachAttempt,
@@ -401,6 +402,7 @@ def supervision_accept(
 
 
 @transaction.atomic
+@aggregates.maintained
 def supervision_give(
     *,
     user: User,
@@ -443,6 +445,8 @@ def supervision_give(
             if item.body == SupervisionRequest.Body.CENTER
             else CaseMeeting.Supervision.HEALTH_OFFICE
         )
+        meeting_municipality = CaseMeeting.objects.get(pk=item.meeting_id).municipality_id
+        aggregates.track(municipalities=[meeting_municipality])
         updated = CaseMeeting.objects.filter(
             pk=item.meeting_id, supervision=CaseMeeting.Supervision.NONE
         ).update(supervision=mark, version=F("version") + 1)
