@@ -24,10 +24,13 @@ person with outcomes in two prefectures counts once). Its table is by prefecture
 municipality (`Report.areas`). No target or baseline is stored for it (they are keyed by
 prefecture), so it has no target and no status.
 
-Everything is counted by the database (grouped and conditional aggregates); the Python code
-only arranges at most twelve months, the municipalities of the scope, or (K4) the first
-employment dates of the persons counted. The number of queries does not depend on the number
-of records.
+The counted figures (K1–K4 by month and by area, the past years, the meetings, 延べ件数 and
+実人数) are read from the maintained aggregates (`kpi.aggregates`: daily counters per area,
+kept exact in the transaction of every write), two queries whatever the size of the scope.
+`kpi_report(..., recount=True)` counts the same from the records (grouped and conditional
+aggregates; `_Counted.count`): the reference that closing a year stores and that the tests
+and `kpi_aggregates --check` compare with. The number of queries does not depend on the
+number of records.
 """
 
 import datetime as dt
@@ -987,11 +990,8 @@ def _year_values(scope: Scope, years: list[int]) -> dict[int, dict[str, int]]:
 
 
 def _count_consultations(scope: Scope, start: dt.date, end: dt.date) -> dict[str, Any]:
-    """延べ件数 and 実人数, new (case opened this year) and ongoing, by method (2 queries).
-
-    Plain numbers keyed by method code, so that the result can be cached whatever the
-    language of the page that shows it.
-    """
+    """延べ件数 and 実人数, new (case opened this year) and ongoing, by method (2 queries),
+    counted from the records: plain numbers keyed by method code."""
     contacts = Consultation.objects.filter(
         scope.q("case__municipality"),
         date__range=(start, end),
