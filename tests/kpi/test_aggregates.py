@@ -270,3 +270,59 @@ def test_a_failed_write_moves_no_counter(kochi) -> None:
         raise RuntimeError
     assert aggregates.differences() == []
     assert not Consultation.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("same_person", [False, True])
+def test_two_counselors_saving_at_once_lose_no_count(kochi, monkeypatch, same_person) -> None:
+    """On PostgreSQL: two threads, two connections, each recording a consultation of the same
+    day and municipality. Different persons: both reach the counters' upsert together (a
+    barrier), so one increment lands on a row the other is changing. The same person: the
+    second waits for the first's lock on the person, then counts from what it saved. On
+    SQLite (one writer at a time) the two run one after the other."""
+    import threading
+
+    from django.db import connection
+
+    first = CaseFactory(intake_date=dt.date(2023, 4, 1))
+    second = first if same_person else CaseFactory(intake_date=dt.date(2023, 4, 1))
+    postgresql = connection.vendor == "postgresql"
+    barrier = threading.Barrier(2, timeout=20)
+    original_add = aggregates.add
+
+    def add_together(delta):  # type: ignore[no-untyped-def]
+        if postgresql and not same_person:
+            barrier.wait()
+        elif postgresql:
+            threading.Event().wait(0.3)  # hold the person's lock while the other arrives
+        original_add(delta)
+
+    monkeypatch.setattr(aggregates, "add", add_together)
+    errors: list[BaseException] = []
+
+    def record(case: Case) -> None:
+        try:
+            ConsultationFactory(case=case, date=dt.date(2023, 5, 1))
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            if postgresql:
+                connection.close()
+
+    if postgresql:
+        threads = [threading.Thread(target=record, args=(case,)) for case in (first, second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    else:
+        record(first)
+        record(second)
+    assert errors == []
+    monkeypatch.setattr(aggregates, "add", original_add)
+    assert aggregates.differences() == []
+    figures = kpi_report(2023, Scope(prefecture_code="39"), dt.date(2024, 3, 31)).secondary
+    assert (figures.consultations.contacts, figures.consultations.persons) == (
+        2,
+        1 if same_person else 2,
+    )
