@@ -67,7 +67,7 @@ from core.fiscal import (
 )
 from core.fiscal import fiscal_year as fiscal_year_of
 from core.models import Municipality
-from core.prefectures import prefecture_name
+from core.prefectures import PREFECTURES, prefecture_name
 from kpi import aggregates
 from kpi.closing import ClosingState, changes_since, closings_for, differences, figures_of
 from kpi.models import Baseline, Figure, Indicator, SurveyCount, Target, YearClosing
@@ -815,9 +815,8 @@ class _Counted:
             }
             for y in past_years
         }
-        if scope.is_national:
-            codes = Municipality.objects.order_by().values_list("prefecture_code", flat=True)
-            keys: dict[str, Any] = {f"p{code}": code for code in set(codes)}
+        if scope.is_national:  # the table by prefecture: the prefectures' own counters
+            keys: dict[str, Any] = {f"p{code}": code for code in PREFECTURES}
         else:
             keys = {f"m{pk}": pk for pk in scope.municipality_ids}
         table = aggregates.by_area(

@@ -185,13 +185,13 @@ def test_query_count_does_not_depend_on_records(
 
 
 # The national scope (a user with a blank prefecture code): session, user, scope options (2),
-# the report (15: no municipality ids (no filter), two reads of the maintained aggregates (the
-# table's are the prefectures' counters), the prefectures (the table's keys), the
-# municipalities and the platforms by prefecture instead of the municipality table, targets,
+# the report (14: no municipality ids (no filter), two reads of the maintained aggregates (the
+# table's are the prefectures' counters), the municipalities and the platforms by
+# prefecture instead of the municipality table, targets,
 # baselines, the first year with records, seven secondary figures (places from their
 # history, as above); no closings: the national scope is never closed), session save (3); the
 # casework figures (2); the programme section (11); the end reasons (1).
-NATIONAL_QUERIES = 36
+NATIONAL_QUERIES = 35
 
 
 @pytest.mark.parametrize("n", [10, 100])
