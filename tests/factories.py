@@ -26,6 +26,19 @@ class Counted(factory.django.DjangoModelFactory):
     def _subjects(cls, kwargs: dict) -> dict:
         raise NotImplementedError
 
+    @staticmethod
+    def _pk(kwargs: dict, name: str):  # type: ignore[no-untyped-def]
+        """The id of a foreign key given as an object (`case=`) or an id (`case_id=`)."""
+        if kwargs.get(f"{name}_id") is not None:  # given next to the factory's default object
+            return kwargs[f"{name}_id"]
+        return kwargs[name].pk
+
+    @classmethod
+    def _person_of_case(cls, kwargs: dict):  # type: ignore[no-untyped-def]
+        if kwargs.get("case_id") is not None:
+            return Case.objects.values_list("person_id", flat=True).get(pk=kwargs["case_id"])
+        return kwargs["case"].person_id
+
     @classmethod
     def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
         with aggregates.maintain(**cls._subjects(kwargs)):
@@ -56,7 +69,7 @@ class CaseFactory(Counted):
 
     @classmethod
     def _subjects(cls, kwargs: dict) -> dict:
-        return {"persons": [kwargs["person"].pk], "parts": [aggregates.CASES]}
+        return {"persons": [cls._pk(kwargs, "person")], "parts": [aggregates.CASES]}
 
     person = factory.SubFactory(PersonFactory)
     municipality = factory.LazyAttribute(lambda o: o.person.municipality)
@@ -82,7 +95,7 @@ class ConsultationFactory(Counted):
 
     @classmethod
     def _subjects(cls, kwargs: dict) -> dict:
-        return {"persons": [kwargs["case"].person_id], "parts": [aggregates.CONSULTATIONS]}
+        return {"persons": [cls._person_of_case(kwargs)], "parts": [aggregates.CONSULTATIONS]}
 
     case = factory.SubFactory(CaseFactory)
     date = factory.LazyAttribute(lambda o: o.case.intake_date)
@@ -118,7 +131,7 @@ class CaseMeetingFactory(Counted):
 
     @classmethod
     def _subjects(cls, kwargs: dict) -> dict:
-        return {"municipalities": [kwargs["municipality"].pk], "parts": []}
+        return {"municipalities": [cls._pk(kwargs, "municipality")], "parts": []}
 
     municipality = factory.LazyFunction(kochi_city)
     held_on = dt.date(2023, 7, 1)
@@ -181,7 +194,7 @@ class ReferralFactory(Counted):
 
     @classmethod
     def _subjects(cls, kwargs: dict) -> dict:
-        return {"persons": [kwargs["case"].person_id], "parts": [aggregates.REFERRALS]}
+        return {"persons": [cls._person_of_case(kwargs)], "parts": [aggregates.REFERRALS]}
 
     case = factory.SubFactory(CaseFactory)
     resource = factory.SubFactory(ResourceFactory)
@@ -203,7 +216,7 @@ class EmploymentOutcomeFactory(Counted):
 
     @classmethod
     def _subjects(cls, kwargs: dict) -> dict:
-        return {"persons": [kwargs["person"].pk], "parts": [aggregates.EMPLOYMENT]}
+        return {"persons": [cls._pk(kwargs, "person")], "parts": [aggregates.EMPLOYMENT]}
 
     case = factory.SubFactory(CaseFactory)
     person = factory.LazyAttribute(lambda o: o.case.person)
