@@ -86,6 +86,9 @@ PLAN: dict[str, dict[str, int]] = {
 }
 GOALS = {
     "dashboard_ratio": 1.5,
+    # Issue #22: the national page, counted cold from the maintained aggregates, at most a
+    # quarter of the 16-query SQL floor; a prefecture page well under it (ratio reported).
+    "dashboard_national_ratio": 0.25,
     "list_p95_ms": 150.0,
     "export_throughput_ratio": 0.8,
     "export_memory_ratio": 1.2,
@@ -438,7 +441,7 @@ def measure_dashboard(repeat: int) -> list[Result]:
                 raise RuntimeError(f"{url} answered {response.status_code}")
 
         def cold_request() -> None:
-            cache.clear()  # the consultation counts are cached: count them every time
+            cache.clear()  # nothing the page counts is cached; cold all the same
             request()
 
         scope_kind = scopes_for_user(user)[0].kind  # the dashboard's default scope
@@ -448,24 +451,27 @@ def measure_dashboard(repeat: int) -> list[Result]:
         # A blank prefecture code: the national scope (every prefecture, no filter).
         prefecture = user.prefecture_code
         page = statistics.median(timed(cold_request, repeat))
-        warm = statistics.median(timed(request, repeat))
         floor = statistics.median(timed(lambda p=prefecture: sql_floor(p, start, end), repeat))
         ratio = page / floor if floor else None
+        goal = GOALS["dashboard_national_ratio"] if not prefecture else 1.0
         results.append(
             Result(
                 name=label,
                 value=_ms(page),
                 unit="ms",
-                goal=f"≤ {GOALS['dashboard_ratio']}× SQL floor",
+                goal=(
+                    f"≤ {goal}× SQL floor" if not prefecture else "well under the SQL floor (< 1×)"
+                ),
                 ratio=round(ratio, 2) if ratio else None,
-                passed=ratio is not None and ratio <= GOALS["dashboard_ratio"],
+                passed=ratio is not None and ratio <= goal,
                 detail={
-                    "value_is": "the page with every figure counted (cache emptied each time)",
+                    "value_is": (
+                        "the page with every figure, cold (cache emptied each time): read "
+                        "from the maintained aggregates (kpi.aggregates)"
+                    ),
                     "page_ms_median": _ms(page),
                     "floor_ms_median": _ms(floor),
                     "floor_queries": len(floor_queries(prefecture)),
-                    "page_cached_consultations_ms_median": _ms(warm),
-                    "cached_ratio": round(warm / floor, 2) if floor else None,
                     "prefecture_code": prefecture,
                     "scope": scope_kind,
                     "user": username,

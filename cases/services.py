@@ -53,6 +53,7 @@ from core.resubmission import (
     refuse_duplicate,
     window_start,
 )
+from kpi import aggregates
 
 OPEN_STATUSES = (Case.Status.INTAKE, Case.Status.ASSESSMENT, Case.Status.ACTIVE)
 
@@ -152,6 +153,7 @@ def _next_sequence(municipality: Municipality, fy: int) -> int:
 
 
 @transaction.atomic
+@aggregates.maintained
 def case_open(
     *,
     user: User,
@@ -241,6 +243,7 @@ def case_open(
         )
     fy = fiscal_year(intake_date)
     sequence = _next_sequence(municipality, fy)
+    aggregates.track(persons=[person.pk], parts=[aggregates.CASES, aggregates.CONSULTATIONS])
     case = Case.objects.create(
         number=case_number(municipality, fy, sequence),
         municipality=municipality,
@@ -343,6 +346,7 @@ def _audit_consultation(
 
 
 @transaction.atomic
+@aggregates.maintained
 def consultation_record(
     *,
     user: User,
@@ -371,6 +375,7 @@ def consultation_record(
         consultations.filter(recorded_by=user, voided_at__isnull=True, **asdict(data)),
         allow=allow_duplicate,
     )
+    aggregates.track(persons=[case.person_id], parts=[aggregates.CONSULTATIONS])
     record, created = create_once(
         consultations, submission_token, case=case, recorded_by=user, **asdict(data)
     )
@@ -381,6 +386,7 @@ def consultation_record(
 
 
 @transaction.atomic
+@aggregates.maintained
 def consultation_update(
     *,
     user: User,
@@ -395,6 +401,7 @@ def consultation_update(
     _raise_if(consultation_errors(data, intake_date=case.intake_date))
     before = {name: getattr(consultation, name) for name in ConsultationInput.__dataclass_fields__}
     after = asdict(data)
+    aggregates.track(persons=[case.person_id], parts=[aggregates.CONSULTATIONS])
     update_with_version_or_raise(Consultation, pk=consultation.pk, version=version, **after)
     consultation.refresh_from_db()
     _audit_consultation(
@@ -760,11 +767,13 @@ def household_member_remove(
 
 
 @transaction.atomic
+@aggregates.maintained
 def consultation_void(
     *, user: User, consultation: Consultation, reason: str, request: HttpRequest | None = None
 ) -> Consultation:
     """Void a consultation saved by mistake: kept, struck through, counted nowhere."""
     _require_scope(user, consultation.case.municipality_id)
+    aggregates.track(persons=[consultation.case.person_id], parts=[aggregates.CONSULTATIONS])
     void_row(
         consultation,
         user=user,
@@ -778,6 +787,7 @@ def consultation_void(
 
 
 @transaction.atomic
+@aggregates.maintained
 def case_void(*, user: User, case: Case, reason: str, request: HttpRequest | None = None) -> Case:
     """Withdraw a case opened by mistake (a duplicate intake…): it leaves every list and count
     (K1, 延べ件数/実人数, its referrals and employment outcomes), and stays readable."""
@@ -785,6 +795,7 @@ def case_void(*, user: User, case: Case, reason: str, request: HttpRequest | Non
     if case.is_voided:
         raise ValidationError(_("この記録はすでに取消されています。"))
     _check_action(case, "void")
+    aggregates.track(persons=aggregates.persons_of_case(case))
     void_row(
         case,
         user=user,

@@ -258,9 +258,6 @@ LEDGER_UPLOAD_TTL_HOURS = env.int("LEDGER_UPLOAD_TTL_HOURS", default=2)
 
 # Published KPI workbooks (公表用) show counts below this as "<5" (kpi.suppression).
 KPI_PUBLIC_SUPPRESS_BELOW = env.int("KPI_PUBLIC_SUPPRESS_BELOW", default=5)
-# The dashboard's consultation counts (延べ件数・実人数) are cached this long (0: count on
-# every request); the four indicators are always live (kpi.selectors.consultation_figures).
-KPI_CONSULTATION_CACHE_SECONDS = env.int("KPI_CONSULTATION_CACHE_SECONDS", default=300)
 
 # Background tasks: the database backend, so more workers on more machines need no broker.
 TASKS = {

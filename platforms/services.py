@@ -24,6 +24,7 @@ from core.concurrency import StaleEdit, update_with_version_or_raise
 from core.fiscal import fiscal_year_label, fiscal_year_range
 from core.models import Municipality
 from core.resubmission import create_once, first_submission, refuse_duplicate
+from kpi import aggregates
 from platforms.models import Agency, CaseMeeting, FollowUpAction, MunicipalStatus, Platform
 from platforms.selectors import can_edit_municipal_status
 
@@ -68,6 +69,7 @@ def _agency_allowed(agency: Agency, municipality: Municipality) -> bool:
 
 
 @transaction.atomic
+@aggregates.maintained
 def meeting_create(
     *,
     user: User,
@@ -84,6 +86,7 @@ def meeting_create(
     _require_personal_scope(user, municipality.pk)
     cases, agencies = list(cases), list(agencies)
     _validate_meeting(municipality=municipality, held_on=held_on, cases=cases, agencies=agencies)
+    aggregates.track(municipalities=[municipality.pk])
     meeting = CaseMeeting.objects.create(
         municipality=municipality,
         held_on=held_on,
@@ -116,6 +119,7 @@ def meeting_create(
 
 
 @transaction.atomic
+@aggregates.maintained
 def meeting_update(
     *,
     user: User,
@@ -148,6 +152,7 @@ def meeting_update(
     before["agencies"] = set(meeting.agencies.values_list("pk", flat=True))
     after["cases"] = {case.pk for case in cases}
     after["agencies"] = {agency.pk for agency in agencies}
+    aggregates.track(municipalities=[meeting.municipality_id])
     update_with_version_or_raise(
         CaseMeeting,
         pk=meeting.pk,

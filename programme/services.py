@@ -21,6 +21,7 @@ from cases.rules import ConsultationInput, PersonInput, date_errors
 from cases.services import case_open
 from core.models import Jurisdiction, Municipality
 from core.resubmission import create_once, first_submission, refuse_duplicate
+from kpi import aggregates
 from platforms.models import CaseMeeting
 from programme.models import (
     OutreachAttempt,
@@ -442,6 +443,7 @@ def supervision_accept(
 
 
 @transaction.atomic
+@aggregates.maintained
 def supervision_give(
     *,
     user: User,
@@ -484,6 +486,8 @@ def supervision_give(
             if item.body == SupervisionRequest.Body.CENTER
             else CaseMeeting.Supervision.HEALTH_OFFICE
         )
+        meeting_municipality = CaseMeeting.objects.get(pk=item.meeting_id).municipality_id
+        aggregates.track(municipalities=[meeting_municipality])
         updated = CaseMeeting.objects.filter(
             pk=item.meeting_id, supervision=CaseMeeting.Supervision.NONE
         ).update(supervision=mark, version=F("version") + 1)

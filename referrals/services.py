@@ -33,6 +33,7 @@ from cases.voiding import void_row
 from core.concurrency import StaleEdit, update_with_version_or_raise
 from core.fiscal import current_fiscal_year, fiscal_year, fiscal_year_label, fiscal_year_range
 from core.resubmission import create_once, first_submission, refuse_duplicate
+from kpi import aggregates
 from referrals.history import ALWAYS, ConfigHistory, KindFlags, stamp
 from referrals.models import (
     EmploymentOutcome,
@@ -179,6 +180,8 @@ def _transition(
             }
         )
     changes: dict[str, Any] = {"status": target, DATE_FIELD[target]: on, **(extra or {})}
+    if target == Status.CONNECTED:
+        aggregates.track(persons=[referral.case.person_id], parts=[aggregates.REFERRALS])
     update_with_version_or_raise(Referral, pk=referral.pk, version=version, **changes)
     ReferralTransition.objects.create(
         referral=referral, from_status=current, to_status=target, on=on, by=user
@@ -215,6 +218,7 @@ def referral_arrange(
 
 
 @transaction.atomic
+@aggregates.maintained
 def referral_connect(
     *,
     referral: Referral,
@@ -411,6 +415,7 @@ def _check_employment_dates(*, case: Case, started_on: dt.date) -> None:
 
 
 @transaction.atomic
+@aggregates.maintained
 def employment_record(
     *,
     case: Case,
@@ -449,6 +454,7 @@ def employment_record(
         ),
         allow=allow_duplicate,
     )  # fmt: skip
+    aggregates.track(persons=[case.person_id], parts=[aggregates.EMPLOYMENT])
     outcome, created = create_once(
         outcomes,
         submission_token,
@@ -473,6 +479,7 @@ def employment_record(
 
 
 @transaction.atomic
+@aggregates.maintained
 def employment_update(
     *,
     outcome: EmploymentOutcome,
@@ -518,6 +525,7 @@ def employment_update(
     changed = sorted(name for name, value in after.items() if before[name] != value)
     if outcome.version != version:
         raise StaleEdit()
+    aggregates.track(persons=[outcome.person_id], parts=[aggregates.EMPLOYMENT])
     update_with_version_or_raise(EmploymentOutcome, pk=outcome.pk, version=version, **after)
     outcome.refresh_from_db()
     audit_record(
@@ -538,6 +546,7 @@ def employment_rule_says(outcome: EmploymentOutcome) -> Referral | None:
 
 
 @transaction.atomic
+@aggregates.maintained
 def employment_rejudge(
     *,
     outcome: EmploymentOutcome,
@@ -564,6 +573,7 @@ def employment_rejudge(
         "basis_referral_id": outcome.basis_referral_id,
     }
     changed = changed_field_names(before, after)
+    aggregates.track(persons=[outcome.person_id], parts=[aggregates.EMPLOYMENT])
     update_with_version_or_raise(EmploymentOutcome, pk=outcome.pk, version=version, **after)
     outcome.refresh_from_db()
     audit_record(
@@ -686,11 +696,17 @@ def resource_kind_preview(
 
 
 def _apply(change: ConfigChange) -> None:
+    # A restamped link moves K3 of its year (the counters follow the stored stamp).
+    persons = Referral.objects.filter(pk__in=[pk for pk, _fields in change.restamp]).values_list(
+        "case__person_id", flat=True
+    )
+    aggregates.track(persons=persons, parts=[aggregates.REFERRALS])
     for pk, fields in change.restamp:
         Referral.objects.filter(pk=pk).update(**fields, updated_at=timezone.now())
 
 
 @transaction.atomic
+@aggregates.maintained
 def kind_settings_change(
     *,
     kind: ResourceKind,
@@ -757,6 +773,7 @@ def kind_settings_change(
 
 
 @transaction.atomic
+@aggregates.maintained
 def resource_kind_change(
     *,
     resource: Resource,
@@ -813,6 +830,7 @@ def last_step(referral: Referral) -> ReferralTransition | None:
 
 
 @transaction.atomic
+@aggregates.maintained
 def referral_step_undo(
     *,
     referral: Referral,
@@ -828,6 +846,7 @@ def referral_step_undo(
     step = last_step(referral)
     if step is None:
         raise ValidationError(_("取り消せる段階がありません（提案は、つなぎごと取り消せません）。"))
+    aggregates.track(persons=[referral.case.person_id], parts=[aggregates.REFERRALS])
     void_row(
         step,
         user=user,
@@ -857,10 +876,12 @@ def referral_step_undo(
 
 
 @transaction.atomic
+@aggregates.maintained
 def employment_void(
     *, outcome: EmploymentOutcome, reason: str, user: User, request: HttpRequest | None = None
 ) -> EmploymentOutcome:
     """Void an employment outcome recorded by mistake: kept, struck through, not in K4."""
+    aggregates.track(persons=[outcome.person_id], parts=[aggregates.EMPLOYMENT])
     void_row(
         outcome,
         user=user,
