@@ -433,7 +433,6 @@ class BackgroundWork:
         from cases.models import Case, CaseStatusChange, Consultation, Household, Person
         from exports import jobs as job_files
         from exports.models import ExportJob, ImportBatch
-
         from kpi import aggregates
 
         new_cases = Case.objects.filter(pk__gt=self.case_watermark)
@@ -492,7 +491,13 @@ def fixed_load(
         timeout=warmup + seconds + 90,
     )  # fmt: skip
     box = {"cpu": json.loads(cpu_file.read_text()) if cpu_file.exists() else None}
-    stats = _read_locust_csv(Path(f"{tmp}/{tag}_stats.csv"))
+    csv = Path(f"{tmp}/{tag}_stats.csv")
+    if not csv.exists():
+        done = process_holder["done"][0]
+        raise RuntimeError(
+            f"locust wrote no statistics (exit {done.returncode}): {done.stderr[-3000:]}"
+        )
+    stats = _read_locust_csv(csv)
     warmup_stats = json.loads(warmup_file.read_text()) if warmup_file.exists() else None
     if warmup and warmup_stats is None:
         done = process_holder["done"][0]

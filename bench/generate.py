@@ -27,7 +27,6 @@ from django.utils import timezone
 from cases.kana import kana_key
 from core.codes import check_digit
 from core.prefectures import PREFECTURES
-from kpi import aggregates
 
 SCALES: dict[str, float] = {"full": 1.0, "small": 0.01, "tiny": 0.0005}
 FULL_COUNTS: dict[str, int] = {
@@ -199,6 +198,8 @@ def generate(scale: str, *, force: bool = False, log: Callable[[str], object] = 
     """Build the dataset at `scale` unless the marker says it is already there."""
     require_postgresql()
     counts = Counts.for_scale(scale)
+    from kpi import aggregates  # models: not at import time (the locustfile imports this module)
+
     present = marker()
     if present == asdict(counts) and not force:
         log(f"dataset at scale {scale!r} already present: reused")
@@ -284,6 +285,8 @@ def _fill_aggregates(log) -> None:  # type: ignore[no-untyped-def]
     them in its services; a bulk load must fill them: `kpi.aggregates.rebuild`, INSERT …
     SELECT on PostgreSQL)."""
     started = time.perf_counter()
+    from kpi import aggregates
+
     rows = aggregates.rebuild()
     log(f"  {'KPI aggregates':<28} {rows:>10,} rows {time.perf_counter() - started:7.1f} s")
 
