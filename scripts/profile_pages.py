@@ -15,7 +15,9 @@ warm up, then `--repeat` times. For each page it prints the median of:
 - sql: the time Django's cursor wrapper saw in the database calls (CaptureQueriesContext);
 - bare: the same captured statements executed again on a raw psycopg cursor, in a transaction
   that is rolled back (no ORM, no template: the page's own SQL floor);
-- queries: how many statements the page sent.
+- queries: how many statements the page sent;
+- calls: Python function calls in one request (cProfile), which a busy machine does not
+  change: the steady measure of a change's effect on the app's own work.
 
 and total/bare, the ratio issue #22 asks to keep under 2. `--profile PAGE` (repeatable, or
 `all`) runs cProfile over the repetitions of that page and prints the top functions by own
@@ -74,6 +76,7 @@ class Measured:
     sql_ms: float
     bare_ms: float
     ratio: float
+    calls: int
     detail: dict[str, Any] = field(default_factory=dict)
 
 
@@ -205,6 +208,7 @@ def measure(
         else:
             bares.append(sqls[-1])
     total, cpu, sql, bare = (statistics.median(v) * 1000 for v in (totals, cpus, sqls, bares))
+    calls = python_calls(page, client)
     return Measured(
         page=page.name,
         queries=max(counts),
@@ -214,6 +218,7 @@ def measure(
         sql_ms=round(sql, 2),
         bare_ms=round(bare, 2),
         ratio=round(total / bare, 2) if bare else 0.0,
+        calls=calls,
         detail={
             "repeat": repeat,
             "query_counts": sorted(set(counts)),
@@ -262,6 +267,18 @@ class TemplateTimes:
         for template, seconds in sorted(self.times.items(), key=lambda kv: -kv[1])[:25]:
             calls = self.calls[template] / requests
             print(f"{seconds * 1000 / requests:9.2f} ms  {calls:7.1f}×  {template}")
+
+
+def python_calls(page: Page, client: Any) -> int:
+    """Python function calls in one more request: the same on a busy machine as on a quiet
+    one, so a change's effect shows where the clock is too noisy to tell."""
+    if page.prepare is not None:
+        page.prepare(client)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    page.request(client)
+    profiler.disable()
+    return sum(calls for calls, *_ in pstats.Stats(profiler).stats.values())  # type: ignore[attr-defined]
 
 
 def print_profile(name: str, profiler: cProfile.Profile, top: int, out_dir: Path | None) -> None:
@@ -318,13 +335,14 @@ def main(argv: list[str]) -> int:
     width = max(len(r.page) for r in results)
     print(
         f"{'page':<{width}}  queries  total ms  cpu ms (min)  sql ms  bare ms  total/bare"
+        "  calls"
         f"   (median of {args.repeat}; DEBUG off)"
     )
     for r in results:
         print(
             f"{r.page:<{width}}  {r.queries:>7}  {r.total_ms:>8.1f}"
             f"  {r.cpu_ms:>6.1f} ({r.cpu_min_ms:>4.1f})  {r.sql_ms:>6.1f}"
-            f"  {r.bare_ms:>7.1f}  {r.ratio:>10.2f}"
+            f"  {r.bare_ms:>7.1f}  {r.ratio:>10.2f}  {r.calls:>6,}"
         )
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
