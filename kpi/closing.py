@@ -23,7 +23,7 @@ from audit.models import AuditEvent
 from cases.models import Case
 from kpi.models import Indicator, YearClosing
 from platforms.models import CaseMeeting
-from referrals.models import EmploymentOutcome, Referral
+from referrals.models import EmploymentOutcome, Referral, ReferralTransition
 
 if TYPE_CHECKING:
     from kpi.scopes import Scope
@@ -198,6 +198,20 @@ SOURCES: list[ChangeSource] = [
         ),
         "connected_on",
         (late("created_by"), CHANGED),
+    ),
+    # A connection undone after the closing (`referral_step_undo`): the referral no longer has
+    # a connection date, so it is found by its voided 「つながった」 step, dated as it counted.
+    ChangeSource(
+        _("つなぎの取消"),
+        ReferralTransition,
+        lambda scope, start, end: ReferralTransition.objects.filter(
+            scope.q("referral__municipality"),
+            to_status=Referral.Status.CONNECTED,
+            on__range=(start, end),
+            voided_at__isnull=False,
+        ),
+        "on",
+        (VOIDED,),
     ),
     ChangeSource(
         _("就労"),

@@ -245,3 +245,28 @@ def test_a_closed_year_keeps_its_value_and_shows_the_void(closed_2023, center) -
     assert (k1.value, k1.closed, k1.reported, k1.recounted) == (2, True, 2, 1)
     [change] = result.closing.changes
     assert (change.pk, change.kind, change.by) == (case.pk, "確定後に取消", "center")
+
+
+def test_a_connection_undone_after_closing_is_listed_as_a_reason(center, counselor) -> None:
+    """The undone referral has no connection date any more, so its voided 「つながった」 step
+    is what names the change."""
+    from referrals.services import referral_connect, referral_step_undo
+
+    referral = link(connected=None)
+    referral = referral_connect(
+        referral=referral, on=dt.date(2023, 7, 1), version=referral.version, user=counselor
+    )
+    year_close(fiscal_year=2023, scope=prefecture_scope("39"), user=center)
+    referral_step_undo(
+        referral=referral, version=referral.version, reason="別の人の記録だったため", user=center
+    )
+    result = report(2023)
+    k3 = result.indicator(K3)
+    assert (k3.reported, k3.recounted) == (1, 0)
+    [change] = result.closing.changes
+    assert (change.object_type, change.kind, change.by, change.date) == (
+        "referrals.referraltransition",
+        "確定後に取消",
+        "center",
+        dt.date(2023, 7, 1),
+    )
