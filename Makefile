@@ -55,16 +55,16 @@ manage: install
 test: install browser
 	$(TEST_ENV) $(UV) run --frozen pytest $(ARGS)
 
-# Debian's Chromium and CJK fonts for the browser tests (tests/e2e/browser.py): installed here
-# when running as root, as CI does; otherwise the browser tests stop with one line saying what
-# to install. CHROMIUM overrides the browser's path.
+# Debian's Chromium, CJK fonts and poppler-utils (the print tests read their PDFs back) for the
+# browser tests (tests/e2e/browser.py): installed here when running as root, as CI does;
+# otherwise the browser tests stop with one line saying what to install. CHROMIUM overrides the browser's path.
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 browser:
-	@if [ ! -x "$(CHROMIUM)" ] || ! fc-list :lang=ja family 2>/dev/null | grep -q .; then \
+	@if [ ! -x "$(CHROMIUM)" ] || [ ! -x /usr/bin/pdftoppm ] || ! fc-list :lang=ja family 2>/dev/null | grep -q .; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	    echo "Installing Debian's chromium, fonts-noto-cjk and poppler-utils for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils; \
 	  fi; \
 	fi
 

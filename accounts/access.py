@@ -80,7 +80,7 @@ CASEWORK_ROLES = (User.Role.COUNSELOR, User.Role.CENTER)
 def deny(
     request: HttpRequest | None,
     *,
-    user: Any = None,
+    user: AnyUser | None = None,
     object_type: str,
     object_id: Any = "",
     reason: str = "",

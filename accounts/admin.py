@@ -100,7 +100,7 @@ class LoginThrottleAdmin(admin.ModelAdmin[LoginThrottle]):
     search_fields = ["username_key"]
     readonly_fields = ["username_key", "failures", "first_failure_at", "last_failure_at"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import in_prefecture, prefecture_users
+from accounts.types import AnyUser
 from audit.services import Action, audit_record
 
 AUTO = object()
@@ -47,7 +48,9 @@ def prefecture_path_of(model: type[models.Model]) -> str | None:
     return None
 
 
-def confine(queryset: models.QuerySet[Any], user: Any, path: Any = AUTO) -> models.QuerySet[Any]:
+def confine(
+    queryset: models.QuerySet[Any], user: AnyUser, path: Any = AUTO
+) -> models.QuerySet[Any]:
     """`queryset` limited to the user's prefecture, by `path` (AUTO: found from the model)."""
     from accounts.models import User
 
@@ -86,7 +89,9 @@ class GuardedAdmin(admin.ModelAdmin[Any]):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         return _confined_choices(field, request)
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[Any]]:
         form = super().get_form(request, obj, change=change, **kwargs)
         code = getattr(request.user, "prefecture_code", "")
         if not code or "prefecture_code" not in form.base_fields:

@@ -65,7 +65,7 @@ class SessionLifetimeMiddleware:
                 session[LOGIN_AT_KEY] = now
             elif now - login_at > settings.SESSION_ABSOLUTE_SECONDS:
                 # Whose session it was: a form sent now is carried to their next login.
-                request.expired_user_id = session.get(SESSION_KEY)  # type: ignore[attr-defined]
+                request.expired_user_id = session.get(SESSION_KEY)  # type: ignore[attr-defined]  # a marker on this request, read by accounts.resume
                 logout(request)
                 return redirect_to_login(request.get_full_path())
             seen_at = session.get(SEEN_AT_KEY)

@@ -15,7 +15,7 @@ from accounts import scope
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import filters_for_audit
-from core.forms import DateFilter, DateInput
+from core.forms import DateFilter, DateInput, model_choice_filter
 from core.models import Municipality
 
 PROJECT_APPS = ("accounts", "audit", "cases", "core", "exports", "kpi", "platforms", "referrals")
@@ -41,7 +41,8 @@ LAST_DAY = dt.date(2999, 12, 31)
 
 class AuditFilterForm(forms.Form):
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in ("date_from", "date_to"):
             day = data.get(name)
             if day is not None and not FIRST_DAY <= day <= LAST_DAY:
@@ -91,7 +92,9 @@ class AuditEventFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.filters["municipality"].queryset = scope.personal_municipalities(user).order_by("code")
+        model_choice_filter(self, "municipality").queryset = scope.personal_municipalities(
+            user
+        ).order_by("code")
         self.filters["object_type"].extra["choices"] = object_type_choices()
         self.user = user
 

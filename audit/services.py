@@ -13,6 +13,7 @@ from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.types import AnyUser
 from audit.models import AuditEvent
 
 Action = AuditEvent.Action
@@ -79,7 +80,7 @@ def _event_fields(
     *,
     action: str,
     request: HttpRequest | None = None,
-    user: Any = None,
+    user: AnyUser | None = None,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str | int = "",
@@ -91,16 +92,17 @@ def _event_fields(
 ) -> dict[str, Any]:
     if user is None and request is not None:
         user = getattr(request, "user", None)
-    authenticated = bool(user is not None and user.is_authenticated)
+    if user is not None and not user.is_authenticated:
+        user = None  # an anonymous visitor: no user on the row
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
         if municipality_id is None:
             municipality_id = getattr(obj, "municipality_id", None)
     return dict(
-        user=user if authenticated else None,
-        username=user.get_username() if authenticated else "",
-        role=getattr(user, "role", "") if authenticated else "",
+        user=user,
+        username=user.get_username() if user is not None else "",
+        role=getattr(user, "role", "") if user is not None else "",
         ip_address=client_ip(request),
         action=action,
         object_type=object_type,
@@ -119,7 +121,7 @@ def audit_event(
     *,
     action: str,
     request: HttpRequest | None = None,
-    user: Any = None,
+    user: AnyUser | None = None,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str | int = "",
@@ -152,7 +154,7 @@ def audit_record(
     *,
     action: str,
     request: HttpRequest | None = None,
-    user: Any = None,
+    user: AnyUser | None = None,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str | int = "",

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.access import admin_view
 from accounts.models import User
+from accounts.types import AuthenticatedHttpRequest
 from audit import labels
 from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
@@ -30,7 +31,7 @@ PAGE_SIZE = 50
 OBJECT_TYPE = "audit.auditevent"
 
 
-def _filterset(request: HttpRequest) -> AuditEventFilter:
+def _filterset(request: AuthenticatedHttpRequest) -> AuditEventFilter:
     params = request.GET.copy()
     params.pop("page", None)
     return AuditEventFilter(params or None, queryset=events_for(request.user), user=request.user)
@@ -38,7 +39,7 @@ def _filterset(request: HttpRequest) -> AuditEventFilter:
 
 @admin_view
 @require_GET
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filterset = _filterset(request)
     valid = not filterset.is_bound or filterset.is_valid()
     queryset = filterset.qs if valid else AuditEvent.objects.none()
@@ -117,7 +118,7 @@ def _json_text(value: Any) -> str:
 
 @admin_view
 @require_GET
-def audit_export(request: HttpRequest) -> HttpResponseBase:
+def audit_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The filtered trail as .xlsx; the export itself is one EXPORT row (filter, row count).
 
     The row is written before the file is returned: if it cannot be written, no file leaves.

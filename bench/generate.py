@@ -16,10 +16,12 @@ import datetime as dt
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from cases.kana import kana_key
@@ -183,14 +185,14 @@ def marker() -> dict | None:
     return row[0] if isinstance(row[0], dict) else json.loads(row[0])
 
 
-def _setval(cur, table: str) -> None:  # type: ignore[no-untyped-def]
+def _setval(cur: CursorWrapper, table: str) -> None:
     cur.execute(
         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
         f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
     )
 
 
-def generate(scale: str, *, force: bool = False, log=print) -> Counts:  # type: ignore[no-untyped-def]
+def generate(scale: str, *, force: bool = False, log: Callable[[str], object] = print) -> Counts:
     """Build the dataset at `scale` unless the marker says it is already there."""
     require_postgresql()
     counts = Counts.for_scale(scale)
@@ -271,7 +273,7 @@ def generate(scale: str, *, force: bool = False, log=print) -> Counts:  # type: 
     return counts
 
 
-def _check_foreign_keys(cur) -> None:  # type: ignore[no-untyped-def]
+def _check_foreign_keys(cur: CursorWrapper) -> None:
     """The checks `session_replication_role = replica` skipped, done once per relation."""
     checks = {
         "case → person": "SELECT 1 FROM cases_case c LEFT JOIN cases_person p "
@@ -298,7 +300,7 @@ def _check_foreign_keys(cur) -> None:  # type: ignore[no-untyped-def]
             raise RuntimeError(f"generated rows break a foreign key: {label}")
 
 
-def _users(cur, counts: Counts) -> None:  # type: ignore[no-untyped-def]
+def _users(cur: CursorWrapper, counts: Counts) -> None:
     """Benchmark users: 50 counselors (municipalities 1–50, the biggest), prefecture staff for
     the prefecture of municipality 1, a national user (blank prefecture code) and an admin."""
     password = make_password(PASSWORD)

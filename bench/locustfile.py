@@ -8,9 +8,11 @@ import os
 import random
 import re
 from pathlib import Path
+from typing import Any
 
 import gevent
 from locust import HttpUser, between, events, task
+from locust.env import Environment
 
 from bench.generate import COUNSELORS, PASSWORD
 
@@ -23,7 +25,7 @@ _counselors = itertools.count(1)
 WARMUP_SECONDS = float(os.environ.get("BENCH_WARMUP_SECONDS", "0"))
 
 
-def _end_warmup(environment) -> None:  # type: ignore[no-untyped-def]
+def _end_warmup(environment: Environment) -> None:
     stats = environment.stats
     summary = {
         "seconds": WARMUP_SECONDS,
@@ -46,7 +48,7 @@ def _end_warmup(environment) -> None:  # type: ignore[no-untyped-def]
 
 
 @events.test_start.add_listener
-def _schedule_end_of_warmup(environment, **_kwargs) -> None:  # type: ignore[no-untyped-def]
+def _schedule_end_of_warmup(environment: Environment, **_kwargs: Any) -> None:
     if WARMUP_SECONDS > 0 and environment.stats is not None:
         gevent.spawn_later(WARMUP_SECONDS, _end_warmup, environment)
 

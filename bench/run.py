@@ -32,7 +32,10 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # Django is set up at run time, after these imports
+    from accounts.types import User
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS = BASE_DIR / "bench" / "results.json"
@@ -754,7 +757,7 @@ class _Rollback(Exception):
     pass
 
 
-def bare_bulk_create(parsed: Any, user: Any) -> None:
+def bare_bulk_create(parsed: Any, user: "User") -> None:
     """The floor: the same persons, cases and consultations with three bulk inserts."""
     from cases.models import Case, Consultation, Person
     from core.fiscal import fiscal_year

@@ -15,8 +15,8 @@ from accounts.models import User
 from accounts.scope import personal_municipalities
 from audit.services import filters_for_audit
 from cases.kana import kana_key, name_key
-from cases.models import AgeBand, Case, IssueTag
-from core.forms import DateFilter, DateInput
+from cases.models import AgeBand, Case, CasesWithActivity, IssueTag
+from core.forms import DateFilter, DateInput, model_choice_filter
 
 OPEN = "open"
 NO_CONTACT_DAYS = 90
@@ -53,9 +53,10 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         if not value:
             return qs
         ordering = []
+        param_map = self.param_map or {}  # set by OrderingFilter.__init__
         for param in value:
             descending = param.startswith("-")
-            field = self.param_map.get(param.lstrip("-"))
+            field = param_map.get(param.lstrip("-"))
             if field is None:
                 continue
             expr = F(field)
@@ -129,8 +130,8 @@ class CaseFilter(django_filters.FilterSet):
     ) -> None:
         super().__init__(data, queryset=queryset)
         scope = personal_municipalities(user)
-        self.filters["municipality"].queryset = scope.order_by("code")
-        self.filters["counselor"].queryset = (
+        model_choice_filter(self, "municipality").queryset = scope.order_by("code")
+        model_choice_filter(self, "counselor").queryset = (
             User.objects.filter(
                 Q(pk=user.pk)
                 | Q(assigned_cases__municipality__in=scope.values("pk"), is_active=True)
@@ -154,14 +155,16 @@ class CaseFilter(django_filters.FilterSet):
         through = Case.issue_tags.through.objects.filter(issuetag__in=value)
         return qs.filter(pk__in=through.values("case_id"))
 
-    def filter_overdue(self, qs: QuerySet[Case], name: str, value: bool | None) -> QuerySet[Case]:
+    def filter_overdue(
+        self, qs: CasesWithActivity, name: str, value: bool | None
+    ) -> CasesWithActivity:
         if not value:
             return qs
         return qs.exclude(status__in=Case.CLOSED_STATUSES).filter(next_action_on__lte=self.today)
 
     def filter_no_contact(
-        self, qs: QuerySet[Case], name: str, value: bool | None
-    ) -> QuerySet[Case]:
+        self, qs: CasesWithActivity, name: str, value: bool | None
+    ) -> CasesWithActivity:
         if not value:
             return qs
         since = self.today - dt.timedelta(days=NO_CONTACT_DAYS)

@@ -26,12 +26,19 @@ from cases.rules import (
     person_errors,
 )
 from cases.services import assignment_errors
-from core.forms import DateField, DateInput, JapaneseMessages, YearField
+from core.forms import (
+    DateField,
+    DateInput,
+    JapaneseMessages,
+    YearField,
+    choice_field,
+    model_choice_field,
+)
 from core.models import Municipality
 from core.tokens import SubmissionTokenField, issue_submission_token
 
 
-def _add_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
+def _add_errors(form: forms.BaseForm, errors: dict[str, list[str]]) -> None:
     for field, messages in errors.items():
         for message in messages:
             form.add_error(field if field in form.fields else None, message)
@@ -101,7 +108,7 @@ class PersonFieldsMixin(JapaneseMessages, forms.Form):
 # --- Consultation fields ------------------------------------------------------------------
 
 
-CONSULTATION_WIDGETS = {
+CONSULTATION_WIDGETS: dict[str, forms.Widget | type[forms.Widget]] = {
     "date": DateInput(),
     "next_action_date": DateInput(),
     # Any whole minute from 1 (the server's rule): no step, so 12 is accepted.
@@ -152,8 +159,8 @@ class ConsultationForm(JapaneseMessages, forms.ModelForm[Consultation]):
         super().__init__(*args, **kwargs)
         self.case = case
         self.last: Consultation | None = None
-        self.fields["method"].choices = Consultation.Method.choices
-        self.fields["with_whom"].choices = Consultation.WithWhom.choices
+        choice_field(self, "method").choices = Consultation.Method.choices
+        choice_field(self, "with_whom").choices = Consultation.WithWhom.choices
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             del self.fields["submission_token"]
@@ -186,8 +193,9 @@ class ConsultationForm(JapaneseMessages, forms.ModelForm[Consultation]):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if self.instance.pk is None and not data.get("submission_token"):
+        super().clean()
+        data = self.cleaned_data
+        if not self.instance.pk and not data.get("submission_token"):
             data["submission_token"] = uuid.uuid4()
         if self.instance.pk and data.get("version") is None:
             raise forms.ValidationError(_("画面を開き直してから、もう一度入力してください。"))
@@ -302,8 +310,8 @@ class IntakeForm(PersonFieldsMixin):
         super().__init__(*args, **kwargs)
         self.user = user
         scope = personal_municipalities(user).order_by("code")
-        self.fields["municipality"].queryset = scope
-        self.fields["assigned_counselor"].queryset = counselor_choices(user)
+        model_choice_field(self, "municipality").queryset = scope
+        model_choice_field(self, "assigned_counselor").queryset = counselor_choices(user)
         if not self.is_bound:
             self.fields["submission_token"].initial = issue_submission_token()
             self.fields["intake_date"].initial = timezone.localdate()
@@ -312,7 +320,7 @@ class IntakeForm(PersonFieldsMixin):
             if len(own) == 1:
                 self.fields["municipality"].initial = own[0]
             else:
-                self.fields["municipality"].empty_label = "---------"
+                model_choice_field(self, "municipality").empty_label = "---------"
 
     def person_input(self) -> PersonInput:
         data = self.cleaned_data
@@ -337,7 +345,8 @@ class IntakeForm(PersonFieldsMixin):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         self.clean_person()
         intake_date = data.get("intake_date")
         if intake_date:
@@ -404,11 +413,11 @@ class CaseEditForm(PersonFieldsMixin):
         super().__init__(*args, **kwargs)
         self.case = case
         self.user = user
-        self.fields["assigned_counselor"].queryset = counselor_choices(
+        model_choice_field(self, "assigned_counselor").queryset = counselor_choices(
             user, include=case.assigned_counselor_id
         )
         if not case.is_open:
-            self.fields["status"].choices = [(case.status, case.get_status_display())]
+            choice_field(self, "status").choices = [(case.status, case.get_status_display())]
             self.fields["status"].disabled = True
         if not self.is_bound:
             person = case.person
@@ -431,7 +440,8 @@ class CaseEditForm(PersonFieldsMixin):
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         self.clean_person()
         _add_errors(
             self,
@@ -485,13 +495,14 @@ class StatusChangeForm(JapaneseMessages, forms.Form):
             self.initial.update(version=case.version, on=timezone.localdate())
 
     def clean_on(self) -> dt.date:
-        on = self.cleaned_data["on"]
+        on: dt.date = self.cleaned_data["on"]
         for message in date_errors(on, not_before=self.case.intake_date):
             raise forms.ValidationError(message)
         return on
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (
             data.get("end_reason") == Case.EndReason.OTHER
             and not (data.get("reason") or "").strip()

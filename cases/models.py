@@ -1,5 +1,6 @@
 import datetime as dt
 import uuid
+from typing import TypedDict, cast
 
 from django.conf import settings
 from django.db import models
@@ -8,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import WithAnnotations
 
 from accounts.access import ScopedQuerySet
 from core.models import Municipality, Voidable
@@ -141,6 +143,19 @@ class HouseholdMember(models.Model):
         return self.get_relationship_display()
 
 
+class CaseActivity(TypedDict):
+    """What `CaseQuerySet.with_activity` adds to each case."""
+
+    last_contact_on: dt.date | None
+    next_action_on: dt.date | None
+    next_action_text: str | None
+    last_seen_on: dt.date
+
+
+# Cases with their `CaseActivity` (what list pages and home panels read).
+type CasesWithActivity = models.QuerySet[WithAnnotations[Case, CaseActivity]]
+
+
 class CaseQuerySet(ScopedQuerySet["Case"]):
     """Cases in scope: `.in_scope(user)` (accounts.access)."""
 
@@ -148,23 +163,25 @@ class CaseQuerySet(ScopedQuerySet["Case"]):
         """Open and not voided: a case opened by mistake is off every work list."""
         return self.exclude(status__in=Case.CLOSED_STATUSES).filter(voided_at__isnull=True)
 
-    def with_activity(self) -> "CaseQuerySet":
+    def with_activity(self) -> CasesWithActivity:
         """Annotate the latest consultation: `last_contact_on`, `next_action_on`,
         `next_action_text`, and `last_seen_on` (last contact, or the intake date if none)."""
         latest = Consultation.objects.filter(case=OuterRef("pk"), voided_at__isnull=True).order_by(
             "-date", "-id"
         )
-        return self.annotate(
+        annotated = self.annotate(
             last_contact_on=Subquery(latest.values("date")[:1]),
             next_action_on=Subquery(latest.values("next_action_date")[:1]),
             next_action_text=Subquery(latest.values("next_action")[:1]),
         ).annotate(last_seen_on=Coalesce(F("last_contact_on"), F("intake_date")))
+        # The plugin types the annotations as Any: name their types.
+        return cast(CasesWithActivity, annotated)
 
-    def follow_up_due(self, today: dt.date) -> "CaseQuerySet":
+    def follow_up_due(self, today: dt.date) -> CasesWithActivity:
         """Open cases whose latest consultation set a next action due today or earlier."""
         return self.open().with_activity().filter(next_action_on__lte=today)
 
-    def no_contact_since(self, day: dt.date) -> "CaseQuerySet":
+    def no_contact_since(self, day: dt.date) -> CasesWithActivity:
         """Open cases with no contact after `day` (counting the intake as a contact)."""
         return self.open().with_activity().filter(last_seen_on__lt=day)
 

@@ -119,9 +119,10 @@ def home_follow_ups(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     rows = list(qs.annotate(last_with_whom=Subquery(latest.values("with_whom")[:1]))[:HOME_ROWS])
     labels = dict(Consultation.WithWhom.choices)
     for case in rows:
-        case.days_overdue = (today - case.next_action_on).days
+        assert case.next_action_on is not None  # follow_up_due keeps those with one
+        case.days_overdue = (today - case.next_action_on).days  # type: ignore[attr-defined]  # for the template
         # The row's 「家族と記録する」 link names the 相手 it chooses: the click is the choice.
-        case.with_whom_label = labels.get(case.last_with_whom, "")
+        case.with_whom_label = labels.get(case.last_with_whom, "")  # type: ignore[attr-defined]  # for the template
     return {
         "template": "cases/_home_follow_ups.html",
         "cases": rows,
@@ -141,7 +142,7 @@ def home_no_contact(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     qs = _my_open_cases(user).no_contact_since(since).order_by("last_seen_on", "id")
     rows = list(qs[:HOME_ROWS])
     for case in rows:
-        case.days_silent = (today - case.last_seen_on).days
+        case.days_silent = (today - case.last_seen_on).days  # type: ignore[attr-defined]  # for the template
     return {
         "template": "cases/_home_no_contact.html",
         "cases": rows,

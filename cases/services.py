@@ -81,7 +81,7 @@ def _check_action(case: Case, action: str) -> None:
 
 
 def assignment_errors(
-    user: User, assigned: Any, municipality: Any, *, current: Any = None
+    user: User, assigned: User | None, municipality: Municipality, *, current: int | None = None
 ) -> list[str]:
     """The assigned counselor must be able to see the case (same rule as the service)."""
     if assigned is None or assigned.pk in (user.pk, current):
@@ -157,7 +157,7 @@ def case_open(
     issue_tags: Iterable[IssueTag] = (),
     age_band_at_intake: str = AgeBand.UNKNOWN,
     withdrawal_duration: str = Case.WithdrawalDuration.UNKNOWN,
-    assigned_counselor: Any = None,
+    assigned_counselor: User | None = None,
     household_notes: str = "",
     allow_duplicate: bool = False,
     request: HttpRequest | None = None,
@@ -277,7 +277,7 @@ def case_open(
 
 def _recent_same_intake(
     *,
-    user: Any,
+    user: User,
     municipality: Municipality,
     intake_date: dt.date,
     intake_route: str,
@@ -426,7 +426,7 @@ def case_update(
     visitor: str,
     age_band_at_intake: str,
     withdrawal_duration: str,
-    assigned_counselor: Any,
+    assigned_counselor: User | None,
     issue_tags: Iterable[IssueTag],
     person: PersonInput,
     status: str | None = None,
@@ -758,7 +758,7 @@ def household_member_remove(
 
 @transaction.atomic
 def consultation_void(
-    *, user: Any, consultation: Consultation, reason: str, request: HttpRequest | None = None
+    *, user: User, consultation: Consultation, reason: str, request: HttpRequest | None = None
 ) -> Consultation:
     """Void a consultation saved by mistake: kept, struck through, counted nowhere."""
     _require_scope(user, consultation.case.municipality_id)
@@ -775,7 +775,7 @@ def consultation_void(
 
 
 @transaction.atomic
-def case_void(*, user: Any, case: Case, reason: str, request: HttpRequest | None = None) -> Case:
+def case_void(*, user: User, case: Case, reason: str, request: HttpRequest | None = None) -> Case:
     """Withdraw a case opened by mistake (a duplicate intake…): it leaves every list and count
     (K1, 延べ件数/実人数, its referrals and employment outcomes), and stays readable."""
     _require_scope(user, case.municipality_id)

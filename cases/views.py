@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import deny, personal_data_view
 from accounts.scope import personal_municipality_ids
+from accounts.types import AuthenticatedHttpRequest
 from audit.services import Action, audit_record
 from cases import printing, services
 from cases.filters import SORT_FIELDS, CaseFilter
@@ -72,7 +73,7 @@ def _sort_links(request: HttpRequest, current: str) -> dict[str, dict[str, str]]
 
 
 @personal_data_view
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     # The scope as a list of ids (one small query, which also answers "more than one
     # municipality?"): PostgreSQL estimates a literal list, where the nested scope subquery
@@ -127,7 +128,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @personal_data_view
 @require_http_methods(["GET", "POST"])
-def case_intake(request: HttpRequest) -> HttpResponse:
+def case_intake(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "GET":
         return render(request, "cases/intake.html", {"form": IntakeForm(user=user)})
@@ -204,7 +205,9 @@ def _render_duplicates(
     )
 
 
-def _intake_on_existing_case(request: HttpRequest, form: IntakeForm, case_id: str) -> HttpResponse:
+def _intake_on_existing_case(
+    request: AuthenticatedHttpRequest, form: IntakeForm, case_id: str
+) -> HttpResponse:
     """Record the intake's consultation on the person's open case instead of a new case."""
     data = form.cleaned_data
     if not case_id.isdigit():
@@ -264,13 +267,13 @@ def _render_case_page(
     )
 
 
-def _case(request: HttpRequest, pk: int) -> Case:
+def _case(request: AuthenticatedHttpRequest, pk: int) -> Case:
     return get_case_for_user(request.user, pk, request=request)
 
 
 @personal_data_view
 @require_http_methods(["GET"])
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     form = ConsultationForm(case=case, with_whom=request.GET.get("with_whom", ""))
     return _render_case_page(request, case, form)
@@ -278,21 +281,23 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @personal_data_view
 @require_http_methods(["GET"])
-def case_print(request: HttpRequest, pk: int) -> HttpResponse:
+def case_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """支援経過記録 for paper: the title block, then the registered sections."""
     return _print(request, pk, layout=printing.CASE_RECORD, template="print/case_record.html")
 
 
 @personal_data_view
 @require_http_methods(["GET"])
-def household_print(request: HttpRequest, pk: int) -> HttpResponse:
+def household_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """世帯票 for paper."""
     return _print(
         request, pk, layout=printing.HOUSEHOLD_SHEET, template="print/household_sheet.html"
     )
 
 
-def _print(request: HttpRequest, pk: int, *, layout: str, template: str) -> HttpResponse:
+def _print(
+    request: AuthenticatedHttpRequest, pk: int, *, layout: str, template: str
+) -> HttpResponse:
     case = _case(request, pk)
     sections = render_sections(layout, case, request)
     audit_print(request, obj=case, layout=layout)
@@ -305,7 +310,7 @@ def _print(request: HttpRequest, pk: int, *, layout: str, template: str) -> Http
 
 @personal_data_view
 @require_POST
-def consultation_create(request: HttpRequest, pk: int) -> HttpResponse:
+def consultation_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     form = ConsultationForm(request.POST, case=case)
     if form.is_valid():
@@ -330,7 +335,9 @@ def consultation_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @personal_data_view
 @require_http_methods(["GET", "POST"])
-def consultation_edit(request: HttpRequest, pk: int, consultation_pk: int) -> HttpResponse:
+def consultation_edit(
+    request: AuthenticatedHttpRequest, pk: int, consultation_pk: int
+) -> HttpResponse:
     case = _case(request, pk)
     consultation = Consultation.objects.filter(case=case, pk=consultation_pk).first()
     if consultation is None:
@@ -379,7 +386,7 @@ def consultation_edit(request: HttpRequest, pk: int, consultation_pk: int) -> Ht
 
 @personal_data_view
 @require_http_methods(["GET", "POST"])
-def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def case_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     theirs: list[tuple[str, str]] = []
     if request.method == "POST":
@@ -457,7 +464,7 @@ STATUS_ACTIONS: dict[str, dict[str, Any]] = {
 }
 
 
-def _status_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def _status_view(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     config = STATUS_ACTIONS[action]
     case = _case(request, pk)
     if action not in services.case_actions(case):
@@ -519,19 +526,19 @@ def _status_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @personal_data_view
 @require_http_methods(["GET", "POST"])
-def case_close(request: HttpRequest, pk: int) -> HttpResponse:
+def case_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _status_view(request, pk, "close")
 
 
 @personal_data_view
 @require_http_methods(["GET", "POST"])
-def case_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+def case_suspend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _status_view(request, pk, "suspend")
 
 
 @personal_data_view
 @require_http_methods(["GET", "POST"])
-def case_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def case_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _status_view(request, pk, "reopen")
 
 
@@ -557,7 +564,7 @@ def _household_url(case: Case) -> str:
 
 @personal_data_view
 @require_http_methods(["GET", "POST"])
-def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+def member_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     form = HouseholdMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -571,7 +578,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @personal_data_view
 @require_http_methods(["GET", "POST"])
-def member_edit(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+def member_edit(request: AuthenticatedHttpRequest, pk: int, member_pk: int) -> HttpResponse:
     case = _case(request, pk)
     member = _member(request, case, member_pk)
     form = HouseholdMemberForm(request.POST or None, instance=member)
@@ -591,7 +598,7 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
 
 @personal_data_view
 @require_http_methods(["GET", "POST"])
-def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+def member_remove(request: AuthenticatedHttpRequest, pk: int, member_pk: int) -> HttpResponse:
     case = _case(request, pk)
     member = _member(request, case, member_pk)
     if request.method == "POST":
@@ -608,7 +615,9 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
 
 @personal_data_view
 @require_http_methods(["GET", "POST"])
-def consultation_void(request: HttpRequest, pk: int, consultation_pk: int) -> HttpResponse:
+def consultation_void(
+    request: AuthenticatedHttpRequest, pk: int, consultation_pk: int
+) -> HttpResponse:
     case = _case(request, pk)
     consultation = Consultation.objects.filter(case=case, pk=consultation_pk).first()
     if consultation is None:
@@ -638,7 +647,7 @@ def consultation_void(request: HttpRequest, pk: int, consultation_pk: int) -> Ht
 
 @personal_data_view
 @require_http_methods(["GET", "POST"])
-def case_void(request: HttpRequest, pk: int) -> HttpResponse:
+def case_void(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     return void_page(
         request,

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.types import AuthenticatedHttpRequest, User
 from audit.services import Action, audit_record
 
 # Roles that may void anything in their scope, at any time.
@@ -28,7 +29,7 @@ ANYTIME_ROLES = frozenset({"center", "admin"})
 MAX_REASON = 500
 
 
-def may_void(user: Any, *, recorded_by_id: int | None, recorded_at: dt.datetime) -> bool:
+def may_void(user: User, *, recorded_by_id: int | None, recorded_at: dt.datetime) -> bool:
     """The recorder within the window; the centre and admins always."""
     if getattr(user, "role", "") in ANYTIME_ROLES or getattr(user, "is_superuser", False):
         return True
@@ -36,7 +37,7 @@ def may_void(user: Any, *, recorded_by_id: int | None, recorded_at: dt.datetime)
     return recorded_by_id == user.pk and timezone.now() - recorded_at <= window
 
 
-def void_refusal(user: Any, *, recorded_by_id: int | None, recorded_at: dt.datetime) -> str:
+def void_refusal(user: User, *, recorded_by_id: int | None, recorded_at: dt.datetime) -> str:
     """Why `user` may not void it ("" if they may), in words for the page."""
     if may_void(user, recorded_by_id=recorded_by_id, recorded_at=recorded_at):
         return ""
@@ -60,7 +61,7 @@ def reason_errors(reason: str) -> dict[str, list[str]]:
 def void_row(
     obj: models.Model,
     *,
-    user: Any,
+    user: User,
     reason: str,
     recorded_by_id: int | None,
     recorded_at: dt.datetime,
@@ -94,7 +95,7 @@ def void_row(
 
 
 def void_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     obj: models.Model,
     recorded_by_id: int | None,

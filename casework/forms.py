@@ -29,19 +29,19 @@ from platforms.models import Agency, CaseMeeting
 from referrals.models import Referral, Resource
 
 
-def _model_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:  # type: ignore[type-arg]
+def _model_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
     """A model choice field of the form, typed as one (`form.fields` holds plain `Field`s)."""
-    return cast(forms.ModelChoiceField, form.fields[name])  # type: ignore[type-arg]
+    return cast("forms.ModelChoiceField[Any]", form.fields[name])
 
 
-class ReferralChoices(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class ReferralChoices(forms.ModelMultipleChoiceField[Referral]):
     """A case's referrals as checkboxes: the resource and where the referral stands."""
 
     def label_from_instance(self, obj: Referral) -> str:
         return f"{obj.resource.name}（{obj.get_status_display()}）"
 
 
-class MeetingChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+class MeetingChoice(forms.ModelChoiceField[CaseMeeting]):
     def label_from_instance(self, obj: CaseMeeting) -> str:
         return f"{obj.held_on:%Y-%m-%d} {obj.get_kind_display()}"
 

@@ -5,6 +5,8 @@ Every record hangs off a case (or a person), so it is in a user's scope exactly 
 is: `in_scope(user)` filters on the case's municipality through `accounts.scope`.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -462,7 +464,7 @@ class Consent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_given_by_display()} {self.get_method_display()} {self.valid_from}"
 
-    def in_force_on(self, day) -> bool:  # type: ignore[no-untyped-def]
+    def in_force_on(self, day: dt.date) -> bool:
         return (
             self.valid_from <= day
             and (self.valid_until is None or day <= self.valid_until)

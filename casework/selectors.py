@@ -207,7 +207,7 @@ def home_reviews_due(request: AuthenticatedHttpRequest) -> dict[str, Any] | None
     )
     rows = list(qs[:HOME_ROWS])
     for plan in rows:
-        plan.days_overdue = (today - plan.next_review_on).days  # type: ignore[attr-defined]
+        plan.days_overdue = (today - plan.next_review_on).days  # type: ignore[attr-defined]  # for the template
     return {
         "template": "casework/_home_reviews_due.html",
         "plans": rows,
@@ -232,7 +232,7 @@ def home_assessment_waiting(request: AuthenticatedHttpRequest) -> dict[str, Any]
     )
     rows = list(qs[:HOME_ROWS])
     for case in rows:
-        case.days_waiting = (today - case.status_changed_on).days  # type: ignore[attr-defined]
+        case.days_waiting = (today - case.status_changed_on).days  # type: ignore[attr-defined]  # for the template
     return {
         "template": "casework/_home_assessment_waiting.html",
         "cases": rows,

@@ -11,7 +11,7 @@ import datetime as dt
 import decimal
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django.utils import timezone
 from openpyxl import Workbook
@@ -22,6 +22,24 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.datavalidation import DataValidationList
+    from openpyxl.worksheet.dimensions import ColumnDimension, DimensionHolder
+    from openpyxl.worksheet.filters import AutoFilter
+    from openpyxl.worksheet.page import PrintPageSetup
+    from openpyxl.worksheet.properties import WorksheetProperties
+
+    class WriteOnlyLayout(Protocol):
+        """What a write-only sheet has at run time (openpyxl's `Worksheet._setup` gives it
+        these) but types-openpyxl's `WriteOnlyWorksheet` leaves out."""
+
+        column_dimensions: DimensionHolder[str, ColumnDimension]
+        data_validations: DataValidationList
+        page_setup: PrintPageSetup
+        sheet_properties: WorksheetProperties
+        auto_filter: AutoFilter
+
 
 # Leading characters that make Excel (or LibreOffice) treat a cell as a formula or command.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
@@ -61,6 +79,8 @@ class SafeSheet:
 
     def __init__(self, ws: WriteOnlyWorksheet) -> None:
         self.ws = ws
+        # The same sheet, typed with its page layout (column widths, print setup, filter).
+        self.layout = cast("WriteOnlyLayout", ws)
         self._styles: dict[str, StyleArray] = {}
         self._quoted = StyleArray()
         self._quoted.quotePrefix = 1
@@ -124,13 +144,14 @@ class SafeSheet:
         if style is None:
             prototype = WriteOnlyCell(self.ws)
             prototype.number_format = number_format
-            style = self._styles[number_format] = prototype._style
+            # `_style`, `_value`: openpyxl's private API (pinned to its minor version), unstubbed.
+            style = self._styles[number_format] = prototype._style  # type: ignore[attr-defined]  # private
         return style
 
     def _styled(self, value: Any, data_type: str, style: StyleArray) -> Cell:
         """A cell of its own (callers may style it further) on a copy of `style`."""
         cell = Cell(self.ws, row=1, column=1, style_array=style)
-        cell._value = value
+        cell._value = value  # type: ignore[attr-defined]  # private API (see _style)
         cell.data_type = data_type
         return cell
 
@@ -161,16 +182,18 @@ class SafeSheet:
     ) -> None:
         """Column widths, frozen header, filter, A4 print setup. Call before appending rows."""
         for index, width in enumerate(widths, start=1):
-            self.ws.column_dimensions[get_column_letter(index)].width = width
+            self.layout.column_dimensions[get_column_letter(index)].width = width
         self.ws.freeze_panes = f"A{header_row + 1}"
         self.ws.print_title_rows = f"{header_row}:{header_row}"
-        self.ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-        self.ws.page_setup.orientation = "landscape" if landscape else "portrait"
-        self.ws.page_setup.fitToWidth = 1
-        self.ws.page_setup.fitToHeight = 0
-        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
+        self.layout.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+        self.layout.page_setup.orientation = "landscape" if landscape else "portrait"
+        self.layout.page_setup.fitToWidth = 1
+        self.layout.page_setup.fitToHeight = 0
+        fit = self.layout.sheet_properties.pageSetUpPr
+        assert fit is not None  # WorksheetProperties always makes one
+        fit.fitToPage = True
         last = get_column_letter(len(titles))
-        self.ws.auto_filter.ref = f"A{header_row}:{last}{header_row}"
+        self.layout.auto_filter.ref = f"A{header_row}:{last}{header_row}"
 
 
 def new_workbook() -> Workbook:

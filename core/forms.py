@@ -14,7 +14,7 @@ Japanese messages.
 """
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django import forms
@@ -112,6 +112,23 @@ class YearField(forms.IntegerField):
         return year
 
 
+def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """The form's model choice field `name`, typed as one (`form.fields` holds plain `Field`s)."""
+    return cast("forms.ModelChoiceField[Any]", form.fields[name])
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The form's choice field `name`, typed as one (`form.fields` holds plain `Field`s)."""
+    return cast(forms.ChoiceField, form.fields[name])
+
+
+def model_choice_filter(
+    filterset: django_filters.FilterSet, name: str
+) -> django_filters.filters.QuerySetRequestMixin:
+    """The filterset's model choice filter `name`, typed as one (`filters` holds `Filter`s)."""
+    return cast(django_filters.filters.QuerySetRequestMixin, filterset.filters[name])
+
+
 def _label(field: forms.Field, name: str) -> str:
     return str(field.label or name)
 
@@ -135,7 +152,7 @@ def japanese_messages(form: forms.BaseForm) -> None:
                 messages[key] = text
         field.validators = [_rephrase(v, label) for v in field.validators]
         if getattr(field, "empty_label", None) == DJANGO_EMPTY_LABEL:
-            field.empty_label = EMPTY_LABEL  # type: ignore[attr-defined]
+            field.empty_label = EMPTY_LABEL  # type: ignore[attr-defined]  # any field with one
         if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
             choices: Any = field.choices
             field.choices = [
@@ -179,4 +196,4 @@ class JapaneseMessages:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        japanese_messages(self)  # type: ignore[arg-type]
+        japanese_messages(cast(forms.BaseForm, self))  # a mixin: self is the form

@@ -36,7 +36,7 @@ class SubmissionTokenField(forms.CharField):
         ),
     }
 
-    def to_python(self, value: str | None) -> uuid.UUID | None:  # type: ignore[override]
+    def to_python(self, value: str | None) -> uuid.UUID | None:  # type: ignore[override]  # a UUID, not a str
         text = super().to_python(value)
         if not text:
             return None

@@ -24,6 +24,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.types import User
 from core.excel import SafeSheet, new_workbook, write_table
 from exports.registry import ExportKind
 
@@ -196,7 +197,7 @@ def _remove_sheet_tempfiles(workbook: Any) -> None:
 def write_export(
     *,
     kind: ExportKind,
-    user: Any,
+    user: User,
     params: QueryDict,
     include_personal: bool,
     target: Path,

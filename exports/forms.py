@@ -1,4 +1,7 @@
+from typing import Any
+
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from exports.registry import KINDS
@@ -31,8 +34,9 @@ class ExportForm(forms.Form):
         help_text=_("監査ログに記録されます。例：県への事故報告のため"),
     )
 
-    def clean(self) -> dict:  # type: ignore[type-arg]
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         reason = (data.get("reason") or "").strip()
         if data.get("include_personal") and not reason:
             self.add_error("reason", _("個人情報を含める場合は、理由を入力してください。"))
@@ -53,10 +57,11 @@ class LedgerUploadForm(forms.Form):
         help_text=_("テンプレートの列名のまま入力したExcelファイルを選んでください。"),
     )
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
+    def clean_file(self) -> "UploadedFile[bytes]":
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
+        # FileField has checked that the upload has a name and a size.
+        if not (upload.name or "").lower().endswith(".xlsx"):
             raise forms.ValidationError(_("Excelファイル（.xlsx）を選んでください。"))
-        if upload.size > 20 * 1024 * 1024:
+        if (upload.size or 0) > 20 * 1024 * 1024:
             raise forms.ValidationError(_("ファイルが大きすぎます（20MBまで）。"))
         return upload

@@ -76,7 +76,7 @@ def ledger_template(stream: IO[bytes]) -> None:
                 allow_blank=not column.required,
             )
             validation.add(f"{letter}2:{letter}{MAX_ROWS}")
-            sheet.ws.data_validations.append(validation)
+            sheet.layout.data_validations.append(validation)
     sheet.header(titles)
     guide = SafeSheet(workbook.create_sheet(title=_("説明")))
     guide.setup(titles=["", "", "", ""], widths=[20, 8, 60, 60], landscape=False)

@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.types import User
 from exports import jobs
 from exports.files import upload_dir
 from exports.ledger import file_digest, ledger_parse
@@ -36,7 +37,9 @@ def dedupe_key(digest: str) -> str:
     return f"ledger:{digest}"
 
 
-def ledger_import_request(*, user: Any, token: str, name: str, digest: str, rows: int) -> ExportJob:
+def ledger_import_request(
+    *, user: User, token: str, name: str, digest: str, rows: int
+) -> ExportJob:
     """Queue the import of a previewed upload. Raises AlreadyImporting for a second confirm
     of the same file while the first is queued or running."""
     now = timezone.now()

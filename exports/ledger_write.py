@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from accounts import scope
+from accounts.types import User
 from audit.models import AuditEvent
 from audit.services import Action, audit_event, audit_record
 from cases import rules as case_rules
@@ -50,7 +51,7 @@ def _chunks[T](items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
         yield items[start : start + size]
 
 
-def _consultation(case: Case, row: LedgerRow, user: Any, *, first: bool) -> Consultation:
+def _consultation(case: Case, row: LedgerRow, user: User, *, first: bool) -> Consultation:
     data = asdict(_consultation_input(row.values))
     if first:
         data["date"] = case.intake_date
@@ -97,7 +98,7 @@ def _number(cases: Iterable[Case]) -> None:
 @transaction.atomic
 def ledger_import(
     *,
-    user: Any,
+    user: User,
     parsed: ParsedLedger,
     file_name: str,
     digest: str,

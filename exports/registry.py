@@ -8,12 +8,11 @@ personal data and gives a reason.
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -99,7 +98,9 @@ def case_list_filter(user: User, params: QueryDict) -> Any:
 def meeting_list_filter(user: User, params: QueryDict) -> Any:
     from platforms.forms import MeetingFilter
 
-    request = SimpleNamespace(user=user, GET=params)
+    # The filter's municipality choices read `request.user` (and nothing else of the request).
+    request = HttpRequest()
+    request.user = user
     return MeetingFilter(
         _known(params), queryset=CaseMeeting.objects.in_scope(user), request=request
     )
@@ -151,13 +152,13 @@ CONSULTATION_EXTRAS = [
 ]
 
 
-def _plan_goals(user: Any) -> QuerySet[Any]:
+def _plan_goals(user: User) -> QuerySet[Any]:
     from casework.models import PlanGoal
 
     return PlanGoal.objects.filter(plan__in=SupportPlan.objects.in_scope(user).values("pk"))
 
 
-def _reviews(user: Any) -> QuerySet[Any]:
+def _reviews(user: User) -> QuerySet[Any]:
     return Review.objects.in_scope(user)
 
 

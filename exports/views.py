@@ -2,7 +2,7 @@ import io
 import tempfile
 import uuid
 from types import SimpleNamespace
-from typing import Any
+from typing import IO, Any
 
 from django.contrib import messages
 from django.db import DatabaseError
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import scope
 from accounts.access import admin_view, deny, forbid, personal_data_view, prefecture_users
+from accounts.types import AuthenticatedHttpRequest
 from audit import labels
 from audit.services import Action, audit_record
 from core.excel import XLSX_CONTENT_TYPE
@@ -43,6 +44,7 @@ def filter_words(kind_key: str, params: Any) -> list[str]:
     object_type = "platforms.casemeeting" if kind_key == "meetings" else "cases.case"
     if kind is None or kind.filtered is None:
         return []
+    values: dict[str, Any]
     if isinstance(params, QueryDict):
         values = {k: params.getlist(k) for k in params if k not in ("page", "o", "kind")}
     else:
@@ -54,7 +56,7 @@ def filter_words(kind_key: str, params: Any) -> list[str]:
     return labels.filters_text(object_type, values, municipalities)
 
 
-def _attachment(handle, file_name: str) -> FileResponse:  # type: ignore[no-untyped-def]
+def _attachment(handle: IO[bytes], file_name: str) -> FileResponse:
     response = FileResponse(
         handle, as_attachment=True, filename=file_name, content_type=XLSX_CONTENT_TYPE
     )
@@ -63,7 +65,7 @@ def _attachment(handle, file_name: str) -> FileResponse:  # type: ignore[no-unty
 
 
 @admin_view
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     params = request.GET.copy()
     kind = params.pop("kind", ["consultations"])[-1]
     form = ExportForm(
@@ -91,7 +93,7 @@ def _export_params(data: dict[str, Any]) -> QueryDict:
     return params
 
 
-def _my_exports(request: HttpRequest) -> Any:
+def _my_exports(request: AuthenticatedHttpRequest) -> Any:
     return ExportJob.objects.filter(requested_by=request.user).exclude(
         kind=ExportJob.Kind.LEDGER_IMPORT
     )[:10]
@@ -107,7 +109,7 @@ def _storage_failed(
 
 @admin_view
 @require_POST
-def start(request: HttpRequest) -> HttpResponseBase:
+def start(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     form = ExportForm(request.POST)
     context = {"form": form, "jobs": _my_exports(request)}
     if not form.is_valid():
@@ -139,7 +141,7 @@ def start(request: HttpRequest) -> HttpResponseBase:
     return _attachment(handle, result.file_name)
 
 
-def _own_job(request: HttpRequest, job_id: str) -> ExportJob:
+def _own_job(request: AuthenticatedHttpRequest, job_id: str) -> ExportJob:
     # Only the requester: anyone else, admins included, gets the same 404.
     job = ExportJob.objects.filter(pk=job_id, requested_by=request.user).first()
     if job is None:
@@ -155,7 +157,7 @@ def _own_job(request: HttpRequest, job_id: str) -> ExportJob:
 
 # Jobs are exports (admins) and ledger imports (anyone with personal scope): the same pages.
 @personal_data_view
-def job(request: HttpRequest, job_id: str) -> HttpResponse:
+def job(request: AuthenticatedHttpRequest, job_id: str) -> HttpResponse:
     export = _own_job(request, job_id)
     return render(
         request,
@@ -172,7 +174,7 @@ def job(request: HttpRequest, job_id: str) -> HttpResponse:
 
 
 @personal_data_view
-def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
+def job_status(request: AuthenticatedHttpRequest, job_id: str) -> JsonResponse:
     export = _own_job(request, job_id)
     return JsonResponse(
         {
@@ -187,7 +189,7 @@ def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
 
 
 @personal_data_view
-def job_download(request: HttpRequest, job_id: str) -> HttpResponseBase:
+def job_download(request: AuthenticatedHttpRequest, job_id: str) -> HttpResponseBase:
     export = _own_job(request, job_id)
     path = export_dir() / f"{export.pk}.xlsx"
     if (
@@ -213,7 +215,7 @@ LEDGER_SESSION_KEY = "ledger_upload"
 
 
 @personal_data_view
-def ledger_template_download(request: HttpRequest) -> HttpResponseBase:
+def ledger_template_download(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     handle = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
     ledger_template(handle)
     handle.seek(0)
@@ -221,7 +223,7 @@ def ledger_template_download(request: HttpRequest) -> HttpResponseBase:
 
 
 @personal_data_view
-def ledger_upload(request: HttpRequest) -> HttpResponse:
+def ledger_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Upload → a preview listing every row's errors; nothing is written until confirmed."""
     if request.method != "POST":
         return render(request, "exports/ledger_upload.html", {"form": LedgerUploadForm()})
@@ -259,7 +261,7 @@ def ledger_upload(request: HttpRequest) -> HttpResponse:
 
 @personal_data_view
 @require_POST
-def ledger_confirm(request: HttpRequest) -> HttpResponse:
+def ledger_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Queue the import (a background job, the same progress page as exports)."""
     pending = request.session.get(LEDGER_SESSION_KEY) or {}
     token = request.POST.get("token", "")
@@ -286,7 +288,7 @@ def ledger_confirm(request: HttpRequest) -> HttpResponse:
 
 
 @personal_data_view
-def ledger_history(request: HttpRequest) -> HttpResponse:
+def ledger_history(request: AuthenticatedHttpRequest) -> HttpResponse:
     batches = ImportBatch.objects.select_related("uploaded_by")
     if scope.is_admin(request.user):
         # Admins see their prefecture's imports, not another prefecture's.

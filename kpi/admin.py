@@ -23,7 +23,8 @@ class ScopedForm(forms.ModelForm[Any]):
     """A jurisdiction or a municipality (not both), inside the row's prefecture."""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         code = data.get("prefecture_code")
         jurisdiction, municipality = data.get("jurisdiction"), data.get("municipality")
         if jurisdiction and municipality:
@@ -48,7 +49,8 @@ class TargetForm(ScopedForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         k2 = data.get("indicator") == Indicator.MUNICIPALITIES_WITH_CASE_MEETINGS
         if data.get("value") is None and not k2:
             self.add_error("value", _("目標値を入力してください。"))

@@ -4,11 +4,11 @@ from django import forms
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.fiscal import fiscal_year_label, fiscal_year_range
-from core.forms import DateField, DateInput
+from core.forms import DateField, DateInput, choice_field
 from core.prefectures import prefecture_name
 from kpi.scopes import Scope
 
@@ -51,10 +51,10 @@ class ScopeSelect(forms.Select):
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
-    ) -> str:
+    ) -> SafeString:
         selected = {str(v) for v in self.format_value(value)}
         final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        parts = [format_html("<select{}>", flatatt(final))]
+        parts: list[str] = [format_html("<select{}>", flatatt(final))]
         for group, options in self.choices:
             parts.append(format_html('<optgroup label="{}">', group))
             parts += [
@@ -85,11 +85,12 @@ class DashboardForm(forms.Form):
 
     def __init__(self, *args: Any, years: list[int], scopes: list[Scope], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fy"].choices = [(y, fiscal_year_label(y)) for y in years]
-        self.fields["scope"].choices = scope_choices(scopes)
+        choice_field(self, "fy").choices = [(y, fiscal_year_label(y)) for y in years]
+        choice_field(self, "scope").choices = scope_choices(scopes)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         fy, as_of = data.get("fy"), data.get("as_of")
         if fy is not None and as_of is not None:
             if as_of < fiscal_year_range(fy)[0]:

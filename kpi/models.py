@@ -8,6 +8,8 @@ A target, a baseline and a survey count each have a scope: a prefecture (by its 
 one jurisdiction, or one municipality of it. Prefecture scope is the default.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -47,7 +49,7 @@ class Figure(models.TextChoices):
     WORK_SUPPORT_SITES = "work_support_sites", _("就労支援の場の数")
 
 
-class ScopedQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class ScopedQuerySet(models.QuerySet[Any]):
     def for_scope(
         self, *, prefecture_code: str, jurisdiction_id: int | None, municipality_id: int | None
     ) -> "ScopedQuerySet":

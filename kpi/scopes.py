@@ -103,7 +103,9 @@ class Scope:
     def jurisdiction_id(self) -> int | None:
         """The jurisdiction of a jurisdiction scope (None for a municipality's scope): the
         key of stored targets and baselines."""
-        return self.jurisdiction.pk if self.kind == "jurisdiction" else None
+        if self.kind == "jurisdiction" and self.jurisdiction is not None:
+            return self.jurisdiction.pk
+        return None
 
     @property
     def municipality_id(self) -> int | None:

@@ -33,7 +33,7 @@ of records.
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -53,6 +53,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext_lazy
+from django_stubs_ext import WithAnnotations
 
 from cases.models import Case, CaseStatusChange, Consultation
 from casework.selectors import casework_figures
@@ -836,6 +837,13 @@ def _prefecture_rows(as_of: dt.date, counted: _Counted) -> list[AreaRow]:
     ]
 
 
+class _PlatformFlags(TypedDict):
+    """What `_municipality_rows` annotates (MunicipalityQuerySet's type does not carry it)."""
+
+    kpi_platform: bool
+    kpi_platform_preparing: bool
+
+
 def _municipality_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[AreaRow]:
     """Every municipality in the scope with its counts, those without a meeting first (they
     are where the prefecture must help). One query for the municipalities; the counts are
@@ -873,7 +881,7 @@ def _municipality_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[
             platforms=1 if m.kpi_platform else 0,
             platform_preparing=bool(m.kpi_platform_preparing) and not m.kpi_platform,
         )
-        for m in municipalities
+        for m in cast("list[WithAnnotations[Municipality, _PlatformFlags]]", list(municipalities))
     ]
     return sorted(rows, key=lambda row: (row.meeting_held, row.code))
 
@@ -896,7 +904,7 @@ def _year_values(scope: Scope, years: list[int]) -> dict[int, dict[str, int]]:
             }
         )
 
-    counted = {
+    counted: dict[str, dict[str, int]] = {
         Indicator.NEW_CONSULTATIONS: per_year(
             # Counting the (never null) date rather than the id lets PostgreSQL read the
             # rows from the (municipality, intake_date) index alone.

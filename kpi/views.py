@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -33,7 +33,7 @@ FIRST_FISCAL_YEAR = 2019
 @require_GET
 @login_required
 @never_cache
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The four targets, their pace and where the prefecture must help. Aggregates only."""
     scopes = scopes_for_user(request.user)
     current = current_fiscal_year()
@@ -87,7 +87,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _posted_year_and_scope(request: HttpRequest) -> tuple[int, Scope]:
+def _posted_year_and_scope(request: AuthenticatedHttpRequest) -> tuple[int, Scope]:
     """The year and scope a closing form names; a scope outside the user's is a refusal."""
     scopes = {s.token: s for s in scopes_for_user(request.user)}
     token = request.POST.get("scope", "")
@@ -154,7 +154,7 @@ def year_reopen_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 @never_cache
-def workbook(request: HttpRequest) -> HttpResponseBase:
+def workbook(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The dashboard's report as an Excel workbook (`public=1`: publication mode).
 
     The same query parameters and access rules as the dashboard: a scope outside the user's

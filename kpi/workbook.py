@@ -172,7 +172,7 @@ def _setup(
 
 
 def _filter(sheet: SafeSheet, *, columns: int, header_row: int, last_row: int) -> None:
-    sheet.ws.auto_filter.ref = (
+    sheet.layout.auto_filter.ref = (
         f"A{header_row}:{get_column_letter(columns)}{max(header_row, last_row)}"
     )
 

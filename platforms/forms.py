@@ -1,10 +1,11 @@
 """Forms validate and clean; the services in `platforms.services` write."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scope
@@ -12,7 +13,14 @@ from accounts.models import User
 from audit.services import filters_for_audit
 from cases.filters import keyword_search
 from cases.models import Case
-from core.forms import DateField, DateFilter, DateInput, JapaneseMessages
+from core.forms import (
+    DateField,
+    DateFilter,
+    DateInput,
+    JapaneseMessages,
+    choice_field,
+    model_choice_field,
+)
 from core.models import Jurisdiction, Municipality
 from platforms import selectors
 from platforms.models import Agency, CaseMeeting, MunicipalStatus, Platform
@@ -54,7 +62,9 @@ class MunicipalityStepForm(JapaneseMessages, forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["municipality"].queryset = scope.personal_municipalities(user).order_by("code")
+        model_choice_field(self, "municipality").queryset = scope.personal_municipalities(
+            user
+        ).order_by("code")
 
 
 class CaseMeetingForm(JapaneseMessages, forms.Form):
@@ -123,20 +133,22 @@ class CaseMeetingForm(JapaneseMessages, forms.Form):
         super().__init__(*args, **kwargs)
         self.municipality = municipality
         initial = self.initial
-        self.fields["cases"].queryset = selectors.case_choices(
+        model_choice_field(self, "cases").queryset = selectors.case_choices(
             user, municipality, include_ids=initial.get("cases", ())
         )
-        self.fields["agencies"].queryset = selectors.agency_choices(
+        model_choice_field(self, "agencies").queryset = selectors.agency_choices(
             municipality, include_ids=initial.get("agencies", ())
         )
 
     def case_picker(self, query: str = "") -> CasePicker:
         if self.is_bound:
-            raw = self.data.getlist(self.add_prefix("cases"))
+            raw = cast(QueryDict, self.data).getlist(self.add_prefix("cases"))
         else:
             raw = self.initial.get("cases", ())
         ids = [int(v) for v in raw if str(v).isdigit()]
-        choices = self.fields["cases"].queryset.select_related("person")
+        scoped = model_choice_field(self, "cases").queryset
+        assert scoped is not None  # set in __init__
+        choices = scoped.select_related("person")
         chosen = list(choices.filter(pk__in=ids))
         others = choices.exclude(pk__in=ids)
         query = query.strip()[:100]
@@ -155,17 +167,21 @@ class CaseMeetingForm(JapaneseMessages, forms.Form):
         return cases
 
 
+class OwnerChoiceField(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.label
+
+
 class FollowUpActionForm(JapaneseMessages, forms.Form):
     description = forms.CharField(label=_("内容"), max_length=500)
-    owner = forms.ModelChoiceField(
+    owner = OwnerChoiceField(
         label=_("担当者"), queryset=None, required=False, empty_label=_("未定")
     )
     due_on = DateField(label=_("期限"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = selectors.action_owner_choices(municipality)
-        self.fields["owner"].label_from_instance = lambda user: user.label
+        model_choice_field(self, "owner").queryset = selectors.action_owner_choices(municipality)
 
 
 class PlatformForm(JapaneseMessages, forms.Form):
@@ -178,7 +194,7 @@ class PlatformForm(JapaneseMessages, forms.Form):
         widget=DateInput(),
         help_text=_("設置済の場合は必須です。"),
     )
-    coordinator = forms.ModelChoiceField(
+    coordinator: forms.ModelChoiceField[Agency] = forms.ModelChoiceField(
         label=_("事務局（コーディネーター）"),
         queryset=None,
         required=False,
@@ -216,11 +232,12 @@ class PlatformForm(JapaneseMessages, forms.Form):
         super().__init__(*args, **kwargs)
         include = [*self.initial.get("members", ()), self.initial.get("coordinator")]
         agencies = selectors.agency_choices(municipality, include_ids=[i for i in include if i])
-        self.fields["coordinator"].queryset = agencies
-        self.fields["members"].queryset = agencies
+        model_choice_field(self, "coordinator").queryset = agencies
+        model_choice_field(self, "members").queryset = agencies
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("status") == Platform.Status.ESTABLISHED and not data.get("established_on"):
             self.add_error("established_on", _("設置済の場合は設置日を入力してください。"))
         return data
@@ -271,16 +288,17 @@ class OverviewFilterForm(JapaneseMessages, forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fy"].choices = selectors.fiscal_year_choices()
-        self.fields["jurisdiction"].queryset = scope.aggregate_jurisdictions(user).order_by(
-            "sort_order", "id"
-        )
+        choice_field(self, "fy").choices = selectors.fiscal_year_choices()
+        model_choice_field(self, "jurisdiction").queryset = scope.aggregate_jurisdictions(
+            user
+        ).order_by("sort_order", "id")
 
 
 class MeetingFilter(django_filters.FilterSet):
     municipality = django_filters.ModelChoiceFilter(
         label=_("市町村"),
-        queryset=lambda request: scope.personal_municipalities(request.user).order_by("code"),
+        # django-filter calls a callable with the request; its stubs only allow a queryset.
+        queryset=lambda request: scope.personal_municipalities(request.user).order_by("code"),  # type: ignore[arg-type]  # a callable
         empty_label=_("すべて"),
     )
     kind = django_filters.ChoiceFilter(

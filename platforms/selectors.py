@@ -6,12 +6,13 @@ scope; the municipality overview follows aggregate scope and shows counts only.
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
+from django_stubs_ext import WithAnnotations
 
 from accounts import access, scope
 from accounts.models import User
@@ -147,21 +148,31 @@ def meeting_timeline_entries(case: Case) -> list[TimelineEntry]:
     ]
 
 
+class _DueFlags(TypedDict):
+    """What `home_open_actions` sets on each action for the template."""
+
+    overdue: bool
+    due_soon: bool
+
+
 def home_open_actions(request: HttpRequest) -> dict[str, Any] | None:
     """The user's open follow-up actions, overdue first. Hidden when there are none."""
     user = request.user
     if not scope.can_see_personal_data(user):
         return None
     today = timezone.localdate()
-    actions = list(
-        FollowUpAction.objects.filter(
-            owner=user,
-            done_on__isnull=True,
-            meeting__municipality__in=scope.personal_municipality_ids(user),
-        )
-        .select_related("meeting__municipality")
-        .defer("meeting__minutes", "meeting__decisions")
-        .order_by(F("due_on").asc(nulls_last=True), "id")[: HOME_ACTIONS_LIMIT + 1]
+    actions = cast(
+        "list[WithAnnotations[FollowUpAction, _DueFlags]]",
+        list(
+            FollowUpAction.objects.filter(
+                owner=user,
+                done_on__isnull=True,
+                meeting__municipality__in=scope.personal_municipality_ids(user),
+            )
+            .select_related("meeting__municipality")
+            .defer("meeting__minutes", "meeting__decisions")
+            .order_by(F("due_on").asc(nulls_last=True), "id")[: HOME_ACTIONS_LIMIT + 1]
+        ),
     )
     if not actions:
         return None
@@ -196,13 +207,33 @@ class OverviewSummary:
 SORTS = ("unmet", "code", "meetings", "last")
 
 
+class OverviewFigures(TypedDict):
+    """What `municipality_overview` adds to each municipality: the query's annotations and
+    the flags worked out from them."""
+
+    meeting_count: int
+    supervised_count: int
+    last_meeting_on: dt.date | None
+    needs_assessed_on: dt.date | None
+    jusoteki: bool | None
+    platform_status: str | None
+    platform_established_on: dt.date | None
+    platform_dissolved_on: dt.date | None
+    no_meeting: bool
+    platform_established_in_fy: bool
+    platform_established_later: bool
+
+
+type OverviewRow = WithAnnotations[Municipality, OverviewFigures]
+
+
 def municipality_overview(
     user: User,
     *,
     fy: int,
     jurisdiction: Jurisdiction | None = None,
     sort: str = "unmet",
-) -> list[Municipality]:
+) -> list[OverviewRow]:
     """One row per municipality in the user's aggregate scope, with counts for the fiscal year.
 
     One query whatever the number of meetings: every figure is a correlated subquery.
@@ -229,7 +260,7 @@ def municipality_overview(
     )
     if jurisdiction is not None:
         rows = rows.filter(jurisdiction=jurisdiction)
-    result = list(rows)
+    result = cast("list[OverviewRow]", list(rows))
     for row in result:
         row.no_meeting = row.meeting_count == 0
         # The platform as it stood at the end of the year (or today, for the current year).
@@ -257,7 +288,7 @@ def municipality_overview(
     return result
 
 
-def overview_summary(rows: list[Municipality]) -> OverviewSummary:
+def overview_summary(rows: list[OverviewRow]) -> OverviewSummary:
     return OverviewSummary(
         total=len(rows),
         with_meetings=sum(1 for r in rows if r.meeting_count),

@@ -170,7 +170,7 @@ def follow_up_action_create(
     user: User,
     meeting: CaseMeeting,
     description: str,
-    owner: Any = None,
+    owner: User | None = None,
     due_on: dt.date | None = None,
     request: HttpRequest | None = None,
 ) -> FollowUpAction:

@@ -21,9 +21,11 @@ from accounts.access import (
     prefecture_editor_view,
     prefecture_view,
 )
+from accounts.types import AuthenticatedHttpRequest
 from audit.services import Action, audit_record
 from core.concurrency import is_stale, rebase_on_saved
 from core.fiscal import current_fiscal_year, fiscal_year_label
+from core.forms import model_choice_field
 from core.models import Municipality
 from core.printing import audit_print
 from platforms import selectors, services
@@ -73,7 +75,7 @@ def _posted(request: HttpRequest) -> dict[str, Any]:
 
 
 @personal_data_view
-def meeting_list(request: HttpRequest) -> HttpResponse:
+def meeting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     meetings = MeetingFilter(
         request.GET or None,
         queryset=selectors.meeting_list_queryset(request.user),
@@ -95,13 +97,15 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 
 @personal_data_view
-def meeting_create(request: HttpRequest) -> HttpResponse:
+def meeting_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Two steps without JavaScript: the municipality first, then the meeting with its cases."""
     user = request.user
     source = request.POST if request.method == "POST" else request.GET
     step = MunicipalityStepForm(source if "municipality" in source else None, user=user)
     if not step.is_bound:
-        only = list(step.fields["municipality"].queryset[:2])
+        scope_choices = model_choice_field(step, "municipality").queryset
+        assert scope_choices is not None  # set by the form
+        only = list(scope_choices[:2])
         if len(only) == 1:
             return redirect(f"{reverse('platforms:meeting_create')}?municipality={only[0].pk}")
     if not step.is_valid():
@@ -177,13 +181,13 @@ def _render_meeting(
 
 
 @personal_data_view
-def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
     return _render_meeting(request, meeting, FollowUpActionForm(municipality=meeting.municipality))
 
 
 @personal_data_view
-def meeting_print(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The meeting handout: cases, participants, decisions, actions. The confidential minutes
     only when asked for (`?minutes=1`), marked 秘, and audited as such."""
     meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
@@ -200,7 +204,7 @@ def meeting_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @personal_data_view
-def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
     theirs: list[tuple[str, str]] = []
     form = CaseMeetingForm(
@@ -259,7 +263,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @personal_data_view
 @require_POST
-def action_create(request: HttpRequest, pk: int) -> HttpResponse:
+def action_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
     form = FollowUpActionForm(request.POST, municipality=meeting.municipality)
     if form.is_valid():
@@ -277,7 +281,7 @@ def action_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @personal_data_view
 @require_POST
-def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
+def action_complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     action = selectors.get_action_for_user(request.user, pk, request=request)
     try:
         services.follow_up_action_complete(user=request.user, action=action, request=request)
@@ -297,7 +301,7 @@ def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @prefecture_view
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Counts per municipality for prefecture staff, the centre and admins. No case data."""
     form = OverviewFilterForm(request.GET or None, user=request.user)
     fy, jurisdiction, sort = current_fiscal_year(), None, "unmet"
@@ -344,7 +348,7 @@ def _municipality_for(request: HttpRequest, code: str) -> Municipality:
 
 
 @prefecture_view
-def municipality_detail(request: HttpRequest, code: str) -> HttpResponse:
+def municipality_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     municipality = _municipality_for(request, code)
     audit_record(
         action=Action.VIEW, request=request, obj=municipality, municipality_id=municipality.pk
@@ -362,7 +366,7 @@ def municipality_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @prefecture_editor_view
-def platform_edit(request: HttpRequest, code: str) -> HttpResponse:
+def platform_edit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     municipality = _municipality_for(request, code)
     platform = selectors.get_platform(municipality)
     form = PlatformForm(
@@ -388,7 +392,7 @@ def platform_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @prefecture_editor_view
-def status_edit(request: HttpRequest, code: str, fy: int) -> HttpResponse:
+def status_edit(request: AuthenticatedHttpRequest, code: str, fy: int) -> HttpResponse:
     municipality = _municipality_for(request, code)
     if fy not in dict(selectors.fiscal_year_choices()):
         raise Http404

@@ -6,6 +6,8 @@ the `in_scope` querysets (the personal scope of `accounts.scope`), like cases. T
 publicity and support periods name nobody.
 """
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -17,9 +19,12 @@ from core.models import Jurisdiction, Municipality
 from platforms.models import CaseMeeting
 from referrals.models import Resource
 
+if TYPE_CHECKING:
+    from accounts.types import AnyUser
+
 
 class SurveyEntryQuerySet(models.QuerySet["SurveyEntry"]):
-    def in_scope(self, user) -> "SurveyEntryQuerySet":  # type: ignore[no-untyped-def]
+    def in_scope(self, user: "AnyUser") -> "SurveyEntryQuerySet":
         from accounts.scope import personal_municipality_ids
 
         return self.filter(municipality__in=personal_municipality_ids(user))
@@ -193,7 +198,7 @@ class OutreachAttempt(models.Model):
 
 
 class SupervisionQuerySet(models.QuerySet["SupervisionRequest"]):
-    def in_scope(self, user) -> "SupervisionQuerySet":  # type: ignore[no-untyped-def]
+    def in_scope(self, user: "AnyUser") -> "SupervisionQuerySet":
         from accounts.scope import personal_municipality_ids
 
         return self.filter(municipality__in=personal_municipality_ids(user))

@@ -231,7 +231,7 @@ def survey_entry_open_case(
     age_band_at_intake: str = AgeBand.UNKNOWN,
     issue_tags: Any = (),
     household_notes: str = "",
-    assigned_counselor: Any = None,
+    assigned_counselor: User | None = None,
     request: HttpRequest | None = None,
 ) -> Case:
     """Open a case from a register entry (cases' own intake) and link the two.
@@ -327,7 +327,11 @@ def supervision_request(
     """A municipality asks for supervision of a case meeting (or of a case)."""
     if (meeting is None) == (case is None):
         raise ValueError("supervision_request needs a meeting or a case")
-    municipality_id = meeting.municipality_id if meeting is not None else case.municipality_id  # type: ignore[union-attr]
+    if meeting is not None:
+        municipality_id = meeting.municipality_id
+    else:
+        assert case is not None  # one of the two, checked above
+        municipality_id = case.municipality_id
     _require_scope(user, municipality_id)
     errors: dict[str, list[str]] = {}
     if msgs := date_errors(requested_on):

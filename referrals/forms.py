@@ -7,13 +7,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateField, DateInput, JapaneseMessages
+from core.forms import DateField, DateInput, JapaneseMessages, model_choice_field
 from referrals.models import EmploymentOutcome, Referral, Resource, ResourceKind
 
 
 class ResourceChoiceField(forms.ModelChoiceField[Resource]):
     def label_from_instance(self, obj: Resource) -> str:
-        place = obj.municipality.name if obj.municipality_id else _("県全域")
+        place = obj.municipality.name if obj.municipality else _("県全域")
         return f"{obj.kind.name}｜{obj.name}（{place}）"
 
 
@@ -30,7 +30,7 @@ class ReferralCreateForm(JapaneseMessages, forms.Form):
     def __init__(self, *args: Any, resources: QuerySet[Resource], **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault("proposed_on", timezone.localdate())
         super().__init__(*args, **kwargs)
-        self.fields["resource"].queryset = resources
+        model_choice_field(self, "resource").queryset = resources
 
 
 class TransitionForm(JapaneseMessages, forms.Form):
@@ -122,7 +122,8 @@ class EmploymentForm(JapaneseMessages, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("judgement", "auto") != "auto" and not data.get("manual_reason", "").strip():
             self.add_error("manual_reason", _("手動で判定する場合は理由を入力してください。"))
         return data

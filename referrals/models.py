@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -195,13 +196,14 @@ def case_municipality() -> "models.ForeignKey[Municipality]":
 class CopiesCaseMunicipality:
     """Sets `municipality` from `case` on every save (bulk_create skips this: set it there)."""
 
+    case: Case
     case_id: int | None
     municipality_id: int | None
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.case_id is not None:
-            self.municipality_id = self.case.municipality_id  # type: ignore[attr-defined]
-        super().save(*args, **kwargs)  # type: ignore[misc]
+            self.municipality_id = self.case.municipality_id
+        super().save(*args, **kwargs)  # type: ignore[misc]  # a mixin: the model's save
 
 
 class ReferralQuerySet(ScopedQuerySet["Referral"]):

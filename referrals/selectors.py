@@ -116,11 +116,12 @@ def referral_timeline_entries(case: Case) -> Iterable[TimelineEntry]:
 # Follow-up lists ----------------------------------------------------------------------------
 
 
-def _mine_first(qs: QuerySet[Referral], user: User) -> QuerySet[Referral]:
-    """The user's own cases first: what a counselor opening the home page expects to act on."""
+def _mine_first(qs: QuerySet[Referral], user: User, *then: str) -> QuerySet[Referral]:
+    """The user's own cases first, then the order `then`: what a counselor opening the home
+    page expects to act on."""
     return qs.annotate(
         is_mine=SqlCase(When(case__assigned_counselor=user, then=Value(0)), default=Value(1))
-    )
+    ).order_by("is_mine", *then)
 
 
 def stuck_arranging(user: User, *, today: dt.date | None = None) -> QuerySet[Referral]:
@@ -131,11 +132,7 @@ def stuck_arranging(user: User, *, today: dt.date | None = None) -> QuerySet[Ref
         status=Referral.Status.ARRANGING,
         arranging_on__lt=today - dt.timedelta(days=STUCK_ARRANGING_DAYS),
     )
-    return (
-        _mine_first(qs, user)
-        .select_related("case__person", "resource")
-        .order_by("is_mine", "arranging_on", "id")
-    )
+    return _mine_first(qs, user, "arranging_on", "id").select_related("case__person", "resource")
 
 
 def quiet_connected(user: User, *, today: dt.date | None = None) -> QuerySet[Referral]:
@@ -157,11 +154,7 @@ def quiet_connected(user: User, *, today: dt.date | None = None) -> QuerySet[Ref
         .annotate(last_note_on=Subquery(last_note.values("date")[:1]))
         .annotate(quiet_since=Coalesce("last_note_on", "connected_on"))
     )
-    return (
-        _mine_first(qs, user)
-        .select_related("case__person", "resource")
-        .order_by("is_mine", "quiet_since", "id")
-    )
+    return _mine_first(qs, user, "quiet_since", "id").select_related("case__person", "resource")
 
 
 def _panel_rows(qs: QuerySet[Referral], limit: int) -> tuple[list[Referral], int]:

@@ -787,7 +787,7 @@ def referral_step_undo(
     referral: Referral,
     version: int,
     reason: str,
-    user: Any,
+    user: User,
     request: HttpRequest | None = None,
 ) -> Referral:
     """Undo the last step (a 「つながった」 clicked by mistake…): the referral goes back to the
@@ -827,7 +827,7 @@ def referral_step_undo(
 
 @transaction.atomic
 def employment_void(
-    *, outcome: EmploymentOutcome, reason: str, user: Any, request: HttpRequest | None = None
+    *, outcome: EmploymentOutcome, reason: str, user: User, request: HttpRequest | None = None
 ) -> EmploymentOutcome:
     """Void an employment outcome recorded by mistake: kept, struck through, not in K4."""
     void_row(

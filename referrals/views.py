@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_stubs_ext import StrPromise
 
 from accounts.access import admin_view, login_view, personal_data_view
 from accounts.types import AuthenticatedHttpRequest
@@ -41,7 +42,7 @@ from referrals.models import Referral, ResourceKind
 RESOURCES_PER_PAGE = 25
 
 # The form action for each target status (the buttons on the referral page).
-ACTION_FOR = {target: action for action, target in TransitionForm.ACTIONS.items()}
+ACTION_FOR: dict[str, str] = {target: action for action, target in TransitionForm.ACTIONS.items()}
 
 
 def _apply_errors(form: Form, error: ValidationError) -> None:
@@ -57,7 +58,7 @@ def _apply_errors(form: Form, error: ValidationError) -> None:
 
 
 @login_view
-def resource_list(request: HttpRequest) -> HttpResponse:
+def resource_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     resources = selectors.resources_for(request.user)
     filterset = ResourceFilter(
         request.GET or None, queryset=resources, prefecture_code=request.user.prefecture_code
@@ -73,7 +74,7 @@ def resource_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_view
-def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def resource_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     resource = get_object_or_404(selectors.resources_for(request.user), pk=pk)
     return render(request, "referrals/resource_detail.html", {"resource": resource})
 
@@ -82,7 +83,7 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @personal_data_view
-def case_referrals(request: HttpRequest, case_pk: int) -> HttpResponse:
+def case_referrals(request: AuthenticatedHttpRequest, case_pk: int) -> HttpResponse:
     """A case's referrals and employment outcomes, with the buttons to add them."""
     case = get_case_for_user(request.user, case_pk, request=request)
     referrals = list(selectors.case_referrals(case))
@@ -96,7 +97,7 @@ def case_referrals(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 
 @personal_data_view
-def referral_create(request: HttpRequest, case_pk: int) -> HttpResponse:
+def referral_create(request: AuthenticatedHttpRequest, case_pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, case_pk, request=request)
     resources = selectors.resources_for(request.user).filter(active=True)
     form = ReferralCreateForm(request.POST or None, resources=resources)
@@ -136,7 +137,7 @@ def _detail(
         transition_forms.append({"target": Referral.Status(target), "action": action, "form": form})
     if failed is not None:
         # The step asked for is not offered (any more): say why above the page.
-        page_errors = [e for errors in failed.errors.values() for e in errors]
+        page_errors = [str(e) for errors in failed.errors.values() for e in errors]
     transitions = list(referral.transitions.select_related("by", "voided_by"))
     live_steps = [t for t in transitions if t.voided_at is None]
     notes = referral.notes.select_related("by")
@@ -159,7 +160,7 @@ def _detail(
 
 
 @personal_data_view
-def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = selectors.get_referral_for_user(request.user, pk, request=request)
     audit_record(
         action=Action.VIEW,
@@ -176,7 +177,7 @@ SERVICE_FOR: dict[str, Any] = {
     Referral.Status.ENDED: services.referral_end,
 }
 
-DONE_MESSAGE = {
+DONE_MESSAGE: dict[str, StrPromise] = {
     Referral.Status.ARRANGING: gettext_lazy("「調整中」にしました。"),
     Referral.Status.CONNECTED: gettext_lazy("「つながった」を記録しました。"),
     Referral.Status.ENDED: gettext_lazy("「終了」を記録しました。"),
@@ -186,7 +187,7 @@ DONE_MESSAGE = {
 
 @personal_data_view
 @require_POST
-def referral_transition(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_transition(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = selectors.get_referral_for_user(request.user, pk, request=request)
     form = TransitionForm(request.POST, referral=referral)
     if form.is_valid():
@@ -216,7 +217,7 @@ def referral_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 @personal_data_view
 @require_POST
-def referral_note_add(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_note_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = selectors.get_referral_for_user(request.user, pk, request=request)
     form = NoteForm(request.POST)
     if form.is_valid():
@@ -237,7 +238,7 @@ def referral_note_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @personal_data_view
-def follow_up(request: HttpRequest) -> HttpResponse:
+def follow_up(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The two follow-up lists in full (the home panel shows the first rows)."""
     stuck = list(selectors.stuck_arranging(request.user))
     quiet = list(selectors.quiet_connected(request.user))
@@ -268,7 +269,7 @@ def _hub(case: Case) -> str:
 
 
 @personal_data_view
-def employment_create(request: HttpRequest, case_pk: int) -> HttpResponse:
+def employment_create(request: AuthenticatedHttpRequest, case_pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, case_pk, request=request)
     form = EmploymentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -293,7 +294,7 @@ def employment_create(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 
 @personal_data_view
-def employment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def employment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     outcome = selectors.get_employment_for_user(request.user, pk, request=request)
     if request.method == "POST":
         form = EmploymentForm(request.POST)
@@ -341,7 +342,7 @@ def employment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @personal_data_view
-def referral_undo(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_undo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Undo the last step of a referral (a 「つながった」 clicked by mistake…), with a reason."""
     referral = selectors.get_referral_for_user(request.user, pk, request=request)
     step = services.last_step(referral)
@@ -376,7 +377,7 @@ def referral_undo(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @personal_data_view
-def employment_void(request: HttpRequest, pk: int) -> HttpResponse:
+def employment_void(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     outcome = selectors.get_employment_for_user(request.user, pk, request=request)
     return void_page(
         request,

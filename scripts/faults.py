@@ -32,7 +32,11 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # Django is set up at run time, after these imports
+    from accounts.types import User
+    from exports.models import ExportJob as ExportJobType
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PG_BIN = Path(os.environ.get("FAULTS_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -150,15 +154,17 @@ def start_worker(env: dict[str, str], name: str) -> "subprocess.Popen[bytes]":
     return process
 
 
-def export_job(user: Any) -> Any:
+def export_job(user: "User") -> "ExportJobType":
     from django.http import QueryDict
 
     from exports.services import export_request
 
-    return export_request(
+    job = export_request(
         user=user, kind_key="consultations", params=QueryDict(), include_personal=True,
         reason="faults drill",
     ).job  # fmt: skip
+    assert job is not None  # the drill has more rows than EXPORT_BACKGROUND_THRESHOLD
+    return job
 
 
 def job_row(job_id: Any) -> Any:
@@ -274,7 +280,7 @@ class Browser:
         return self.post(path, body, f"multipart/form-data; boundary={boundary}")
 
 
-def fault_ledger(env: dict[str, str], counselor: Any, private_root: Path) -> None:
+def fault_ledger(env: dict[str, str], counselor: "User", private_root: Path) -> None:
     from django.db import close_old_connections
 
     from bench.run import ledger_file
@@ -283,6 +289,7 @@ def fault_ledger(env: dict[str, str], counselor: Any, private_root: Path) -> Non
     from exports.models import ExportJob
 
     municipality = counselor.municipalities.order_by("pk").first()
+    assert municipality is not None  # the drill's counselor works in one
     path = private_root.parent / "ledger.xlsx"
     ledger_file(LEDGER_ROWS, municipality.code, path)
     web = subprocess.Popen(

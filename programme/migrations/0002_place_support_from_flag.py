@@ -6,12 +6,14 @@ on 1 April 2019, the first year the system reports), so past years keep counting
 
 import datetime as dt
 
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db import migrations
+from django.db.migrations.state import StateApps
 
 UNKNOWN_START = dt.date(2019, 4, 1)
 
 
-def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     Resource = apps.get_model("referrals", "Resource")
     PlaceSupport = apps.get_model("programme", "PlaceSupport")
     PlaceSupport.objects.bulk_create(
@@ -24,7 +26,7 @@ def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
     )
 
 
-def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+def backwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     Resource = apps.get_model("referrals", "Resource")
     PlaceSupport = apps.get_model("programme", "PlaceSupport")
     supported = PlaceSupport.objects.values("resource_id")

@@ -3,11 +3,13 @@ changes municipality), so that scope filters and the home page's follow-up lists
 join every case of a municipality. Existing rows are filled from their case."""
 
 import django.db.models.deletion
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db import migrations, models
+from django.db.migrations.state import StateApps
 from django.db.models import OuterRef, Q, Subquery
 
 
-def copy_case_municipality(apps, schema_editor):  # type: ignore[no-untyped-def]
+def copy_case_municipality(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     Referral = apps.get_model("referrals", "Referral")
     Case = apps.get_model("cases", "Case")
     Referral.objects.update(

@@ -2,11 +2,13 @@
 Referral.municipality, so that K4 and the scope filter need not join the cases."""
 
 import django.db.models.deletion
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db import migrations, models
+from django.db.migrations.state import StateApps
 from django.db.models import OuterRef, Q, Subquery
 
 
-def copy_case_municipality(apps, schema_editor):  # type: ignore[no-untyped-def]
+def copy_case_municipality(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     EmploymentOutcome = apps.get_model("referrals", "EmploymentOutcome")
     Case = apps.get_model("cases", "Case")
     EmploymentOutcome.objects.update(

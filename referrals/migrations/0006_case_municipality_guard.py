@@ -11,7 +11,9 @@ The benchmark's bulk generator writes with triggers off (session_replication_rol
 and checks the same rule itself (bench/generate.py).
 """
 
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db import migrations
+from django.db.migrations.state import StateApps
 
 COPIES = ["referrals_referral", "referrals_employmentoutcome"]
 
@@ -84,7 +86,7 @@ SQLITE_DROP = ["DROP TRIGGER IF EXISTS case_municipality_is_fixed"] + [
 ]
 
 
-def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         # params=None: sent as is (the "%" of RAISE's format is not a placeholder).
@@ -94,7 +96,7 @@ def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
             schema_editor.execute(statement, params=None)
 
 
-def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+def backwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(POSTGRESQL_DROP, params=None)

@@ -4,14 +4,16 @@ import django.db.models.deletion
 from django.conf import settings
 import importlib
 
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db import migrations, models
+from django.db.migrations.state import StateApps
 
 # On SQLite, adding a foreign key rebuilds the table and drops its triggers: put back the
 # municipality guards of 0006 (and the case table's, rebuilt by cases 0006) afterwards.
 guard = importlib.import_module("referrals.migrations.0006_case_municipality_guard")
 
 
-def restore_sqlite_guards(apps, schema_editor):  # type: ignore[no-untyped-def]
+def restore_sqlite_guards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor != "sqlite":
         return
     for statement in guard.SQLITE_DROP + guard.SQLITE:

@@ -18,7 +18,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-INSTALL = "apt-get install chromium fonts-noto-cjk"
+# The print tests read page.pdf() back as text and pictures (tests/e2e/test_print.py).
+PDF_TOOLS = ("/usr/bin/pdftotext", "/usr/bin/pdftoppm")
+INSTALL = "apt-get install chromium fonts-noto-cjk poppler-utils"
 OR_SKIP = (
     '(make test does it when run as root), or skip them with `make test ARGS="--ignore=tests/e2e"`.'
 )
@@ -41,6 +43,12 @@ def missing() -> str | None:
             f"Browser tests need Chromium at {CHROMIUM} (not found): install Debian's with "
             f"`sudo {INSTALL}` {OR_SKIP}"
         )
+    for tool in PDF_TOOLS:
+        if not os.access(tool, os.X_OK):
+            return (
+                f"Print tests read the PDFs with poppler-utils ({tool} not found): "
+                f"`sudo {INSTALL}` {OR_SKIP}"
+            )
     if not _has_cjk_fonts():
         return (
             f"Browser tests need Japanese fonts (none found by fontconfig): `sudo {INSTALL}` "
