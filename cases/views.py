@@ -244,6 +244,7 @@ def _render_case_page(
 
     household = getattr(case.person, "household", None)
     members = list(household.members.all()) if household else []
+    timeline = case_timeline(case)
     audit_record(action=Action.VIEW, request=request, obj=case)
     return render(
         request,
@@ -257,12 +258,12 @@ def _render_case_page(
             "other_cases": list(
                 case.person.cases.exclude(pk=case.pk).only("pk", "number", "status")
             ),
-            "timeline": case_timeline(case),
+            "timeline": timeline,
             "consultation_form": consultation_form,
             "case_actions": services.case_actions(case),
             "duplicate": duplicate,
             "duplicate_of": duplicate.existing if duplicate else None,
-            "cw": case_casework(case),
+            "cw": case_casework(case, timeline),
         },
     )
 
