@@ -5,7 +5,11 @@ applies them. Use only these names — a view that writes its own gate is a bug:
 
 Querysets and single records
     ScopedQuerySet            base class of every personal-data queryset: `.in_scope(user)`
-                              (`scope_path`: the municipality lookup, e.g. "case__municipality")
+                              (`scope_path`: the municipality lookup, "municipality" unless
+                              set); `.in_municipalities(ids)` where a view has read the
+                              scope's ids already (scope.personal_municipality_ids)
+    CaseChildQuerySet         the same for a record that belongs to a case (consultations,
+                              assessments, plans…): in scope exactly when its case is
     get_for_user(qs, user, pk, request=)
                               one record in the user's scope, or an audited 404 (`deny`)
     in_prefecture(qs, user, path="prefecture_code")
@@ -35,8 +39,11 @@ View decorators (login required, never cached, the refusal audited)
 
 A new personal-data model and its page:
 
-    class SupportPlanQuerySet(ScopedQuerySet["SupportPlan"]):
-        scope_path = "case__municipality"
+    class SupportPlan(models.Model):        # belongs to a case
+        objects = CaseChildQuerySet.as_manager()
+
+    class SurveyEntry(models.Model):        # has a municipality of its own
+        objects = ScopedQuerySet.as_manager()   # or a subclass with the model's own filters
 
     @personal_data_view
     def plan_detail(request, pk):
@@ -115,12 +122,26 @@ def forbid(
 
 
 class ScopedQuerySet(models.QuerySet[M]):
-    """A personal-data queryset: `in_scope(user)` keeps the rows of the user's municipalities."""
+    """A personal-data queryset: `in_scope(user)` keeps the rows of the user's municipalities.
+    A subclass names the lookup from its rows to their municipality in `scope_path`."""
 
     scope_path = "municipality"
 
     def in_scope(self, user: AnyUser) -> Self:
-        return self.filter(**{f"{self.scope_path}__in": scope.personal_municipality_ids(user)})
+        return self.in_municipalities(scope.personal_municipality_ids(user))
+
+    def in_municipalities(self, municipality_ids: list[int]) -> Self:
+        """The rows of these municipalities: for a view that reads the user's scope ids
+        (scope.personal_municipality_ids) for something else as well, so as to read them once.
+        A literal list, not a subquery: PostgreSQL estimates it (bench/, the case list)."""
+        return self.filter(**{f"{self.scope_path}__in": municipality_ids})
+
+
+class CaseChildQuerySet(ScopedQuerySet[M]):
+    """Records that belong to a case (consultations, assessments, plans, reviews…): in scope
+    exactly when their case is."""
+
+    scope_path = "case__municipality"
 
 
 def get_for_user[G_M: models.Model](

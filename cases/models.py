@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import WithAnnotations
 
-from accounts.access import ScopedQuerySet
+from accounts.access import CaseChildQuerySet, ScopedQuerySet
 from core.models import Municipality, Voidable
 
 
@@ -369,10 +369,6 @@ class CaseStatusChange(models.Model):
         return f"{self.case_id}: {self.from_status} → {self.to_status}"
 
 
-class ConsultationQuerySet(ScopedQuerySet["Consultation"]):
-    scope_path = "case__municipality"
-
-
 class Consultation(Voidable, models.Model):
     """相談記録: one contact on a case."""
 
@@ -413,7 +409,7 @@ class Consultation(Voidable, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ConsultationQuerySet.as_manager()
+    objects = CaseChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("相談記録")

@@ -80,7 +80,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     # made it scan every case in the country (bench/, the case list measurement).
     scope_ids = personal_municipality_ids(user)
     base = (
-        Case.objects.filter(municipality__in=scope_ids)
+        Case.objects.in_municipalities(scope_ids)
         .with_activity()
         .select_related("municipality", "person", "assigned_counselor")
     )

@@ -2,7 +2,7 @@
 or closure; consent and the legal basis for sharing; contact details.
 
 Every record hangs off a case (or a person), so it is in a user's scope exactly when the case
-is: `in_scope(user)` filters on the case's municipality through `accounts.scope`.
+is: `in_scope(user)` (accounts.access.CaseChildQuerySet) filters on the case's municipality.
 """
 
 import datetime as dt
@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import ScopedQuerySet
+from accounts.access import CaseChildQuerySet, ScopedQuerySet
 from cases.models import Case, HouseholdMember, Person
+from core.models import Voidable
 from platforms.models import Agency, CaseMeeting
 from referrals.models import Referral, Resource
 
@@ -80,18 +81,9 @@ class Risk(models.TextChoices):
     OTHER = "other", _("その他")
 
 
-class CaseChildQuerySet[M: models.Model](ScopedQuerySet[M]):
-    """Records belonging to a case: in scope when the case is."""
-
-    scope_path = "case__municipality"
-
-    def not_voided(self) -> "CaseChildQuerySet[M]":
-        return self.filter(voided_at__isnull=True)
-
-
-class Assessment(models.Model):
+class Assessment(Voidable, models.Model):
     """アセスメント: read-only once saved; a mistake is voided (取消) with a reason and a new
-    assessment recorded."""
+    assessment recorded (core.models.Voidable: who, when, why)."""
 
     class Kind(models.TextChoices):
         INTAKE = "intake", _("インテーク時")
@@ -120,17 +112,6 @@ class Assessment(models.Model):
     risk_notes = models.CharField(_("リスクの補足"), max_length=500, blank=True)
     urgency = models.CharField(_("緊急度"), max_length=10, choices=Urgency.choices)
     summary = models.TextField(_("見立て（総合所見）"), blank=True)
-    voided_at = models.DateTimeField(_("取消日時"), null=True, blank=True, editable=False)
-    voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("取消者"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
-    void_reason = models.CharField(_("取消の理由"), max_length=500, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CaseChildQuerySet.as_manager()
@@ -155,10 +136,6 @@ class Assessment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("casework:assessment_detail", args=[self.pk])
-
-    @property
-    def is_voided(self) -> bool:
-        return self.voided_at is not None
 
     def risk_labels(self) -> list[str]:
         labels = dict(Risk.choices)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.access import deny, personal_data_view
+from accounts.access import deny, get_for_user, personal_data_view
 from accounts.types import AuthenticatedHttpRequest
 from audit.services import Action, audit_record
 from cases.models import Case, HouseholdMember
@@ -486,9 +486,7 @@ def contact_edit(
 @personal_data_view
 @GET_POST
 def meeting_bases(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    meeting = CaseMeeting.objects.in_scope(request.user).filter(pk=pk).first()
-    if meeting is None:
-        raise deny(request, user=request.user, object_type="platforms.casemeeting", object_id=pk)
+    meeting = get_for_user(CaseMeeting.objects.all(), request.user, pk, request=request)
     form = forms.BasisForm(request.POST or None, meeting=meeting)
     if request.method == "POST" and form.is_valid() and _save(
         form,

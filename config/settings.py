@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "exports",
     "programme",
     "casework",
+    # The demo data and its commands (seed_demo, demo_totp): imports the apps, imported by none.
+    "demo",
 ]
 
 MIDDLEWARE = [

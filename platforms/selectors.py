@@ -164,11 +164,8 @@ def home_open_actions(request: HttpRequest) -> dict[str, Any] | None:
     actions = cast(
         "list[WithAnnotations[FollowUpAction, _DueFlags]]",
         list(
-            FollowUpAction.objects.filter(
-                owner=user,
-                done_on__isnull=True,
-                meeting__municipality__in=scope.personal_municipality_ids(user),
-            )
+            FollowUpAction.objects.in_scope(user)
+            .filter(owner=user, done_on__isnull=True)
             .select_related("meeting__municipality")
             .defer("meeting__minutes", "meeting__decisions")
             .order_by(F("due_on").asc(nulls_last=True), "id")[: HOME_ACTIONS_LIMIT + 1]

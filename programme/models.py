@@ -2,11 +2,9 @@
 outreach, supervision of case meetings, training, publicity and the support periods of places.
 
 Register entries, outreach notes and supervision advice are personal data: read them through
-the `in_scope` querysets (the personal scope of `accounts.scope`), like cases. Training events,
+the `in_scope` querysets (accounts.access.ScopedQuerySet), like cases. Training events,
 publicity and support periods name nobody.
 """
-
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -14,20 +12,15 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import ScopedQuerySet
 from cases.models import AgeBand, Case
 from core.models import Jurisdiction, Municipality
 from platforms.models import CaseMeeting
 from referrals.models import Resource
 
-if TYPE_CHECKING:
-    from accounts.types import AnyUser
 
-
-class SurveyEntryQuerySet(models.QuerySet["SurveyEntry"]):
-    def in_scope(self, user: "AnyUser") -> "SurveyEntryQuerySet":
-        from accounts.scope import personal_municipality_ids
-
-        return self.filter(municipality__in=personal_municipality_ids(user))
+class SurveyEntryQuerySet(ScopedQuerySet["SurveyEntry"]):
+    """Register entries in scope: `.in_scope(user)` (accounts.access)."""
 
     def open(self) -> "SurveyEntryQuerySet":
         """Entries not yet connected to a case and not closed."""
@@ -197,13 +190,6 @@ class OutreachAttempt(models.Model):
         return self.outcome in self.REACHED
 
 
-class SupervisionQuerySet(models.QuerySet["SupervisionRequest"]):
-    def in_scope(self, user: "AnyUser") -> "SupervisionQuerySet":
-        from accounts.scope import personal_municipality_ids
-
-        return self.filter(municipality__in=personal_municipality_ids(user))
-
-
 class SupervisionRequest(models.Model):
     """スーパーバイズ: a municipality asks for it on a case meeting (or a case); the centre or a
     福祉保健所 accepts and names the supervisor; the advice is recorded apart from the minutes."""
@@ -264,7 +250,7 @@ class SupervisionRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = SupervisionQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("スーパーバイズ")

@@ -9,10 +9,10 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.access import ScopedQuerySet, get_for_user
 from accounts.scope import can_see_personal_data, personal_municipalities
 from accounts.types import User
 from cases.models import Case
-from cases.selectors import deny
 from core.models import Jurisdiction
 from platforms.models import CaseMeeting
 from programme.models import (
@@ -96,16 +96,14 @@ def entry_list_queryset(user: User) -> QuerySet[SurveyEntry]:
 def get_entry_for_user(user: User, pk: int, *, request: HttpRequest | None = None) -> SurveyEntry:
     """The entry if the user may see it; otherwise 404, audited as permission denied."""
     attempts = OutreachAttempt.objects.select_related("recorded_by")
-    entry = (
-        SurveyEntry.objects.in_scope(user)
-        .select_related("municipality", "case", "created_by")
-        .prefetch_related(Prefetch("attempts", queryset=attempts))
-        .filter(pk=pk)
-        .first()
+    return get_for_user(
+        SurveyEntry.objects.select_related("municipality", "case", "created_by").prefetch_related(
+            Prefetch("attempts", queryset=attempts)
+        ),
+        user,
+        pk,
+        request=request,
     )
-    if entry is None:
-        raise deny(request, user=user, object_type="programme.surveyentry", object_id=pk)
-    return entry
 
 
 @dataclass(frozen=True)
@@ -144,19 +142,20 @@ def home_outreach_due(request: HttpRequest) -> dict[str, Any] | None:
 # --- Supervision ---------------------------------------------------------------------------
 
 
-def supervision_list_queryset(user: User) -> QuerySet[SupervisionRequest]:
-    return SupervisionRequest.objects.in_scope(user).select_related(
+def _supervisions() -> "ScopedQuerySet[SupervisionRequest]":
+    return SupervisionRequest.objects.select_related(
         "municipality", "meeting", "case", "jurisdiction"
     )
+
+
+def supervision_list_queryset(user: User) -> QuerySet[SupervisionRequest]:
+    return _supervisions().in_scope(user)
 
 
 def get_supervision_for_user(
     user: User, pk: int, *, request: HttpRequest | None = None
 ) -> SupervisionRequest:
-    item = supervision_list_queryset(user).select_related("requested_by").filter(pk=pk).first()
-    if item is None:
-        raise deny(request, user=user, object_type="programme.supervisionrequest", object_id=pk)
-    return item
+    return get_for_user(_supervisions().select_related("requested_by"), user, pk, request=request)
 
 
 def meeting_supervisions(meeting: CaseMeeting) -> list[SupervisionRequest]:

@@ -25,7 +25,7 @@ PORT = int(os.environ.get("SCREENSHOT_PORT", "8401"))
 BASE = f"http://127.0.0.1:{PORT}"
 WIDTHS = {"desktop": 1366, "tablet": 820}
 MAX_HEIGHT = 1800  # very long pages are cut here, to keep each PNG small
-PASSWORD = "demo"  # noqa: S105 (the demo accounts' published password, accounts/demo.py)
+PASSWORD = "demo"  # noqa: S105 (the demo accounts' published password, demo/accounts.py)
 
 
 def manage(env: dict[str, str], *args: str) -> str:

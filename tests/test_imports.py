@@ -1,5 +1,6 @@
 """The project's modules: every one imports, none is part of an import cycle, and the layers
-point downward (`core` imports no app; `cases.rules` nothing but models and the kana rules).
+point downward (`core` imports no app; `cases.rules` nothing but models and the kana rules;
+`demo`, the demo data, is imported by no app).
 
 Imports are read from the source (ast), module-level and function-level alike (a function-level
 import only hides a cycle), except those under `if TYPE_CHECKING:`. Registries name modules as
@@ -133,6 +134,19 @@ def test_core_imports_no_app() -> None:
         module: sorted(name for name in imported if not name.startswith("core"))
         for module, imported in graph.items()
         if module.split(".")[0] == "core"
+    }
+    assert {m: names for m, names in upward.items() if names} == {}
+
+
+def test_no_app_imports_the_demo_data() -> None:
+    """demo/ sits on top: it imports the apps to fill them, and nothing imports it (the apps
+    and config run without it)."""
+    graph = project_imports()
+    assert "demo.accounts" in graph["demo.management.commands.seed_demo"]
+    upward = {
+        module: sorted(name for name in imported if name.split(".")[0] == "demo")
+        for module, imported in graph.items()
+        if module.split(".")[0] != "demo"
     }
     assert {m: names for m, names in upward.items() if names} == {}
 

@@ -130,6 +130,34 @@ def test_scoped_querysets_share_one_base() -> None:
         assert isinstance(model.objects.all(), access.ScopedQuerySet), model
 
 
+def test_every_in_scope_queryset_is_the_access_layers() -> None:
+    """Every model that answers `in_scope` does so through access.ScopedQuerySet, with its
+    rule in `scope_path` only: no app writes its own copy of the filter."""
+    from django.apps import apps
+
+    scoped = {
+        model._meta.label: type(model._default_manager.all())
+        for model in apps.get_models()
+        if hasattr(model._default_manager.all(), "in_scope")
+    }
+    assert {"casework.Assessment", "programme.SurveyEntry", "programme.SupervisionRequest"} <= set(
+        scoped
+    )
+    assert [
+        label for label, qs in scoped.items() if not issubclass(qs, access.ScopedQuerySet)
+    ] == []
+    own_rule = [
+        (label, klass.__name__)
+        for label, qs in scoped.items()
+        for klass in qs.__mro__
+        if klass is not access.ScopedQuerySet
+        and ({"in_scope", "in_municipalities"} & set(vars(klass)))
+    ]
+    assert own_rule == []
+    case_children = {label for label, qs in scoped.items() if qs.scope_path == "case__municipality"}
+    assert all(issubclass(scoped[label], access.CaseChildQuerySet) for label in case_children)
+
+
 def test_a_follow_up_outside_the_scope_is_a_404(login, outsider) -> None:
     from tests.factories import FollowUpActionFactory
 

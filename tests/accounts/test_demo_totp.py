@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import demo
 from accounts.models import User
+from demo import accounts as demo
 
 
 @pytest.mark.django_db

@@ -8,10 +8,10 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 
-from accounts import demo as accounts_demo
-from cases import demo
 from cases.models import Case, Consultation, Person
 from core.fiscal import current_fiscal_year
+from demo import accounts as accounts_demo
+from demo import cases as demo
 
 
 @pytest.fixture

@@ -158,3 +158,14 @@ def test_the_case_transition_table_is_what_the_service_enforces(counselor, case)
         services.case_reopen(
             user=counselor, case=case, version=case.version, reopened_on=days_ago(1), reason="x"
         )
+
+
+def test_every_voidable_record_has_the_one_set_of_void_fields() -> None:
+    """A model with a void (取消) takes core.models.Voidable's fields, never its own copy."""
+    from django.apps import apps
+
+    from core.models import Voidable
+
+    with_void = [m for m in apps.get_models() if any(f.name == "voided_at" for f in m._meta.fields)]
+    assert {m._meta.label for m in with_void} >= {"cases.Consultation", "casework.Assessment"}
+    assert [m._meta.label for m in with_void if not issubclass(m, Voidable)] == []

@@ -1,7 +1,6 @@
 """The demo data reproduces the plan's R3 figures (April–December 2021).
 
-This needs the demo steps of the cases, platforms and referrals apps: it passes once they
-are merged with the kpi app.
+It runs every demo step (demo/: cases, platforms, referrals, programme, casework, kpi).
 """
 
 import datetime as dt
@@ -44,7 +43,7 @@ def test_demo_survey_counts_total_the_r3_survey_and_are_idempotent(kochi) -> Non
 
 
 def test_demo_closed_years_match_their_recount_out_of_the_box(kochi) -> None:
-    """kpi.demo closes the past years last, after every other demo step: a closed year shows
+    """demo.kpi closes the past years last, after every other demo step: a closed year shows
     its reported figures with no recount difference until someone changes a record."""
     from kpi.models import YearClosing
 

@@ -4,9 +4,9 @@ import io
 import pytest
 from django.db.models import Count
 
-from accounts import demo as accounts_demo
 from cases.models import Case
-from platforms import demo
+from demo import accounts as accounts_demo
+from demo import platforms as demo
 from platforms.models import Agency, CaseMeeting, FollowUpAction, MunicipalStatus, Platform
 from tests.factories import CaseFactory, PersonFactory
 

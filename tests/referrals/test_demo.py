@@ -6,10 +6,11 @@ import io
 import pytest
 from django.db.models import F
 
-from accounts import demo as accounts_demo
 from accounts.models import User
 from core.fiscal import fiscal_year_range
-from referrals import demo, selectors
+from demo import accounts as accounts_demo
+from demo import referrals as demo
+from referrals import selectors
 from referrals.models import EmploymentOutcome, Referral, ReferralNote, Resource
 from tests.referrals.demo_cases import make_demo_like_cases
 
@@ -67,7 +68,7 @@ def test_demo_gives_the_r3_figures_exactly_and_rises_later(seeded) -> None:
 
     assert sites(2021) == 1
     assert sites(2025) == 3
-    # The prefecture's support is written as periods by programme.demo (tests/programme).
+    # The prefecture's support is written as periods by demo.programme (tests/programme).
     assert Resource.objects.filter(kind__counts_as_ibasho=True, active=True).count() >= 6
 
 

@@ -7,6 +7,7 @@ that skips the second factor.
 """
 
 import hashlib
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -29,7 +30,7 @@ DEMO_USERS = [
 ]
 
 
-def seed(*, stdout) -> None:  # type: ignore[no-untyped-def]
+def seed(*, stdout: Any) -> None:
     hashed = None
     for username, role, display_name, codes, jurisdictions in DEMO_USERS:
         user = User.objects.filter(username=username).first()

@@ -1,7 +1,7 @@
 """Demo data for the programme (fictional, deterministic), after the seed's R3 situation:
 
 - the fact-finding register holds the survey's 692 persons (R3), by municipality as in the
-  survey counts (kpi.demo), most reported by 民生委員; some reached by outreach since, and
+  survey counts (demo.kpi), most reported by 民生委員; some reached by outreach since, and
   some matched to a case opened at intake (the case existed already: linking it leaves K1's
   211 as it is); a few open entries have an outreach due for the demo counselors' home page;
 - every case meeting marked as supported has its supervision request, given (the R3.12 figure
@@ -23,7 +23,7 @@ from django.utils import timezone
 from cases.models import AgeBand, Case
 from core.fiscal import current_fiscal_year, fiscal_year_range
 from core.models import Jurisdiction, Municipality
-from kpi.demo import R3_SURVEY, R3_TOTAL
+from demo.kpi import R3_SURVEY, R3_TOTAL
 from kpi.models import SurveyCount
 from platforms.models import CaseMeeting
 from programme.models import (
@@ -127,7 +127,7 @@ def seed_register(today: dt.date) -> int:
     if not municipalities:
         return 0
     if sum(counts.values()) != R3_TOTAL:
-        # No survey counts (kpi.demo not run): spread the total evenly.
+        # No survey counts (demo.kpi not run): spread the total evenly.
         base, extra = divmod(R3_TOTAL, len(municipalities))
         counts = {m.pk: base + (i < extra) for i, m in enumerate(municipalities)}
     entries = []

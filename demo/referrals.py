@@ -260,7 +260,7 @@ class Planner:
         near = [
             r
             for r in candidates
-            if r.municipality_id is None
+            if r.municipality is None
             or r.municipality.jurisdiction_id == case.municipality.jurisdiction_id
         ]
         pool = local if local and self.rng.random() < 0.6 else near or candidates
@@ -494,7 +494,7 @@ def seed_resources() -> list[Resource]:
     municipalities = {m.code: m for m in Municipality.objects.filter(prefecture_code="39")}
     resources = []
     for number, row in enumerate(RESOURCES, start=1):
-        # `_supported`: the prefecture's support, written as periods by programme.demo.
+        # `_supported`: the prefecture's support, written as periods by demo.programme.
         name, kind, operator, code, _supported, opened, active, capacity, days = row
         municipality = municipalities[code] if code else None
         place = municipality.name_ja if municipality else "高知市"

@@ -80,7 +80,13 @@ FEMALE_NAMES = [
     ("智子", "ともこ"), ("奈々", "なな"), ("裕子", "ゆうこ"), ("明美", "あけみ"),
 ]  # fmt: skip
 
-AGE_WORDS = {
+# Who the first consultation is with, by who came (the family otherwise).
+FIRST_WITH_WHOM: dict[str, Consultation.WithWhom] = {
+    Case.Visitor.PERSON: Consultation.WithWhom.PERSON,
+    Case.Visitor.PERSON_AND_FAMILY: Consultation.WithWhom.PERSON_AND_FAMILY,
+    Case.Visitor.AGENCY: Consultation.WithWhom.AGENCY,
+}
+AGE_WORDS: dict[str, str] = {
     AgeBand.UNDER_15: "中学生", AgeBand.AGE_15_19: "10代", AgeBand.AGE_20S: "20代",
     AgeBand.AGE_30S: "30代", AgeBand.AGE_40S: "40代", AgeBand.AGE_50S: "50代",
     AgeBand.AGE_60S: "60代",
@@ -433,11 +439,7 @@ class Generator:
                 if draft.case.visitor != Case.Visitor.AGENCY and rng.random() < 0.4
                 else Consultation.Method.PHONE
             )
-            with_whom = {
-                Case.Visitor.PERSON: Consultation.WithWhom.PERSON,
-                Case.Visitor.PERSON_AND_FAMILY: Consultation.WithWhom.PERSON_AND_FAMILY,
-                Case.Visitor.AGENCY: Consultation.WithWhom.AGENCY,
-            }.get(draft.case.visitor, Consultation.WithWhom.FAMILY)
+            with_whom = FIRST_WITH_WHOM.get(draft.case.visitor, Consultation.WithWhom.FAMILY)
             age = AGE_WORDS.get(draft.case.age_band_at_intake, "年齢不明")
             notes = rng.choice(FIRST_NOTES[(with_whom, method)]).format(age=age)
         else:

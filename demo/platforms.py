@@ -79,7 +79,7 @@ ACTIONS = [
 ]
 
 
-def _stems(municipality: Municipality) -> list[tuple[str, str]]:
+def _stems(municipality: Municipality) -> list[tuple[Agency.Kind, str]]:
     """(kind, fictional name) of the agencies every municipality gets in the demo."""
     name = municipality.name_ja
     agencies = [
@@ -440,7 +440,7 @@ def _seed_actions(created: list[CaseMeeting], owners: dict[int, Any], today: dt.
     # Each demo counselor's home page shows something overdue and something coming up.
     for owner in {u.pk: u for u in owners.values()}.values():
         mine = FollowUpAction.objects.filter(owner=owner, done_on__isnull=True)
-        meeting = (
+        recent = (
             CaseMeeting.objects.filter(
                 municipality__in=[pk for pk, u in owners.items() if u == owner],
                 held_on__lte=today - dt.timedelta(days=14),
@@ -448,18 +448,18 @@ def _seed_actions(created: list[CaseMeeting], owners: dict[int, Any], today: dt.
             .order_by("-held_on", "-pk")
             .first()
         )
-        if meeting is None:
+        if recent is None:
             continue
         if not mine.filter(due_on__lt=today).exists():
             FollowUpAction.objects.create(
-                meeting=meeting,
+                meeting=recent,
                 description="家族との面談記録を共有する",
                 owner=owner,
                 due_on=today - dt.timedelta(days=3),
             )
         if not mine.filter(due_on__gte=today).exists():
             FollowUpAction.objects.create(
-                meeting=meeting,
+                meeting=recent,
                 description="次回ケース会議の資料を準備する",
                 owner=owner,
                 due_on=today + dt.timedelta(days=5),

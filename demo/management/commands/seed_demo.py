@@ -3,20 +3,20 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.module_loading import import_string
 
-from accounts.demo import DEMO_PASSWORD, DEMO_USERS
 from core.services import reference_data_load_default
+from demo.accounts import DEMO_PASSWORD, DEMO_USERS
 
-# Each app seeds its own records, in dependency order. Every step is idempotent.
+# One module of demo/ per app, in dependency order. Every step is idempotent.
 DEMO_STEPS = [
-    "accounts.demo.seed",
-    "cases.demo.seed",
-    "platforms.demo.seed",
-    "referrals.demo.seed",
-    "programme.demo.seed",
-    "casework.demo.seed",
+    "demo.accounts.seed",
+    "demo.cases.seed",
+    "demo.platforms.seed",
+    "demo.referrals.seed",
+    "demo.programme.seed",
+    "demo.casework.seed",
     # Last: it closes the past fiscal years, so the figures it stores are those of all the
     # demo records above (a step after it would show as a recount difference).
-    "kpi.demo.seed",
+    "demo.kpi.seed",
 ]
 
 

@@ -18,7 +18,6 @@ from typing import Any
 from django.utils import timezone
 
 from audit.services import Action, audit_record
-from cases.demo import demo_cases
 from cases.models import Case
 from casework.models import (
     Assessment,
@@ -33,6 +32,7 @@ from casework.models import (
     SupportPlan,
     SupportStage,
 )
+from demo.cases import demo_cases
 from platforms.models import CaseMeeting
 from referrals.models import Referral
 

@@ -6,6 +6,7 @@ Targets and baselines are not demo data: the migration seeds them for every inst
 
 import datetime as dt
 import random
+from typing import Any
 
 from django.utils import timezone
 
@@ -28,7 +29,7 @@ def _shares(weights: list[int], total: int) -> list[int]:
     return parts
 
 
-def seed(*, stdout) -> None:  # type: ignore[no-untyped-def]
+def seed(*, stdout: Any) -> None:
     rng = random.Random(39_692)
     municipalities = list(Municipality.objects.filter(prefecture_code="39").order_by("code"))
     if not municipalities:
@@ -61,7 +62,7 @@ def seed(*, stdout) -> None:  # type: ignore[no-untyped-def]
 DEMO_CLOSED_YEARS = range(2021, 2026)
 
 
-def close_demo_years(*, stdout) -> None:  # type: ignore[no-untyped-def]
+def close_demo_years(*, stdout: Any) -> None:
     """Close FY2021–FY2025 for the prefecture with the figures the demo data gives (whole
     years: FY2021 as of its end, not the seed's April–December), by the demo centre user.
     Years not over yet, or already closed, are left alone (the step is idempotent)."""

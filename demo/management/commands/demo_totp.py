@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.demo import DEMO_ADMIN_TOTP_KEY
+from demo.accounts import DEMO_ADMIN_TOTP_KEY
 
 
 class Command(BaseCommand):
