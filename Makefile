@@ -27,6 +27,7 @@ install: $(if $(shell command -v uv 2>/dev/null),,.venv-uv/bin/uv)
 
 migrate: install
 	$(DEV_ENV) $(MANAGE) migrate --noinput
+	$(DEV_ENV) $(MANAGE) kpi_aggregates --rebuild-if-empty
 
 seed: migrate
 	$(DEV_ENV) $(MANAGE) load_municipalities

@@ -31,6 +31,7 @@ from accounts.forms import (
 )
 from accounts.middleware import SEEN_AT_KEY
 from accounts.types import AuthenticatedHttpRequest
+from core.forms import add_service_errors
 
 
 def _next_url(request: HttpRequest, default: str = "") -> str:
@@ -177,9 +178,7 @@ def otp_enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
                     request=request,
                 )
             except ValidationError as error:
-                for field, field_messages in error.message_dict.items():
-                    for message in field_messages:
-                        form.add_error(field, message)
+                add_service_errors(form, error)
         else:
             device = services.otp_device_confirm(
                 user=request.user,

@@ -14,6 +14,12 @@ Measurements (each with its value, goal, ratio and pass/fail):
    write-only writing the same rows from memory, and the export's peak memory (RSS of a
    subprocess each) at 10% and 100% of the rows;
 4. a locust load test against gunicorn (4 workers) on 127.0.0.1;
+4b. the capacity (bench/capacity.py): a ramp of users until a page's p95 passes 300 ms, for
+   the daily pages and for a minimal authenticated page (the floor), with each step's CPU
+   shares (the load generator shares the cores with the server);
+4c. background work (bench/capacity.py): the daily pages' p95 with an export and a ledger
+   import running through `manage.py run_worker`, against the same load without them;
+2b. each daily page against its own SQL re-run bare (bench/pagecost.py);
 5. a 20,000-row ledger import (`exports.ledger_write.ledger_import`, what the browser's
    confirm job runs; parsing included) against a bare `bulk_create` of the same persons,
    cases and consultations as the floor, and against the 386 s the row-by-row import took.
@@ -57,6 +63,7 @@ PLAN: dict[str, dict[str, int]] = {
         "warmup_seconds": 20,
         "dashboard_repeat": 5,
         "ledger_rows": 20_000,
+        "background_seconds": 30,
     },
     "small": {
         "export_rows": 10_000,
@@ -65,6 +72,7 @@ PLAN: dict[str, dict[str, int]] = {
         "warmup_seconds": 20,
         "dashboard_repeat": 5,
         "ledger_rows": 20_000,
+        "background_seconds": 30,
     },
     "tiny": {
         "export_rows": 500,
@@ -73,16 +81,28 @@ PLAN: dict[str, dict[str, int]] = {
         "warmup_seconds": 4,
         "dashboard_repeat": 2,
         "ledger_rows": 500,
+        "background_seconds": 6,
     },
 }
 GOALS = {
     "dashboard_ratio": 1.5,
+    # Issue #22: the national page, counted cold from the maintained aggregates, at most a
+    # quarter of the 16-query SQL floor; a prefecture page well under it (ratio reported).
+    "dashboard_national_ratio": 0.25,
     "list_p95_ms": 150.0,
     "export_throughput_ratio": 0.8,
     "export_memory_ratio": 1.2,
     "load_p95_ms": 300.0,
     # A quarter of the row-by-row import's 386 s for 20,000 rows (issue #15).
     "ledger_import_s_per_20k": 386.0 / 4,
+    # Issue #22: the daily pages' capacity at least 4× the 19 requests/s measured before, and
+    # at least a quarter of the floor page's; each page within 2× its own SQL; background
+    # work raising the daily pages' p95 by at most 1.5×.
+    "capacity_baseline_rps": 19.0,
+    "capacity_baseline_factor": 4.0,
+    "capacity_floor_share": 0.25,
+    "page_sql_ratio": 2.0,
+    "background_ratio": 1.5,
 }
 
 
@@ -421,7 +441,7 @@ def measure_dashboard(repeat: int) -> list[Result]:
                 raise RuntimeError(f"{url} answered {response.status_code}")
 
         def cold_request() -> None:
-            cache.clear()  # the consultation counts are cached: count them every time
+            cache.clear()  # nothing the page counts is cached; cold all the same
             request()
 
         scope_kind = scopes_for_user(user)[0].kind  # the dashboard's default scope
@@ -431,24 +451,27 @@ def measure_dashboard(repeat: int) -> list[Result]:
         # A blank prefecture code: the national scope (every prefecture, no filter).
         prefecture = user.prefecture_code
         page = statistics.median(timed(cold_request, repeat))
-        warm = statistics.median(timed(request, repeat))
         floor = statistics.median(timed(lambda p=prefecture: sql_floor(p, start, end), repeat))
         ratio = page / floor if floor else None
+        goal = GOALS["dashboard_national_ratio"] if not prefecture else 1.0
         results.append(
             Result(
                 name=label,
                 value=_ms(page),
                 unit="ms",
-                goal=f"≤ {GOALS['dashboard_ratio']}× SQL floor",
+                goal=(
+                    f"≤ {goal}× SQL floor" if not prefecture else "well under the SQL floor (< 1×)"
+                ),
                 ratio=round(ratio, 2) if ratio else None,
-                passed=ratio is not None and ratio <= GOALS["dashboard_ratio"],
+                passed=ratio is not None and ratio <= goal,
                 detail={
-                    "value_is": "the page with every figure counted (cache emptied each time)",
+                    "value_is": (
+                        "the page with every figure, cold (cache emptied each time): read "
+                        "from the maintained aggregates (kpi.aggregates)"
+                    ),
                     "page_ms_median": _ms(page),
                     "floor_ms_median": _ms(floor),
                     "floor_queries": len(floor_queries(prefecture)),
-                    "page_cached_consultations_ms_median": _ms(warm),
-                    "cached_ratio": round(warm / floor, 2) if floor else None,
                     "prefecture_code": prefecture,
                     "scope": scope_kind,
                     "user": username,
@@ -876,63 +899,12 @@ def _wait_for(url: str, seconds: float) -> None:
 def measure_load(seconds: int, port: int, warmup: int = 0) -> list[Result]:
     """55 locust users against gunicorn (4 workers) on 127.0.0.1: `warmup` seconds in which
     everyone logs in (reported separately, errors included), then `seconds` measured."""
-    from django.db import connection
+    from bench.capacity import SHARED_CORES_NOTE, bench_server, fixed_load
 
-    bin_dir = Path(sys.executable).parent
-    env = subprocess_env(**{**PRODUCTION_LIKE_ENV, "ALLOWED_HOSTS": "127.0.0.1"})
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    connection.close()
-    with tempfile.TemporaryDirectory() as tmp:
-        env["BENCH_WARMUP_SECONDS"] = str(warmup)
-        env["BENCH_WARMUP_STATS"] = f"{tmp}/warmup.json"
-        # One cache for the four workers, as a deployment with several app processes sets
-        # CACHE_URL to a shared cache (README): here a file cache, which needs no server.
-        env["CACHE_URL"] = f"filecache://{tmp}/cache"
-        server = subprocess.Popen(  # noqa: S603
-            [
-                str(bin_dir / "gunicorn"),
-                "config.wsgi",
-                "--workers=4",
-                "--preload",  # the app is loaded once, before the workers fork
-                f"--bind=127.0.0.1:{port}",
-                "--log-level=warning",
-                "--timeout=60",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-        )
-        try:
-            _wait_for(f"http://127.0.0.1:{port}/healthz", 90)
-            subprocess.run(  # noqa: S603
-                [
-                    str(bin_dir / "locust"),
-                    "-f",
-                    str(BASE_DIR / "bench" / "locustfile.py"),
-                    "--headless",
-                    "--users=55",
-                    "--spawn-rate=10",
-                    f"--run-time={warmup + seconds}s",
-                    "--stop-timeout=5",
-                    f"--host=http://127.0.0.1:{port}",
-                    f"--csv={tmp}/load",
-                    "--only-summary",
-                    "--loglevel=WARNING",
-                ],
-                cwd=BASE_DIR,
-                env=env,
-                check=False,
-                timeout=warmup + seconds + 60,
-                capture_output=True,
-            )
-            stats = _read_locust_csv(Path(f"{tmp}/load_stats.csv"))
-            warmup_file = Path(f"{tmp}/warmup.json")
-            warmup_stats = json.loads(warmup_file.read_text()) if warmup_file.exists() else None
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+    with tempfile.TemporaryDirectory() as tmp, bench_server(port, tmp) as (_server, env):
+        load = fixed_load(env, port, seconds, warmup, tmp, "load", spawn_rate=10)
+    stats = dict(load["stats"])
+    warmup_stats = load["warmup"]
     total = stats.pop("Aggregated")
     # The pages counselors wait for; the logins (Argon2, 55 users within 6 s on two cores)
     # are reported in the detail but are not what the goal is about.
@@ -959,6 +931,8 @@ def measure_load(seconds: int, port: int, warmup: int = 0) -> list[Result]:
                 "warmup": warmup_stats,
                 "workers": 4,
                 "users": {"counselors": 50, "dashboard": 5},
+                "cpu": load["cpu"],
+                "shared_cores": SHARED_CORES_NOTE.format(cpus=os.cpu_count() or 1),
             },
         )
     ]
@@ -996,7 +970,9 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-DEFAULT_PARTS = ("dashboard", "list", "export", "load", "ledger")
+DEFAULT_PARTS = (
+    "dashboard", "list", "pages", "export", "load", "capacity", "background", "ledger",
+)  # fmt: skip
 
 
 def run(
@@ -1025,10 +1001,28 @@ def run(
         results += measure_dashboard(plan["dashboard_repeat"])
     if "list" in parts:
         results += measure_case_list(plan["repeat"], scale)
+    if "pages" in parts:
+        from bench.pagecost import measure_page_cost
+
+        results += measure_page_cost(plan["repeat"])
     if "export" in parts:
         results += measure_export(min(plan["export_rows"], counts.consultations))
     if "load" in parts:
         results += measure_load(plan["load_seconds"], port, plan["warmup_seconds"])
+    if "capacity" in parts:
+        from bench.capacity import measure_capacity
+
+        log(f"capacity ramps (≤ {2 * int(os.environ.get('BENCH_RAMP_MAX_SECONDS') or 120)} s)")
+        results += measure_capacity(port)
+    if "background" in parts:
+        from bench.capacity import measure_background
+
+        results += measure_background(
+            port,
+            plan["background_seconds"],
+            min(plan["export_rows"], counts.consultations),
+            plan["ledger_rows"],
+        )
     if "ledger" in parts:
         results += measure_ledger_import(plan["ledger_rows"])
     with connection.cursor() as cur:
@@ -1048,11 +1042,17 @@ def run(
             # The machine's load when the run ended (1, 5 and 15 minutes): a busy machine
             # inflates every absolute time (the ratios less so).
             "load_average": [round(x, 2) for x in os.getloadavg()],
+            "shared_cores": "the load generator (locust) runs on the same cores as the server"
+            " (gunicorn, PostgreSQL): the load tests' JSON keeps each one's CPU",
         },
         "dataset_s": round(generated_s, 1),
         "results": [asdict(r) for r in results],
     }
     log(table(results))
+    from bench.capacity import load_notes
+
+    for line in load_notes(results):
+        log(line)
     if output is not None:
         output.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n")
         log(f"written: {output}")

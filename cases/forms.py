@@ -6,7 +6,6 @@ shows, next to the field, exactly what the service enforces.
 """
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from django import forms
@@ -35,6 +34,7 @@ from core.forms import (
     model_choice_field,
 )
 from core.models import Municipality
+from core.resubmission import SubmitOnceForm
 from core.tokens import SubmissionTokenField, issue_submission_token
 
 
@@ -122,15 +122,11 @@ CONSULTATION_WIDGETS: dict[str, forms.Widget | type[forms.Widget]] = {
 }
 
 
-class ConsultationForm(JapaneseMessages, forms.ModelForm[Consultation]):
-    """A consultation on a case; new ones carry a submission token (one submit, one record),
-    edits carry the version they started from."""
+class ConsultationForm(JapaneseMessages, SubmitOnceForm, forms.ModelForm[Consultation]):
+    """A consultation on a case; new ones carry a submission token (one submit, one record:
+    core/resubmission.py), edits carry the version they started from."""
 
-    submission_token = SubmissionTokenField(required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    confirm_duplicate = forms.BooleanField(
-        label=_("同じ内容でもう1件記録する（二重登録ではありません）"), required=False
-    )
 
     class Meta:
         model = Consultation
@@ -163,9 +159,8 @@ class ConsultationForm(JapaneseMessages, forms.ModelForm[Consultation]):
         choice_field(self, "with_whom").choices = Consultation.WithWhom.choices
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
-            del self.fields["submission_token"]
+            self.editing()
         else:
-            self.fields["submission_token"].initial = issue_submission_token()
             del self.fields["version"]
             self.fields["date"].initial = timezone.localdate()
             # The usual follow-up is a phone call.
@@ -195,8 +190,6 @@ class ConsultationForm(JapaneseMessages, forms.ModelForm[Consultation]):
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        if not self.instance.pk and not data.get("submission_token"):
-            data["submission_token"] = uuid.uuid4()
         if self.instance.pk and data.get("version") is None:
             raise forms.ValidationError(_("画面を開き直してから、もう一度入力してください。"))
         if data.get("date"):
@@ -514,7 +507,9 @@ class StatusChangeForm(JapaneseMessages, forms.Form):
 # --- Household ------------------------------------------------------------------------------
 
 
-class HouseholdMemberForm(JapaneseMessages, forms.ModelForm[HouseholdMember]):
+class HouseholdMemberForm(JapaneseMessages, SubmitOnceForm, forms.ModelForm[HouseholdMember]):
+    """A household member; adding one carries a submission token (core/resubmission.py)."""
+
     class Meta:
         model = HouseholdMember
         fields = ["name", "relationship", "age_band", "needs_care", "young_carer", "circumstances"]
@@ -523,6 +518,14 @@ class HouseholdMemberForm(JapaneseMessages, forms.ModelForm[HouseholdMember]):
             "needs_care": _("介護保険の要介護・要支援、または日常的な介護が必要"),
             "young_carer": _("18歳未満で家族の世話や介護を担っている"),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.editing()
+
+    def member_values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
     def _post_clean(self) -> None:
         pass

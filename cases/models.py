@@ -13,6 +13,7 @@ from django_stubs_ext import WithAnnotations
 
 from accounts.access import CaseChildQuerySet, ScopedQuerySet
 from core.models import Municipality, Voidable
+from core.resubmission import SubmittedOnce
 
 
 class AgeBand(models.TextChoices):
@@ -112,7 +113,7 @@ class Household(models.Model):
         return str(_("世帯"))
 
 
-class HouseholdMember(models.Model):
+class HouseholdMember(SubmittedOnce):
     class Relationship(models.TextChoices):
         FATHER = "father", _("父")
         MOTHER = "mother", _("母")
@@ -141,6 +142,11 @@ class HouseholdMember(models.Model):
 
     def __str__(self) -> str:
         return self.get_relationship_display()
+
+    def get_absolute_url(self) -> str:
+        """The household on the person's latest case (the member belongs to the person)."""
+        case = self.household.person.cases.order_by("-intake_date", "-id").first()
+        return f"{case.get_absolute_url()}#household" if case else ""
 
 
 class CaseActivity(TypedDict):

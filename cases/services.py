@@ -12,7 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
@@ -46,7 +46,14 @@ from cases.voiding import void_row
 from core.concurrency import update_with_version_or_raise
 from core.fiscal import fiscal_year, short_label
 from core.models import Municipality
-from core.resubmission import DuplicateSubmission, window_start
+from core.resubmission import (
+    DuplicateSubmission,
+    create_once,
+    first_submission,
+    refuse_duplicate,
+    window_start,
+)
+from kpi import aggregates
 
 OPEN_STATUSES = (Case.Status.INTAKE, Case.Status.ASSESSMENT, Case.Status.ACTIVE)
 
@@ -133,9 +140,12 @@ def _next_sequence(municipality: Municipality, fy: int) -> int:
     """The next number in the municipality's fiscal year. Call inside the transaction.
 
     The municipality row is locked first, so that two simultaneous intakes in the same
-    municipality queue here instead of both reading the same maximum.
+    municipality queue here instead of both reading the same maximum. FOR NO KEY UPDATE, not
+    FOR UPDATE: two intakes still queue, but a transaction that only references the
+    municipality (a foreign-key check's FOR KEY SHARE: a ledger import's inserts, held until
+    its commit) does not hold the intake up.
     """
-    Municipality.objects.select_for_update().filter(pk=municipality.pk).get()
+    Municipality.objects.select_for_update(no_key=True).filter(pk=municipality.pk).get()
     current = Case.objects.filter(municipality=municipality, fiscal_year=fy).aggregate(
         m=Max("sequence")
     )["m"]
@@ -143,6 +153,7 @@ def _next_sequence(municipality: Municipality, fy: int) -> int:
 
 
 @transaction.atomic
+@aggregates.maintained
 def case_open(
     *,
     user: User,
@@ -232,6 +243,7 @@ def case_open(
         )
     fy = fiscal_year(intake_date)
     sequence = _next_sequence(municipality, fy)
+    aggregates.track(persons=[person.pk], parts=[aggregates.CASES, aggregates.CONSULTATIONS])
     case = Case.objects.create(
         number=case_number(municipality, fy, sequence),
         municipality=municipality,
@@ -334,6 +346,7 @@ def _audit_consultation(
 
 
 @transaction.atomic
+@aggregates.maintained
 def consultation_record(
     *,
     user: User,
@@ -347,11 +360,10 @@ def consultation_record(
     same content again within the window is refused (DuplicateSubmission) unless
     `allow_duplicate` (the user ticked "record it again")."""
     _require_scope(user, case.municipality_id)
-    existing = Consultation.objects.filter(submission_token=submission_token).first()
-    if existing is not None:
-        if existing.case_id != case.pk:
-            raise ValidationError(_("この入力はすでに別のケースに送信されています。"))
-        return existing
+    consultations = case.consultations.all()
+    elsewhere = _("この入力はすでに別のケースに送信されています。")
+    if first := first_submission(consultations, submission_token, elsewhere=elsewhere):
+        return first
     if case.is_voided:
         raise ValidationError(_("取消されたケースには記録できません。"))
     if not case.is_open:
@@ -359,33 +371,22 @@ def consultation_record(
             _("終結・中断しているケースには記録できません。ケースを再開してから記録してください。")
         )
     _raise_if(consultation_errors(data, intake_date=case.intake_date))
-    if not allow_duplicate:
-        same = (
-            Consultation.objects.filter(
-                case=case, recorded_by=user, voided_at__isnull=True, created_at__gte=window_start()
-            )
-            .filter(**asdict(data))
-            .order_by("-id")
-            .first()
-        )
-        if same is not None:
-            raise DuplicateSubmission(same)
-    try:
-        with transaction.atomic():
-            record = Consultation.objects.create(
-                case=case, recorded_by=user, submission_token=submission_token, **asdict(data)
-            )
-    except IntegrityError:
-        # The same form submitted twice at once: the other request created it first.
-        existing = Consultation.objects.filter(submission_token=submission_token).first()
-        if existing is None:
-            raise
-        return existing
+    refuse_duplicate(
+        consultations.filter(recorded_by=user, voided_at__isnull=True, **asdict(data)),
+        allow=allow_duplicate,
+    )
+    aggregates.track(persons=[case.person_id], parts=[aggregates.CONSULTATIONS])
+    record, created = create_once(
+        consultations, submission_token, case=case, recorded_by=user, **asdict(data)
+    )
+    if not created:
+        return record
     _audit_consultation(Action.CREATE, record, case, user=user, request=request)
     return record
 
 
 @transaction.atomic
+@aggregates.maintained
 def consultation_update(
     *,
     user: User,
@@ -400,6 +401,7 @@ def consultation_update(
     _raise_if(consultation_errors(data, intake_date=case.intake_date))
     before = {name: getattr(consultation, name) for name in ConsultationInput.__dataclass_fields__}
     after = asdict(data)
+    aggregates.track(persons=[case.person_id], parts=[aggregates.CONSULTATIONS])
     update_with_version_or_raise(Consultation, pk=consultation.pk, version=version, **after)
     consultation.refresh_from_db()
     _audit_consultation(
@@ -680,19 +682,27 @@ def household_member_add(
     needs_care: bool = False,
     young_carer: bool = False,
     circumstances: str = "",
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
     request: HttpRequest | None = None,
 ) -> HouseholdMember:
+    """Add a household member. The same form twice gives the first member back; the same
+    member (name, relationship, age band, circumstances) again is refused unless
+    `allow_duplicate` (core/resubmission.py; members keep no creation time)."""
     _require_scope(user, case.municipality_id)
     household, _created = Household.objects.get_or_create(person=case.person)
-    member = HouseholdMember.objects.create(
-        household=household,
-        name=name,
-        relationship=relationship,
-        age_band=age_band,
-        needs_care=needs_care,
-        young_carer=young_carer,
-        circumstances=circumstances,
+    if first := first_submission(household.members.all(), submission_token):
+        return first
+    values = {
+        "name": name, "relationship": relationship, "age_band": age_band,
+        "needs_care": needs_care, "young_carer": young_carer, "circumstances": circumstances,
+    }  # fmt: skip
+    refuse_duplicate(household.members.filter(**values), allow=allow_duplicate, recent=False)
+    member, created = create_once(
+        household.members.all(), submission_token, household=household, **values
     )
+    if not created:
+        return member
     _audit_member(
         Action.CREATE,
         member,
@@ -757,11 +767,13 @@ def household_member_remove(
 
 
 @transaction.atomic
+@aggregates.maintained
 def consultation_void(
     *, user: User, consultation: Consultation, reason: str, request: HttpRequest | None = None
 ) -> Consultation:
     """Void a consultation saved by mistake: kept, struck through, counted nowhere."""
     _require_scope(user, consultation.case.municipality_id)
+    aggregates.track(persons=[consultation.case.person_id], parts=[aggregates.CONSULTATIONS])
     void_row(
         consultation,
         user=user,
@@ -775,6 +787,7 @@ def consultation_void(
 
 
 @transaction.atomic
+@aggregates.maintained
 def case_void(*, user: User, case: Case, reason: str, request: HttpRequest | None = None) -> Case:
     """Withdraw a case opened by mistake (a duplicate intake…): it leaves every list and count
     (K1, 延べ件数/実人数, its referrals and employment outcomes), and stays readable."""
@@ -782,6 +795,7 @@ def case_void(*, user: User, case: Case, reason: str, request: HttpRequest | Non
     if case.is_voided:
         raise ValidationError(_("この記録はすでに取消されています。"))
     _check_action(case, "void")
+    aggregates.track(persons=aggregates.persons_of_case(case))
     void_row(
         case,
         user=user,

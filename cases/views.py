@@ -36,20 +36,11 @@ from cases.selectors import get_case_for_user, person_duplicates
 from cases.timeline import case_timeline
 from cases.voiding import void_page
 from core.concurrency import is_stale, rebase_on_saved
+from core.forms import add_service_errors
 from core.printing import audit_print, render_sections
-from core.resubmission import DuplicateSubmission
+from core.saving import submit
 
 PAGE_SIZE = 50
-
-
-def _form_error(form: Any, error: ValidationError) -> None:
-    """Put a service's refusal next to the field it names, or at the top of the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        form.add_error(None, error)
 
 
 # --- List ----------------------------------------------------------------------------------
@@ -159,8 +150,10 @@ def case_intake(request: AuthenticatedHttpRequest) -> HttpResponse:
             form.add_error(None, _("選んだ本人が見つかりません。もう一度確認してください。"))
             return render(request, "cases/intake.html", {"form": form})
 
-    try:
-        case = services.case_open(
+    saved = submit(
+        request,
+        form,
+        lambda: services.case_open(
             user=user,
             request=request,
             municipality=data["municipality"],
@@ -177,18 +170,10 @@ def case_intake(request: AuthenticatedHttpRequest) -> HttpResponse:
             assigned_counselor=data["assigned_counselor"],
             household_notes=data["household_notes"],
             allow_duplicate=data.get("confirm_duplicate", False),
-        )
-    except DuplicateSubmission as duplicate:
-        return render(
-            request,
-            "cases/intake.html",
-            {"form": form, "duplicate_of": duplicate.existing, "duplicate": duplicate},
-        )
-    except ValidationError as error:
-        _form_error(form, error)
-        return render(request, "cases/intake.html", {"form": form})
-    messages.success(request, _("ケース %(number)s を登録しました。") % {"number": case.number})
-    return redirect(case)
+        ),
+        success=lambda case: _("ケース %(number)s を登録しました。") % {"number": case.number},
+    )
+    return saved or render(request, "cases/intake.html", {"form": form})
 
 
 def _render_duplicates(
@@ -214,21 +199,20 @@ def _intake_on_existing_case(
         form.add_error(None, _("選んだケースが見つかりません。もう一度確認してください。"))
         return render(request, "cases/intake.html", {"form": form})
     case = get_case_for_user(request.user, int(case_id), request=request)
-    try:
-        services.consultation_record(
+    saved = submit(
+        request,
+        form,
+        lambda: services.consultation_record(
             user=request.user,
             request=request,
             case=case,
             data=form.consultation_input(),
             submission_token=data["submission_token"],
-        )
-    except ValidationError as error:
-        _form_error(form, error)
-        return render(request, "cases/intake.html", {"form": form})
-    messages.success(
-        request, _("ケース %(number)s に相談を記録しました。") % {"number": case.number}
+        ),
+        success=_("ケース %(number)s に相談を記録しました。") % {"number": case.number},
+        to=case,
     )
-    return redirect(case)
+    return saved or render(request, "cases/intake.html", {"form": form})
 
 
 # --- Case page -----------------------------------------------------------------------------
@@ -238,7 +222,6 @@ def _render_case_page(
     request: HttpRequest,
     case: Case,
     consultation_form: ConsultationForm,
-    duplicate: DuplicateSubmission | None = None,
 ) -> HttpResponse:
     from casework.selectors import case_casework  # casework builds on cases
 
@@ -261,8 +244,6 @@ def _render_case_page(
             "timeline": timeline,
             "consultation_form": consultation_form,
             "case_actions": services.case_actions(case),
-            "duplicate": duplicate,
-            "duplicate_of": duplicate.existing if duplicate else None,
             "cw": case_casework(case, timeline),
         },
     )
@@ -314,23 +295,22 @@ def _print(
 def consultation_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     form = ConsultationForm(request.POST, case=case)
-    if form.is_valid():
-        try:
-            services.consultation_record(
+    if form.is_valid() and (
+        saved := submit(
+            request,
+            form,
+            lambda: services.consultation_record(
                 user=request.user,
                 request=request,
                 case=case,
                 data=form.consultation_input(),
-                submission_token=form.cleaned_data["submission_token"],
-                allow_duplicate=form.cleaned_data.get("confirm_duplicate", False),
-            )
-        except DuplicateSubmission as duplicate:
-            return _render_case_page(request, case, form, duplicate)
-        except ValidationError as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("相談記録を保存しました。"))
-            return redirect(case.get_absolute_url() + "#timeline")
+                **form.submission(),
+            ),
+            success=_("相談記録を保存しました。"),
+            to=case.get_absolute_url() + "#timeline",
+        )
+    ):
+        return saved
     return _render_case_page(request, case, form)
 
 
@@ -360,7 +340,7 @@ def consultation_edit(
                 )
             except ValidationError as error:
                 if not is_stale(error):
-                    _form_error(form, error)
+                    add_service_errors(form, error)
                 else:
                     fresh = Consultation.objects.get(pk=consultation.pk)
                     fresh.case = case
@@ -412,7 +392,7 @@ def case_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 )
             except ValidationError as error:
                 if not is_stale(error):
-                    _form_error(form, error)
+                    add_service_errors(form, error)
                 else:
                     fresh = Case.objects.select_related("person").get(pk=case.pk)
                     form, theirs = rebase_on_saved(
@@ -465,6 +445,18 @@ STATUS_ACTIONS: dict[str, dict[str, Any]] = {
 }
 
 
+def _after_status_change(request: AuthenticatedHttpRequest, case: Case, action: str) -> str:
+    """Where a status change goes on: 終結 asks for the closing evaluation of the current
+    plan; otherwise back to the case."""
+    if action == "close":
+        from casework.selectors import closing_review_url
+
+        if url := closing_review_url(case):
+            messages.info(request, _("終結時の評価を記録してください。"))
+            return url
+    return case.get_absolute_url()
+
+
 def _status_view(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     config = STATUS_ACTIONS[action]
     case = _case(request, pk)
@@ -483,9 +475,11 @@ def _status_view(request: AuthenticatedHttpRequest, pk: int, action: str) -> Htt
     }
     if request.method == "POST":
         form = StatusChangeForm(request.POST, **form_kwargs)
-        if form.is_valid():
-            try:
-                config["service"](
+        if form.is_valid() and (
+            saved := submit(
+                request,
+                form,
+                lambda: config["service"](
                     user=request.user,
                     request=request,
                     case=case,
@@ -497,19 +491,12 @@ def _status_view(request: AuthenticatedHttpRequest, pk: int, action: str) -> Htt
                         if config["end_reason"]
                         else {}
                     ),
-                )
-            except ValidationError as error:
-                _form_error(form, error)
-            else:
-                messages.success(request, config["done"])
-                if action == "close":
-                    from casework.selectors import closing_review_url
-
-                    if url := closing_review_url(case):
-                        # 終結 asks for the closing evaluation of the current plan.
-                        messages.info(request, _("終結時の評価を記録してください。"))
-                        return redirect(url)
-                return redirect(case)
+                ),
+                success=config["done"],
+                to=lambda _result: _after_status_change(request, case, action),
+            )
+        ):
+            return saved
     else:
         form = StatusChangeForm(**form_kwargs)
     return render(
@@ -569,11 +556,18 @@ def member_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     form = HouseholdMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.household_member_add(
-            user=request.user, request=request, case=case, **form.cleaned_data
-        )
-        messages.success(request, _("世帯員を追加しました。"))
-        return redirect(_household_url(case))
+        saved = submit(
+            request,
+            form,
+            lambda: services.household_member_add(
+                user=request.user, request=request, case=case, **form.member_values(),
+                **form.submission(),
+            ),
+            success=_("世帯員を追加しました。"),
+            to=_household_url(case),
+        )  # fmt: skip
+        if saved:
+            return saved
     return render(request, "cases/member_form.html", {"case": case, "form": form})
 
 

@@ -25,6 +25,7 @@ from casework.models import (
     SupportStage,
 )
 from core.forms import DateField, DateInput
+from core.resubmission import SubmitOnceForm
 from platforms.models import Agency, CaseMeeting
 from referrals.models import Referral, Resource
 
@@ -52,7 +53,7 @@ def _add_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
             form.add_error(name if name in form.fields else None, message)
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(SubmitOnceForm):
     assessed_on = DateField(label=_("実施日"), widget=DateInput())
     kind = forms.ChoiceField(label=_("区分"), choices=Assessment.Kind.choices)
     urgency = forms.ChoiceField(
@@ -114,7 +115,7 @@ class AssessmentForm(forms.Form):
         return cleaned
 
 
-class PlanForm(forms.Form):
+class PlanForm(SubmitOnceForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     drafted_on = DateField(label=_("作成日"), widget=DateInput())
     next_review_on = DateField(
@@ -131,6 +132,8 @@ class PlanForm(forms.Form):
     def __init__(self, *args: Any, case: Case, plan: SupportPlan | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.case = case
+        if plan is not None:
+            self.editing()
         if not self.is_bound:
             if plan is not None:
                 self.initial.update(
@@ -155,7 +158,7 @@ class PlanForm(forms.Form):
         return cleaned
 
 
-class GoalForm(forms.Form):
+class GoalForm(SubmitOnceForm):
     term = forms.ChoiceField(
         label=_("期間の区分"), choices=PlanGoal.Term.choices, widget=forms.RadioSelect
     )
@@ -184,6 +187,8 @@ class GoalForm(forms.Form):
     def __init__(self, *args: Any, plan: SupportPlan, goal: PlanGoal | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.plan = plan
+        if goal is not None:
+            self.editing()
         muni = plan.case.municipality
         _model_field(self, "agency").queryset = Agency.objects.filter(
             prefecture_code=muni.prefecture_code, active=True
@@ -284,7 +289,7 @@ class PlanDateForm(forms.Form):
                 self.initial["next_review_on"] = today + dt.timedelta(days=90)
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(SubmitOnceForm):
     reviewed_on = DateField(label=_("実施日"), widget=DateInput())
     next_review_on = DateField(label=_("次回の見直し予定日"), widget=DateInput(), required=False)
     stage = forms.ModelChoiceField(
@@ -352,7 +357,7 @@ class ReviewForm(forms.Form):
         return cleaned
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(SubmitOnceForm):
     given_by = forms.ChoiceField(
         label=_("同意した人"), choices=Consent.GivenBy.choices, widget=forms.RadioSelect
     )

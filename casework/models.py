@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access import CaseChildQuerySet, ScopedQuerySet
 from cases.models import Case, HouseholdMember, Person
 from core.models import Voidable
+from core.resubmission import SubmittedOnce
 from platforms.models import Agency, CaseMeeting
 from referrals.models import Referral, Resource
 
@@ -81,7 +82,7 @@ class Risk(models.TextChoices):
     OTHER = "other", _("その他")
 
 
-class Assessment(Voidable, models.Model):
+class Assessment(Voidable, SubmittedOnce):
     """アセスメント: read-only once saved; a mistake is voided (取消) with a reason and a new
     assessment recorded (core.models.Voidable: who, when, why)."""
 
@@ -165,7 +166,7 @@ class AssessmentSituation(models.Model):
         return str(self.domain)
 
 
-class SupportPlan(models.Model):
+class SupportPlan(SubmittedOnce):
     """支援プラン, one version. A revision (見直し) is a new version; the old one is kept."""
 
     class Status(models.TextChoices):
@@ -263,7 +264,7 @@ class SupportPlan(models.Model):
         return self.decided_meeting_id is not None
 
 
-class PlanGoal(models.Model):
+class PlanGoal(SubmittedOnce):
     class Term(models.TextChoices):
         SHORT = "short", _("短期目標")
         LONG = "long", _("長期目標")
@@ -310,8 +311,11 @@ class PlanGoal(models.Model):
     def __str__(self) -> str:
         return self.goal
 
+    def get_absolute_url(self) -> str:
+        return self.plan.get_absolute_url()
 
-class Review(models.Model):
+
+class Review(SubmittedOnce):
     """モニタリング・評価 of a plan on a date: per goal, the stage of support, steps of progress.
 
     `moved_forward` is decided when the review is saved (its stage after the person's previous
@@ -392,7 +396,7 @@ class GoalEvaluation(models.Model):
         return self.get_result_display()
 
 
-class Consent(models.Model):
+class Consent(SubmittedOnce):
     """Consent to share the person's information with other agencies."""
 
     class GivenBy(models.TextChoices):
@@ -451,6 +455,9 @@ class Consent(models.Model):
     def agency_kind_labels(self) -> list[str]:
         labels = dict(Agency.Kind.choices)
         return [str(labels[k]) for k in self.agency_kinds if k in labels]
+
+    def get_absolute_url(self) -> str:
+        return self.case.get_absolute_url() + "#casework"
 
 
 class MeetingCaseBasis(models.Model):

@@ -5,6 +5,7 @@ The `*_errors` functions are pure, so forms show next to the field what the serv
 """
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from accounts.scope import can_see_municipality
 from accounts.types import User
 from audit.services import Action, audit_record, changed_field_names
 from cases.models import Case, HouseholdMember
+from cases.voiding import void_row
 from casework.models import (
     Assessment,
     AssessmentDomain,
@@ -36,6 +38,7 @@ from casework.models import (
     SupportStage,
 )
 from core.concurrency import StaleEdit, update_with_version
+from core.resubmission import create_once, first_submission, refuse_duplicate
 from platforms.models import Agency, CaseMeeting
 from referrals.models import Referral, Resource
 
@@ -102,11 +105,30 @@ def assessment_errors(data: AssessmentInput, *, case: Case) -> dict[str, list[st
 
 @transaction.atomic
 def assessment_record(
-    *, user: User, case: Case, data: AssessmentInput, request: HttpRequest | None = None
+    *,
+    user: User,
+    case: Case,
+    data: AssessmentInput,
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
+    request: HttpRequest | None = None,
 ) -> Assessment:
+    """Record an assessment. The same form twice gives the first one back; the same content
+    again within the window is refused unless `allow_duplicate` (core/resubmission.py)."""
     _require_scope(user, case)
+    if first := first_submission(case.assessments.all(), submission_token):
+        return first
     _raise_if(assessment_errors(data, case=case))
-    assessment = Assessment.objects.create(
+    refuse_duplicate(
+        case.assessments.filter(
+            assessor=user, voided_at__isnull=True, assessed_on=data.assessed_on,
+            kind=data.kind, summary=data.summary.strip(),
+        ),
+        allow=allow_duplicate,
+    )  # fmt: skip
+    assessment, created = create_once(
+        case.assessments.all(),
+        submission_token,
         case=case,
         assessed_on=data.assessed_on,
         kind=data.kind,
@@ -117,6 +139,8 @@ def assessment_record(
         risk_notes=data.risk_notes.strip(),
         summary=data.summary.strip(),
     )
+    if not created:
+        return assessment
     domains = AssessmentDomain.objects.in_bulk(list(data.situations))
     AssessmentSituation.objects.bulk_create(
         AssessmentSituation(assessment=assessment, domain=domains[pk], text=text.strip())
@@ -143,24 +167,18 @@ def assessment_record(
 def assessment_void(
     *, user: User, assessment: Assessment, reason: str, request: HttpRequest | None = None
 ) -> Assessment:
-    """取消: the assessment stays on record, marked void with who, when and why."""
+    """取消: the assessment stays on record, marked void with who, when and why, by the same
+    rules as every other record (`cases.voiding.void_row`): the assessor within
+    `VOID_WINDOW_HOURS`, the centre or an admin after that; audited as a void."""
     _require_scope(user, assessment.case)
-    if not reason.strip():
-        raise ValidationError({"reason": [_("取消の理由を入力してください。")]})
-    updated = Assessment.objects.filter(pk=assessment.pk, voided_at__isnull=True).update(
-        voided_at=timezone.now(), voided_by=user, void_reason=reason.strip()[:500]
-    )
-    if not updated:
-        raise ValidationError(_("このアセスメントはすでに取り消されています。"))
-    assessment.refresh_from_db()
-    audit_record(
-        action=Action.UPDATE,
-        request=request,
+    void_row(
+        assessment,
         user=user,
-        obj=assessment,
+        reason=reason,
+        recorded_by_id=assessment.assessor_id,
+        recorded_at=assessment.created_at,
         municipality_id=assessment.case.municipality_id,
-        changed_fields=["voided_at", "voided_by", "void_reason"],
-        reason=reason.strip(),
+        request=request,
     )
     return assessment
 
@@ -201,10 +219,20 @@ def _audit_plan(
 
 @transaction.atomic
 def plan_create(
-    *, user: User, case: Case, data: PlanInput, request: HttpRequest | None = None
+    *,
+    user: User,
+    case: Case,
+    data: PlanInput,
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
+    request: HttpRequest | None = None,
 ) -> SupportPlan:
-    """A first plan (version 1). A case has one current plan; a later one comes by revision."""
+    """A first plan (version 1). A case has one current plan; a later one comes by revision.
+    The same form twice gives the first plan back (core/resubmission.py); a second plan with
+    the same content is refused anyway while the first is current."""
     _require_scope(user, case)
+    if first := first_submission(case.plans.all(), submission_token):
+        return first
     Case.objects.select_for_update().filter(pk=case.pk).get()
     if not case.is_open:
         raise ValidationError(_("終結・中断しているケースにはプランを作成できません。"))
@@ -216,7 +244,17 @@ def plan_create(
         )
     _raise_if(plan_errors(data, case=case))
     number = (case.plans.aggregate(m=Max("number"))["m"] or 0) + 1
-    plan = SupportPlan.objects.create(case=case, number=number, created_by=user, **data.__dict__)
+    refuse_duplicate(case.plans.filter(created_by=user, **data.__dict__), allow=allow_duplicate)
+    plan, created = create_once(
+        case.plans.all(),
+        submission_token,
+        case=case,
+        number=number,
+        created_by=user,
+        **data.__dict__,
+    )
+    if not created:
+        return plan
     _audit_plan(Action.CREATE, plan, user=user, request=request, fields=list(data.__dict__))
     return plan
 
@@ -307,17 +345,31 @@ def goal_save(
     plan: SupportPlan,
     data: GoalInput,
     goal: PlanGoal | None = None,
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
     request: HttpRequest | None = None,
 ) -> PlanGoal:
     """Add a goal to a draft plan, or change one. Referrals can be linked on a decided plan
-    too (the plan shows whether each step happened), through `goal_link_referrals`."""
+    too (the plan shows whether each step happened), through `goal_link_referrals`.
+
+    Adding: the same form twice gives the first goal back; the same goal (term and text)
+    on the plan again is refused unless `allow_duplicate` (core/resubmission.py)."""
     _require_scope(user, plan.case)
+    if goal is None and (first := first_submission(plan.goals.all(), submission_token)):
+        return first
     _require_draft(plan)
     _raise_if(goal_errors(data, plan=plan))
     values = {name: getattr(data, name) for name in GOAL_FIELDS}
     values["goal"] = values["goal"].strip()
     if goal is None:
-        goal = PlanGoal.objects.create(plan=plan, **values)
+        refuse_duplicate(
+            plan.goals.filter(term=values["term"], goal=values["goal"]),
+            allow=allow_duplicate,
+            recent=False,
+        )
+        goal, created = create_once(plan.goals.all(), submission_token, plan=plan, **values)
+        if not created:
+            return goal
         changed = [k for k, v in values.items() if v not in ("", None)]
         action = Action.CREATE
     else:
@@ -580,15 +632,20 @@ def review_record(
     plan: SupportPlan,
     data: ReviewInput,
     closing: bool = False,
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
     request: HttpRequest | None = None,
 ) -> Review:
     """モニタリング・評価 of a current plan; a closing review (終結時) also ends the plan.
 
     The next review date is set on the plan; whether this one was on time is judged against the
-    date that was due when it was done, and kept.
+    date that was due when it was done, and kept. The same form twice gives the first review
+    back; the same content again within the window is refused unless `allow_duplicate`.
     """
     case = plan.case
     _require_scope(user, case)
+    if first := first_submission(plan.reviews.all(), submission_token):
+        return first
     if not plan.is_current:
         raise ValidationError(
             _("見直し済み・終了したプランは評価できません。現在の版を評価してください。")
@@ -596,6 +653,13 @@ def review_record(
     if not closing and not case.is_open:
         raise ValidationError(_("終結・中断しているケースです。終結時の評価を記録してください。"))
     _raise_if(review_errors(data, plan=plan, closing=closing))
+    refuse_duplicate(
+        plan.reviews.filter(
+            recorded_by=user, reviewed_on=data.reviewed_on, stage=data.stage,
+            notes=data.notes.strip(), closing=closing,
+        ),
+        allow=allow_duplicate,
+    )  # fmt: skip
     SupportPlan.objects.select_for_update().filter(pk=plan.pk).get()
     previous = _previous_stage(case, data.reviewed_on)
     moved = bool(
@@ -603,7 +667,9 @@ def review_record(
         and previous
         and (data.stage.sort_order, data.stage.pk) > (previous.sort_order, previous.pk)
     )
-    review = Review.objects.create(
+    review, created = create_once(
+        plan.reviews.all(),
+        submission_token,
         plan=plan,
         case=case,
         reviewed_on=data.reviewed_on,
@@ -615,6 +681,8 @@ def review_record(
         closing=closing,
         recorded_by=user,
     )
+    if not created:
+        return review
     review.steps.set(data.steps)
     goals = plan.goals.in_bulk(list(data.evaluations))
     GoalEvaluation.objects.bulk_create(
@@ -679,11 +747,31 @@ def consent_errors(data: ConsentInput, *, case: Case) -> dict[str, list[str]]:
 
 @transaction.atomic
 def consent_record(
-    *, user: User, case: Case, data: ConsentInput, request: HttpRequest | None = None
+    *,
+    user: User,
+    case: Case,
+    data: ConsentInput,
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
+    request: HttpRequest | None = None,
 ) -> Consent:
+    """Record a consent. The same form twice gives the first one back; the same content again
+    within the window is refused unless `allow_duplicate` (core/resubmission.py)."""
     _require_scope(user, case)
+    if first := first_submission(case.consents.all(), submission_token):
+        return first
     _raise_if(consent_errors(data, case=case))
-    consent = Consent.objects.create(
+    refuse_duplicate(
+        case.consents.filter(
+            recorded_by=user, given_by=data.given_by, method=data.method,
+            valid_from=data.valid_from, valid_until=data.valid_until,
+            shared_with=data.shared_with.strip(),
+        ),
+        allow=allow_duplicate,
+    )  # fmt: skip
+    consent, created = create_once(
+        case.consents.all(),
+        submission_token,
         case=case,
         recorded_by=user,
         given_by=data.given_by,
@@ -694,6 +782,8 @@ def consent_record(
         valid_from=data.valid_from,
         valid_until=data.valid_until,
     )
+    if not created:
+        return consent
     audit_record(
         action=Action.CREATE,
         request=request,

@@ -4,7 +4,7 @@ audited), validate a form, call a service, redirect."""
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,8 +16,7 @@ from accounts.types import AuthenticatedHttpRequest
 from audit.services import Action, audit_record
 from cases.models import Case, HouseholdMember
 from cases.selectors import get_case_for_user
-from cases.views import _form_error
-from cases.voiding import VoidForm
+from cases.voiding import VoidForm, void_refusal
 from casework import forms, services
 from casework.models import PlanGoal, SupportPlan
 from casework.selectors import (
@@ -27,7 +26,7 @@ from casework.selectors import (
     get_review_for_user,
     goals_with_referrals,
 )
-from core.concurrency import StaleEdit
+from core.saving import submit
 from platforms.models import CaseMeeting
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -35,17 +34,6 @@ GET_POST = require_http_methods(["GET", "POST"])
 
 def _case(request: AuthenticatedHttpRequest, pk: int) -> Case:
     return get_case_for_user(request.user, pk, request=request)
-
-
-def _save(form: Any, call: Any) -> Any:
-    """Run a service; put its refusal next to the field (or on top). None when refused."""
-    try:
-        return call()
-    except StaleEdit as error:
-        form.add_error(None, error.message)
-    except ValidationError as error:
-        _form_error(form, error)
-    return None
 
 
 def _form_page(request: AuthenticatedHttpRequest, context: dict[str, Any]) -> HttpResponse:
@@ -61,15 +49,20 @@ def assessment_create(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     case = _case(request, pk)
     form = forms.AssessmentForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
-        assessment = _save(
+        saved = submit(
+            request,
             form,
             lambda: services.assessment_record(
-                user=request.user, case=case, data=form.data_input(), request=request
+                user=request.user,
+                case=case,
+                data=form.data_input(),
+                **form.submission(),
+                request=request,
             ),
+            success=_("アセスメントを保存しました。"),
         )
-        if assessment:
-            messages.success(request, _("アセスメントを保存しました。"))
-            return redirect(assessment)
+        if saved:
+            return saved
     return render(request, "casework/assessment_form.html", {"case": case, "form": form})
 
 
@@ -79,17 +72,26 @@ def assessment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     assessment = get_assessment_for_user(request.user, pk, request=request)
     case = assessment.case
     form = VoidForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        done = _save(
-            form,
-            lambda: services.assessment_void(
-                user=request.user, assessment=assessment,
-                reason=form.cleaned_data["reason"], request=request,
-            ),
-        )  # fmt: skip
-        if done:
-            messages.success(request, _("アセスメントを取り消しました。"))
-            return redirect(assessment)
+    # Who may void it, by the rules every record has (cases.voiding): shown instead of the form.
+    refusal = void_refusal(
+        request.user, recorded_by_id=assessment.assessor_id, recorded_at=assessment.created_at
+    )
+    if request.method == "POST" and not refusal and form.is_valid():
+        try:
+            saved = submit(
+                request,
+                form,
+                lambda: services.assessment_void(
+                    user=request.user, assessment=assessment,
+                    reason=form.cleaned_data["reason"], request=request,
+                ),
+                success=_("アセスメントを取り消しました。"),
+                to=assessment,
+            )  # fmt: skip
+        except PermissionDenied as error:
+            refusal, saved = str(error), None
+        if saved:
+            return saved
     if request.method == "GET":
         audit_record(
             action=Action.VIEW, request=request, obj=assessment,
@@ -103,6 +105,7 @@ def assessment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "assessment": assessment,
             "situations": list(assessment.situations.select_related("domain")),
             "form": form,
+            "refusal": refusal,
         },
     )
 
@@ -116,15 +119,20 @@ def plan_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     form = forms.PlanForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
-        plan = _save(
+        saved = submit(
+            request,
             form,
             lambda: services.plan_create(
-                user=request.user, case=case, data=form.data_input(), request=request
+                user=request.user,
+                case=case,
+                data=form.data_input(),
+                **form.submission(),
+                request=request,
             ),
+            success=_("支援プランを作成しました。目標を加えてください。"),
         )
-        if plan:
-            messages.success(request, _("支援プランを作成しました。目標を加えてください。"))
-            return redirect(plan)
+        if saved:
+            return saved
     return _form_page(
         request,
         {"case": case, "form": form, "title": _("支援プランの作成"), "button": _("作成する")},
@@ -165,16 +173,18 @@ def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = plan.case
     form = forms.PlanForm(request.POST or None, case=case, plan=plan)
     if request.method == "POST" and form.is_valid():
-        done = _save(
+        saved = submit(
+            request,
             form,
             lambda: services.plan_update(
                 user=request.user, plan=plan, version=form.cleaned_data["version"] or 0,
                 data=form.data_input(), request=request,
             ),
+            success=_("支援プランを更新しました。"),
+            to=plan,
         )  # fmt: skip
-        if done:
-            messages.success(request, _("支援プランを更新しました。"))
-            return redirect(plan)
+        if saved:
+            return saved
     return _form_page(
         request,
         {"case": case, "plan": plan, "form": form, "title": _("支援プランの編集"),
@@ -211,15 +221,17 @@ def _goal_form(request: AuthenticatedHttpRequest, pk: int, goal_pk: int | None) 
             return redirect(plan)
         # A decided plan: only the links to referrals can change.
         form: Any = forms.LinkReferralsForm(request.POST or None, goal=goal)
-        if request.method == "POST" and form.is_valid() and _save(
+        if request.method == "POST" and form.is_valid() and (saved := submit(
+            request,
             form,
             lambda: services.goal_link_referrals(
                 user=request.user, goal=goal,
                 referrals=form.cleaned_data["referrals"], request=request,
             ),
-        ):  # fmt: skip
-            messages.success(request, _("目標とつなぎの関連を更新しました。"))
-            return redirect(plan)
+            success=_("目標とつなぎの関連を更新しました。"),
+            to=plan,
+        )):  # fmt: skip
+            return saved
         return _form_page(
             request,
             {"case": case, "plan": plan, "form": form, "title": _("目標に関連するつなぎ"),
@@ -229,15 +241,24 @@ def _goal_form(request: AuthenticatedHttpRequest, pk: int, goal_pk: int | None) 
     if (
         request.method == "POST"
         and form.is_valid()
-        and _save(
-            form,
-            lambda: services.goal_save(
-                user=request.user, plan=plan, goal=goal, data=form.data_input(), request=request
-            ),
+        and (
+            saved := submit(
+                request,
+                form,
+                lambda: services.goal_save(
+                    user=request.user,
+                    plan=plan,
+                    goal=goal,
+                    data=form.data_input(),
+                    **({} if goal else form.submission()),
+                    request=request,
+                ),
+                success=_("目標を保存しました。"),
+                to=plan,
+            )
         )
     ):
-        messages.success(request, _("目標を保存しました。"))
-        return redirect(plan)
+        return saved
     title = _("目標の編集") if goal else _("目標の追加")
     return _form_page(
         request, {"case": case, "plan": plan, "form": form, "title": title, "button": _("保存する")}
@@ -250,15 +271,17 @@ def plan_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, request=request)
     case = plan.case
     form = forms.DecideForm(request.POST or None, plan=plan)
-    if request.method == "POST" and form.is_valid() and _save(
+    if request.method == "POST" and form.is_valid() and (saved := submit(
+        request,
         form,
         lambda: services.plan_decide(
             user=request.user, plan=plan, version=form.cleaned_data["version"],
             meeting=form.cleaned_data["meeting"], request=request,
         ),
-    ):  # fmt: skip
-        messages.success(request, _("支援プランを決定として記録しました。"))
-        return redirect(plan)
+        success=_("支援プランを決定として記録しました。"),
+        to=plan,
+    )):  # fmt: skip
+        return saved
     return _form_page(
         request,
         {"case": case, "plan": plan, "form": form, "title": _("支援プランの決定"),
@@ -273,28 +296,22 @@ def _plan_date_view(request: AuthenticatedHttpRequest, pk: int, *, revise: bool)
     form = forms.PlanDateForm(request.POST or None, plan=plan, revise=revise)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if revise:
-            result = _save(
-                form,
-                lambda: services.plan_revise(
-                    user=request.user, plan=plan, version=d["version"], on=d["on"],
-                    next_review_on=d["next_review_on"], request=request,
-                ),
-            )  # fmt: skip
-        else:
-            result = _save(
-                form,
-                lambda: services.plan_end(
-                    user=request.user, plan=plan, version=d["version"], on=d["on"],
-                    request=request,
-                ),
-            )  # fmt: skip
-        if result:
-            messages.success(
-                request,
-                _("新しい版を作成しました。") if revise else _("支援プランを終了しました。"),
+        saved = submit(
+            request,
+            form,
+            lambda: services.plan_revise(
+                user=request.user, plan=plan, version=d["version"], on=d["on"],
+                next_review_on=d["next_review_on"], request=request,
             )
-            return redirect(result)
+            if revise
+            else services.plan_end(
+                user=request.user, plan=plan, version=d["version"], on=d["on"],
+                request=request,
+            ),
+            success=_("新しい版を作成しました。") if revise else _("支援プランを終了しました。"),
+        )  # fmt: skip
+        if saved:
+            return saved
     return _form_page(
         request,
         {"case": case, "plan": plan, "form": form,
@@ -328,16 +345,17 @@ def review_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     closing = request.GET.get("closing") == "1" or not case.is_open
     form = forms.ReviewForm(request.POST or None, plan=plan, closing=closing)
     if request.method == "POST" and form.is_valid():
-        review = _save(
+        saved = submit(
+            request,
             form,
             lambda: services.review_record(
                 user=request.user, plan=plan, data=form.data_input(), closing=closing,
-                request=request,
+                **form.submission(), request=request,
             ),
+            success=_("評価を保存しました。"),
         )  # fmt: skip
-        if review:
-            messages.success(request, _("評価を保存しました。"))
-            return redirect(review)
+        if saved:
+            return saved
     return render(
         request,
         "casework/review_form.html",
@@ -375,15 +393,23 @@ def consent_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if (
         request.method == "POST"
         and form.is_valid()
-        and _save(
-            form,
-            lambda: services.consent_record(
-                user=request.user, case=case, data=form.data_input(), request=request
-            ),
+        and (
+            saved := submit(
+                request,
+                form,
+                lambda: services.consent_record(
+                    user=request.user,
+                    case=case,
+                    data=form.data_input(),
+                    **form.submission(),
+                    request=request,
+                ),
+                success=_("同意を記録しました。"),
+                to=case.get_absolute_url() + "#casework",
+            )
         )
     ):
-        messages.success(request, _("同意を記録しました。"))
-        return redirect(case.get_absolute_url() + "#casework")
+        return saved
     return _form_page(
         request,
         {"case": case, "form": form, "title": _("情報共有の同意を記録"), "button": _("記録する")},
@@ -396,15 +422,17 @@ def consent_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     consent = get_consent_for_user(request.user, pk, request=request)
     case = consent.case
     form = forms.WithdrawForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _save(
+    if request.method == "POST" and form.is_valid() and (saved := submit(
+        request,
         form,
         lambda: services.consent_withdraw(
             user=request.user, consent=consent, on=form.cleaned_data["on"],
             note=form.cleaned_data["note"], request=request,
         ),
-    ):  # fmt: skip
-        messages.success(request, _("同意の撤回を記録しました。"))
-        return redirect(case.get_absolute_url() + "#casework")
+        success=_("同意の撤回を記録しました。"),
+        to=case.get_absolute_url() + "#casework",
+    )):  # fmt: skip
+        return saved
     return _form_page(
         request,
         {"case": case, "form": form, "title": _("同意の撤回"), "lead": str(consent),
@@ -461,7 +489,8 @@ def contact_edit(
             )  # fmt: skip
     instance = ContactDetail.objects.filter(person_id=case.person_id, member=member).first()
     form = forms.ContactForm(request.POST or None, instance=instance or ContactDetail())
-    if request.method == "POST" and form.is_valid() and _save(
+    if request.method == "POST" and form.is_valid() and (saved := submit(
+        request,
         form,
         lambda: services.contact_save(
             user=request.user, case=case, member=member,
@@ -469,9 +498,10 @@ def contact_edit(
             values={k: form.cleaned_data[k] for k in services.CONTACT_FIELDS},
             request=request,
         ),
-    ):  # fmt: skip
-        messages.success(request, _("連絡先を保存しました。"))
-        return redirect("casework:contacts", pk=case.pk)
+        success=_("連絡先を保存しました。"),
+        to=reverse("casework:contacts", args=[case.pk]),
+    )):  # fmt: skip
+        return saved
     who = f"{member.get_relationship_display()} {member.name}".strip() if member else _("本人")
     return _form_page(
         request,
@@ -488,14 +518,16 @@ def contact_edit(
 def meeting_bases(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     meeting = get_for_user(CaseMeeting.objects.all(), request.user, pk, request=request)
     form = forms.BasisForm(request.POST or None, meeting=meeting)
-    if request.method == "POST" and form.is_valid() and _save(
+    if request.method == "POST" and form.is_valid() and (saved := submit(
+        request,
         form,
         lambda: services.meeting_bases_save(
             user=request.user, meeting=meeting, rows=form.rows(),
             confirmed_missing_consent=form.cleaned_data["confirm_missing_consent"],
             request=request,
         ),
-    ):  # fmt: skip
-        messages.success(request, _("情報共有の根拠を保存しました。"))
-        return redirect(meeting)
+        success=_("情報共有の根拠を保存しました。"),
+        to=meeting,
+    )):  # fmt: skip
+        return saved
     return render(request, "casework/meeting_bases.html", {"meeting": meeting, "form": form})

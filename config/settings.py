@@ -260,9 +260,6 @@ LEDGER_UPLOAD_TTL_HOURS = env.int("LEDGER_UPLOAD_TTL_HOURS", default=2)
 
 # Published KPI workbooks (公表用) show counts below this as "<5" (kpi.suppression).
 KPI_PUBLIC_SUPPRESS_BELOW = env.int("KPI_PUBLIC_SUPPRESS_BELOW", default=5)
-# The dashboard's consultation counts (延べ件数・実人数) are cached this long (0: count on
-# every request); the four indicators are always live (kpi.selectors.consultation_figures).
-KPI_CONSULTATION_CACHE_SECONDS = env.int("KPI_CONSULTATION_CACHE_SECONDS", default=300)
 
 # Background tasks: the database backend, so more workers on more machines need no broker.
 TASKS = {
@@ -276,6 +273,12 @@ TASK_HEARTBEAT_SECONDS = env.float("TASK_HEARTBEAT_SECONDS", default=10.0)
 TASK_WORKER_LEASE_SECONDS = env.int("TASK_WORKER_LEASE_SECONDS", default=60)
 TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=3)
 DB_WORKER_STATEMENT_TIMEOUT_MS = env.int("DB_WORKER_STATEMENT_TIMEOUT_MS", default=600_000)
+# Workers yield to people (exports.priority): their CPU nice (0: leave it), I/O priority
+# (best-effort:0-7, idle, none) and, when PostgreSQL runs on the same host and may be
+# changed by this user, the same for their own database backends.
+WORKER_NICE = env.int("WORKER_NICE", default=10)
+WORKER_IO_PRIORITY = env.str("WORKER_IO_PRIORITY", default="best-effort:7")
+WORKER_RENICE_DATABASE = env.bool("WORKER_RENICE_DATABASE", default=True)
 
 # Security. Production values are the defaults; development relaxes what HTTP on localhost needs.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

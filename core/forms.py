@@ -10,6 +10,8 @@ Japanese messages.
   `data-maxlength` the counter script reads; the server refuses long text with a message.
 - `DateField` / `DateInput`: a text box that takes 2026-12-02, 2026/12/2, R8.12.2,
   令和8年12月2日 or H31.4.1 (`core.wareki`).
+- `add_service_errors`: a service's refusal (a ValidationError) shown on the form, next to
+  the fields it names or at the top (`core.saving.submit` uses it for every form view).
 - `JapaneseMessages`: a form mixin that phrases the default messages with the field's label
   (「理由を入力してください。」 instead of 「このフィールドは必須です。」) and reads
   「選択してください」 on empty choices.
@@ -23,6 +25,7 @@ from typing import Any, cast
 import django_filters
 from django import forms
 from django.core import validators
+from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
@@ -227,3 +230,13 @@ class JapaneseMessages:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         japanese_messages(cast(forms.BaseForm, self))  # a mixin: self is the form
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's ValidationError next to the fields it names; a name the form has no
+    field for (or an error without names) goes at the top of the form."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -35,6 +35,7 @@ from exports.ledger import (
     _groups,
 )
 from exports.models import ImportBatch
+from kpi import aggregates
 
 TEMP_SEQUENCE_BASE = 1_000_000_000
 BATCH = 1000
@@ -73,7 +74,8 @@ def _number(cases: Iterable[Case]) -> None:
     municipality_ids = sorted({c.municipality_id for c in cases})
     municipalities = {
         m.pk: m
-        for m in Municipality.objects.select_for_update()
+        # FOR NO KEY UPDATE, as intake's numbering (cases.services._next_sequence).
+        for m in Municipality.objects.select_for_update(no_key=True)
         .filter(pk__in=municipality_ids)
         .order_by("pk")
     }
@@ -96,6 +98,7 @@ def _number(cases: Iterable[Case]) -> None:
 
 
 @transaction.atomic
+@aggregates.maintained
 def ledger_import(
     *,
     user: User,
@@ -135,7 +138,14 @@ def ledger_import(
         )
         for group in new_groups
     ]
+    # The counters of the persons written to (kpi.aggregates): existing cases' persons
+    # before their rows are added, new persons as having had nothing.
+    aggregates.track(
+        persons=[case.person_id for case in known_cases.values()],
+        parts=[aggregates.CONSULTATIONS],
+    )
     Person.objects.bulk_create(persons, batch_size=BATCH)
+    aggregates.created(persons=[p.pk for p in persons])
     Household.objects.bulk_create([Household(person=p) for p in persons], batch_size=BATCH)
     cases = []
     for group, person in zip(new_groups, persons, strict=True):

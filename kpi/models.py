@@ -301,3 +301,25 @@ class YearClosing(ScopedRow):
     @property
     def in_force(self) -> bool:
         return self.reopened_at is None
+
+
+class Tally(models.Model):
+    """One counter of the maintained aggregates (`kpi.aggregates`): how many of `figure` an
+    area has on a day. Written only by `kpi.aggregates`, in the transaction of the records it
+    counts; read by the dashboard instead of counting the records."""
+
+    # "all" (the nation), "p39" (a prefecture), "j12" (a jurisdiction), "m345" (a municipality)
+    area = models.CharField(max_length=16)
+    figure = models.CharField(max_length=16)  # kpi.aggregates.F: "k1", "p:visit", …
+    day = models.DateField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The upsert's conflict target, and the index of every read: one area (or the
+            # areas of a table), some figures, a range of days.
+            models.UniqueConstraint(fields=["area", "figure", "day"], name="kpi_tally_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.figure} {self.day}: {self.n}"

@@ -24,10 +24,13 @@ person with outcomes in two prefectures counts once). Its table is by prefecture
 municipality (`Report.areas`). No target or baseline is stored for it (they are keyed by
 prefecture), so it has no target and no status.
 
-Everything is counted by the database (grouped and conditional aggregates); the Python code
-only arranges at most twelve months, the municipalities of the scope, or (K4) the first
-employment dates of the persons counted. The number of queries does not depend on the number
-of records.
+The counted figures (K1–K4 by month and by area, the past years, the meetings, 延べ件数 and
+実人数) are read from the maintained aggregates (`kpi.aggregates`: daily counters per area,
+kept exact in the transaction of every write), two queries whatever the size of the scope.
+`kpi_report(..., recount=True)` counts the same from the records (grouped and conditional
+aggregates; `_Counted.count`): the reference that closing a year stores and that the tests
+and `kpi_aggregates --check` compare with. The number of queries does not depend on the
+number of records.
 """
 
 import datetime as dt
@@ -35,8 +38,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, TypedDict, cast
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import (
     Count,
     Exists,
@@ -67,7 +68,8 @@ from core.fiscal import (
 )
 from core.fiscal import fiscal_year as fiscal_year_of
 from core.models import Municipality
-from core.prefectures import prefecture_name
+from core.prefectures import PREFECTURES, prefecture_name
+from kpi import aggregates
 from kpi.closing import ClosingState, changes_since, closings_for, differences, figures_of
 from kpi.models import Baseline, Figure, Indicator, SurveyCount, Target, YearClosing
 from kpi.scopes import Scope
@@ -313,21 +315,6 @@ class ConsultationFigures:
     ongoing_contacts: int = 0
     ongoing_persons: int = 0
     by_method: list[MethodCount] = field(default_factory=list)
-    counted_at: dt.datetime | None = None  # when read from the cache: the time of counting
-    refresh_minutes: int | None = None  # and how often the cached counts are renewed
-
-    @property
-    def counted_note(self) -> str:
-        """`相談の延べ件数と実人数は 14:05 時点の集計です（5分ごとに更新）。` when cached."""
-        if self.counted_at is None:
-            return ""
-        return _(
-            "相談の延べ件数と実人数は %(time)s 時点の集計です（%(minutes)s分ごとに更新。"
-            "4つの指標は常に最新です）。"
-        ) % {
-            "time": timezone.localtime(self.counted_at).strftime("%H:%M"),
-            "minutes": self.refresh_minutes,
-        }
 
 
 @dataclass
@@ -725,53 +712,151 @@ def status_of(value: int, target: int | None, projected: int | None) -> str | No
 
 @dataclass(frozen=True)
 class _Counted:
-    """The year's grouped counts, from which the monthly series and the by-municipality table
-    are both summed (six queries for the four indicators, whatever the size of the scope)."""
+    """The year's counts of the scope: by month (the series), by area (the table: a
+    municipality's id, or for the national scope a prefecture's code), the meetings and the
+    consultations of the secondary figures, and the past years' full-year values.
 
-    new_cases: dict[tuple[int, dt.date], int]  # K1 by (municipality, month)
-    meetings: dict[int, dict[str, Any]]  # K2: {municipality: {"n", "first"}}
-    links: dict[tuple[int, dt.date], int]  # K3 by (municipality, month)
-    # K4: {municipality: {"n"}} (distinct persons); for the national scope {prefecture code:
-    # {"n"}}, as a person counts once in a prefecture whatever their municipalities.
-    employed: dict[Any, dict[str, Any]]
-    first_employments: dict[dt.date, int]  # K4 by month, distinct persons in the scope
+    Read from the maintained aggregates (`from_aggregates`, two queries whatever the size
+    of the scope) or counted from the records (`count`, the reference)."""
+
+    monthly: dict[str, dict[dt.date, int]]  # indicator → {first day of month: added}
+    cases: dict[Any, int]  # K1 by area
+    meetings: dict[Any, dict[str, Any]]  # {area: {"n", "first", "met"}} (met: municipalities)
+    links: dict[Any, int]  # K3 by area
+    employed: dict[Any, int]  # K4 by area: distinct persons within the area
+    meeting_figures: dict[str, int]  # meetings, supervised, supervised_municipalities
+    consultations: ConsultationFigures
+    past: dict[int, dict[str, int]]  # {fiscal year: {indicator: full-year value}}
 
     @classmethod
-    def count(cls, scope: Scope, start: dt.date, end: dt.date) -> "_Counted":
+    def count(cls, scope: Scope, start: dt.date, end: dt.date, past_years: list[int]) -> "_Counted":
+        """Counted from the records (the recount)."""
         employed_by = "municipality__prefecture_code" if scope.is_national else "municipality"
+        new_cases = _by_municipality_and_month(
+            _new_cases(scope, start, end), "municipality", "intake_date"
+        )
+        meetings = _by_municipality(
+            _held_meetings(scope, start, end), "municipality", n=Count("pk"), first=Min("held_on")
+        )
+        links = _by_municipality_and_month(
+            _ibasho_links(scope, start, end), "municipality", "connected_on"
+        )
+        employed = _by_municipality(
+            _employments(scope, start, end), employed_by, n=Count("person", distinct=True)
+        )
+        supervised = ~Q(supervision=CaseMeeting.Supervision.NONE)
+        meeting_figures = _held_meetings(scope, start, end).aggregate(
+            meetings=Count("pk"),
+            supervised=Count("pk", filter=supervised),
+            supervised_municipalities=Count("municipality", distinct=True, filter=supervised),
+        )
+        by_area: dict[int, Any] = {}
+        if scope.is_national:  # the table is by prefecture: add the municipalities up
+            by_area = dict(Municipality.objects.order_by().values_list("pk", "prefecture_code"))
+        area_meetings: dict[Any, dict[str, Any]] = {}
+        for municipality, row in meetings.items():
+            key = by_area.get(municipality, municipality)
+            into = area_meetings.setdefault(key, {"n": 0, "first": row["first"], "met": 0})
+            into["n"] += row["n"]
+            into["met"] += 1
+            into["first"] = min(into["first"], row["first"])
         return cls(
-            new_cases=_by_municipality_and_month(
-                _new_cases(scope, start, end), "municipality", "intake_date"
-            ),
-            meetings=_by_municipality(
-                _held_meetings(scope, start, end),
-                "municipality",
-                n=Count("pk"),
-                first=Min("held_on"),
-            ),
-            links=_by_municipality_and_month(
-                _ibasho_links(scope, start, end), "municipality", "connected_on"
-            ),
-            employed=_by_municipality(
-                _employments(scope, start, end),
-                employed_by,
-                n=Count("person", distinct=True),
-            ),
-            first_employments=_first_employment_months(scope, start, end),
+            monthly={
+                Indicator.NEW_CONSULTATIONS: _per_month(new_cases),
+                Indicator.MUNICIPALITIES_WITH_CASE_MEETINGS: _months_of_dates(
+                    m["first"] for m in meetings.values()
+                ),
+                Indicator.IBASHO_LINKS: _per_month(links),
+                Indicator.EMPLOYED_AFTER_INTERMEDIATE: _first_employment_months(scope, start, end),
+            },
+            cases=_sum_by(_per_municipality(new_cases), by_area),
+            meetings=area_meetings,
+            links=_sum_by(_per_municipality(links), by_area),
+            employed={key: row["n"] for key, row in employed.items()},
+            meeting_figures=meeting_figures,
+            consultations=consultation_figures(scope, start, end, recount=True),
+            past=_year_values(scope, past_years),
         )
 
-    def monthly(self) -> dict[str, dict[dt.date, int]]:
-        """What was added in each month. For the distinct counts a municipality or person is
-        added in the month of its first meeting or outcome, so the months add up to the
-        year's distinct count."""
-        return {
-            Indicator.NEW_CONSULTATIONS: _per_month(self.new_cases),
-            Indicator.MUNICIPALITIES_WITH_CASE_MEETINGS: _months_of_dates(
-                m["first"] for m in self.meetings.values()
-            ),
-            Indicator.IBASHO_LINKS: _per_month(self.links),
-            Indicator.EMPLOYED_AFTER_INTERMEDIATE: self.first_employments,
+    @classmethod
+    def from_aggregates(
+        cls, scope: Scope, start: dt.date, end: dt.date, past_years: list[int]
+    ) -> "_Counted":
+        """Read from the maintained aggregates (`kpi.aggregates`): the scope's own daily
+        counters by month (the series, the secondary figures, the past years), and the
+        areas' counters of the year (the table)."""
+        F = aggregates.F
+        indicators: dict[str, str] = {
+            Indicator.NEW_CONSULTATIONS: F.K1,
+            Indicator.MUNICIPALITIES_WITH_CASE_MEETINGS: F.K2,
+            Indicator.IBASHO_LINKS: F.K3,
+            Indicator.EMPLOYED_AFTER_INTERMEDIATE: F.K4,
         }
+        this_year = Q(day__range=(start, end))
+        if past_years:
+            first = fiscal_year_range(min(past_years))[0]
+            last = fiscal_year_range(max(past_years))[1]
+            this_year |= Q(day__range=(first, last), figure__in=list(indicators.values()))
+        months = aggregates.monthly(aggregates.scope_area(scope), this_year)
+
+        def in_year(figure: str) -> dict[dt.date, int]:
+            return {m: n for m, n in months.get(figure, {}).items() if start <= m <= end}
+
+        def total(figure: str) -> int:
+            return sum(in_year(figure).values())
+
+        past = {
+            y: {
+                key: sum(
+                    n
+                    for m, n in months.get(figure, {}).items()
+                    if fiscal_year_range(y)[0] <= m <= fiscal_year_range(y)[1]
+                )
+                for key, figure in indicators.items()
+            }
+            for y in past_years
+        }
+        if scope.is_national:  # the table by prefecture: the prefectures' own counters
+            keys: dict[str, Any] = {f"p{code}": code for code in PREFECTURES}
+        else:
+            keys = {f"m{pk}": pk for pk in scope.municipality_ids}
+        table = aggregates.by_area(
+            Q(area__in=list(keys)), [F.K1, F.K2, F.K3, F.K4, F.MEETINGS], start, end
+        )
+        meetings = {}
+        for area, row in table.items():
+            if F.MEETINGS in row:
+                n, first = row[F.MEETINGS]
+                met = row[F.K2][0] if F.K2 in row else 0
+                meetings[keys[area]] = {"n": n, "first": first, "met": met}
+
+        def column(figure: str) -> dict[Any, int]:
+            return {keys[a]: row[figure][0] for a, row in table.items() if figure in row}
+
+        return cls(
+            monthly={key: in_year(figure) for key, figure in indicators.items()},
+            cases=column(F.K1),
+            meetings=meetings,
+            links=column(F.K3),
+            employed=column(F.K4),
+            meeting_figures={
+                "meetings": total(F.MEETINGS),
+                "supervised": total(F.SUPERVISED),
+                "supervised_municipalities": total(F.SUPERVISED_MUNICIPALITIES),
+            },
+            consultations=_consultations_from(
+                {figure: in_year(figure) for figure in _CONSULTATION_FIGURES}
+            ),
+            past=past,
+        )
+
+
+def _sum_by(counts: dict[int, int], key_of: dict[int, Any]) -> dict[Any, int]:
+    totals: dict[Any, int] = {}
+    for municipality, n in counts.items():
+        key = key_of.get(municipality, municipality)
+        totals[key] = totals.get(key, 0) + n
+    return totals
 
 
 def _by_municipality(qs: QuerySet[Any], path: str, **aggregates: Any) -> dict[Any, dict[str, Any]]:
@@ -790,10 +875,15 @@ def _area_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[AreaRow]
 def _prefecture_rows(as_of: dt.date, counted: _Counted) -> list[AreaRow]:
     """The national scope's table: one row per prefecture with municipalities, in JIS order.
 
-    Two small grouped queries (the municipalities' prefectures, established platforms per
-    prefecture); K1–K3 are the year's per-municipality counts added up by prefecture, K4 is
-    counted by prefecture in the database (distinct persons: not a sum)."""
-    prefecture_of = dict(Municipality.objects.order_by().values_list("pk", "prefecture_code"))
+    Two small grouped queries (the municipalities per prefecture, established platforms per
+    prefecture); the counts are the year's by prefecture (`_Counted`: K4 and K2 are distinct
+    within the prefecture, not sums)."""
+    municipalities = dict(
+        Municipality.objects.order_by()
+        .values("prefecture_code")
+        .annotate(n=Count("pk"))
+        .values_list("prefecture_code", "n")
+    )
     platforms = dict(
         Platform.objects.filter(established_as_of(as_of))
         .order_by()
@@ -801,39 +891,22 @@ def _prefecture_rows(as_of: dt.date, counted: _Counted) -> list[AreaRow]:
         .annotate(n=Count("pk"))
         .values_list("municipality__prefecture_code", "n")
     )
-    cases = _per_municipality(counted.new_cases)
-    links = _per_municipality(counted.links)
-    totals: dict[str, dict[str, Any]] = {}
-    for municipality, code in prefecture_of.items():
-        row = totals.setdefault(
-            code,
-            {"municipalities": 0, "cases": 0, "meetings": 0, "met": 0, "links": 0, "first": None},
-        )
-        row["municipalities"] += 1
-        row["cases"] += cases.get(municipality, 0)
-        row["links"] += links.get(municipality, 0)
-        met = counted.meetings.get(municipality)
-        if met:
-            row["met"] += 1
-            row["meetings"] += met["n"]
-            if row["first"] is None or met["first"] < row["first"]:
-                row["first"] = met["first"]
     return [
         AreaRow(
             kind=AreaKind.PREFECTURE,
             code=code,
             name=prefecture_name(code),
             jurisdiction="",
-            new_consultations=row["cases"],
-            meetings=row["meetings"],
-            first_meeting=row["first"],
-            ibasho_links=row["links"],
-            employed=counted.employed.get(code, {}).get("n", 0),
-            municipalities=row["municipalities"],
-            municipalities_with_meetings=row["met"],
+            new_consultations=counted.cases.get(code, 0),
+            meetings=counted.meetings.get(code, {}).get("n", 0),
+            first_meeting=counted.meetings.get(code, {}).get("first"),
+            ibasho_links=counted.links.get(code, 0),
+            employed=counted.employed.get(code, 0),
+            municipalities=n,
+            municipalities_with_meetings=counted.meetings.get(code, {}).get("met", 0),
             platforms=platforms.get(code, 0),
         )
-        for code, row in sorted(totals.items())
+        for code, n in sorted(municipalities.items())
     ]
 
 
@@ -847,8 +920,7 @@ class _PlatformFlags(TypedDict):
 def _municipality_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[AreaRow]:
     """Every municipality in the scope with its counts, those without a meeting first (they
     are where the prefecture must help). One query for the municipalities; the counts are
-    the year's grouped counts (correlated subqueries per municipality cost a pass over each
-    municipality's cases for K3 and K4: 0.3 s for a large prefecture)."""
+    the year's by municipality (`_Counted`)."""
     municipalities = (
         Municipality.objects.filter(scope.q())
         .select_related("jurisdiction")
@@ -863,19 +935,17 @@ def _municipality_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[
             ),
         )
     )
-    cases = _per_municipality(counted.new_cases)
-    links = _per_municipality(counted.links)
     rows = [
         AreaRow(
             kind=AreaKind.MUNICIPALITY,
             code=m.code,
             name=m.name,
             jurisdiction=m.jurisdiction.name,
-            new_consultations=cases.get(m.pk, 0),
+            new_consultations=counted.cases.get(m.pk, 0),
             meetings=counted.meetings.get(m.pk, {}).get("n", 0),
             first_meeting=counted.meetings.get(m.pk, {}).get("first"),
-            ibasho_links=links.get(m.pk, 0),
-            employed=counted.employed.get(m.pk, {}).get("n", 0),
+            ibasho_links=counted.links.get(m.pk, 0),
+            employed=counted.employed.get(m.pk, 0),
             municipalities=1,
             municipalities_with_meetings=1 if m.pk in counted.meetings else 0,
             platforms=1 if m.kpi_platform else 0,
@@ -927,11 +997,8 @@ def _year_values(scope: Scope, years: list[int]) -> dict[int, dict[str, int]]:
 
 
 def _count_consultations(scope: Scope, start: dt.date, end: dt.date) -> dict[str, Any]:
-    """延べ件数 and 実人数, new (case opened this year) and ongoing, by method (2 queries).
-
-    Plain numbers keyed by method code, so that the result can be cached whatever the
-    language of the page that shows it.
-    """
+    """延べ件数 and 実人数, new (case opened this year) and ongoing, by method (2 queries),
+    counted from the records: plain numbers keyed by method code."""
     contacts = Consultation.objects.filter(
         scope.q("case__municipality"),
         date__range=(start, end),
@@ -959,29 +1026,53 @@ def _count_consultations(scope: Scope, start: dt.date, end: dt.date) -> dict[str
 
 
 def consultation_figures(
-    scope: Scope, start: dt.date, end: dt.date, *, cached: bool = False
+    scope: Scope, start: dt.date, end: dt.date, *, recount: bool = False
 ) -> ConsultationFigures:
-    """The year's consultation counts for the scope.
+    """The year's consultation counts for the scope: from the maintained aggregates
+    (`kpi.aggregates`, one query over the scope's daily counters), or counted from the
+    records (`recount=True`, and any period not starting on 1 April)."""
+    if recount or start != fiscal_year_range(fiscal_year_of(start))[0]:
+        return _consultation_result(_count_consultations(scope, start, end))
+    months = aggregates.monthly(
+        aggregates.scope_area(scope), Q(day__range=(start, end), figure__in=_CONSULTATION_FIGURES)
+    )
+    return _consultations_from(months)
 
-    Counting distinct persons over a large prefecture's year of consultations reads every
-    one of them (a quarter of a million rows at the benchmark's scale, about half a second
-    however the SQL is written), and a distinct count cannot be added up from smaller
-    pre-aggregated counts. The dashboard therefore shows these secondary figures from a
-    cache (`KPI_CONSULTATION_CACHE_SECONDS`, keyed by scope and period, shared by the app
-    processes when CACHE_URL points at a shared cache) with the time they were counted; the
-    four indicators stay live. `cached=False` (the `kpi_report` command) always counts.
-    """
-    timeout = settings.KPI_CONSULTATION_CACHE_SECONDS
-    counted_at = None
-    if cached and timeout > 0:
-        key = f"kpi:consultations:v3:{scope.cache_key}:{start}:{end}"
-        data = cache.get(key)
-        if data is None:
-            data = {**_count_consultations(scope, start, end), "at": timezone.now()}
-            cache.set(key, data, timeout)
-        counted_at = data["at"]
-    else:
-        data = _count_consultations(scope, start, end)
+
+_CONSULTATION_FIGURES = [
+    aggregates.F.PERSONS,
+    aggregates.F.NEW_PERSONS,
+    aggregates.F.ONGOING_PERSONS,
+    *(aggregates.F.persons_by(m) for m in Consultation.Method.values),
+    *(aggregates.F.contacts(m, new) for m in Consultation.Method.values for new in (True, False)),
+]
+
+
+def _consultations_from(months: dict[str, dict[dt.date, int]]) -> ConsultationFigures:
+    def total(figure: str) -> int:
+        return sum(months.get(figure, {}).values())
+
+    methods = Consultation.Method.values
+    new = {m: total(aggregates.F.contacts(m, True)) for m in methods}
+    ongoing = {m: total(aggregates.F.contacts(m, False)) for m in methods}
+    return _consultation_result(
+        {
+            "totals": {
+                "contacts": sum(new.values()) + sum(ongoing.values()),
+                "persons": total(aggregates.F.PERSONS),
+                "new_contacts": sum(new.values()),
+                "new_persons": total(aggregates.F.NEW_PERSONS),
+                "ongoing_contacts": sum(ongoing.values()),
+                "ongoing_persons": total(aggregates.F.ONGOING_PERSONS),
+            },
+            "by_method": {
+                m: [new[m] + ongoing[m], total(aggregates.F.persons_by(m))] for m in methods
+            },
+        }
+    )
+
+
+def _consultation_result(data: dict[str, Any]) -> ConsultationFigures:
     by_method = data["by_method"]
     return ConsultationFigures(
         **data["totals"],
@@ -994,8 +1085,6 @@ def consultation_figures(
             )
             for value, label in Consultation.Method.choices
         ],
-        counted_at=counted_at,
-        refresh_minutes=max(1, timeout // 60) if counted_at else None,
     )
 
 
@@ -1006,8 +1095,7 @@ def _secondary(
     end: dt.date,
     as_of: dt.date,
     total: int,
-    *,
-    cached: bool,
+    counted: "_Counted",
 ) -> SecondaryFigures:
     statuses = MunicipalStatus.objects.filter(
         scope.q("municipality"), fiscal_year=fiscal_year
@@ -1038,12 +1126,7 @@ def _secondary(
         & Q(prefecture_code=scope.prefecture_code)
     )
     resources = places_as_of(in_scope, as_of)
-    supervised = ~Q(supervision=CaseMeeting.Supervision.NONE)
-    meetings = _held_meetings(scope, start, end).aggregate(
-        meetings=Count("pk"),
-        supervised=Count("pk", filter=supervised),
-        supervised_municipalities=Count("municipality", distinct=True, filter=supervised),
-    )
+    meetings = counted.meeting_figures
     return SecondaryFigures(
         municipalities=total,
         platforms=platforms,
@@ -1058,7 +1141,7 @@ def _secondary(
         meetings=meetings["meetings"],
         supervised_meetings=meetings["supervised"],
         supervised_municipalities=meetings["supervised_municipalities"],
-        consultations=consultation_figures(scope, start, end, cached=cached),
+        consultations=counted.consultations,
         baselines={},
         endings=_endings(scope, start, end),
         casework=casework_figures(scope.q("municipality"), start, end),
@@ -1101,15 +1184,16 @@ def kpi_report(
     scope: Scope,
     as_of: dt.date | None = None,
     *,
-    cached_consultations: bool = False,
     apply_closing: bool = True,
+    recount: bool = False,
 ) -> Report:
     """The four indicators and everything the dashboard shows, up to `as_of` (default: today).
 
     Only what happened on or before `as_of` counts; a date after the year's end counts the
     whole year, a date after today counts up to today. Past years in the comparison are
-    always full years. `cached_consultations`: the consultation counts (a secondary figure)
-    may come from the cache; see `consultation_figures`.
+    always full years. Everything counted comes from the maintained aggregates
+    (`kpi.aggregates`); `recount=True` counts the records instead (the reference: what
+    closing a year stores, and what `kpi_aggregates --check` and the tests compare with).
 
     A closed year (年度確定) reported as a whole year shows the figures as reported, with
     today's recount and the records behind any difference (`Report.closing`, `kpi.closing`);
@@ -1122,10 +1206,13 @@ def kpi_report(
     as_of = min(as_of or today, today, fy_end)
     start, end = fy_start, as_of
 
-    counted = _Counted.count(scope, start, end)
+    past_years = list(range(fiscal_year - COMPARISON_YEARS, fiscal_year))
+    counted = (_Counted.count if recount else _Counted.from_aggregates)(
+        scope, start, end, past_years
+    )
     areas = _area_rows(scope, as_of, counted)
     total = sum(area.municipalities for area in areas)  # K2's denominator
-    monthly = counted.monthly()
+    monthly = counted.monthly
     target_rows = _targets(scope, fiscal_year)
     baselines, baselines_by_year = _baselines(scope, fiscal_year)
     first_year = first_fiscal_year(scope)
@@ -1159,8 +1246,7 @@ def kpi_report(
             )
         )
 
-    past_years = list(range(fiscal_year - COMPARISON_YEARS, fiscal_year))
-    past_values = _year_values(scope, past_years)
+    past_values = counted.past
     closings = closings_for(scope, [*past_years, fiscal_year]) if apply_closing else {}
     comparison = []
     for y in past_years:
@@ -1192,9 +1278,7 @@ def kpi_report(
             )
         )
 
-    secondary = _secondary(
-        scope, fiscal_year, start, end, as_of, total, cached=cached_consultations
-    )
+    secondary = _secondary(scope, fiscal_year, start, end, as_of, total, counted)
     secondary.baselines = {k: v for k, v in baselines.items() if k in Figure.values}
     programme = programme_figures(scope, start, end)
     # Places the prefecture supported in the year: support periods overlapping it.

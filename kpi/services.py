@@ -52,7 +52,8 @@ def year_close(
         raise ValidationError(
             _("%(year)sはすでに確定しています。") % {"year": era_label(fiscal_year)}
         )
-    report = kpi_report(fiscal_year, scope, end, apply_closing=False)
+    # What is stored is counted from the records, not read from the maintained aggregates.
+    report = kpi_report(fiscal_year, scope, end, apply_closing=False, recount=True)
     try:
         with transaction.atomic():
             closing = YearClosing.objects.create(

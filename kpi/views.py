@@ -57,9 +57,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise Http404()
     fiscal_year = form.cleaned_data.get("fy") or current
     scope = by_token[form.cleaned_data.get("scope") or scopes[0].token]
-    report = kpi_report(
-        fiscal_year, scope, form.cleaned_data.get("as_of"), cached_consultations=True
-    )
+    report = kpi_report(fiscal_year, scope, form.cleaned_data.get("as_of"))
     charts = [(indicator, line_chart(report, indicator)) for indicator in report.indicators]
     # The download links carry the report's own date, so the file matches the page.
     query = urlencode(
@@ -182,7 +180,6 @@ def workbook(request: AuthenticatedHttpRequest) -> HttpResponseBase:
         form.cleaned_data["fy"] or current,
         scope,
         form.cleaned_data["as_of"],
-        cached_consultations=True,
     )
     buffer = io.BytesIO()
     kpi_workbook(report, public=public, threshold=settings.KPI_PUBLIC_SUPPRESS_BELOW).save(buffer)

@@ -647,7 +647,6 @@ def _secondary(wb: Workbook, report: Report, publication: Publication) -> None:
             _(
                 "居場所等と就労訓練の場は、基準日に開設していた社会資源（開設日から廃止日の前日まで。県全域のものを含む）を、その日の種別で数えた数です。"
             ),
-            *([c.counted_note] if c.counted_note else []),
             *_suppression_notes(publication),
         ],
     )

@@ -22,6 +22,7 @@ from core.forms import (
     model_choice_field,
 )
 from core.models import Jurisdiction, Municipality
+from core.resubmission import SubmitOnceForm
 from platforms import selectors
 from platforms.models import Agency, CaseMeeting, MunicipalStatus, Platform
 
@@ -172,7 +173,7 @@ class OwnerChoiceField(forms.ModelChoiceField[User]):
         return obj.label
 
 
-class FollowUpActionForm(JapaneseMessages, forms.Form):
+class FollowUpActionForm(JapaneseMessages, SubmitOnceForm):
     description = forms.CharField(label=_("内容"), max_length=500)
     owner = OwnerChoiceField(
         label=_("担当者"), queryset=None, required=False, empty_label=_("未定")

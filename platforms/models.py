@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access import ScopedQuerySet
 from cases.models import Case
 from core.models import Municipality
+from core.resubmission import SubmittedOnce
 
 
 class Agency(models.Model):
@@ -212,7 +213,7 @@ class FollowUpActionQuerySet(ScopedQuerySet["FollowUpAction"]):
     scope_path = "meeting__municipality"
 
 
-class FollowUpAction(models.Model):
+class FollowUpAction(SubmittedOnce):
     """A follow-up decided at a meeting, with an owner and a due date."""
 
     meeting = models.ForeignKey(
@@ -247,3 +248,6 @@ class FollowUpAction(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    def get_absolute_url(self) -> str:
+        return f"{self.meeting.get_absolute_url()}#actions"

@@ -6,6 +6,7 @@ each message next to its field; nothing is saved when one is raised.
 """
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,6 +23,8 @@ from cases.models import Case
 from core.concurrency import StaleEdit, update_with_version_or_raise
 from core.fiscal import fiscal_year_label, fiscal_year_range
 from core.models import Municipality
+from core.resubmission import create_once, first_submission, refuse_duplicate
+from kpi import aggregates
 from platforms.models import Agency, CaseMeeting, FollowUpAction, MunicipalStatus, Platform
 from platforms.selectors import can_edit_municipal_status
 
@@ -66,6 +69,7 @@ def _agency_allowed(agency: Agency, municipality: Municipality) -> bool:
 
 
 @transaction.atomic
+@aggregates.maintained
 def meeting_create(
     *,
     user: User,
@@ -82,6 +86,7 @@ def meeting_create(
     _require_personal_scope(user, municipality.pk)
     cases, agencies = list(cases), list(agencies)
     _validate_meeting(municipality=municipality, held_on=held_on, cases=cases, agencies=agencies)
+    aggregates.track(municipalities=[municipality.pk])
     meeting = CaseMeeting.objects.create(
         municipality=municipality,
         held_on=held_on,
@@ -114,6 +119,7 @@ def meeting_create(
 
 
 @transaction.atomic
+@aggregates.maintained
 def meeting_update(
     *,
     user: User,
@@ -146,6 +152,7 @@ def meeting_update(
     before["agencies"] = set(meeting.agencies.values_list("pk", flat=True))
     after["cases"] = {case.pk for case in cases}
     after["agencies"] = {agency.pk for agency in agencies}
+    aggregates.track(municipalities=[meeting.municipality_id])
     update_with_version_or_raise(
         CaseMeeting,
         pk=meeting.pk,
@@ -172,9 +179,16 @@ def follow_up_action_create(
     description: str,
     owner: User | None = None,
     due_on: dt.date | None = None,
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
     request: HttpRequest | None = None,
 ) -> FollowUpAction:
+    """A follow-up on a meeting. The same form twice gives the first one back; the same open
+    follow-up (text, owner, due date) on the meeting again is refused unless
+    `allow_duplicate` (core/resubmission.py; follow-ups keep no creation time)."""
     _require_personal_scope(user, meeting.municipality_id)
+    if first := first_submission(meeting.actions.all(), submission_token):
+        return first
     errors: dict[str, str] = {}
     if not description.strip():
         errors["description"] = _("内容を入力してください。")
@@ -184,9 +198,17 @@ def follow_up_action_create(
         errors["due_on"] = _("期限は会議の開催日以降の日付にしてください。")
     if errors:
         raise ValidationError(errors)
-    action = FollowUpAction.objects.create(
-        meeting=meeting, description=description.strip(), owner=owner, due_on=due_on
+    values = {"description": description.strip(), "owner": owner, "due_on": due_on}
+    refuse_duplicate(
+        meeting.actions.filter(done_on__isnull=True, **values),
+        allow=allow_duplicate,
+        recent=False,
     )
+    action, created = create_once(
+        meeting.actions.all(), submission_token, meeting=meeting, **values
+    )
+    if not created:
+        return action
     audit_record(
         action=Action.CREATE,
         request=request,

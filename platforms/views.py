@@ -25,9 +25,10 @@ from accounts.types import AuthenticatedHttpRequest
 from audit.services import Action, audit_record
 from core.concurrency import is_stale, rebase_on_saved
 from core.fiscal import current_fiscal_year, fiscal_year_label
-from core.forms import model_choice_field
+from core.forms import add_service_errors, model_choice_field
 from core.models import Municipality
 from core.printing import audit_print
+from core.saving import submit
 from platforms import selectors, services
 from platforms.forms import (
     CaseMeetingForm,
@@ -41,15 +42,6 @@ from platforms.forms import (
 from platforms.models import CaseMeeting, MunicipalStatus
 
 MEETINGS_PER_PAGE = 30
-
-
-def _apply_service_errors(form: Form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the fields it names (or at the top)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- Case meetings ---------------------------------------------------------------------------
@@ -122,8 +114,10 @@ def meeting_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     if request.method == "POST" and not _searching_cases(request) and form.is_valid():
         data = form.cleaned_data
-        try:
-            meeting = services.meeting_create(
+        saved = submit(
+            request,
+            form,
+            lambda: services.meeting_create(
                 user=user,
                 municipality=municipality,
                 held_on=data["held_on"],
@@ -134,12 +128,11 @@ def meeting_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 decisions=data["decisions"],
                 minutes=data["minutes"],
                 request=request,
-            )
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-        else:
-            messages.success(request, _("ケース会議を登録しました。"))
-            return redirect(meeting)
+            ),
+            success=_("ケース会議を登録しました。"),
+        )
+        if saved:
+            return saved
     return render(
         request,
         "platforms/meeting_form.html",
@@ -232,7 +225,7 @@ def meeting_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             if not is_stale(error):
-                _apply_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 fresh = CaseMeeting.objects.get(pk=meeting.pk)
                 form, theirs = rebase_on_saved(
@@ -267,15 +260,23 @@ def action_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
     form = FollowUpActionForm(request.POST, municipality=meeting.municipality)
     if form.is_valid():
-        try:
-            services.follow_up_action_create(
-                user=request.user, meeting=meeting, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-        else:
-            messages.success(request, _("フォローアップを追加しました。"))
-            return redirect(f"{meeting.get_absolute_url()}#actions")
+        saved = submit(
+            request,
+            form,
+            lambda: services.follow_up_action_create(
+                user=request.user,
+                meeting=meeting,
+                description=form.cleaned_data["description"],
+                owner=form.cleaned_data["owner"],
+                due_on=form.cleaned_data["due_on"],
+                **form.submission(),
+                request=request,
+            ),
+            success=_("フォローアップを追加しました。"),
+            to=f"{meeting.get_absolute_url()}#actions",
+        )
+        if saved:
+            return saved
     return _render_meeting(request, meeting, form, status=400)
 
 
@@ -375,15 +376,17 @@ def platform_edit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
         platform=platform,
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.platform_update(
+        saved = submit(
+            request,
+            form,
+            lambda: services.platform_update(
                 user=request.user, municipality=municipality, request=request, **form.cleaned_data
-            )
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-        else:
-            messages.success(request, _("プラットフォームの情報を保存しました。"))
-            return redirect("platforms:municipality_detail", code=municipality.code)
+            ),
+            success=_("プラットフォームの情報を保存しました。"),
+            to=reverse("platforms:municipality_detail", kwargs={"code": municipality.code}),
+        )
+        if saved:
+            return saved
     return render(
         request,
         "platforms/platform_form.html",
@@ -399,21 +402,21 @@ def status_edit(request: AuthenticatedHttpRequest, code: str, fy: int) -> HttpRe
     status = MunicipalStatus.objects.filter(municipality=municipality, fiscal_year=fy).first()
     form = MunicipalStatusForm(request.POST if request.method == "POST" else None, status=status)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.municipal_status_update(
+        saved = submit(
+            request,
+            form,
+            lambda: services.municipal_status_update(
                 user=request.user,
                 municipality=municipality,
                 fiscal_year=fy,
                 request=request,
                 **form.cleaned_data,
-            )
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("%(fy)sの取組状況を保存しました。") % {"fy": fiscal_year_label(fy)}
-            )
-            return redirect("platforms:municipality_detail", code=municipality.code)
+            ),
+            success=_("%(fy)sの取組状況を保存しました。") % {"fy": fiscal_year_label(fy)},
+            to=reverse("platforms:municipality_detail", kwargs={"code": municipality.code}),
+        )
+        if saved:
+            return saved
     return render(
         request,
         "platforms/status_form.html",

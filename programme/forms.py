@@ -15,6 +15,7 @@ from accounts.types import User
 from cases.models import AgeBand, Case
 from core.forms import DateInput
 from core.models import Jurisdiction, Municipality
+from core.resubmission import SubmitOnceForm
 from programme.models import (
     OutreachAttempt,
     PublicityAction,
@@ -45,16 +46,7 @@ def set_queryset(form: forms.Form, name: str, queryset: Any) -> None:
     field.queryset = queryset
 
 
-def apply_service_errors(form: forms.Form, error: Any) -> None:
-    """A service's ValidationError next to the fields it names (or at the top)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-class EntryForm(forms.Form):
+class EntryForm(SubmitOnceForm):
     municipality = forms.ModelChoiceField(
         label=_("市町村"),
         queryset=Municipality.objects.none(),
@@ -135,7 +127,7 @@ class EntryForm(forms.Form):
         return data
 
 
-class OutreachForm(forms.Form):
+class OutreachForm(SubmitOnceForm):
     date = forms.DateField(
         label=_("実施日"),
         widget=DateInput(),
@@ -204,7 +196,7 @@ class EntryCloseForm(forms.Form):
     )
 
 
-class SupervisionRequestForm(forms.Form):
+class SupervisionRequestForm(SubmitOnceForm):
     requested_on = forms.DateField(
         label=_("依頼日"),
         widget=DateInput(),
@@ -297,7 +289,7 @@ class SupervisionCloseForm(forms.Form):
     )
 
 
-class TrainingEventForm(forms.Form):
+class TrainingEventForm(SubmitOnceForm):
     title = forms.CharField(
         label=_("名称"), max_length=200, error_messages={"required": _("名称を入力してください。")}
     )
@@ -370,7 +362,7 @@ class AttendanceForm(forms.Form):
         set_queryset(self, "municipality", qs.order_by("code"))
 
 
-class PublicityForm(forms.Form):
+class PublicityForm(SubmitOnceForm):
     kind = forms.ChoiceField(label=_("種別"), choices=PublicityAction.Kind.choices)
     title = forms.CharField(
         label=_("名称"), max_length=200, error_messages={"required": _("名称を入力してください。")}

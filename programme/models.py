@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access import ScopedQuerySet
 from cases.models import AgeBand, Case
 from core.models import Jurisdiction, Municipality
+from core.resubmission import SubmittedOnce
 from platforms.models import CaseMeeting
 from referrals.models import Resource
 
@@ -27,7 +28,7 @@ class SurveyEntryQuerySet(ScopedQuerySet["SurveyEntry"]):
         return self.filter(case__isnull=True, closed_on__isnull=True)
 
 
-class SurveyEntry(models.Model):
+class SurveyEntry(SubmittedOnce):
     """実態把握名簿: a person reported by a watcher, not (yet) in consultation.
 
     As little identification as the work needs: who reported and when, where, age and duration
@@ -136,7 +137,7 @@ class SurveyEntry(models.Model):
         return self.case_id is None and self.closed_on is None
 
 
-class OutreachAttempt(models.Model):
+class OutreachAttempt(SubmittedOnce):
     """アウトリーチ: one attempt to reach a register entry (visit, letter, call, accompanying)."""
 
     class Method(models.TextChoices):
@@ -189,8 +190,11 @@ class OutreachAttempt(models.Model):
     def reached(self) -> bool:
         return self.outcome in self.REACHED
 
+    def get_absolute_url(self) -> str:
+        return self.entry.get_absolute_url()
 
-class SupervisionRequest(models.Model):
+
+class SupervisionRequest(SubmittedOnce):
     """スーパーバイズ: a municipality asks for it on a case meeting (or a case); the centre or a
     福祉保健所 accepts and names the supervisor; the advice is recorded apart from the minutes."""
 
@@ -288,7 +292,21 @@ class SupervisionRequest(models.Model):
         return reverse("programme:supervision_detail", args=[self.pk])
 
 
-class TrainingEvent(models.Model):
+class PrefectureRecord(SubmittedOnce):
+    """What a training event and a publicity action share: the prefecture whose programme it
+    belongs to, who recorded it and when, and the token of the form that created it."""
+
+    prefecture_code = models.CharField(_("都道府県コード"), max_length=2)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class TrainingEvent(PrefectureRecord):
     """研修会・事例検討会・普及啓発講座 (no personal data: attendance is counted, not named)."""
 
     class Kind(models.TextChoices):
@@ -302,7 +320,6 @@ class TrainingEvent(models.Model):
         AGENCIES = "agencies", _("関係機関")
         FAMILIES = "families", _("家族")
 
-    prefecture_code = models.CharField(_("都道府県コード"), max_length=2)
     title = models.CharField(_("名称"), max_length=200)
     kind = models.CharField(_("種別"), max_length=20, choices=Kind.choices)
     held_on = models.DateField(_("開催日"))
@@ -318,10 +335,6 @@ class TrainingEvent(models.Model):
     organiser = models.CharField(_("主催"), max_length=200)
     audience = models.CharField(_("対象"), max_length=20, choices=Audience.choices)
     notes = models.TextField(_("内容"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("研修・普及啓発")
@@ -379,7 +392,7 @@ class TrainingAttendance(models.Model):
         return f"{self.agency} {self.attendees}"
 
 
-class PublicityAction(models.Model):
+class PublicityAction(PrefectureRecord):
     """情報発信: a leaflet run, posters, an article, a web page."""
 
     class Kind(models.TextChoices):
@@ -389,7 +402,6 @@ class PublicityAction(models.Model):
         WEB = "web", _("ウェブ・SNS")
         OTHER = "other", _("その他")
 
-    prefecture_code = models.CharField(_("都道府県コード"), max_length=2)
     kind = models.CharField(_("種別"), max_length=20, choices=Kind.choices)
     title = models.CharField(_("名称"), max_length=200)
     done_on = models.DateField(_("実施日"))
@@ -404,10 +416,6 @@ class PublicityAction(models.Model):
     )
     where = models.CharField(_("配布・掲載先"), max_length=300)
     quantity = models.PositiveIntegerField(_("部数・枚数"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("広報")
@@ -420,6 +428,9 @@ class PublicityAction(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("programme:publicity_list")
 
 
 class PlaceSupport(models.Model):

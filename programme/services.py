@@ -20,6 +20,8 @@ from cases.models import AgeBand, Case
 from cases.rules import ConsultationInput, PersonInput, date_errors
 from cases.services import case_open
 from core.models import Jurisdiction, Municipality
+from core.resubmission import create_once, first_submission, refuse_duplicate
+from kpi import aggregates
 from platforms.models import CaseMeeting
 from programme.models import (
     OutreachAttempt,
@@ -91,16 +93,29 @@ def entry_errors(data: EntryInput, *, today: dt.date | None = None) -> dict[str,
 
 @transaction.atomic
 def survey_entry_create(
-    *, user: User, municipality: Municipality, data: EntryInput, request: HttpRequest | None = None
+    *,
+    user: User,
+    municipality: Municipality,
+    data: EntryInput,
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
+    request: HttpRequest | None = None,
 ) -> SurveyEntry:
-    """A person reported by a watcher (民生委員, 地域包括…) enters the register."""
+    """A person reported by a watcher (民生委員, 地域包括…) enters the register. The same form
+    twice gives the first entry back; the same entry again within the window is refused
+    unless `allow_duplicate` (core/resubmission.py)."""
     _require_scope(user, municipality.pk)
+    entries = SurveyEntry.objects.filter(municipality=municipality)
+    if first := first_submission(entries, submission_token):
+        return first
     _raise_if(entry_errors(data))
-    entry = SurveyEntry.objects.create(
-        municipality=municipality,
-        created_by=user,
-        **{**asdict(data), "name": " ".join(data.name.split())},
+    values = {**asdict(data), "name": " ".join(data.name.split())}
+    refuse_duplicate(entries.filter(created_by=user, **values), allow=allow_duplicate)
+    entry, created = create_once(
+        entries, submission_token, municipality=municipality, created_by=user, **values
     )
+    if not created:
+        return entry
     audit_record(
         action=Action.CREATE,
         request=request,
@@ -149,10 +164,16 @@ def outreach_record(
     user: User,
     entry: SurveyEntry,
     data: OutreachInput,
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
     request: HttpRequest | None = None,
 ) -> OutreachAttempt:
-    """One outreach attempt; its next date becomes the entry's next outreach (or none)."""
+    """One outreach attempt; its next date becomes the entry's next outreach (or none). The
+    same form twice gives the first attempt back; the same attempt again within the window
+    is refused unless `allow_duplicate` (core/resubmission.py)."""
     _require_scope(user, entry.municipality_id)
+    if first := first_submission(entry.attempts.all(), submission_token):
+        return first
     entry = SurveyEntry.objects.select_for_update().get(pk=entry.pk)
     errors = outreach_errors(data, entry=entry)
     if not entry.is_open:
@@ -160,11 +181,13 @@ def outreach_record(
             _("この名簿はすでに相談につながったか、対応を終えています。")
         )
     _raise_if(errors)
-    attempt = OutreachAttempt.objects.create(
-        entry=entry,
-        recorded_by=user,
-        **{k: v for k, v in asdict(data).items() if k != "next_outreach_on"},
+    values = {k: v for k, v in asdict(data).items() if k != "next_outreach_on"}
+    refuse_duplicate(entry.attempts.filter(recorded_by=user, **values), allow=allow_duplicate)
+    attempt, created = create_once(
+        entry.attempts.all(), submission_token, entry=entry, recorded_by=user, **values
     )
+    if not created:
+        return attempt
     entry.next_outreach_on = data.next_outreach_on
     entry.save(update_fields=["next_outreach_on", "updated_at"])
     audit_record(
@@ -322,9 +345,13 @@ def supervision_request(
     question: str,
     meeting: CaseMeeting | None = None,
     case: Case | None = None,
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
     request: HttpRequest | None = None,
 ) -> SupervisionRequest:
-    """A municipality asks for supervision of a case meeting (or of a case)."""
+    """A municipality asks for supervision of a case meeting (or of a case). The same form
+    twice gives the first request back; the same question again within the window is
+    refused unless `allow_duplicate` (core/resubmission.py)."""
     if (meeting is None) == (case is None):
         raise ValueError("supervision_request needs a meeting or a case")
     if meeting is not None:
@@ -333,13 +360,22 @@ def supervision_request(
         assert case is not None  # one of the two, checked above
         municipality_id = case.municipality_id
     _require_scope(user, municipality_id)
+    requests = SupervisionRequest.objects.filter(meeting=meeting, case=case)
+    if first := first_submission(requests, submission_token):
+        return first
     errors: dict[str, list[str]] = {}
     if msgs := date_errors(requested_on):
         errors["requested_on"] = msgs
     if not question.strip():
         errors["question"] = [_("相談したいことを入力してください。")]
     _raise_if(errors)
-    item = SupervisionRequest.objects.create(
+    refuse_duplicate(
+        requests.filter(requested_by=user, requested_on=requested_on, question=question.strip()),
+        allow=allow_duplicate,
+    )
+    item, created = create_once(
+        requests,
+        submission_token,
         municipality_id=municipality_id,
         meeting=meeting,
         case=case,
@@ -347,6 +383,8 @@ def supervision_request(
         question=question.strip(),
         requested_by=user,
     )
+    if not created:
+        return item
     audit_record(
         action=Action.CREATE,
         request=request,
@@ -405,6 +443,7 @@ def supervision_accept(
 
 
 @transaction.atomic
+@aggregates.maintained
 def supervision_give(
     *,
     user: User,
@@ -447,6 +486,8 @@ def supervision_give(
             if item.body == SupervisionRequest.Body.CENTER
             else CaseMeeting.Supervision.HEALTH_OFFICE
         )
+        meeting_municipality = CaseMeeting.objects.get(pk=item.meeting_id).municipality_id
+        aggregates.track(municipalities=[meeting_municipality])
         updated = CaseMeeting.objects.filter(
             pk=item.meeting_id, supervision=CaseMeeting.Supervision.NONE
         ).update(supervision=mark, version=F("version") + 1)
@@ -528,9 +569,22 @@ class TrainingInput:
 
 @transaction.atomic
 def training_event_create(
-    *, user: User, prefecture_code: str, data: TrainingInput, request: HttpRequest | None = None
+    *,
+    user: User,
+    prefecture_code: str,
+    data: TrainingInput,
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
+    request: HttpRequest | None = None,
 ) -> TrainingEvent:
+    """Record an event. The same form twice gives the first event back; the same event again
+    within the window is refused unless `allow_duplicate` (core/resubmission.py)."""
     _require_jurisdiction(user, data.jurisdiction)
+    events = TrainingEvent.objects.filter(
+        prefecture_code=data.jurisdiction.prefecture_code if data.jurisdiction else prefecture_code
+    )
+    if first := first_submission(events, submission_token):
+        return first
     errors: dict[str, list[str]] = {}
     if data.kind not in TrainingEvent.Kind.values:
         errors["kind"] = [_("種別を選んでください。")]
@@ -541,11 +595,16 @@ def training_event_create(
     if not data.organiser.strip():
         errors["organiser"] = [_("主催を入力してください。")]
     _raise_if(errors)
-    event = TrainingEvent.objects.create(
+    refuse_duplicate(events.filter(created_by=user, **asdict(data)), allow=allow_duplicate)
+    event, created = create_once(
+        events,
+        submission_token,
         prefecture_code=data.jurisdiction.prefecture_code if data.jurisdiction else prefecture_code,
         created_by=user,
         **asdict(data),
     )
+    if not created:
+        return event
     audit_record(
         action=Action.CREATE,
         request=request,
@@ -606,8 +665,17 @@ class PublicityInput:
 
 @transaction.atomic
 def publicity_action_create(
-    *, user: User, prefecture_code: str, data: PublicityInput, request: HttpRequest | None = None
+    *,
+    user: User,
+    prefecture_code: str,
+    data: PublicityInput,
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
+    request: HttpRequest | None = None,
 ) -> PublicityAction:
+    """Record a publicity action. The same form twice gives the first one back; the same
+    action again within the window is refused unless `allow_duplicate`
+    (core/resubmission.py)."""
     if programme_jurisdictions(user) is None:
         raise PermissionDenied
     if data.municipality is not None:
@@ -626,14 +694,24 @@ def publicity_action_create(
         errors["where"] = [_("配布・掲載先を入力してください。")]
     if data.done_on is not None and data.done_on > timezone.localdate():
         errors["done_on"] = [_("未来の日付は入力できません。")]
+    actions = PublicityAction.objects.filter(
+        prefecture_code=data.municipality.prefecture_code if data.municipality else prefecture_code
+    )
+    if first := first_submission(actions, submission_token):
+        return first
     _raise_if(errors)
-    action = PublicityAction.objects.create(
+    refuse_duplicate(actions.filter(created_by=user, **asdict(data)), allow=allow_duplicate)
+    action, created = create_once(
+        actions,
+        submission_token,
         prefecture_code=(
             data.municipality.prefecture_code if data.municipality else prefecture_code
         ),
         created_by=user,
         **asdict(data),
     )
+    if not created:
+        return action
     audit_record(
         action=Action.CREATE,
         request=request,

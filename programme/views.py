@@ -3,6 +3,7 @@ helpers 404 outside the user's scope; prefecture staff get 403); training, publi
 support periods of places name nobody."""
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +23,7 @@ from cases.forms import IntakeForm
 from cases.models import Case
 from cases.selectors import get_case_for_user
 from core.models import Municipality
+from core.saving import submit
 from platforms.selectors import get_meeting_for_user
 from programme import selectors, services
 from programme.forms import (
@@ -35,7 +37,6 @@ from programme.forms import (
     SupervisionGiveForm,
     SupervisionRequestForm,
     TrainingEventForm,
-    apply_service_errors,
     set_queryset,
 )
 from programme.models import PlaceSupport, SupervisionRequest, SurveyEntry, TrainingEvent
@@ -45,6 +46,27 @@ PER_PAGE = 30
 
 def _page(request: AuthenticatedHttpRequest, qs: Any) -> Any:
     return Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+
+
+def _audited_page(
+    request: AuthenticatedHttpRequest, qs: Any, *, object_type: str, filters: dict[str, str]
+) -> Any:
+    """A page of personal rows (register entries, supervision requests), its reading audited
+    as a LIST with the filters and the number of rows."""
+    page = _page(request, qs)
+    audit_record(
+        action=Action.LIST,
+        request=request,
+        object_type=object_type,
+        filters=filters,
+        row_count=page.paginator.count,
+    )
+    return page
+
+
+def _posted(request: AuthenticatedHttpRequest) -> Any:
+    """The form's data on a POST, None on a GET (an unbound form)."""
+    return request.POST if request.method == "POST" else None
 
 
 # --- Register entries ----------------------------------------------------------------------
@@ -62,14 +84,7 @@ def entry_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         ).order_by("next_outreach_on", "id")
     else:
         show = "all"
-    page = _page(request, qs)
-    audit_record(
-        action=Action.LIST,
-        request=request,
-        object_type="programme.surveyentry",
-        filters={"show": show},
-        row_count=page.paginator.count,
-    )
+    page = _audited_page(request, qs, object_type="programme.surveyentry", filters={"show": show})
     return render(
         request,
         "programme/entry_list.html",
@@ -79,20 +94,22 @@ def entry_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @personal_data_view
 def entry_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = EntryForm(request.POST if request.method == "POST" else None, user=request.user)
+    form = EntryForm(_posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
-            entry = services.survey_entry_create(
+        saved = submit(
+            request,
+            form,
+            lambda: services.survey_entry_create(
                 user=request.user,
                 municipality=form.cleaned_data["municipality"],
                 data=form.entry_input(),
+                **form.submission(),
                 request=request,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("実態把握名簿に登録しました。"))
-            return redirect(entry)
+            ),
+            success=_("実態把握名簿に登録しました。"),
+        )
+        if saved:
+            return saved
     return render(request, "programme/entry_form.html", {"form": form})
 
 
@@ -128,15 +145,21 @@ def outreach_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = selectors.get_entry_for_user(request.user, pk, request=request)
     form = OutreachForm(request.POST, entry=entry)
     if form.is_valid():
-        try:
-            services.outreach_record(
-                user=request.user, entry=entry, data=form.outreach_input(), request=request
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("アウトリーチを記録しました。"))
-            return redirect(entry)
+        saved = submit(
+            request,
+            form,
+            lambda: services.outreach_record(
+                user=request.user,
+                entry=entry,
+                data=form.outreach_input(),
+                **form.submission(),
+                request=request,
+            ),
+            success=_("アウトリーチを記録しました。"),
+            to=entry,
+        )
+        if saved:
+            return saved
     return _render_entry(request, entry, outreach_form=form, status=400)
 
 
@@ -146,19 +169,21 @@ def entry_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = selectors.get_entry_for_user(request.user, pk, request=request)
     form = EntryCloseForm(request.POST)
     if form.is_valid():
-        try:
-            services.survey_entry_close(
+        saved = submit(
+            request,
+            form,
+            lambda: services.survey_entry_close(
                 user=request.user,
                 entry=entry,
                 closed_on=form.cleaned_data["closed_on"],
                 reason=form.cleaned_data["reason"],
                 request=request,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("この名簿の対応を終了しました。"))
-            return redirect(entry)
+            ),
+            success=_("この名簿の対応を終了しました。"),
+            to=entry,
+        )
+        if saved:
+            return saved
     return _render_entry(request, entry, close_form=form, status=400)
 
 
@@ -188,14 +213,14 @@ def entry_open_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "notes": entry.notes,
         "submission_token": uuid.uuid4(),
     }
-    form = IntakeForm(
-        request.POST if request.method == "POST" else None, user=user, initial=initial
-    )
+    form = IntakeForm(_posted(request), user=user, initial=initial)
     set_queryset(form, "municipality", Municipality.objects.filter(pk=entry.municipality_id))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            case = services.survey_entry_open_case(
+        saved = submit(
+            request,
+            form,
+            lambda: services.survey_entry_open_case(
                 user=user,
                 entry=entry,
                 intake_date=d["intake_date"],
@@ -210,15 +235,13 @@ def entry_open_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 household_notes=d["household_notes"],
                 assigned_counselor=d.get("assigned_counselor"),
                 request=request,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("名簿から相談ケース %(number)s を作成しました。") % {"number": case.number},
-            )
-            return redirect(case)
+            ),
+            success=lambda case: (
+                _("名簿から相談ケース %(number)s を作成しました。") % {"number": case.number}
+            ),
+        )
+        if saved:
+            return saved
     return render(request, "programme/entry_case_form.html", {"form": form, "entry": entry})
 
 
@@ -233,13 +256,11 @@ def supervision_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     else:
         status = ""
-    page = _page(request, qs)
-    audit_record(
-        action=Action.LIST,
-        request=request,
+    page = _audited_page(
+        request,
+        qs,
         object_type="programme.supervisionrequest",
         filters={"status": status} if status else {},
-        row_count=page.paginator.count,
     )
     return render(
         request,
@@ -256,22 +277,25 @@ def supervision_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _supervision_create(
     request: AuthenticatedHttpRequest, *, meeting: Any = None, case: Any = None
 ) -> HttpResponse:
-    form = SupervisionRequestForm(request.POST if request.method == "POST" else None)
+    """The request form, for a meeting or for a case (the two URLs below)."""
+    form = SupervisionRequestForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            item = services.supervision_request(
+        saved = submit(
+            request,
+            form,
+            lambda: services.supervision_request(
                 user=request.user,
                 meeting=meeting,
                 case=case,
                 requested_on=form.cleaned_data["requested_on"],
                 question=form.cleaned_data["question"],
+                **form.submission(),
                 request=request,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("スーパーバイズを依頼しました。"))
-            return redirect(item)
+            ),
+            success=_("スーパーバイズを依頼しました。"),
+        )
+        if saved:
+            return saved
     return render(
         request,
         "programme/supervision_request_form.html",
@@ -334,8 +358,10 @@ def supervision_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     form = SupervisionAcceptForm(request.POST, item=item)
     if form.is_valid():
         d = form.cleaned_data
-        try:
-            services.supervision_accept(
+        saved = submit(
+            request,
+            form,
+            lambda: services.supervision_accept(
                 user=request.user,
                 item=item,
                 accepted_on=d["accepted_on"],
@@ -344,12 +370,12 @@ def supervision_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
                 jurisdiction=d.get("jurisdiction"),
                 version=d["version"],
                 request=request,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("スーパーバイズを受諾しました。"))
-            return redirect(item)
+            ),
+            success=_("スーパーバイズを受諾しました。"),
+            to=item,
+        )
+        if saved:
+            return saved
     return _render_supervision(request, item, accept_form=form, status=400)
 
 
@@ -361,20 +387,22 @@ def supervision_give(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     form = SupervisionGiveForm(request.POST, item=item)
     if form.is_valid():
         d = form.cleaned_data
-        try:
-            services.supervision_give(
+        saved = submit(
+            request,
+            form,
+            lambda: services.supervision_give(
                 user=request.user,
                 item=item,
                 given_on=d["given_on"],
                 advice=d["advice"],
                 version=d["version"],
                 request=request,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("スーパーバイズの実施を記録しました。"))
-            return redirect(item)
+            ),
+            success=_("スーパーバイズの実施を記録しました。"),
+            to=item,
+        )
+        if saved:
+            return saved
     return _render_supervision(request, item, give_form=form, status=400)
 
 
@@ -387,20 +415,22 @@ def supervision_close(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         d = form.cleaned_data
         if d["to"] == SupervisionRequest.Status.DECLINED:
             _require_supervisor(request, item)
-        try:
-            services.supervision_close(
+        saved = submit(
+            request,
+            form,
+            lambda: services.supervision_close(
                 user=request.user,
                 item=item,
                 to=d["to"],
                 reason=d["reason"],
                 version=d["version"],
                 request=request,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("スーパーバイズの依頼を終了しました。"))
-            return redirect(item)
+            ),
+            success=_("スーパーバイズの依頼を終了しました。"),
+            to=item,
+        )
+        if saved:
+            return saved
     return _render_supervision(request, item, close_form=form, status=400)
 
 
@@ -415,43 +445,85 @@ def _require_recorder(request: AuthenticatedHttpRequest, object_type: str) -> An
     return jurisdictions
 
 
-@login_view
-def training_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    page = _page(request, selectors.training_list_queryset(request.user))
+def _programme_list(
+    request: AuthenticatedHttpRequest, qs: Any, template: str, *, rows: str
+) -> HttpResponse:
+    """A page of training events or publicity actions (no personal data), with the
+    「登録」 button for those who may record them. `rows` names the page's rows for the
+    template (`events`, `actions`)."""
+    page = _page(request, qs)
     return render(
         request,
-        "programme/training_list.html",
+        template,
         {
             "page": page,
-            "events": page.object_list,
+            rows: page.object_list,
             "can_record": selectors.can_record_programme(request.user),
             "user_can_personal": scope.can_see_personal_data(request.user),
         },
     )
 
 
+def _record_create(
+    request: AuthenticatedHttpRequest,
+    *,
+    form_class: Any,
+    object_type: str,
+    template: str,
+    create: Callable[[Any], Any],
+    wide_refusal: tuple[str, str],
+    success: str,
+    to: Any = None,
+) -> HttpResponse:
+    """The create page of a training event or a publicity action (no personal data).
+
+    Only those with programme rights open it (others: an audited 403); the form offers the
+    jurisdictions they record for; `create(form)` is the service call. A prefecture-wide
+    record is the centre's and admins' alone: the service's PermissionDenied is shown on the
+    field named by `wide_refusal` with its message.
+    """
+    jurisdictions = _require_recorder(request, object_type)
+    form = form_class(_posted(request), jurisdictions=jurisdictions)
+    if request.method == "POST" and form.is_valid():
+        field, message = wide_refusal
+
+        def save() -> Any:
+            try:
+                return create(form)
+            except PermissionDenied as refused:
+                raise ValidationError({field: message}) from refused
+
+        saved = submit(request, form, save, success=success, to=to)
+        if saved:
+            return saved
+    return render(request, template, {"form": form})
+
+
+@login_view
+def training_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _programme_list(
+        request, selectors.training_list_queryset(request.user), "programme/training_list.html",
+        rows="events",
+    )  # fmt: skip
+
+
 @login_view
 def training_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    jurisdictions = _require_recorder(request, "programme.trainingevent")
-    form = TrainingEventForm(
-        request.POST if request.method == "POST" else None, jurisdictions=jurisdictions
+    return _record_create(
+        request,
+        form_class=TrainingEventForm,
+        object_type="programme.trainingevent",
+        template="programme/training_form.html",
+        create=lambda form: services.training_event_create(
+            user=request.user,
+            prefecture_code=selectors.user_prefecture_code(request.user),
+            data=form.training_input(),
+            **form.submission(),
+            request=request,
+        ),
+        wide_refusal=("jurisdiction", _("県全域の研修は、センターと管理者が登録します。")),
+        success=_("研修を登録しました。"),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            event = services.training_event_create(
-                user=request.user,
-                prefecture_code=selectors.user_prefecture_code(request.user),
-                data=form.training_input(),
-                request=request,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except PermissionDenied:
-            form.add_error("jurisdiction", _("県全域の研修は、センターと管理者が登録します。"))
-        else:
-            messages.success(request, _("研修を登録しました。"))
-            return redirect(event)
-    return render(request, "programme/training_form.html", {"form": form})
 
 
 def _training_event(user: User, pk: int) -> TrainingEvent:
@@ -499,60 +571,51 @@ def attendance_set(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_recorder(request, "programme.trainingattendance")
     form = AttendanceForm(request.POST, event=event)
     if form.is_valid():
-        try:
-            services.training_attendance_set(
+        saved = submit(
+            request,
+            form,
+            lambda: services.training_attendance_set(
                 user=request.user,
                 event=event,
                 municipality=form.cleaned_data["municipality"],
                 agency=form.cleaned_data["agency"],
                 attendees=form.cleaned_data["attendees"],
                 request=request,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("参加者数を記録しました。"))
-            return redirect(event)
+            ),
+            success=_("参加者数を記録しました。"),
+            to=event,
+        )
+        if saved:
+            return saved
     return _training_page(request, pk, form=form)
 
 
 @login_view
 def publicity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    page = _page(request, selectors.publicity_list_queryset(request.user))
-    return render(
-        request,
-        "programme/publicity_list.html",
-        {
-            "page": page,
-            "actions": page.object_list,
-            "can_record": selectors.can_record_programme(request.user),
-            "user_can_personal": scope.can_see_personal_data(request.user),
-        },
-    )
+    return _programme_list(
+        request, selectors.publicity_list_queryset(request.user),
+        "programme/publicity_list.html", rows="actions",
+    )  # fmt: skip
 
 
 @login_view
 def publicity_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    jurisdictions = _require_recorder(request, "programme.publicityaction")
-    form = PublicityForm(
-        request.POST if request.method == "POST" else None, jurisdictions=jurisdictions
+    return _record_create(
+        request,
+        form_class=PublicityForm,
+        object_type="programme.publicityaction",
+        template="programme/publicity_form.html",
+        create=lambda form: services.publicity_action_create(
+            user=request.user,
+            prefecture_code=selectors.user_prefecture_code(request.user),
+            data=form.publicity_input(),
+            **form.submission(),
+            request=request,
+        ),
+        wide_refusal=("municipality", _("県全域の広報は、センターと管理者が登録します。")),
+        success=_("広報を登録しました。"),
+        to="programme:publicity_list",
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.publicity_action_create(
-                user=request.user,
-                prefecture_code=selectors.user_prefecture_code(request.user),
-                data=form.publicity_input(),
-                request=request,
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except PermissionDenied:
-            form.add_error("municipality", _("県全域の広報は、センターと管理者が登録します。"))
-        else:
-            messages.success(request, _("広報を登録しました。"))
-            return redirect("programme:publicity_list")
-    return render(request, "programme/publicity_form.html", {"form": form})
 
 
 @login_view

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateField, DateInput, JapaneseMessages, model_choice_field
+from core.resubmission import SubmitOnceForm
 from referrals.models import EmploymentOutcome, Referral, Resource, ResourceKind
 
 
@@ -76,7 +77,7 @@ class TransitionForm(JapaneseMessages, forms.Form):
         return self.ACTIONS[self.cleaned_data["action"]]
 
 
-class NoteForm(JapaneseMessages, forms.Form):
+class NoteForm(JapaneseMessages, SubmitOnceForm):
     date = DateField(label=_("日付"), widget=DateInput())
     text = forms.CharField(
         label=_("内容"),
@@ -97,7 +98,7 @@ JUDGEMENT_CHOICES = [
 ]
 
 
-class EmploymentForm(JapaneseMessages, forms.Form):
+class EmploymentForm(JapaneseMessages, SubmitOnceForm):
     started_on = DateField(label=_("就労開始日"), widget=DateInput())
     employment_type = forms.ChoiceField(
         label=_("就労の形態"),
@@ -120,6 +121,11 @@ class EmploymentForm(JapaneseMessages, forms.Form):
         help_text=_("例: 県外の就労訓練事業所を利用していた（手動の場合は必須）"),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            self.editing()
 
     def clean(self) -> dict[str, Any]:
         super().clean()

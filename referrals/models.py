@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access import ScopedQuerySet
 from cases.models import Case, Person
 from core.models import Municipality, Voidable
+from core.resubmission import SubmittedOnce
 
 
 class ResourceKind(models.Model):
@@ -432,7 +433,7 @@ class ReferralTransition(Voidable, models.Model):
         return f"{self.referral_id}: {self.from_status} → {self.to_status}"
 
 
-class ReferralNote(models.Model):
+class ReferralNote(SubmittedOnce):
     """A note on how a connected referral is going (use of the ibasho, etc.)."""
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="notes")
@@ -451,12 +452,15 @@ class ReferralNote(models.Model):
     def __str__(self) -> str:
         return f"{self.referral_id} {self.date}"
 
+    def get_absolute_url(self) -> str:
+        return self.referral.get_absolute_url()
+
 
 class EmploymentOutcomeQuerySet(ScopedQuerySet["EmploymentOutcome"]):
     """EmploymentOutcomes in scope: `.in_scope(user)` (accounts.access)."""
 
 
-class EmploymentOutcome(CopiesCaseMunicipality, Voidable, models.Model):
+class EmploymentOutcome(CopiesCaseMunicipality, Voidable, SubmittedOnce):
     """就労: a person started a job. K4 counts distinct persons with `after_intermediate`."""
 
     class EmploymentType(models.TextChoices):
@@ -539,3 +543,6 @@ class EmploymentOutcome(CopiesCaseMunicipality, Voidable, models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.started_on}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("referrals:case_referrals", args=[self.case_id])

@@ -14,6 +14,7 @@ check constraints underneath.
 """
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,8 @@ from cases.models import Case
 from cases.voiding import void_row
 from core.concurrency import StaleEdit, update_with_version_or_raise
 from core.fiscal import current_fiscal_year, fiscal_year, fiscal_year_label, fiscal_year_range
+from core.resubmission import create_once, first_submission, refuse_duplicate
+from kpi import aggregates
 from referrals.history import ALWAYS, ConfigHistory, KindFlags, stamp
 from referrals.models import (
     EmploymentOutcome,
@@ -177,6 +180,8 @@ def _transition(
             }
         )
     changes: dict[str, Any] = {"status": target, DATE_FIELD[target]: on, **(extra or {})}
+    if target == Status.CONNECTED:
+        aggregates.track(persons=[referral.case.person_id], parts=[aggregates.REFERRALS])
     update_with_version_or_raise(Referral, pk=referral.pk, version=version, **changes)
     ReferralTransition.objects.create(
         referral=referral, from_status=current, to_status=target, on=on, by=user
@@ -213,6 +218,7 @@ def referral_arrange(
 
 
 @transaction.atomic
+@aggregates.maintained
 def referral_connect(
     *,
     referral: Referral,
@@ -295,9 +301,15 @@ def referral_note_add(
     date: dt.date,
     text: str,
     user: User,
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
     request: HttpRequest | None = None,
 ) -> ReferralNote:
-    """A note on how the referral is going (the 90-day follow-up looks at the latest)."""
+    """A note on how the referral is going (the 90-day follow-up looks at the latest). The
+    same form twice gives the first note back; the same note again within the window is
+    refused unless `allow_duplicate` (core/resubmission.py)."""
+    if first := first_submission(referral.notes.all(), submission_token):
+        return first
     text = text.strip()
     if not text:
         raise ValidationError({"text": _("内容を入力してください。")})
@@ -309,7 +321,12 @@ def referral_note_add(
                 % {"date": date_format(referral.proposed_on)}
             }
         )
-    note = ReferralNote.objects.create(referral=referral, date=date, text=text, by=user)
+    refuse_duplicate(referral.notes.filter(by=user, date=date, text=text), allow=allow_duplicate)
+    note, created = create_once(
+        referral.notes.all(), submission_token, referral=referral, date=date, text=text, by=user
+    )
+    if not created:
+        return note
     audit_record(
         action=Action.CREATE,
         request=request,
@@ -398,6 +415,7 @@ def _check_employment_dates(*, case: Case, started_on: dt.date) -> None:
 
 
 @transaction.atomic
+@aggregates.maintained
 def employment_record(
     *,
     case: Case,
@@ -406,13 +424,20 @@ def employment_record(
     user: User,
     manual_after_intermediate: bool | None = None,
     manual_reason: str = "",
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
     request: HttpRequest | None = None,
 ) -> EmploymentOutcome:
     """Record that the case's person started a job.
 
     `after_intermediate` is judged automatically (see `work_training_basis`) unless
-    `manual_after_intermediate` is given, which needs a reason.
+    `manual_after_intermediate` is given, which needs a reason. The same form twice gives the
+    first record back; the same job again within the window is refused unless
+    `allow_duplicate` (core/resubmission.py).
     """
+    outcomes = EmploymentOutcome.objects.filter(case=case)
+    if first := first_submission(outcomes, submission_token):
+        return first
     if employment_type not in EmploymentOutcome.EmploymentType.values:
         raise ValidationError({"employment_type": _("就労の形態を選んでください。")})
     _check_employment_dates(case=case, started_on=started_on)
@@ -422,7 +447,17 @@ def employment_record(
         manual_after_intermediate=manual_after_intermediate,
         manual_reason=manual_reason,
     )
-    outcome = EmploymentOutcome.objects.create(
+    refuse_duplicate(
+        outcomes.filter(
+            recorded_by=user, voided_at__isnull=True, started_on=started_on,
+            employment_type=employment_type,
+        ),
+        allow=allow_duplicate,
+    )  # fmt: skip
+    aggregates.track(persons=[case.person_id], parts=[aggregates.EMPLOYMENT])
+    outcome, created = create_once(
+        outcomes,
+        submission_token,
         case=case,
         person_id=case.person_id,
         started_on=started_on,
@@ -430,6 +465,8 @@ def employment_record(
         recorded_by=user,
         **judgement,
     )
+    if not created:
+        return outcome
     audit_record(
         action=Action.CREATE,
         request=request,
@@ -442,6 +479,7 @@ def employment_record(
 
 
 @transaction.atomic
+@aggregates.maintained
 def employment_update(
     *,
     outcome: EmploymentOutcome,
@@ -487,6 +525,7 @@ def employment_update(
     changed = sorted(name for name, value in after.items() if before[name] != value)
     if outcome.version != version:
         raise StaleEdit()
+    aggregates.track(persons=[outcome.person_id], parts=[aggregates.EMPLOYMENT])
     update_with_version_or_raise(EmploymentOutcome, pk=outcome.pk, version=version, **after)
     outcome.refresh_from_db()
     audit_record(
@@ -507,6 +546,7 @@ def employment_rule_says(outcome: EmploymentOutcome) -> Referral | None:
 
 
 @transaction.atomic
+@aggregates.maintained
 def employment_rejudge(
     *,
     outcome: EmploymentOutcome,
@@ -533,6 +573,7 @@ def employment_rejudge(
         "basis_referral_id": outcome.basis_referral_id,
     }
     changed = changed_field_names(before, after)
+    aggregates.track(persons=[outcome.person_id], parts=[aggregates.EMPLOYMENT])
     update_with_version_or_raise(EmploymentOutcome, pk=outcome.pk, version=version, **after)
     outcome.refresh_from_db()
     audit_record(
@@ -655,11 +696,17 @@ def resource_kind_preview(
 
 
 def _apply(change: ConfigChange) -> None:
+    # A restamped link moves K3 of its year (the counters follow the stored stamp).
+    persons = Referral.objects.filter(pk__in=[pk for pk, _fields in change.restamp]).values_list(
+        "case__person_id", flat=True
+    )
+    aggregates.track(persons=persons, parts=[aggregates.REFERRALS])
     for pk, fields in change.restamp:
         Referral.objects.filter(pk=pk).update(**fields, updated_at=timezone.now())
 
 
 @transaction.atomic
+@aggregates.maintained
 def kind_settings_change(
     *,
     kind: ResourceKind,
@@ -726,6 +773,7 @@ def kind_settings_change(
 
 
 @transaction.atomic
+@aggregates.maintained
 def resource_kind_change(
     *,
     resource: Resource,
@@ -782,6 +830,7 @@ def last_step(referral: Referral) -> ReferralTransition | None:
 
 
 @transaction.atomic
+@aggregates.maintained
 def referral_step_undo(
     *,
     referral: Referral,
@@ -797,6 +846,7 @@ def referral_step_undo(
     step = last_step(referral)
     if step is None:
         raise ValidationError(_("取り消せる段階がありません（提案は、つなぎごと取り消せません）。"))
+    aggregates.track(persons=[referral.case.person_id], parts=[aggregates.REFERRALS])
     void_row(
         step,
         user=user,
@@ -826,10 +876,12 @@ def referral_step_undo(
 
 
 @transaction.atomic
+@aggregates.maintained
 def employment_void(
     *, outcome: EmploymentOutcome, reason: str, user: User, request: HttpRequest | None = None
 ) -> EmploymentOutcome:
     """Void an employment outcome recorded by mistake: kept, struck through, not in K4."""
+    aggregates.track(persons=[outcome.person_id], parts=[aggregates.EMPLOYMENT])
     void_row(
         outcome,
         user=user,

@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +25,8 @@ from audit.services import Action, audit_record
 from cases.models import Case
 from cases.selectors import get_case_for_user
 from cases.voiding import void_page
+from core.forms import add_service_errors
+from core.saving import submit
 from referrals import selectors, services
 from referrals.filters import ResourceFilter
 from referrals.forms import (
@@ -43,15 +44,6 @@ RESOURCES_PER_PAGE = 25
 
 # The form action for each target status (the buttons on the referral page).
 ACTION_FOR: dict[str, str] = {target: action for action, target in TransitionForm.ACTIONS.items()}
-
-
-def _apply_errors(form: Form, error: ValidationError) -> None:
-    """Put a service's refusal next to the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # The directory ------------------------------------------------------------------------------
@@ -102,19 +94,20 @@ def referral_create(request: AuthenticatedHttpRequest, case_pk: int) -> HttpResp
     resources = selectors.resources_for(request.user).filter(active=True)
     form = ReferralCreateForm(request.POST or None, resources=resources)
     if request.method == "POST" and form.is_valid():
-        try:
-            referral = services.referral_propose(
+        saved = submit(
+            request,
+            form,
+            lambda: services.referral_propose(
                 case=case,
                 resource=form.cleaned_data["resource"],
                 proposed_on=form.cleaned_data["proposed_on"],
                 user=request.user,
                 request=request,
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("つなぎを登録しました（提案）。"))
-            return redirect(referral)
+            ),
+            success=_("つなぎを登録しました（提案）。"),
+        )
+        if saved:
+            return saved
     return render(request, "referrals/referral_form.html", {"case": case, "form": form})
 
 
@@ -199,18 +192,17 @@ def referral_transition(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             "user": request.user,
             "request": request,
         }
-        try:
+
+        def perform() -> Any:
             if form.target == Referral.Status.NOT_REALISED:
-                services.referral_not_realise(
+                return services.referral_not_realise(
                     **common, reason=data["reason"], detail=data.get("detail", "")
                 )
-            else:
-                SERVICE_FOR[form.target](**common)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, DONE_MESSAGE[form.target])
-            return redirect(referral)
+            return SERVICE_FOR[form.target](**common)
+
+        saved = submit(request, form, perform, success=DONE_MESSAGE[form.target], to=referral)
+        if saved:
+            return saved
     referral.refresh_from_db()
     return _detail(request, referral, failed=form)
 
@@ -221,19 +213,22 @@ def referral_note_add(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     referral = selectors.get_referral_for_user(request.user, pk, request=request)
     form = NoteForm(request.POST)
     if form.is_valid():
-        try:
-            services.referral_note_add(
+        saved = submit(
+            request,
+            form,
+            lambda: services.referral_note_add(
                 referral=referral,
                 date=form.cleaned_data["date"],
                 text=form.cleaned_data["text"],
                 user=request.user,
+                **form.submission(),
                 request=request,
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("記録を追加しました。"))
-            return redirect(referral)
+            ),
+            success=_("記録を追加しました。"),
+            to=referral,
+        )
+        if saved:
+            return saved
     return _detail(request, referral, note_form=form)
 
 
@@ -273,21 +268,24 @@ def employment_create(request: AuthenticatedHttpRequest, case_pk: int) -> HttpRe
     case = get_case_for_user(request.user, case_pk, request=request)
     form = EmploymentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.employment_record(
+        saved = submit(
+            request,
+            form,
+            lambda: services.employment_record(
                 case=case,
                 started_on=form.cleaned_data["started_on"],
                 employment_type=form.cleaned_data["employment_type"],
                 manual_after_intermediate=form.manual_after_intermediate,
                 manual_reason=form.cleaned_data["manual_reason"],
                 user=request.user,
+                **form.submission(),
                 request=request,
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("就労を記録しました。"))
-            return redirect(_hub(case))
+            ),
+            success=_("就労を記録しました。"),
+            to=_hub(case),
+        )
+        if saved:
+            return saved
     return render(
         request, "referrals/employment_form.html", {"case": case, "form": form, "outcome": None}
     )
@@ -297,10 +295,12 @@ def employment_create(request: AuthenticatedHttpRequest, case_pk: int) -> HttpRe
 def employment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     outcome = selectors.get_employment_for_user(request.user, pk, request=request)
     if request.method == "POST":
-        form = EmploymentForm(request.POST)
+        form = EmploymentForm(request.POST, editing=True)
         if form.is_valid():
-            try:
-                services.employment_update(
+            saved = submit(
+                request,
+                form,
+                lambda: services.employment_update(
                     outcome=outcome,
                     version=form.cleaned_data["version"] or 0,
                     started_on=form.cleaned_data["started_on"],
@@ -309,14 +309,14 @@ def employment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     manual_reason=form.cleaned_data["manual_reason"],
                     user=request.user,
                     request=request,
-                )
-            except ValidationError as error:
-                _apply_errors(form, error)
-            else:
-                messages.success(request, _("就労の記録を更新しました。"))
-                return redirect(_hub(outcome.case))
+                ),
+                success=_("就労の記録を更新しました。"),
+                to=_hub(outcome.case),
+            )
+            if saved:
+                return saved
     else:
-        form = EmploymentForm(initial=EmploymentForm.initial_for(outcome))
+        form = EmploymentForm(initial=EmploymentForm.initial_for(outcome), editing=True)
         audit_record(
             action=Action.VIEW,
             request=request,
@@ -417,7 +417,7 @@ def _config_change_page(
                 return redirect(context["back"])
             change = preview()
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
     return render(
         request,
         "referrals/config_change.html",

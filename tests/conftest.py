@@ -34,8 +34,32 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    """Each test starts with an empty cache (the dashboard caches its consultation counts)."""
+    """Each test starts with an empty cache."""
     cache.clear()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "aggregates_unchecked: the test changes counted rows with bare updates, so the "
+        "dashboard's maintained aggregates are not compared with a recount after it",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):  # type: ignore[no-untyped-def]
+    """After every test with a database, the dashboard's maintained aggregates
+    (kpi.aggregates) equal a recount of the records: whatever service the test went
+    through kept them exact."""
+    result = yield
+    if "db" in getattr(item, "fixturenames", ()) and not item.get_closest_marker(
+        "aggregates_unchecked"
+    ):
+        from kpi import aggregates
+
+        found = aggregates.differences()
+        assert not found, f"maintained KPI aggregates differ from a recount: {found[:5]}"
+    return result
 
 
 @pytest.fixture(autouse=True)

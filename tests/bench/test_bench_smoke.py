@@ -86,6 +86,13 @@ def test_bench_runs_at_small_scale_on_postgresql_and_refuses_elsewhere(tmp_path)
         "BENCH_LOAD_SECONDS": "5",
         "BENCH_WARMUP_SECONDS": "4",
         "BENCH_LEDGER_ROWS": "400",
+        # The capacity ramps and the background comparison, cut to seconds.
+        "BENCH_RAMP_WARMUP_SECONDS": "1",
+        "BENCH_RAMP_STEP_SECONDS": "3",
+        "BENCH_RAMP_SETTLE_SECONDS": "1",
+        "BENCH_RAMP_MAX_SECONDS": "7",
+        "BENCH_BACKGROUND_SECONDS": "4",
+        "BENCH_BACKGROUND_WARMUP_SECONDS": "2",
         "BENCH_OUTPUT": str(tmp_path / "results.json"),
         "BENCH_PORT": str(_free_port()),
     }
@@ -103,7 +110,7 @@ def test_bench_runs_at_small_scale_on_postgresql_and_refuses_elsewhere(tmp_path)
             env=env,
             capture_output=True,
             text=True,
-            timeout=180,
+            timeout=600,
         )
         assert run.returncode == 0, run.stderr[-3000:]
         report = json.loads((tmp_path / "results.json").read_text())
@@ -130,10 +137,11 @@ def test_bench_runs_at_small_scale_on_postgresql_and_refuses_elsewhere(tmp_path)
     assert report["counts"]["cases"] == 10_000
     assert report["counts"]["consultations"] == 50_000
     names = [r["name"] for r in report["results"]]
-    assert len(names) == 8, names
+    assert len(names) == 16, names
     for result in report["results"]:
         assert {"value", "goal", "ratio", "passed", "unit"} <= result.keys()
-        assert result["value"] > 0, result
+        # A capacity is 0 when a loaded machine is over the limit from the first step.
+        assert result["value"] > 0 or result["name"].startswith("capacity"), result
     dashboard = [r for r in report["results"] if r["name"].startswith("dashboard")]
     assert all(r["detail"]["floor_ms_median"] > 0 for r in dashboard)
     lists = [r for r in report["results"] if r["name"].startswith("case list")]
@@ -150,3 +158,35 @@ def test_bench_runs_at_small_scale_on_postgresql_and_refuses_elsewhere(tmp_path)
     assert load["failures"] == 0, load_result["detail"]["by_request"]
     warmup = load_result["detail"]["warmup"]
     assert warmup["requests"] > 0 and warmup["failures"] == 0, warmup
+
+    # The capacity ramps: daily pages and the floor page, each step with the CPU shares.
+    daily, floor = (
+        next(r for r in report["results"] if r["name"].startswith(f"capacity, {which}"))
+        for which in ("daily", "floor")
+    )
+    assert daily["detail"]["floor_capacity_rps"] == floor["value"]
+    assert daily["detail"]["baseline_rps"] == 19.0
+    for ramp in (daily["detail"]["ramp"], floor["detail"]["ramp"]):
+        assert ramp["steps"], ramp
+        assert ramp["ended_by"]
+        for step in ramp["steps"]:
+            assert {"users", "rps", "worst_p95_ms", "under_limit", "by_request"} <= step.keys()
+            assert {"client_cores", "server_cores", "other_cores"} <= step["cpu"].keys()
+    assert "share this machine's" in daily["detail"]["shared_cores"]
+    assert "shared_cores" in report["machine"]
+    # Each daily page against its own SQL, with its query count.
+    pages = [r for r in report["results"] if r["name"].startswith("page cost")]
+    assert len(pages) == 5, [r["name"] for r in pages]
+    for page in pages:
+        assert page["detail"]["queries"] > 0 and page["detail"]["sql_ms_median"] > 0, page
+    # Background work through run_worker, at lower priority, cleaned up afterwards.
+    background = next(r for r in report["results"] if r["name"].startswith("background work"))
+    detail = background["detail"]
+    assert detail["without_ms_p95"] > 0 and detail["with_ms_p95"] > 0, detail
+    assert detail["failures"] == 0, detail["by_page_p95"]
+    # CPU shares are sampled after the warm-up; a machine too loaded to finish it has none.
+    assert detail["cpu"]["with"] is None or "workers_cores" in detail["cpu"]["with"]
+    assert detail["background"]["export"]["jobs_queued"] >= 1
+    assert all(n is None or n >= 10 for n in detail["background"]["worker_nice"]), detail
+    cpu = load_result["detail"]["cpu"]
+    assert (cpu is not None and cpu["client_cores"] is not None) or warmup["ended_before_warmup"]

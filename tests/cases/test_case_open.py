@@ -214,3 +214,33 @@ def test_the_same_intake_again_with_a_new_token_is_refused_as_a_duplicate(
     with pytest.raises(DuplicateSubmission):
         open_case(counselor, kochi_city)  # the same new person typed again
     assert Case.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_intake_does_not_wait_for_an_import_running_in_the_municipality(
+    counselor, kochi_city
+) -> None:
+    """A ledger import's long transaction holds FOR KEY SHARE on its municipality's row (the
+    foreign-key checks of every person and case it inserts). The intake's numbering lock
+    (FOR NO KEY UPDATE) does not conflict with it: intake goes on during the import."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row-lock modes: PostgreSQL")
+    import psycopg
+
+    d = connection.settings_dict
+    with psycopg.connect(
+        host=d["HOST"] or "127.0.0.1", port=d["PORT"] or 5432, user=d["USER"] or "postgres",
+        password=d["PASSWORD"] or None, dbname=d["NAME"],
+    ) as importing:  # fmt: skip
+        importing.execute(
+            "SELECT 1 FROM core_municipality WHERE id = %s FOR KEY SHARE", [kochi_city.pk]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '1s'")
+        try:
+            case = open_case(counselor, kochi_city)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+            importing.rollback()
+    assert case.sequence == 1

@@ -13,6 +13,10 @@ from core.fiscal import current_fiscal_year
 from demo import accounts as accounts_demo
 from demo import cases as demo
 
+# One app's demo step bulk-creates its records; `seed_demo` then rebuilds the dashboard's
+# counters (kpi.demo.seed), which these tests do not run.
+pytestmark = pytest.mark.aggregates_unchecked
+
 
 @pytest.fixture
 def seeded(kochi, tags):  # type: ignore[no-untyped-def]

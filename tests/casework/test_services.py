@@ -120,7 +120,7 @@ def test_assessment_of_another_municipality_is_refused(outsider) -> None:
 def test_void_keeps_the_assessment_with_who_and_why(counselor) -> None:
     from tests.factories import AssessmentFactory
 
-    a = AssessmentFactory()
+    a = AssessmentFactory(assessor=counselor)
     services.assessment_void(user=counselor, assessment=a, reason="別のケースと取り違えた")
     a.refresh_from_db()
     assert a.is_voided and a.voided_by == counselor and a.void_reason == "別のケースと取り違えた"
@@ -132,7 +132,7 @@ def test_void_keeps_the_assessment_with_who_and_why(counselor) -> None:
 def test_void_needs_a_reason(counselor) -> None:
     from tests.factories import AssessmentFactory
 
-    a = AssessmentFactory()
+    a = AssessmentFactory(assessor=counselor)
     with pytest.raises(ValidationError):
         services.assessment_void(user=counselor, assessment=a, reason="  ")
     a.refresh_from_db()
@@ -497,3 +497,15 @@ def test_contact_details_with_optimistic_locking(counselor, colleague) -> None:
     first.refresh_from_db()
     assert first.phone == "088-111-1111"
     assert AuditEvent.objects.filter(object_type="casework.contactdetail").count() == 2
+
+
+@pytest.mark.django_db
+def test_void_follows_the_rules_of_every_record(counselor, colleague, center) -> None:
+    """Another counselor may not void it; the centre may, and the void is audited as one."""
+    from tests.factories import AssessmentFactory
+
+    a = AssessmentFactory(assessor=colleague)
+    with pytest.raises(PermissionDenied):
+        services.assessment_void(user=counselor, assessment=a, reason="取り違えた")
+    services.assessment_void(user=center, assessment=a, reason="取り違えた")
+    assert AuditEvent.objects.filter(object_type="casework.assessment", action="void").exists()

@@ -62,3 +62,34 @@ def test_back_and_resubmit_after_saving_creates_one_record(
     assert case.consultations.filter(notes=NOTE).count() == 1
     page.locator("#duplicate-notice").get_by_role("link", name="保存済みの記録を見る").click()
     expect(page.locator("#timeline")).to_contain_text(NOTE)
+
+
+def test_back_and_resubmit_on_a_casework_form_creates_one_record(
+    browser_login, url, counselor, kochi_city
+) -> None:
+    # The casework forms share the consultation's guard (core/resubmission.py): here a consent.
+    case = CaseFactory(municipality=kochi_city, assigned_counselor=counselor)
+    shared = "市町村プラットフォームの構成機関"
+
+    def fill_and_send() -> None:
+        page.get_by_label("家族", exact=True).check()
+        page.get_by_label("口頭", exact=True).check()
+        field = page.locator("#id_shared_with")
+        if field.input_value() != shared:  # the browser did not refill it
+            field.fill(shared)
+        page.get_by_role("button", name="記録する").click()
+
+    page = browser_login(counselor)
+    page.goto(url("casework:consent_create", case.pk))
+    fill_and_send()
+    expect(page.locator(".messages")).to_contain_text("同意を記録しました")
+    assert case.consents.count() == 1
+
+    page.go_back()
+    fill_and_send()
+    expect(page.locator("#duplicate-notice")).to_contain_text("同じ内容の記録がすでにあります")
+    assert case.consents.count() == 1
+    page.locator("#duplicate-notice").get_by_label(re.compile("同じ内容でもう1件記録する")).check()
+    fill_and_send()
+    expect(page.locator(".messages")).to_contain_text("同意を記録しました")
+    assert case.consents.count() == 2

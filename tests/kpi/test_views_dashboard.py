@@ -161,14 +161,16 @@ def test_user_without_any_scope_sees_a_notice(login, kochi) -> None:
     assert "表示できる範囲がありません" in response.content.decode()
 
 
-# session, user, scope options (2), the report (25: the scope's municipality ids, five grouped
-# counts for the four indicators, the municipalities, targets, baselines, the first year with
-# records (earlier years read 「データなし」), the closings of the four years (年度確定), four
-# past years, eight secondary figures (the places counted as of the date from the resources
-# and the configuration history: resources, kinds, kind settings, resource kinds) and two
-# consultation counts), session save (3); the casework figures (2: open cases with a decided
-# plan, the reviews' aggregate); the programme section (13); the end reasons (1).
-QUERIES = 48
+# session, user, scope options (2), the report (15: the scope's municipality ids, two reads of
+# the maintained aggregates (kpi.aggregates: the scope's counters by month, which give the
+# series, the past years, the meetings and the consultation counts; the municipalities'
+# counters of the year for the table), the municipalities, targets, baselines, the first year
+# with records (earlier years read 「データなし」), the closings of the four years (年度確定),
+# seven secondary figures (the places counted as of the date from the resources and the
+# configuration history: resources, kinds, kind settings, resource kinds)), session save (3);
+# the casework figures (2: open cases with a decided plan, the reviews' aggregate); the
+# programme section (13); the end reasons (1).
+QUERIES = 38
 
 
 @pytest.mark.parametrize("n", [10, 100])
@@ -183,13 +185,13 @@ def test_query_count_does_not_depend_on_records(
 
 
 # The national scope (a user with a blank prefecture code): session, user, scope options (2),
-# the report (24: no municipality ids (no filter), five grouped counts, the municipalities'
-# prefectures and the platforms by prefecture instead of the municipality table, targets,
-# baselines, the first year with records, four past years, eight secondary figures (places
-# from their history, as above), two consultation counts; no closings: the national scope is
-# never closed), session save (3); the casework figures (2); the programme section (11);
-# the end reasons (1).
-NATIONAL_QUERIES = 45
+# the report (14: no municipality ids (no filter), two reads of the maintained aggregates (the
+# table's are the prefectures' counters), the municipalities and the platforms by
+# prefecture instead of the municipality table, targets,
+# baselines, the first year with records, seven secondary figures (places from their
+# history, as above); no closings: the national scope is never closed), session save (3); the
+# casework figures (2); the programme section (11); the end reasons (1).
+NATIONAL_QUERIES = 35
 
 
 @pytest.mark.parametrize("n", [10, 100])

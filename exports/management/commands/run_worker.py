@@ -2,10 +2,12 @@ import logging
 from argparse import ArgumentParser
 
 from django.core.management.base import BaseCommand
+from django.db.backends.signals import connection_created
 from django.utils.crypto import get_random_string
 from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME, TASKS_LOGGER
 from django_tasks_db.management.commands.db_worker import Worker
 
+from exports import priority
 from exports.worker import SupervisedWorker
 
 
@@ -31,6 +33,12 @@ class Command(BaseCommand):
         worker_id = str(options["worker_id"] or get_random_string(32))
         queue_names = str(options["queue_name"]).split(",")
         max_tasks = options["max_tasks"]
+        # Before any thread or connection: the heartbeat thread inherits the priorities, and
+        # every connection's backend gets them too where possible (exports.priority).
+        applied = priority.lower_priority()
+        connection_created.connect(priority.renice_database_backend, dispatch_uid="worker-priority")
+        if verbosity >= 1:
+            self.stdout.write(f"worker priority: nice {applied.nice}, I/O {applied.io}")
 
         def make_worker() -> Worker:
             return Worker(

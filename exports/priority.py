@@ -1,0 +1,160 @@
+"""Background work yields to people: the worker's CPU and I/O priority (`manage.py run_worker`).
+
+A worker exporting a million rows or importing a 20,000-row ledger would otherwise take the
+cores from the counselors' pages on the same machine. At start the worker lowers its own CPU
+priority (nice `WORKER_NICE`, 10) and I/O priority (`WORKER_IO_PRIORITY`: best-effort 7 by
+default, or `idle`, or `none`), before any thread starts, so that its threads inherit them.
+It never raises a priority (a worker started under `nice -n 15` stays at 15) and never fails
+for lack of permission: a priority it cannot set is logged and left.
+
+The database backends that serve the worker do most of an export's work (the server-side
+cursor's query). When PostgreSQL runs on the same host and this process may change them (the
+same user as the server, or root), each new connection's backend gets the same priorities:
+`WORKER_RENICE_DATABASE` (on). Its pid is checked against /proc first (a `postgres:` process
+whose client port is this connection's own), so a database on another host is never touched.
+
+Linux notes (README, "Deploying"): with the kernel's autogroup scheduling (desktop default),
+nice only ranks processes of one session, so under systemd use `Nice=`, `CPUWeight=` and
+`IOSchedulingClass=` as well (they act from outside); the I/O priority counts
+fully only with the bfq scheduler (mq-deadline on recent kernels honours only the class, none
+ignores it).
+"""
+
+import ctypes
+import errno
+import logging
+import os
+import platform
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+logger = logging.getLogger(__name__)
+
+# ioprio_set(2) has no wrapper in Python: the syscall by number, per architecture.
+IOPRIO_SET = {"x86_64": 251, "aarch64": 30, "i686": 289, "armv7l": 314, "ppc64le": 273}
+IOPRIO_WHO_PROCESS = 1
+IOPRIO_CLASS_SHIFT = 13
+IOPRIO_CLASSES = {"realtime": 1, "best-effort": 2, "idle": 3}
+
+
+@dataclass(frozen=True)
+class IoPriority:
+    klass: str  # best-effort | idle
+    level: int  # 0 (highest) … 7 (lowest); only for best-effort
+
+    @property
+    def value(self) -> int:
+        return (IOPRIO_CLASSES[self.klass] << IOPRIO_CLASS_SHIFT) | self.level
+
+
+def io_priority_setting(text: str) -> IoPriority | None:
+    """`best-effort:7`, `best-effort` (7), `idle`, or `none`/empty (leave it)."""
+    text = text.strip().lower()
+    if text in ("", "none", "off"):
+        return None
+    klass, _, level = text.partition(":")
+    if klass == "idle":
+        return IoPriority("idle", 0)
+    if klass == "best-effort":
+        value = int(level) if level else 7
+        if 0 <= value <= 7:
+            return IoPriority("best-effort", value)
+    raise ValueError(f"WORKER_IO_PRIORITY: {text!r} is not best-effort[:0-7], idle or none")
+
+
+def _ioprio_set(pid: int, priority: IoPriority) -> None:
+    number = IOPRIO_SET.get(platform.machine())
+    if number is None or not hasattr(ctypes.CDLL(None, use_errno=True), "syscall"):
+        raise OSError(errno.ENOSYS, "ioprio_set is not known on this platform")
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syscall(number, IOPRIO_WHO_PROCESS, pid, priority.value) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
+
+
+def _lower_nice(pid: int, nice: int) -> int:
+    """Set `pid`'s nice to `nice` unless it is lower already (never raise a priority)."""
+    current = os.getpriority(os.PRIO_PROCESS, pid)
+    if current < nice:
+        os.setpriority(os.PRIO_PROCESS, pid, nice)
+        return nice
+    return current
+
+
+@dataclass
+class Applied:
+    nice: int | None
+    io: str | None
+
+
+def lower_priority(pid: int = 0) -> Applied:
+    """Lower the CPU and I/O priority of `pid` (0: this process; on Linux the calling thread,
+    inherited by the threads it starts). Permission errors are logged, never raised."""
+    applied = Applied(nice=None, io=None)
+    nice = settings.WORKER_NICE
+    if nice:
+        try:
+            applied.nice = _lower_nice(pid, nice)
+        except OSError as exc:
+            logger.info("worker priority: nice %s not set for %s (%s)", nice, pid or "self", exc)
+    io = io_priority_setting(settings.WORKER_IO_PRIORITY)
+    if io is not None:
+        try:
+            _ioprio_set(pid, io)
+            applied.io = f"{io.klass}:{io.level}" if io.klass == "best-effort" else io.klass
+        except OSError as exc:
+            logger.info("worker priority: I/O %s not set for %s (%s)", io, pid or "self", exc)
+    return applied
+
+
+def _client_port(connection: BaseDatabaseWrapper) -> int | None:
+    """This connection's local TCP port (None for a Unix socket)."""
+    raw: Any = connection.connection
+    fileno = getattr(getattr(raw, "pgconn", None), "socket", None)
+    if fileno is None:
+        return None
+    with socket.socket(fileno=os.dup(fileno)) as sock:
+        if sock.family not in (socket.AF_INET, socket.AF_INET6):
+            return None
+        return int(sock.getsockname()[1])
+
+
+def local_backend_pid(connection: BaseDatabaseWrapper, backend_pid: int) -> bool:
+    """Whether `backend_pid` is this connection's PostgreSQL backend on this host: a
+    `postgres:` process whose title names this connection's client port (or, over a Unix
+    socket, its database), so that a database server elsewhere is never mistaken for it."""
+    try:
+        title = Path(f"/proc/{backend_pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return False
+    if "postgres:" not in title:
+        return False
+    port = _client_port(connection)
+    if port is not None:
+        return f"({port})" in title
+    host = str(connection.settings_dict.get("HOST") or "")
+    return (not host or host.startswith("/")) and "[local]" in title
+
+
+def renice_database_backend(
+    sender: object, connection: BaseDatabaseWrapper, **kwargs: object
+) -> None:
+    """connection_created: give the worker's own PostgreSQL backend its priorities, when it
+    runs on this host and this process may (same user or root). Never fails."""
+    if connection.vendor != "postgresql" or not settings.WORKER_RENICE_DATABASE:
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            row = cursor.fetchone()
+        backend_pid = int(row[0]) if row else 0
+        if backend_pid and local_backend_pid(connection, backend_pid):
+            applied = lower_priority(backend_pid)
+            logger.debug("worker priority: database backend %s: %s", backend_pid, applied)
+    except Exception:  # a priority is an optimisation, never a failure
+        logger.debug("worker priority: database backend left as it is", exc_info=True)

@@ -1,0 +1,580 @@
+"""The KPI dashboard's maintained aggregates: counters kept in the transaction of the records.
+
+Counting a national year of consultations (延べ件数, and 実人数: distinct persons) reads every
+one of them; the dashboard instead sums a few thousand small counters (`kpi.models.Tally`),
+kept exact by every service that writes a counted record. The raw recount
+(`kpi.selectors`, `recount=True`) stays the reference: the closing's 再集計 stores it, and
+`kpi_aggregates --check` and the tests compare the counters with it.
+
+Design
+------
+A counter is (area, figure, day) → n. Areas are the four scope levels, so that every scope
+reads its own rows and a distinct count never has to be added up across areas:
+`all` (the nation), `p39` (a prefecture), `j12` (a jurisdiction) and `m345` (a municipality),
+by the municipality of the record (the case's for consultations, K1, K3 and K4; the
+meeting's for K2). Days, not months: the dashboard counts up to an as-of date inside the year,
+and a year of one area is at most 365 rows per figure whatever the number of records.
+
+- Counts (件): K1 a case on its intake date; K3 a link on its connection date; meetings and
+  supervised meetings on their date; contacts (延べ件数) by method and new/ongoing on the
+  consultation's date. The period's value is the sum of its days.
+- Distinct counts (人, 市町村): a subject (person, municipality) counts once per area and
+  fiscal year, on the day of its first record of that year in that area: persons (実人数),
+  new and ongoing persons, persons by method, K4 persons, K2 and supervised municipalities.
+  "Distinct persons from the year's start up to the as-of date" is then the sum of the days
+  up to it: a subject first seen later in the year is not in the sum yet, and one first seen
+  earlier is counted once. (A period not starting on 1 April cannot be read this way; the
+  selectors recount such a period.) "New" is per consultation: its case was opened in the
+  consultation's fiscal year (intake on or after 1 April of it), as the recount says.
+
+Maintenance: per subject, before and after. `maintain(persons=…, municipalities=…)` wraps a
+write: on entry it locks the subjects' rows (SELECT … FOR UPDATE on the person or the
+municipality, in id order) and computes what they contribute today from the records (one
+query per part); on exit the same again, and the difference is added to the counters with
+one `INSERT … ON CONFLICT (area, figure, day) DO UPDATE SET n = n + excluded.n` (PostgreSQL
+and SQLite), rows in key order. Whatever the write was (a new consultation, a date moved
+across 31 March, a method changed, a void, a case voided, a connection undone, a stamp
+rewritten, a meeting's supervision set), the counters move by exactly what the records say,
+so no arithmetic per kind of change is needed, and no write path can get its own rule wrong.
+Concurrency: the subject lock serialises two writes on the same person (their before/after
+would otherwise overlap); writes on different persons touch shared counters only through the
+increment, which the database applies to the latest row (a row lock, no lost update). SQLite
+runs write transactions one at a time (`transaction_mode` IMMEDIATE). Nested `maintain`
+blocks join the outermost one (a subject is counted before the first write and after the
+last), so a service may call another. A subject created inside the block (the ledger
+import's bulk path) is declared with `created(persons=…)`: it had nothing before.
+
+Parts: a consultation write only recomputes the person's consultations (`parts`), a case
+void everything of the person. Subjects' contributions are small (one person's records), so
+the extra cost of a write is four queries: lock, before, after, upsert.
+
+Backfill and repair: the migration creates the table empty; `manage.py kpi_aggregates
+--rebuild` (run by `make migrate`, and by the benchmark's dataset build) fills it from the
+records, `--check` compares it with a recount and exits non-zero on a difference (audited).
+A municipality moved to another jurisdiction or prefecture needs a rebuild (its past
+counters stay with the areas it was in).
+"""
+
+import datetime as dt
+import functools
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Min, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from cases.models import Case, Consultation, Person
+from core.fiscal import fiscal_year, fiscal_year_range
+from core.models import Municipality
+from kpi.models import Tally
+from platforms.models import CaseMeeting
+from referrals.models import EmploymentOutcome, Referral
+
+Key = tuple[str, str, dt.date]  # (area, figure, day)
+NATIONAL = "all"
+
+
+class F:
+    """Figure names (`Tally.figure`)."""
+
+    K1 = "k1"  # new cases (件)
+    K2 = "k2"  # municipalities with a meeting held (distinct)
+    K3 = "k3"  # ibasho links (件)
+    K4 = "k4"  # persons employed after intermediate employment (distinct)
+    MEETINGS = "mt"
+    SUPERVISED = "mts"
+    SUPERVISED_MUNICIPALITIES = "k2s"  # distinct
+    PERSONS = "p"  # 実人数 (distinct)
+    NEW_PERSONS = "pn"
+    ONGOING_PERSONS = "po"
+
+    @staticmethod
+    def contacts(method: str, new: bool) -> str:
+        """延べ件数 of a method, new (n) or ongoing (o)."""
+        return f"c:{method}:{'n' if new else 'o'}"
+
+    @staticmethod
+    def persons_by(method: str) -> str:
+        return f"p:{method}"
+
+
+# The parts of a person's records, and the one of a municipality's.
+CONSULTATIONS = "consultations"
+CASES = "cases"
+REFERRALS = "referrals"
+EMPLOYMENT = "employment"
+MEETINGS = "meetings"
+PERSON_PARTS = frozenset({CONSULTATIONS, CASES, REFERRALS, EMPLOYMENT})
+
+
+def areas(municipality_id: int, prefecture_code: str, jurisdiction_id: int | None) -> list[str]:
+    found = [NATIONAL, f"p{prefecture_code}", f"m{municipality_id}"]
+    if jurisdiction_id is not None:
+        found.append(f"j{jurisdiction_id}")
+    return found
+
+
+class _Firsts:
+    """First day of a subject per (area, figure, fiscal year): the distinct counts."""
+
+    def __init__(self) -> None:
+        self.days: dict[tuple[Any, str, str, int], dt.date] = {}
+
+    def see(self, subject: Any, area: str, figure: str, day: dt.date) -> None:
+        key = (subject, area, figure, fiscal_year(day))
+        if key not in self.days or day < self.days[key]:
+            self.days[key] = day
+
+    def into(self, counts: Counter[Key]) -> None:
+        for (_subject, area, figure, _fy), day in self.days.items():
+            counts[(area, figure, day)] += 1
+
+
+def _in(path: str, ids: Iterable[int] | None) -> Q:
+    return Q() if ids is None else Q(**{f"{path}__in": list(ids)})
+
+
+def _consultations(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
+    rows = Consultation.objects.filter(
+        _in("case__person_id", ids), voided_at__isnull=True, case__voided_at__isnull=True
+    ).values_list(
+        "case__person_id",
+        "case__municipality_id",
+        "case__municipality__prefecture_code",
+        "case__municipality__jurisdiction_id",
+        "date",
+        "method",
+        "case__intake_date",
+    )
+    firsts = _Firsts()
+    for person, municipality, prefecture, jurisdiction, day, method, intake in rows.iterator(
+        chunk_size=5000
+    ):
+        new = intake >= fiscal_year_range(fiscal_year(day))[0]
+        contacts = F.contacts(method, new)
+        kind = F.NEW_PERSONS if new else F.ONGOING_PERSONS
+        by_method = F.persons_by(method)
+        for area in areas(municipality, prefecture, jurisdiction):
+            counts[(area, contacts, day)] += 1
+            firsts.see(person, area, F.PERSONS, day)
+            firsts.see(person, area, kind, day)
+            firsts.see(person, area, by_method, day)
+    firsts.into(counts)
+
+
+def _cases(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
+    rows = Case.objects.filter(_in("person_id", ids), voided_at__isnull=True).values_list(
+        "municipality_id", "municipality__prefecture_code", "municipality__jurisdiction_id",
+        "intake_date",
+    )  # fmt: skip
+    for municipality, prefecture, jurisdiction, day in rows.iterator(chunk_size=5000):
+        for area in areas(municipality, prefecture, jurisdiction):
+            counts[(area, F.K1, day)] += 1
+
+
+def _referrals(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
+    # The referral's municipality (the case's, copied on save) and its recorded stamp.
+    rows = Referral.objects.filter(
+        _in("case__person_id", ids),
+        counted_as_ibasho=True,
+        connected_on__isnull=False,
+        case__voided_at__isnull=True,
+    ).values_list(
+        "municipality_id", "municipality__prefecture_code", "municipality__jurisdiction_id",
+        "connected_on",
+    )  # fmt: skip
+    for municipality, prefecture, jurisdiction, day in rows.iterator(chunk_size=5000):
+        assert day is not None  # filtered above
+        for area in areas(municipality, prefecture, jurisdiction):
+            counts[(area, F.K3, day)] += 1
+
+
+def _employment(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
+    rows = EmploymentOutcome.objects.filter(
+        _in("person_id", ids),
+        after_intermediate=True,
+        voided_at__isnull=True,
+        case__voided_at__isnull=True,
+    ).values_list(
+        "person_id", "municipality_id", "municipality__prefecture_code",
+        "municipality__jurisdiction_id", "started_on",
+    )  # fmt: skip
+    firsts = _Firsts()
+    for person, municipality, prefecture, jurisdiction, day in rows.iterator(chunk_size=5000):
+        for area in areas(municipality, prefecture, jurisdiction):
+            firsts.see(person, area, F.K4, day)
+    firsts.into(counts)
+
+
+def _meetings(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
+    rows = CaseMeeting.objects.filter(_in("municipality_id", ids)).values_list(
+        "municipality_id", "municipality__prefecture_code", "municipality__jurisdiction_id",
+        "held_on", "supervision",
+    )  # fmt: skip
+    firsts = _Firsts()
+    for municipality, prefecture, jurisdiction, day, supervision in rows.iterator(chunk_size=5000):
+        supervised = supervision != CaseMeeting.Supervision.NONE
+        for area in areas(municipality, prefecture, jurisdiction):
+            counts[(area, F.MEETINGS, day)] += 1
+            firsts.see(municipality, area, F.K2, day)
+            if supervised:
+                counts[(area, F.SUPERVISED, day)] += 1
+                firsts.see(municipality, area, F.SUPERVISED_MUNICIPALITIES, day)
+    firsts.into(counts)
+
+
+PARTS = {
+    CONSULTATIONS: _consultations,
+    CASES: _cases,
+    REFERRALS: _referrals,
+    EMPLOYMENT: _employment,
+    MEETINGS: _meetings,
+}
+CHUNK = 500  # subjects per query (an IN list)
+
+
+def contributions(part: str, ids: Iterable[int] | None) -> Counter[Key]:
+    """What the records of these subjects (persons; municipalities for MEETINGS) add to the
+    counters; `ids=None`: every record."""
+    counts: Counter[Key] = Counter()
+    if ids is None:
+        PARTS[part](None, counts)
+        return counts
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), CHUNK):
+        PARTS[part](ids[start : start + CHUNK], counts)
+    return counts
+
+
+def add(delta: Counter[Key] | dict[Key, int]) -> None:
+    """Add to the counters (one upsert per 200 rows, in key order)."""
+    rows = sorted((key, n) for key, n in delta.items() if n)
+    table = connection.ops.quote_name(Tally._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 200):
+            chunk = rows[start : start + 200]
+            values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+            params: list[Any] = []
+            for (area, figure, day), n in chunk:
+                params += [area, figure, day, n]
+            cursor.execute(
+                f"INSERT INTO {table} (area, figure, day, n) VALUES {values} "  # noqa: S608
+                f"ON CONFLICT (area, figure, day) DO UPDATE SET n = {table}.n + excluded.n",
+                params,
+            )
+
+
+# --- maintenance ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Tracker:
+    before: Counter[Key] = field(default_factory=Counter)
+    subjects: set[tuple[str, int]] = field(default_factory=set)  # (part, id)
+    locked: set[tuple[type[Any], int]] = field(default_factory=set)
+
+    def track(self, part: str, ids: Iterable[int], *, created: bool = False) -> None:
+        new = sorted({i for i in ids if i is not None and (part, i) not in self.subjects})
+        if not new:
+            return
+        model = Municipality if part == MEETINGS else Person
+        if not created:
+            _lock(model, [i for i in new if (model, i) not in self.locked])
+        self.locked.update((model, i) for i in new)
+        self.subjects.update((part, i) for i in new)
+        if not created:
+            self.before.update(contributions(part, new))
+
+    def finish(self) -> None:
+        after: Counter[Key] = Counter()
+        by_part: dict[str, list[int]] = {}
+        for part, pk in self.subjects:
+            by_part.setdefault(part, []).append(pk)
+        for part, ids in by_part.items():
+            after.update(contributions(part, ids))
+        delta = dict(after)
+        for key, n in self.before.items():
+            delta[key] = delta.get(key, 0) - n
+        add(delta)
+
+
+_state = threading.local()
+
+
+def _lock(model: type[Any], ids: Iterable[int]) -> None:
+    ids = sorted({i for i in ids if i is not None})
+    if ids and connection.features.has_select_for_update:
+        list(model.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+
+
+@contextmanager
+def maintain(
+    *,
+    persons: Iterable[int] = (),
+    municipalities: Iterable[int] = (),
+    parts: Iterable[str] = PERSON_PARTS,
+) -> Iterator[None]:
+    """Keep the counters of these persons' records (and municipalities' meetings) exact
+    across the writes inside the block (see the module docstring). Opens a transaction (a
+    savepoint inside one); `track` adds subjects found inside the block."""
+    with transaction.atomic():
+        tracker: _Tracker | None = getattr(_state, "tracker", None)
+        outer = tracker is None
+        if tracker is None:
+            tracker = _state.tracker = _Tracker()
+        try:
+            track(persons=persons, municipalities=municipalities, parts=parts)
+            yield
+            if outer:
+                tracker.finish()
+        finally:
+            if outer:
+                _state.tracker = None
+
+
+def maintained[**P, R](fn: Callable[P, R]) -> Callable[P, R]:
+    """A service whose writes `track` their subjects before writing: the whole call is one
+    `maintain` block."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with maintain():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _tracker() -> _Tracker:
+    tracker: _Tracker | None = getattr(_state, "tracker", None)
+    if tracker is None:
+        raise RuntimeError("kpi.aggregates: track() outside a maintain() block")
+    return tracker
+
+
+def track(
+    *,
+    persons: Iterable[int] = (),
+    municipalities: Iterable[int] = (),
+    parts: Iterable[str] = PERSON_PARTS,
+) -> None:
+    """Before writing: lock these subjects and remember what they count now."""
+    tracker = _tracker()
+    persons, municipalities = list(persons), list(municipalities)
+    for part in parts:
+        tracker.track(part, persons)
+    if municipalities:
+        tracker.track(MEETINGS, municipalities)
+
+
+def created(*, persons: Iterable[int]) -> None:
+    """Persons created inside the current `maintain` block: they had no records before."""
+    tracker = _tracker()
+    ids = list(persons)
+    for part in PERSON_PARTS:
+        tracker.track(part, ids, created=True)
+
+
+def persons_of_case(case: Any) -> list[int]:
+    """The persons whose counters a write on the case moves: the case's, and any other
+    person its employment outcomes name."""
+    outcome_persons = EmploymentOutcome.objects.filter(case=case).values_list(
+        "person_id", flat=True
+    )
+    return sorted({case.person_id, *outcome_persons})
+
+
+# --- rebuild and check ------------------------------------------------------------------------
+
+
+def expected() -> Counter[Key]:
+    """Every counter as the records say today (the recount, in counter form)."""
+    counts: Counter[Key] = Counter()
+    for part in PARTS:
+        counts.update(contributions(part, None))
+    return counts
+
+
+def stored() -> Counter[Key]:
+    counts: Counter[Key] = Counter()
+    for area, figure, day, n in Tally.objects.exclude(n=0).values_list(
+        "area", "figure", "day", "n"
+    ):
+        counts[(area, figure, day)] += n
+    return counts
+
+
+def differences() -> list[tuple[Key, int, int]]:
+    """(key, stored, recounted) for every counter that differs."""
+    have, want = stored(), expected()
+    return sorted(
+        (key, have.get(key, 0), want.get(key, 0))
+        for key in set(have) | set(want)
+        if have.get(key, 0) != want.get(key, 0)
+    )
+
+
+@transaction.atomic
+def rebuild() -> int:
+    """Recount every counter from the records; returns the number of rows written.
+
+    On PostgreSQL with `INSERT … SELECT` (`REBUILD_SQL`: the benchmark's millions of rows;
+    the tests check it against `expected`), elsewhere from `expected`."""
+    _lock_table()
+    Tally.objects.all().delete()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # A maintenance statement over every record: not bound by the pages' limit.
+            cursor.execute("SET LOCAL statement_timeout = 0")
+            cursor.execute("SET LOCAL work_mem = '256MB'")  # the groupings stay in memory
+            # One index build after the rows rather than millions of index insertions.
+            cursor.execute(f"ALTER TABLE {Tally._meta.db_table} DROP CONSTRAINT kpi_tally_key")
+            for sql in REBUILD_SQL:
+                cursor.execute(sql)
+            cursor.execute(
+                f"ALTER TABLE {Tally._meta.db_table} "
+                "ADD CONSTRAINT kpi_tally_key UNIQUE (area, figure, day)"
+            )
+        return Tally.objects.count()
+    counts = expected()
+    Tally.objects.bulk_create(
+        (Tally(area=a, figure=f, day=d, n=n) for (a, f, d), n in sorted(counts.items()) if n),
+        batch_size=2000,
+    )
+    return sum(1 for n in counts.values() if n)
+
+
+# The same counters in SQL (PostgreSQL). AREAS: the four areas of a municipality `m`.
+_SQL_PARTS = {
+    "insert": "INSERT INTO kpi_tally (area, figure, day, n)",
+    "areas": """CROSS JOIN LATERAL (VALUES ('all'), ('p' || m.prefecture_code),
+        ('j' || m.jurisdiction_id), ('m' || m.id)) AS a(area)""",
+    "fy_x": "EXTRACT(YEAR FROM x.date - INTERVAL '3 months')::int",
+    "fy_o": "EXTRACT(YEAR FROM o.started_on - INTERVAL '3 months')::int",
+    "fy_mt": "EXTRACT(YEAR FROM mt.held_on - INTERVAL '3 months')::int",
+    "new": "c.intake_date >= make_date(EXTRACT(YEAR FROM x.date - INTERVAL '3 months')::int, 4, 1)",
+    "consultations": """FROM cases_consultation x JOIN cases_case c ON c.id = x.case_id
+        JOIN core_municipality m ON m.id = c.municipality_id""",
+    "live": "x.voided_at IS NULL AND c.voided_at IS NULL",
+}
+REBUILD_SQL = [
+    sql.format(**_SQL_PARTS)
+    for sql in [
+        # 延べ件数 by method, new or ongoing
+        """{insert} SELECT a.area, 'c:' || x.method || CASE WHEN {new} THEN ':n' ELSE ':o' END,
+            x.date, count(*) {consultations} {areas}
+        WHERE {live} AND a.area IS NOT NULL GROUP BY 1, 2, 3""",
+        # 実人数: a person's first day per municipality and year, then per area (the earliest
+        # of its municipalities'), counted on that day.
+        """CREATE TEMPORARY TABLE kpi_first_contacts ON COMMIT DROP AS
+        SELECT c.person_id, c.municipality_id, k.figure, {fy_x} AS fy, min(x.date) AS first
+        {consultations} CROSS JOIN LATERAL (VALUES ('p'),
+            (CASE WHEN {new} THEN 'pn' ELSE 'po' END), ('p:' || x.method)) AS k(figure)
+        WHERE {live} GROUP BY 1, 2, 3, 4""",
+        "ANALYZE kpi_first_contacts",
+        """{insert} SELECT area, figure, first, count(*) FROM (
+            SELECT f.person_id, a.area, f.figure, f.fy, min(f.first) AS first
+            FROM kpi_first_contacts f JOIN core_municipality m ON m.id = f.municipality_id
+            {areas} WHERE a.area IS NOT NULL GROUP BY 1, 2, 3, 4) AS firsts
+        GROUP BY 1, 2, 3""",
+        "DROP TABLE kpi_first_contacts",
+        # K1
+        """{insert} SELECT a.area, 'k1', c.intake_date, count(*)
+        FROM cases_case c JOIN core_municipality m ON m.id = c.municipality_id {areas}
+        WHERE c.voided_at IS NULL AND a.area IS NOT NULL GROUP BY 1, 3""",
+        # K3: the referral's municipality and its recorded stamp
+        """{insert} SELECT a.area, 'k3', r.connected_on, count(*)
+        FROM referrals_referral r JOIN cases_case c ON c.id = r.case_id
+        JOIN core_municipality m ON m.id = r.municipality_id {areas}
+        WHERE r.counted_as_ibasho AND r.connected_on IS NOT NULL AND c.voided_at IS NULL
+            AND a.area IS NOT NULL
+        GROUP BY 1, 3""",
+        # K4: a person's first counted job of the year per area
+        """{insert} SELECT area, 'k4', first, count(*) FROM (
+            SELECT o.person_id, a.area, {fy_o}, min(o.started_on) AS first
+            FROM referrals_employmentoutcome o JOIN cases_case c ON c.id = o.case_id
+            JOIN core_municipality m ON m.id = o.municipality_id {areas}
+            WHERE o.after_intermediate AND o.voided_at IS NULL AND c.voided_at IS NULL
+                AND a.area IS NOT NULL
+            GROUP BY 1, 2, 3) AS firsts
+        GROUP BY 1, 3""",
+        # meetings, supervised meetings
+        """{insert} SELECT a.area, k.figure, mt.held_on, count(*)
+        FROM platforms_casemeeting mt JOIN core_municipality m ON m.id = mt.municipality_id
+        {areas} CROSS JOIN LATERAL (VALUES ('mt'),
+            (CASE WHEN mt.supervision <> 'none' THEN 'mts' END)) AS k(figure)
+        WHERE a.area IS NOT NULL AND k.figure IS NOT NULL GROUP BY 1, 2, 3""",
+        # K2 and the supervised municipalities: a municipality's first meeting of the year
+        """{insert} SELECT area, figure, first, count(*) FROM (
+            SELECT mt.municipality_id, a.area, k.figure, {fy_mt}, min(mt.held_on) AS first
+            FROM platforms_casemeeting mt JOIN core_municipality m ON m.id = mt.municipality_id
+            {areas} CROSS JOIN LATERAL (VALUES ('k2'),
+                (CASE WHEN mt.supervision <> 'none' THEN 'k2s' END)) AS k(figure)
+            WHERE a.area IS NOT NULL AND k.figure IS NOT NULL GROUP BY 1, 2, 3, 4) AS firsts
+        GROUP BY 1, 2, 3""",
+    ]
+]
+
+
+def _lock_table() -> None:
+    """Writers wait while the counters are rebuilt (PostgreSQL; SQLite has one writer)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Tally._meta.db_table} IN EXCLUSIVE MODE")
+
+
+def is_empty() -> bool:
+    return not Tally.objects.exists()
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def scope_area(scope: Any) -> str:
+    """The area of a `kpi.scopes.Scope`."""
+    if scope.municipality is not None:
+        return f"m{scope.municipality.pk}"
+    if scope.jurisdiction is not None:
+        return f"j{scope.jurisdiction.pk}"
+    if not scope.prefecture_code:
+        return NATIONAL
+    return f"p{scope.prefecture_code}"
+
+
+def monthly(area: str, which: Q) -> dict[str, dict[dt.date, int]]:
+    """{figure: {first day of month: n}} of one area, for the rows `which` selects (figures
+    and days; one query)."""
+    rows = (
+        Tally.objects.filter(which, area=area)
+        .exclude(n=0)
+        .annotate(month=TruncMonth("day"))
+        .order_by()
+        .values_list("figure", "month")
+        .annotate(total=Sum("n"))
+    )
+    found: dict[str, dict[dt.date, int]] = {}
+    for figure, month, total in rows:
+        day = month.date() if isinstance(month, dt.datetime) else month
+        found.setdefault(figure, {})[day] = total
+    return found
+
+
+def by_area(
+    area: Q, figures: list[str], start: dt.date, end: dt.date
+) -> dict[str, dict[str, tuple[int, dt.date]]]:
+    """{area: {figure: (n, first day)}} for the areas of a table (one query)."""
+    rows = (
+        Tally.objects.filter(area, figure__in=figures, day__range=(start, end))
+        .exclude(n=0)
+        .order_by()
+        .values_list("area", "figure")
+        .annotate(total=Sum("n"), first=Min("day"))
+    )
+    found: dict[str, dict[str, tuple[int, dt.date]]] = {}
+    for name, figure, total, first in rows:
+        found.setdefault(name, {})[figure] = (total, first)
+    return found
