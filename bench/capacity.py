@@ -434,9 +434,13 @@ class BackgroundWork:
         from exports import jobs as job_files
         from exports.models import ExportJob, ImportBatch
 
+        from kpi import aggregates
+
         new_cases = Case.objects.filter(pk__gt=self.case_watermark)
-        with transaction.atomic():
-            persons = list(new_cases.values_list("person_id", flat=True))
+        persons = list(new_cases.values_list("person_id", flat=True))
+        # The dashboard's counters (kpi.aggregates) follow the deletion: the persons' counts
+        # before it are taken away at the end of the block.
+        with transaction.atomic(), aggregates.maintain(persons=persons):
             Consultation.objects.filter(case__in=new_cases).delete()
             CaseStatusChange.objects.filter(case__in=new_cases).delete()
             new_cases.delete()
