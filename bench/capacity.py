@@ -433,7 +433,6 @@ class BackgroundWork:
         from cases.models import Case, CaseStatusChange, Consultation, Household, Person
         from exports import jobs as job_files
         from exports.models import ExportJob, ImportBatch
-
         from kpi import aggregates
 
         new_cases = Case.objects.filter(pk__gt=self.case_watermark)
