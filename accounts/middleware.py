@@ -25,6 +25,23 @@ OTP_OPEN_VIEWS = {
 }
 
 
+class ScopeMemoMiddleware:
+    """Each user's scope ids are read once per request (`accounts.scope.
+    personal_municipality_ids`): the home page's panels asked for them ten times."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from accounts import scope
+
+        token = scope.remember_scopes()
+        try:
+            return self.get_response(request)
+        finally:
+            scope.stop_remembering_scopes(token)
+
+
 class SessionLifetimeMiddleware:
     """Ends a session SESSION_ABSOLUTE_SECONDS after login, however active it has been, and
     keeps an active one alive.

@@ -9,7 +9,8 @@ the regional support centre and admins see their prefecture (or every prefecture
 is blank); prefecture staff see aggregates of their prefecture and no personal data at all.
 """
 
-from typing import TypeGuard
+from contextvars import ContextVar
+from typing import Any, TypeGuard
 
 from django.db.models import Q, QuerySet
 
@@ -44,8 +45,17 @@ def personal_municipalities(user: AnyUser) -> QuerySet[Municipality]:
     )
 
 
+# The scope ids already read in the request being answered, by user (ScopeMemoMiddleware):
+# the home page's panels asked for them ten times, a query each. Outside a request (workers,
+# commands, tests calling a function directly) nothing is remembered.
+_request_memo: ContextVar[dict[tuple[Any, ...], list[int]] | None] = ContextVar(
+    "scope_request_memo", default=None
+)
+
+
 def personal_municipality_ids(user: AnyUser) -> list[int]:
-    """The ids of `personal_municipalities(user)`, read now (one small query).
+    """The ids of `personal_municipalities(user)`, read now (one small query), or once per
+    request while one is answered.
 
     Record queries filter on this list rather than on the subquery: with the ids spelled out
     the planner knows how few municipalities (and so how few rows) are involved. Given the
@@ -53,7 +63,33 @@ def personal_municipality_ids(user: AnyUser) -> list[int]:
     scans: the home page's latest consultations took 1.6 s instead of milliseconds on the
     national benchmark dataset (bench/).
     """
-    return list(personal_municipalities(user).values_list("pk", flat=True))
+    memo = _request_memo.get()
+    if memo is None or not _active(user):
+        return list(personal_municipalities(user).values_list("pk", flat=True))
+    # What the rule reads of the user itself; memberships and municipalities are covered by
+    # forget_scopes (accounts.signals) whenever they change.
+    key = (user.pk, user.role, user.prefecture_code, user.is_active)
+    if key not in memo:
+        memo[key] = list(personal_municipalities(user).values_list("pk", flat=True))
+    return list(memo[key])
+
+
+def remember_scopes() -> Any:
+    """Start remembering scopes for the request being answered; returns the token that
+    `stop_remembering_scopes` takes (accounts.middleware.ScopeMemoMiddleware)."""
+    return _request_memo.set({})
+
+
+def stop_remembering_scopes(token: Any) -> None:
+    _request_memo.reset(token)
+
+
+def forget_scopes() -> None:
+    """Drop the scopes remembered in this request (a membership, a user or a municipality
+    changed): the next question reads them again."""
+    memo = _request_memo.get()
+    if memo is not None:
+        memo.clear()
 
 
 def aggregate_municipalities(user: AnyUser) -> QuerySet[Municipality]:

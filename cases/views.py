@@ -227,6 +227,7 @@ def _render_case_page(
 
     household = getattr(case.person, "household", None)
     members = list(household.members.all()) if household else []
+    timeline = case_timeline(case)
     audit_record(action=Action.VIEW, request=request, obj=case)
     return render(
         request,
@@ -240,10 +241,10 @@ def _render_case_page(
             "other_cases": list(
                 case.person.cases.exclude(pk=case.pk).only("pk", "number", "status")
             ),
-            "timeline": case_timeline(case),
+            "timeline": timeline,
             "consultation_form": consultation_form,
             "case_actions": services.case_actions(case),
-            "cw": case_casework(case),
+            "cw": case_casework(case, timeline),
         },
     )
 

@@ -117,6 +117,8 @@ MIDDLEWARE = [
     # request.user.is_verified(): whether this session passed the second factor (django-otp).
     "django_otp.middleware.OTPMiddleware",
     "core.dates.DateStyleMiddleware",  # dates shown as the user chose (和暦 or Western)
+    # The scope's municipality ids read once per request, however many lists ask (accounts.scope).
+    "accounts.middleware.ScopeMemoMiddleware",
     # After authentication: end sessions past their absolute lifetime, then hold back users
     # who still owe their second factor; mark every authenticated response no-store.
     # A form sent after the session ended is carried through the login (accounts/resume.py).

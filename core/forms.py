@@ -3,7 +3,9 @@ Japanese messages.
 
 - `FormRenderer` (settings.FORM_RENDERER) renders every field group with
   `templates/includes/field.html` (`{{ field.as_field_group }}`, or the include), so labels,
-  hints, errors and their ARIA links are the same on every page.
+  hints, errors and their ARIA links are the same on every page. Its selects, radio and
+  checkbox groups are built in Python with the same markup (`core.widgets`: one template per
+  option was most of a filter or record form's cost).
 - `BoundField` drops the browser's `maxlength` (which cuts pasted text silently) for a
   `data-maxlength` the counter script reads; the server refuses long text with a message.
 - `DateField` / `DateInput`: a text box that takes 2026-12-02, 2026/12/2, R8.12.2,
@@ -16,6 +18,8 @@ Japanese messages.
 """
 
 import datetime as dt
+import os
+from pathlib import Path
 from typing import Any, cast
 
 import django_filters
@@ -25,10 +29,12 @@ from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
+from core import widgets
 from core.wareki import parse_date, parse_year
 
 EMPTY_LABEL = _("選択してください")
 DJANGO_EMPTY_LABEL = "---------"
+DJANGO_FORM_TEMPLATES = str(Path(forms.__file__).resolve().parent / "templates") + os.sep
 
 
 class BoundField(forms.BoundField):
@@ -50,6 +56,30 @@ class BoundField(forms.BoundField):
 class FormRenderer(TemplatesSetting):
     field_template_name = "includes/field.html"
     bound_field_class = BoundField
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._django_own: dict[str, bool] = {}
+
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        # Selects, radio and checkbox groups: the same HTML built in Python (core.widgets),
+        # not one include per option, while their templates are Django's own.
+        if template_name in widgets.CHAINS and self._is_django_own(template_name):
+            html = widgets.render(template_name, context)
+            if html is not None:
+                return html
+        return super().render(template_name, context, request)
+
+    def _is_django_own(self, template_name: str) -> bool:
+        own = self._django_own.get(template_name)
+        if own is None:
+            origins = [self.get_template(name) for name in widgets.CHAINS[template_name]]
+            own = self._django_own[template_name] = all(
+                template is not None
+                and str(Path(template.origin.name).resolve()).startswith(DJANGO_FORM_TEMPLATES)
+                for template in origins
+            )
+        return own
 
 
 class DateInput(forms.TextInput):

@@ -61,3 +61,46 @@ def test_aggregate_jurisdictions_only_whole_ones(
     # 高知市保健所 holds only 高知市, so the city counselor sees that jurisdiction whole.
     assert scope.aggregate_jurisdictions(counselor).count() == 1
     assert scope.aggregate_jurisdictions(prefecture_staff).count() == 6
+
+
+def test_scope_ids_are_read_once_per_request_and_again_after_a_membership_change(
+    counselor, kochi_city, muroto, django_assert_num_queries
+) -> None:
+    """Within a request (accounts.middleware.ScopeMemoMiddleware) the ids are one query
+    however often they are asked for; a change of memberships or of the user is seen at once;
+    outside a request nothing is remembered."""
+    token = scope.remember_scopes()
+    try:
+        with django_assert_num_queries(1):
+            assert scope.personal_municipality_ids(counselor) == [kochi_city.pk]
+            assert scope.personal_municipality_ids(counselor) == [kochi_city.pk]
+        counselor.municipalities.add(muroto)
+        assert sorted(scope.personal_municipality_ids(counselor)) == sorted(
+            [kochi_city.pk, muroto.pk]
+        )
+        counselor.is_active = False  # not saved: the rule reads the object as it is
+        assert scope.personal_municipality_ids(counselor) == []
+        counselor.is_active = True
+        counselor.role = "prefecture"
+        counselor.save()
+        assert scope.personal_municipality_ids(counselor) == []
+    finally:
+        scope.stop_remembering_scopes(token)
+    counselor.role = "counselor"
+    with django_assert_num_queries(2):
+        scope.personal_municipality_ids(counselor)
+        scope.personal_municipality_ids(counselor)
+
+
+def test_home_page_reads_the_scope_ids_once(login, counselor) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(counselor)
+    client.get("/")
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/").status_code == 200
+    scope_reads = [
+        q for q in ctx.captured_queries if q["sql"].startswith('SELECT "core_municipality"."id"')
+    ]
+    assert len(scope_reads) == 1
