@@ -280,7 +280,7 @@ def generate(scale: str, *, force: bool = False, log: Callable[[str], object] = 
     return counts
 
 
-def _fill_aggregates(log) -> None:  # type: ignore[no-untyped-def]
+def _fill_aggregates(log: Callable[[str], object]) -> None:
     """The dashboard's maintained counters, from the records just inserted (the app keeps
     them in its services; a bulk load must fill them: `kpi.aggregates.rebuild`, INSERT …
     SELECT on PostgreSQL)."""

@@ -25,7 +25,7 @@ def _choices_dict(field: Any) -> dict[Any, Any]:
     choices = field.choices
     cached = field.__dict__.get(_CACHE_ATTR)
     if cached is not None and cached[0] is choices:
-        return cached[1]  # type: ignore[no-any-return]
+        return cached[1]  # type: ignore[no-any-return]  # the pair kept on the field by us below
     mapping = dict(make_hashable(field.flatchoices))
     if isinstance(choices, list | tuple):  # not a callable's iterator: fixed for good
         setattr(field, _CACHE_ATTR, (choices, mapping))

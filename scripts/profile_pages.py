@@ -86,9 +86,10 @@ def _login(username: str) -> Any:
     client = Client(enforce_csrf_checks=True)
     page = client.get("/accounts/login/")
     token = CSRF_RE.search(page.content.decode())
+    assert token is not None, "the login page has no CSRF token"
     response = client.post(
         "/accounts/login/",
-        {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)},  # type: ignore[union-attr]
+        {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)},
     )
     if response.status_code != 302:
         raise SystemExit(f"login of {username} answered {response.status_code}")
@@ -115,7 +116,9 @@ def pages() -> list[Page]:
 
     def read_form(client: Any) -> None:
         body = client.get(record_url).content.decode()
-        form["csrf"] = CSRF_RE.search(body).group(1)  # type: ignore[union-attr]
+        csrf = CSRF_RE.search(body)
+        assert csrf is not None, "the record form has no CSRF token"
+        form["csrf"] = csrf.group(1)
         token = TOKEN_RE.search(body)
         form["token"] = token.group(1) if token else ""
 
@@ -257,13 +260,13 @@ class TemplateTimes:
                 times[name] = times.get(name, 0.0) + time.perf_counter() - start
                 calls[name] = calls.get(name, 0) + 1
 
-        Template.render = render  # type: ignore[method-assign,assignment]
+        Template.render = render  # type: ignore[method-assign,assignment]  # timing wrapper, put back in __exit__
         return self
 
     def __exit__(self, *exc: object) -> None:
         from django.template.base import Template
 
-        Template.render = self._original  # type: ignore[method-assign]
+        Template.render = self._original  # type: ignore[method-assign]  # Django's own, put back
 
     def report(self, name: str, requests: int) -> None:
         print(f"\n===== {name}: templates, inclusive ms and calls per request =====")
@@ -281,7 +284,8 @@ def python_calls(page: Page, client: Any) -> int:
     profiler.enable()
     page.request(client)
     profiler.disable()
-    return sum(calls for calls, *_ in pstats.Stats(profiler).stats.values())  # type: ignore[attr-defined]
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]  # public in use, absent from typeshed
+    return sum(calls for calls, *_ in stats.values())
 
 
 def print_profile(name: str, profiler: cProfile.Profile, top: int, out_dir: Path | None) -> None:

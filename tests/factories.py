@@ -27,20 +27,20 @@ class Counted(factory.django.DjangoModelFactory):
         raise NotImplementedError
 
     @staticmethod
-    def _pk(kwargs: dict, name: str):  # type: ignore[no-untyped-def]
+    def _pk(kwargs: dict, name: str):
         """The id of a foreign key given as an object (`case=`) or an id (`case_id=`)."""
         if kwargs.get(f"{name}_id") is not None:  # given next to the factory's default object
             return kwargs[f"{name}_id"]
         return kwargs[name].pk
 
     @classmethod
-    def _person_of_case(cls, kwargs: dict):  # type: ignore[no-untyped-def]
+    def _person_of_case(cls, kwargs: dict):
         if kwargs.get("case_id") is not None:
             return Case.objects.values_list("person_id", flat=True).get(pk=kwargs["case_id"])
         return kwargs["case"].person_id
 
     @classmethod
-    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def _create(cls, model_class, *args, **kwargs):
         with aggregates.maintain(**cls._subjects(kwargs)):
             return super()._create(model_class, *args, **kwargs)
 

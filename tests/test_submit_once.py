@@ -244,7 +244,7 @@ def test_every_post_form_is_classified() -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(CREATE_FORMS))
-def test_the_create_form_carries_a_submission_token(request, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_create_form_carries_a_submission_token(request, name: str) -> None:
     client, row, url, _data = _setup(request, name)
     # The form is shown on its own URL, or on another page (the entry's page for outreach).
     page = reverse(row.page, kwargs=resolve(url).kwargs) if row.page else url
@@ -266,7 +266,7 @@ def test_the_create_form_carries_a_submission_token(request, name: str) -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(CREATE_FORMS))
-def test_the_same_post_twice_saves_one_record_and_answers_with_it(request, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_post_twice_saves_one_record_and_answers_with_it(request, name: str) -> None:
     client, row, url, data = _setup(request, name)
     before = _count(row)
     first = client.post(url, data)
@@ -280,7 +280,7 @@ def test_the_same_post_twice_saves_one_record_and_answers_with_it(request, name:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(set(CREATE_FORMS) - {"casework:plan_create"}))
-def test_the_same_content_again_is_answered_and_a_tick_saves_a_copy(request, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_content_again_is_answered_and_a_tick_saves_a_copy(request, name: str) -> None:
     # (A second plan is refused anyway while the first is current: "見直し" makes versions.)
     client, row, url, data = _setup(request, name)
     before = _count(row)

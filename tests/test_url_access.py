@@ -601,7 +601,7 @@ def check_outcome(
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(TABLE))
 @pytest.mark.django_db
-def test_access(request, client, login, kochi, name: str, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_access(request, client, login, kochi, name: str, role: str) -> None:
     row = TABLE[name]
     user = None if role == "anonymous" else request.getfixturevalue(role)
     target = row.factory() if row.factory else Target()

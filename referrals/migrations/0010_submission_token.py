@@ -10,7 +10,7 @@ GUARD = import_module("referrals.migrations.0006_case_municipality_guard")
 TABLE = "referrals_employmentoutcome"
 
 
-def restore_sqlite_guard(apps, schema_editor):  # type: ignore[no-untyped-def]
+def restore_sqlite_guard(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return  # PostgreSQL adds the column in place; its triggers stay
     for event in ("insert", "update"):

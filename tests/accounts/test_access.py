@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def people(counselor, outsider, aki_counselor, center, prefecture_staff, admin_user):  # type: ignore[no-untyped-def]
+def people(counselor, outsider, aki_counselor, center, prefecture_staff, admin_user):
     national_center = make_user("national-center", User.Role.CENTER, prefecture_code="")
     other_center = make_user("tokyo-center", User.Role.CENTER, prefecture_code="13")
     inactive = make_user("gone", User.Role.CENTER)
@@ -104,11 +104,11 @@ def test_the_old_names_still_work(outsider, counselor) -> None:
 
 def test_the_decorators_audit_every_refusal(prefecture_staff, counselor) -> None:
     @access.personal_data_view
-    def personal(request):  # type: ignore[no-untyped-def]
+    def personal(request):
         return "ok"
 
     @access.admin_view
-    def admin_only(request):  # type: ignore[no-untyped-def]
+    def admin_only(request):
         return "ok"
 
     factory = RequestFactory()

@@ -16,7 +16,7 @@ PASSWORD = "correct horse battery staple"  # tests/conftest.py make_user
 MESSAGE = "ユーザー名またはパスワードが正しくありません。"
 
 
-def attempt(client: Client, username: str, password: str):  # type: ignore[no-untyped-def]
+def attempt(client: Client, username: str, password: str):
     return client.post(reverse("accounts:login"), {"username": username, "password": password})
 
 
@@ -120,7 +120,7 @@ def test_same_message_for_unknown_user_wrong_password_inactive_and_locked(
     fail_times(client, "counselor", 4)
     locked = attempt(client, "counselor", PASSWORD)
 
-    def errors(response) -> list[str]:  # type: ignore[no-untyped-def]
+    def errors(response) -> list[str]:
         return [str(e) for e in response.context["form"].non_field_errors()]
 
     assert errors(unknown) == errors(wrong) == errors(inactive) == errors(locked)

@@ -12,7 +12,7 @@ OLD = "correct horse battery staple"
 NEW = "a new and long passphrase 2026"
 
 
-def change(client: Client, old: str = OLD, new: str = NEW):  # type: ignore[no-untyped-def]
+def change(client: Client, old: str = OLD, new: str = NEW):
     return client.post(
         reverse("accounts:password_change"),
         {"old_password": old, "new_password1": new, "new_password2": new},

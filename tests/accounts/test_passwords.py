@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts.models import User
 
 
-def production_settings():  # type: ignore[no-untyped-def]
+def production_settings():
     # The settings module as deployed (tests swap in a cheaper Argon2 for speed).
     return importlib.import_module("config.settings")
 

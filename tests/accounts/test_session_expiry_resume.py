@@ -263,7 +263,7 @@ def test_every_post_row_is_in_the_access_table() -> None:
 @pytest.mark.parametrize(
     "name", sorted(set(access.TABLE) - set(POST_URLS) - NOT_BEHIND_LOGIN - ANSWERS_POST_AS_GET)
 )
-def test_every_post_url_has_a_row(request, login, kochi, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_post_url_has_a_row(request, login, kochi, name: str) -> None:
     row = access.TABLE[name]
     role = next(
         (r for r in ROLE_ORDER if row.expected(r) in (200, 302)),
@@ -283,7 +283,7 @@ def test_every_post_url_has_a_row(request, login, kochi, name: str) -> None:  # 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(POST_URLS))
-def test_post_after_expiry_is_carried_through_the_login(  # type: ignore[no-untyped-def]
+def test_post_after_expiry_is_carried_through_the_login(
     request, client, kochi, kochi_city, name: str
 ) -> None:
     row = POST_URLS[name]
@@ -395,7 +395,7 @@ def test_a_get_after_expiry_says_why_on_the_login_page(client, counselor) -> Non
     assert "ログインの有効期限が切れました" in response.content.decode()
 
 
-def test_a_forged_resume_path_elsewhere_is_ignored(rf) -> None:  # type: ignore[no-untyped-def]
+def test_a_forged_resume_path_elsewhere_is_ignored(rf) -> None:
     from django.core import signing
 
     from accounts import resume

@@ -20,14 +20,14 @@ from audit.models import AuditEvent
 PASSWORD = "correct horse battery staple"
 
 
-def at(minutes: float):  # type: ignore[no-untyped-def]
+def at(minutes: float):
     """Pretend the clock reads `minutes` from now (sessions and middleware read timezone.now)."""
     return mock.patch(
         "django.utils.timezone.now", return_value=timezone.now() + dt.timedelta(minutes=minutes)
     )
 
 
-def goes_to_login(response) -> bool:  # type: ignore[no-untyped-def]
+def goes_to_login(response) -> bool:
     return response.status_code == 302 and response["Location"].startswith(
         reverse("accounts:login")
     )

@@ -16,13 +16,13 @@ from audit.models import AuditEvent
 from audit.services import Action, audit_purge, audit_record
 
 
-def event_at(when: dt.datetime, **fields) -> AuditEvent:  # type: ignore[no-untyped-def]
+def event_at(when: dt.datetime, **fields) -> AuditEvent:
     # `at` is auto_now_add: set the clock, not the field.
     with mock.patch("django.utils.timezone.now", return_value=when):
         return audit_record(action=Action.VIEW, object_type="cases.case", object_id="1", **fields)
 
 
-def raw(sql: str, params: list | None = None) -> None:  # type: ignore[type-arg]
+def raw(sql: str, params: list | None = None) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params or [])
 

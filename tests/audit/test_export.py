@@ -16,7 +16,7 @@ URL = reverse("audit:export")
 TRICKY = ["=1+1", "+41 cmd", "-2+3", "@SUM(A1:A2)", "\t=tab", "\r=cr", '=HYPERLINK("x","y")']
 
 
-def workbook_rows(response) -> list[tuple]:  # type: ignore[type-arg]
+def workbook_rows(response) -> list[tuple]:
     wb = load_workbook(io.BytesIO(response.getvalue()))
     return [tuple(c.value for c in row) for row in wb.active.iter_rows()]
 

@@ -13,7 +13,7 @@ from audit.services import Action, audit_record
 URL = reverse("audit:list")
 
 
-def make_events(n: int, *, user=None, municipality=None, action=Action.VIEW, when=None):  # type: ignore[no-untyped-def]
+def make_events(n: int, *, user=None, municipality=None, action=Action.VIEW, when=None):
     when = when or timezone.now()
     with mock.patch("django.utils.timezone.now", return_value=when):
         return [
@@ -28,7 +28,7 @@ def make_events(n: int, *, user=None, municipality=None, action=Action.VIEW, whe
         ]
 
 
-def listed_ids(response) -> set[str]:  # type: ignore[no-untyped-def]
+def listed_ids(response) -> set[str]:
     return {e.object_id for e in response.context["events"]}
 
 

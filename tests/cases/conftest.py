@@ -15,7 +15,7 @@ TAGS = [("8050", "8050問題"), ("young-carer", "ヤングケアラー"), ("pove
 
 
 @pytest.fixture
-def tags(db) -> dict[str, IssueTag]:  # type: ignore[no-untyped-def]
+def tags(db) -> dict[str, IssueTag]:
     """Issue tags (seeded by migration, but flushed by transactional tests: make sure)."""
     return {
         code: IssueTag.objects.get_or_create(code=code, defaults={"name_ja": name})[0]
@@ -60,12 +60,12 @@ def open_case(
 
 
 @pytest.fixture
-def case(counselor, kochi_city) -> Case:  # type: ignore[no-untyped-def]
+def case(counselor, kochi_city) -> Case:
     """高知市's open case, assigned to `counselor`, opened 30 days ago."""
     return open_case(counselor, kochi_city)
 
 
 @pytest.fixture
-def muroto_case(aki_counselor, muroto) -> Case:  # type: ignore[no-untyped-def]
+def muroto_case(aki_counselor, muroto) -> Case:
     """A 室戸市 case: outside the 高知市 counselor's scope."""
     return open_case(aki_counselor, muroto, kana="むろと はなこ", name="室戸 花子")

@@ -156,14 +156,14 @@ def test_simultaneous_intakes_get_distinct_numbers(kochi, monkeypatch) -> None:
     locked: list[type] = []
     original_lock = QuerySet.select_for_update
 
-    def spy_lock(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def spy_lock(self, *args, **kwargs):
         locked.append(self.model)
         return original_lock(self, *args, **kwargs)
 
     monkeypatch.setattr(QuerySet, "select_for_update", spy_lock)
     original_next = services._next_sequence
 
-    def slow_next_sequence(municipality, fy):  # type: ignore[no-untyped-def]
+    def slow_next_sequence(municipality, fy):
         sequence = original_next(municipality, fy)
         threading.Event().wait(0.5)  # hold the lock while the other intake arrives
         return sequence

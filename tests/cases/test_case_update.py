@@ -8,7 +8,7 @@ from cases.rules import PersonInput
 from tests.cases.conftest import days_ago
 
 
-def update(case, user, *, version, **overrides):  # type: ignore[no-untyped-def]
+def update(case, user, *, version, **overrides):
     kwargs = dict(
         user=user,
         case=case,

@@ -10,7 +10,7 @@ from cases.rules import ConsultationInput
 from tests.cases.conftest import days_ago
 
 
-def record(case, user, *, token=None, **fields):  # type: ignore[no-untyped-def]
+def record(case, user, *, token=None, **fields):
     data = {"date": days_ago(0), "method": "phone", "with_whom": "family", **fields}
     return services.consultation_record(
         user=user,

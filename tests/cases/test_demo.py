@@ -19,7 +19,7 @@ pytestmark = pytest.mark.aggregates_unchecked
 
 
 @pytest.fixture
-def seeded(kochi, tags):  # type: ignore[no-untyped-def]
+def seeded(kochi, tags):
     accounts_demo.seed(stdout=io.StringIO())
     demo.seed(stdout=io.StringIO())
 

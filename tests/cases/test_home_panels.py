@@ -7,12 +7,12 @@ from tests.factories import CaseFactory, ConsultationFactory, PersonFactory
 HOME = reverse("home")
 
 
-def panel(response, template: str):  # type: ignore[no-untyped-def]
+def panel(response, template: str):
     matches = [p for p in response.context["panels"] if p["template"] == template]
     return matches[0] if matches else None
 
 
-def make_case(counselor, kochi_city, *, intake_ago=200, **consultation):  # type: ignore[no-untyped-def]
+def make_case(counselor, kochi_city, *, intake_ago=200, **consultation):
     case = CaseFactory(
         person=PersonFactory(municipality=kochi_city),
         intake_date=days_ago(intake_ago),

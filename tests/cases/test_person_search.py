@@ -12,7 +12,7 @@ from tests.cases.test_views_intake import INTAKE, intake_data
 LIST = reverse("cases:list")
 
 
-def numbers(response) -> list[str]:  # type: ignore[no-untyped-def]
+def numbers(response) -> list[str]:
     return [case.number for case in response.context["page"].object_list]
 
 

@@ -28,11 +28,11 @@ CASES = [
 
 
 @pytest.fixture
-def member(case, counselor):  # type: ignore[no-untyped-def]
+def member(case, counselor):
     return services.household_member_add(user=counselor, case=case, relationship="mother")
 
 
-def url_for(name: str, case: Case, member, with_consultation: bool, with_member: bool) -> str:  # type: ignore[no-untyped-def]
+def url_for(name: str, case: Case, member, with_consultation: bool, with_member: bool) -> str:
     args: list[int] = [case.pk]
     if with_consultation:
         args.append(case.consultations.get().pk)

@@ -5,7 +5,7 @@ from core.tokens import issue_submission_token
 from tests.cases.conftest import days_ago
 
 
-def post_data(**overrides):  # type: ignore[no-untyped-def]
+def post_data(**overrides):
     data = {
         "submission_token": issue_submission_token(),
         "date": days_ago(0).isoformat(),

@@ -5,7 +5,7 @@ from cases.models import HouseholdMember
 from tests.cases.conftest import days_ago
 
 
-def edit_data(case, **overrides):  # type: ignore[no-untyped-def]
+def edit_data(case, **overrides):
     data = {
         "version": case.version,
         "status": case.status,

@@ -8,7 +8,7 @@ from tests.cases.conftest import days_ago, open_case
 INTAKE = reverse("cases:intake")
 
 
-def intake_data(municipality, **overrides):  # type: ignore[no-untyped-def]
+def intake_data(municipality, **overrides):
     data = {
         "submission_token": issue_submission_token(),
         "municipality": municipality.pk,

@@ -11,12 +11,12 @@ from tests.factories import CaseFactory, ConsultationFactory, PersonFactory
 LIST = reverse("cases:list")
 
 
-def numbers(response) -> list[str]:  # type: ignore[no-untyped-def]
+def numbers(response) -> list[str]:
     return [case.number for case in response.context["page"].object_list]
 
 
 @pytest.fixture
-def many_cases(kochi_city, counselor, tags) -> list[Case]:  # type: ignore[no-untyped-def]
+def many_cases(kochi_city, counselor, tags) -> list[Case]:
     """60 高知市 cases, each with two consultations and a tag: enough for an N+1 to show."""
     cases = []
     for i in range(60):

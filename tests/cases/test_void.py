@@ -19,7 +19,7 @@ from tests.factories import EmploymentOutcomeFactory, ResourceFactory
 pytestmark = pytest.mark.django_db
 
 
-def _age(obj, hours: float) -> None:  # type: ignore[no-untyped-def]
+def _age(obj, hours: float) -> None:
     type(obj).objects.filter(pk=obj.pk).update(
         created_at=timezone.now() - dt.timedelta(hours=hours)
     )

@@ -15,20 +15,20 @@ from tests.factories import AssessmentFactory, CaseFactory, SupportPlanFactory
 HOME = reverse("home")
 
 
-def _request(user):  # type: ignore[no-untyped-def]
+def _request(user):
     request = RequestFactory().get(HOME)
     request.user = user
     return request
 
 
-def _plan(counselor, review_in_days: int, **case):  # type: ignore[no-untyped-def]
+def _plan(counselor, review_in_days: int, **case):
     case = CaseFactory(assigned_counselor=counselor, intake_date=days_ago(300), **case)
     return SupportPlanFactory(
         case=case, drafted_on=days_ago(200), next_review_on=days_ago(-review_in_days)
     )
 
 
-def _waiting(counselor, days: int, **kw):  # type: ignore[no-untyped-def]
+def _waiting(counselor, days: int, **kw):
     return CaseFactory(
         assigned_counselor=counselor, intake_date=days_ago(days + 5),
         status=Case.Status.ASSESSMENT, status_changed_on=days_ago(days), **kw,
@@ -77,7 +77,7 @@ def test_reviews_due_query_count(counselor, django_assert_num_queries, n) -> Non
     # the scope's ids, the rows; with a full page (10 rows) also the total.
     with django_assert_num_queries(2 if n < 10 else 3):
         panel = home_reviews_due(_request(counselor))
-        [p.case.person.name for p in panel["plans"]]  # type: ignore[index]
+        [p.case.person.name for p in panel["plans"]]
 
 
 @pytest.mark.django_db
@@ -87,7 +87,7 @@ def test_assessment_waiting_query_count(counselor, django_assert_num_queries, n)
         _waiting(counselor, 40)
     with django_assert_num_queries(2 if n < 10 else 3):
         panel = home_assessment_waiting(_request(counselor))
-        [c.person.name for c in panel["cases"]]  # type: ignore[index]
+        [c.person.name for c in panel["cases"]]
 
 
 @pytest.mark.django_db

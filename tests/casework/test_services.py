@@ -38,14 +38,14 @@ def stage(code: str) -> SupportStage:
     return SupportStage.objects.get(code=code)
 
 
-def _plan_input(**kw) -> services.PlanInput:  # type: ignore[no-untyped-def]
+def _plan_input(**kw) -> services.PlanInput:
     return services.PlanInput(
         drafted_on=kw.get("drafted_on", D(2023, 6, 10)),
         next_review_on=kw.get("next_review_on", D(2023, 9, 10)),
     )
 
 
-def _review(plan: SupportPlan, on: dt.date, st: SupportStage | None, **kw) -> Review:  # type: ignore[no-untyped-def]
+def _review(plan: SupportPlan, on: dt.date, st: SupportStage | None, **kw) -> Review:
     return services.review_record(
         user=kw.pop("user"),
         plan=plan,
@@ -59,7 +59,7 @@ def _review(plan: SupportPlan, on: dt.date, st: SupportStage | None, **kw) -> Re
     )
 
 
-def _decided_plan(counselor, case=None, meeting_kind=CaseMeeting.Kind.SUPPORT) -> SupportPlan:  # type: ignore[no-untyped-def]
+def _decided_plan(counselor, case=None, meeting_kind=CaseMeeting.Kind.SUPPORT) -> SupportPlan:
     goal = PlanGoalFactory(plan__case=case or CaseFactory())
     plan = goal.plan
     meeting = CaseMeetingFactory(kind=meeting_kind, held_on=plan.drafted_on + dt.timedelta(days=3))

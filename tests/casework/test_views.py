@@ -22,7 +22,7 @@ D = dt.date
 pytestmark = pytest.mark.django_db
 
 
-def _decided(counselor):  # type: ignore[no-untyped-def]
+def _decided(counselor):
     goal = PlanGoalFactory()
     plan = goal.plan
     meeting = CaseMeetingFactory(kind=CaseMeeting.Kind.SUPPORT, held_on=D(2023, 7, 1))

@@ -5,7 +5,7 @@ from django.test import Client
 TEXT = "電話で母親から相談があった内容"
 
 
-def _refused(language: str | None = None):  # type: ignore[no-untyped-def]
+def _refused(language: str | None = None):
     client = Client(enforce_csrf_checks=True)
     if language:
         client.cookies["django_language"] = language

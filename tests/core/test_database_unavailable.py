@@ -53,7 +53,7 @@ def terminate_current_backend() -> None:
 
 
 @pytest.fixture
-def browser(counselor) -> Iterator[Browser]:  # type: ignore[no-untyped-def]
+def browser(counselor) -> Iterator[Browser]:
     yield Browser(counselor)
     connection.close()
 
@@ -85,7 +85,7 @@ def test_connection_lost_during_a_request_gives_503_then_the_next_request_works(
 ) -> None:
     assert browser.get("/")[0] == 200
 
-    def panels_with_a_dying_database(request):  # type: ignore[no-untyped-def]
+    def panels_with_a_dying_database(request):
         if connection.vendor == "postgresql":
             terminate_current_backend()
             User.objects.count()  # the next query on the dead connection raises

@@ -149,7 +149,7 @@ def parse_po(text: str) -> list[Entry]:
             continue
         keyword, _, rest = line.partition(" ")
         if keyword.startswith('"'):
-            value, (name, index) = ast.literal_eval(line), target  # type: ignore[misc]
+            value, (name, index) = ast.literal_eval(line), target
         else:
             value = ast.literal_eval(rest)
             match = re.fullmatch(r"msgstr\[(\d+)\]", keyword)

@@ -102,7 +102,7 @@ class _Links(HTMLParser):
                 self.inline_scripts += 1
 
 
-def _pages(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _pages(client) -> dict[str, str]:
     return {
         url: client.get(url).content.decode()
         for url in [

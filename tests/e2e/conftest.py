@@ -61,7 +61,7 @@ def _async_unsafe_allowed() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _e2e_db(_async_unsafe_allowed, transactional_db, kochi) -> None:  # type: ignore[no-untyped-def]
+def _e2e_db(_async_unsafe_allowed, transactional_db, kochi) -> None:
     """live_server needs committed data: every browser test is transactional, with Kochi.
 
     A transactional test empties every table when it ends, the lists that data migrations
@@ -74,17 +74,17 @@ def _e2e_db(_async_unsafe_allowed, transactional_db, kochi) -> None:  # type: ig
 
 
 @pytest.fixture
-def page_timeout(page):  # type: ignore[no-untyped-def]
+def page_timeout(page):
     page.set_default_timeout(10_000)
     return page
 
 
 @pytest.fixture
-def browser_login(live_server, page_timeout) -> Callable[..., Any]:  # type: ignore[no-untyped-def]
+def browser_login(live_server, page_timeout) -> Callable[..., Any]:
     """`browser_login(user)`: log in through the login page (and the TOTP step for admins)."""
     page = page_timeout
 
-    def _login(user: User, *, device: TOTPDevice | None = None):  # type: ignore[no-untyped-def]
+    def _login(user: User, *, device: TOTPDevice | None = None):
         page.context.clear_cookies()
         page.goto(live_server.url + reverse("accounts:login"))
         page.fill("#id_username", user.username)
@@ -108,14 +108,14 @@ def totp_code(device: TOTPDevice) -> str:
 
 
 @pytest.fixture
-def admin_device(admin_user) -> TOTPDevice:  # type: ignore[no-untyped-def]
+def admin_device(admin_user) -> TOTPDevice:
     return TOTPDevice.objects.create(
         user=admin_user, name="phone", key=otp.new_key_hex(), confirmed=True
     )
 
 
 @pytest.fixture
-def url(live_server) -> Callable[..., str]:  # type: ignore[no-untyped-def]
+def url(live_server) -> Callable[..., str]:
     def _url(name: str, *args: Any, query: str = "") -> str:
         return live_server.url + reverse(name, args=args) + (f"?{query}" if query else "")
 
@@ -123,7 +123,7 @@ def url(live_server) -> Callable[..., str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def ibasho(kochi_city) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+def ibasho(kochi_city) -> Iterator[Any]:
     from tests.factories import ResourceFactory
 
     yield ResourceFactory(name="ほっとスペース高知", municipality=kochi_city)

@@ -29,7 +29,7 @@ def serious_violations(page: Page) -> list[str]:
     ]
 
 
-def some_cases(kochi_city, counselor) -> Case:  # type: ignore[no-untyped-def]
+def some_cases(kochi_city, counselor) -> Case:
     today = timezone.localdate()
     case = None
     for i in range(3):
@@ -135,7 +135,7 @@ def test_dashboard_charts_have_text_alternatives_and_data_tables(
     expect(tables.first.locator("tbody tr")).to_have_count(12)
 
 
-def case_with_everything(kochi_city, counselor) -> Case:  # type: ignore[no-untyped-def]
+def case_with_everything(kochi_city, counselor) -> Case:
     """A case whose timeline has every kind of entry: consultations (one long, folded),
     referral steps, a job start and a meeting."""
     from referrals.models import ReferralTransition

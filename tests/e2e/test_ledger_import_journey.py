@@ -15,7 +15,7 @@ from tests.exports.test_ledger_import import GOOD
 SHOTS = os.environ.get("E2E_SCREENSHOTS")  # a directory: the pages at 1366 and 820 px
 
 
-def _shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def _shoot(page, name: str) -> None:
     if not SHOTS:
         return
     for width in (1366, 820):

@@ -23,7 +23,7 @@ from tests.factories import (
 OUT = Path(os.environ.get("PRINT_OUT") or tempfile.mkdtemp(prefix="print-"))
 
 
-def _pdf_text(page, name: str) -> str:  # type: ignore[no-untyped-def]
+def _pdf_text(page, name: str) -> str:
     OUT.mkdir(parents=True, exist_ok=True)
     pdf = OUT / f"{name}.pdf"
     page.emulate_media(media="print")

@@ -9,7 +9,7 @@ from tests.e2e.test_accessibility import serious_violations
 from tests.factories import PlaceSupportFactory, SupervisionRequestFactory, SurveyEntryFactory
 
 
-def survey_to_case(page: Page, url) -> int:  # type: ignore[no-untyped-def]
+def survey_to_case(page: Page, url) -> int:
     page.goto(url("kpi:dashboard"))
     cell = page.locator('[data-figure="survey_to_case"]')
     return int(cell.inner_text().split()[0].replace(",", ""))

@@ -23,7 +23,7 @@ WIDTHS = """() => ({
 })"""
 
 
-def long_audit_trail(kochi_city) -> None:  # type: ignore[no-untyped-def]
+def long_audit_trail(kochi_city) -> None:
     """Rows as wide as real ones get: long usernames and object types, IPv6, filters."""
     for i in range(30):
         AuditEvent.objects.create(
@@ -38,7 +38,7 @@ def long_audit_trail(kochi_city) -> None:  # type: ignore[no-untyped-def]
         )  # fmt: skip
 
 
-def long_resources(kochi_city) -> None:  # type: ignore[no-untyped-def]
+def long_resources(kochi_city) -> None:
     """Long names, and opening days with a contact address: runs a table cannot wrap."""
     for i in range(25):
         resource = ResourceFactory(
@@ -50,7 +50,7 @@ def long_resources(kochi_city) -> None:  # type: ignore[no-untyped-def]
         PlaceSupportFactory(resource=resource)
 
 
-def open_page(which: str, request, browser_login, url, kochi_city) -> Page:  # type: ignore[no-untyped-def]
+def open_page(which: str, request, browser_login, url, kochi_city) -> Page:
     if which == "audit":
         long_audit_trail(kochi_city)
         page = browser_login(

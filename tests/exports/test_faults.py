@@ -30,14 +30,14 @@ DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 @pytest.fixture
-def private_root(settings, tmp_path):  # type: ignore[no-untyped-def]
+def private_root(settings, tmp_path):
     settings.PRIVATE_ROOT = tmp_path
     settings.TASKS = DATABASE
     settings.EXPORT_BACKGROUND_THRESHOLD = 1
     return tmp_path
 
 
-def export_job(user, **fields) -> ExportJob:  # type: ignore[no-untyped-def]
+def export_job(user, **fields) -> ExportJob:
     return ExportJob.objects.create(
         requested_by=user,
         kind=ExportJob.Kind.CONSULTATIONS,
@@ -157,7 +157,7 @@ def test_a_worker_loop_that_loses_its_database_reconnects_and_runs_the_job(
     real_ready = DBTaskResult.objects.ready
     calls = {"n": 0}
 
-    def ready_once_broken():  # type: ignore[no-untyped-def]
+    def ready_once_broken():
         calls["n"] += 1
         if calls["n"] == 1:
             raise OperationalError("server closed the connection unexpectedly")
@@ -215,10 +215,10 @@ def test_a_database_error_during_the_job_leaves_it_for_a_retry(admin_user, priva
 # --- Storage faults -----------------------------------------------------------------------------
 
 
-def _fail_writes(monkeypatch, code: int) -> None:  # type: ignore[no-untyped-def]
+def _fail_writes(monkeypatch, code: int) -> None:
     real_open = os.open
 
-    def refusing(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def refusing(path, flags, *args, **kwargs):
         if flags & os.O_CREAT and str(path).startswith(str(files.settings.PRIVATE_ROOT)):
             raise OSError(code, os.strerror(code), str(path))
         return real_open(path, flags, *args, **kwargs)

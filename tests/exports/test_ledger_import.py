@@ -18,7 +18,7 @@ HEADERS = ["台帳ケース番号", "行番号", "市町村コード", "受理�
            "次の対応", "次の対応日"]  # fmt: skip
 
 
-def row(**overrides):  # type: ignore[no-untyped-def]
+def row(**overrides):
     values = {
         "台帳ケース番号": "A-1", "行番号": 1, "市町村コード": "392014",
         "受理日": dt.date(2023, 5, 1), "相談経路": "家族", "来談者": "家族", "氏名": "山田 一郎",
@@ -30,7 +30,7 @@ def row(**overrides):  # type: ignore[no-untyped-def]
     return [values[h] for h in HEADERS]
 
 
-def ledger(*rows) -> bytes:  # type: ignore[no-untyped-def]
+def ledger(*rows) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(HEADERS)
@@ -53,12 +53,12 @@ IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBa
 
 
 @pytest.fixture(autouse=True)
-def _private_root(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _private_root(settings, tmp_path):
     settings.PRIVATE_ROOT = tmp_path
     settings.TASKS = IMMEDIATE
 
 
-def confirm_now(client, token: str):  # type: ignore[no-untyped-def]
+def confirm_now(client, token: str):
     """POST the confirm and run the queued import job at once (for tests elsewhere)."""
     from django.test import TestCase, override_settings
 
@@ -67,17 +67,17 @@ def confirm_now(client, token: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def confirm(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def confirm(django_capture_on_commit_callbacks):
     """POST the confirm; the queued import job runs when the request's transaction commits."""
 
-    def post(client, token: str):  # type: ignore[no-untyped-def]
+    def post(client, token: str):
         with django_capture_on_commit_callbacks(execute=True):
             return client.post(reverse("exports:ledger_confirm"), {"token": token})
 
     return post
 
 
-def upload(client, data: bytes, name: str = "daicho.xlsx"):  # type: ignore[no-untyped-def]
+def upload(client, data: bytes, name: str = "daicho.xlsx"):
     file = io.BytesIO(data)
     file.name = name
     return client.post(reverse("exports:ledger_upload"), {"file": file})
@@ -200,7 +200,7 @@ def test_import_is_all_or_nothing_when_a_write_fails(
     preview = upload(client, GOOD)
     calls = {"n": 0}
 
-    def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def failing(*args, **kwargs):
         calls["n"] += 1
         raise RuntimeError("the database refused the rows")
 

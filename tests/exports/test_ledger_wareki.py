@@ -10,7 +10,7 @@ from exports.ledger import ledger_parse
 from tests.exports.test_ledger_import import ledger, row
 
 
-def parse(data: bytes, user):  # type: ignore[no-untyped-def]
+def parse(data: bytes, user):
     return ledger_parse(stream=io.BytesIO(data), user=user)
 
 

@@ -19,7 +19,7 @@ IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBa
 
 
 @pytest.fixture
-def private_root(settings, tmp_path):  # type: ignore[no-untyped-def]
+def private_root(settings, tmp_path):
     settings.PRIVATE_ROOT = tmp_path
     settings.TASKS = IMMEDIATE
     return tmp_path
@@ -30,12 +30,12 @@ def rows_of(data: bytes) -> list[tuple]:
     return list(sheet.iter_rows(values_only=True))
 
 
-def start(client, kind: str, query: str = "", **extra):  # type: ignore[no-untyped-def]
+def start(client, kind: str, query: str = "", **extra):
     return client.post(reverse("exports:start"), {"kind": kind, "query": query, **extra})
 
 
 @pytest.fixture
-def two_cities(kochi_city):  # type: ignore[no-untyped-def]
+def two_cities(kochi_city):
     aki = Municipality.objects.get(code="392031")
     kochi_case = CaseFactory(person=PersonFactory(name="高知 花子", kana="こうち はなこ"))
     ConsultationFactory(case=kochi_case, notes="高知の相談内容")

@@ -39,7 +39,7 @@ PAYLOADS = [
 ]
 
 
-def roundtrip(tmp_path, values):  # type: ignore[no-untyped-def]
+def roundtrip(tmp_path, values):
     workbook = new_workbook()
     sheet = SafeSheet(workbook.create_sheet("t"))
     sheet.append(values)
@@ -124,7 +124,7 @@ def test_labels_are_resolved_in_the_language_active_when_the_table_is_written(tm
     ]
 
 
-def reference_cell(ws, value, number_format=None):  # type: ignore[no-untyped-def]
+def reference_cell(ws, value, number_format=None):
     """SafeSheet.cell as it was before its per-type fast path: the rules it must keep."""
     if value is None or isinstance(value, bool):
         return value
@@ -154,7 +154,7 @@ def reference_cell(ws, value, number_format=None):  # type: ignore[no-untyped-de
     return value
 
 
-def described(value):  # type: ignore[no-untyped-def]
+def described(value):
     if not isinstance(value, Cell):
         return ("plain", type(value), value)
     return ("cell", value._value, value.data_type, value.number_format, value.quotePrefix)

@@ -28,7 +28,7 @@ def test_export_plans_for_all_rows_while_writing_and_restores_the_setting(
     seen = []
     write_table = services.write_table
 
-    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def spy(*args, **kwargs):
         seen.append(_fraction())
         return write_table(*args, **kwargs)
 

@@ -290,7 +290,7 @@ def test_two_counselors_saving_at_once_lose_no_count(kochi, monkeypatch, same_pe
     barrier = threading.Barrier(2, timeout=20)
     original_add = aggregates.add
 
-    def add_together(delta):  # type: ignore[no-untyped-def]
+    def add_together(delta):
         if postgresql and not same_person:
             barrier.wait()
         elif postgresql:

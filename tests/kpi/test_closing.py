@@ -23,7 +23,7 @@ K3 = "ibasho_links"
 
 
 @pytest.fixture
-def closed_2023(center):  # type: ignore[no-untyped-def]
+def closed_2023(center):
     case_in(intake=dt.date(2023, 5, 1))
     case_in(intake=dt.date(2023, 9, 1))
     link(connected=dt.date(2023, 7, 1))
@@ -205,7 +205,7 @@ def test_admin_reopens_from_the_dashboard(login, closed_2023, admin_user) -> Non
     assert YearClosing.objects.get().reopened_at is not None
 
 
-def _cells(result) -> list[str]:  # type: ignore[no-untyped-def]
+def _cells(result) -> list[str]:
     import io
 
     from openpyxl import load_workbook

@@ -29,13 +29,13 @@ START = fiscal_year_range(CURRENT)[0]
 EFFECTIVE = START + dt.timedelta(days=30)  # the tests run after it (the FY's first month)
 
 
-def connect(resource, on: dt.date) -> Referral:  # type: ignore[no-untyped-def]
+def connect(resource, on: dt.date) -> Referral:
     case = case_in(intake=dt.date(2022, 4, 1))
     return ReferralFactory(case=case, resource=resource, status="connected", connected_on=on)
 
 
 @pytest.fixture
-def place(kochi):  # type: ignore[no-untyped-def]
+def place(kochi):
     """An ibasho with links in FY2023 (closed), FY2024 (past), and this year before and after
     EFFECTIVE."""
     resource = ResourceFactory(kind=ResourceKindFactory())

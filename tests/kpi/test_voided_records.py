@@ -25,7 +25,7 @@ K3 = Indicator.IBASHO_LINKS
 K4 = Indicator.EMPLOYED_AFTER_INTERMEDIATE
 
 
-def void(obj) -> None:  # type: ignore[no-untyped-def]
+def void(obj) -> None:
     type(obj).objects.filter(pk=obj.pk).update(voided_at=timezone.now(), void_reason="誤登録")
     aggregates.rebuild()  # a bare update bypasses the services that keep the counters
 
@@ -107,7 +107,7 @@ def test_exports_leave_voided_rows_out_unless_asked(kochi, admin_user) -> None:
 def test_endings_are_counted_by_category_and_voided_cases_count_nowhere(kochi) -> None:
     from cases.models import Case, CaseStatusChange
 
-    def ended(case, to_status, reason, day=dt.date(2023, 9, 1)):  # type: ignore[no-untyped-def]
+    def ended(case, to_status, reason, day=dt.date(2023, 9, 1)):
         CaseStatusChange.objects.create(
             case=case, from_status="active", to_status=to_status, changed_on=day, end_reason=reason
         )

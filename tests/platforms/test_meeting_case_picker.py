@@ -11,7 +11,7 @@ from tests.platforms.test_views_meetings import CREATE, _post_data
 pytestmark = pytest.mark.django_db
 
 
-def _case(municipality, name: str, kana: str):  # type: ignore[no-untyped-def]
+def _case(municipality, name: str, kana: str):
     return CaseFactory(person=PersonFactory(municipality=municipality, name=name, kana=kana))
 
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 HELD = dt.date(2024, 5, 10)
 
 
-def _create(user, municipality, **kwargs):  # type: ignore[no-untyped-def]
+def _create(user, municipality, **kwargs):
     return services.meeting_create(
         user=user,
         municipality=municipality,
@@ -30,7 +30,7 @@ def _create(user, municipality, **kwargs):  # type: ignore[no-untyped-def]
     )
 
 
-def _update(user, meeting, **changes):  # type: ignore[no-untyped-def]
+def _update(user, meeting, **changes):
     values = {
         "held_on": meeting.held_on,
         "kind": meeting.kind,
@@ -183,7 +183,7 @@ def test_outsider_cannot_complete_a_follow_up(outsider):
     assert action.done_on is None
 
 
-def _platform(user, municipality, version, **kwargs):  # type: ignore[no-untyped-def]
+def _platform(user, municipality, version, **kwargs):
     values = {
         "status": Platform.Status.ESTABLISHED,
         "established_on": dt.date(2022, 4, 1),
@@ -248,7 +248,7 @@ def test_only_center_and_admins_edit_platforms_and_status(request, who, kochi_ci
     ],
 )
 def test_needs_assessment_date_falls_in_its_fiscal_year(center, kochi_city, day, ok):
-    def save():  # type: ignore[no-untyped-def]
+    def save():
         return services.municipal_status_update(
             user=center,
             municipality=kochi_city,

@@ -43,7 +43,7 @@ def test_timeline_entry_shows_decisions_but_never_minutes():
     assert meeting.get_absolute_url() in html
 
 
-def _panel(user):  # type: ignore[no-untyped-def]
+def _panel(user):
     request = RequestFactory().get("/")
     request.user = user
     return home_open_actions(request)

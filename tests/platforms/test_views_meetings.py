@@ -35,7 +35,7 @@ def _meetings(n: int, municipality: Municipality | None = None) -> list[CaseMeet
     return meetings
 
 
-def _post_data(municipality: Municipality, **extra):  # type: ignore[no-untyped-def]
+def _post_data(municipality: Municipality, **extra):
     data = {
         "municipality": municipality.pk,
         "held_on": "2024-06-01",
@@ -72,7 +72,7 @@ def test_meeting_list_filters_by_kind_dates_supervision_and_municipality(login, 
     c = CaseMeetingFactory(municipality=muroto, held_on=dt.date(2024, 4, 2))
     client = login(center)
 
-    def pks(**params):  # type: ignore[no-untyped-def]
+    def pks(**params):
         return {m.pk for m in client.get(LIST, params).context["meetings"]}
 
     assert pks() == {a.pk, b.pk, c.pk}

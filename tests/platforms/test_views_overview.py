@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 OVERVIEW = reverse("platforms:overview")
 
 
-def _rows(response):  # type: ignore[no-untyped-def]
+def _rows(response):
     return {row.code: row for row in response.context["rows"]}
 
 

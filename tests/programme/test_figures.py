@@ -32,7 +32,7 @@ LAST_DAY = dt.date(2024, 3, 31)
 NEXT_YEAR = dt.date(2024, 4, 1)
 
 
-def programme(fy: int = 2023, scope: str = "pref", as_of: dt.date | None = None):  # type: ignore[no-untyped-def]
+def programme(fy: int = 2023, scope: str = "pref", as_of: dt.date | None = None):
     figures = report(fy, scope, as_of).programme
     assert figures is not None
     return figures
@@ -217,7 +217,7 @@ def test_kpi_report_json_carries_the_programme_keys(kochi) -> None:
     assert data["new_cases_by_route"]["publicity"] == 0
 
 
-def _sheet(public: bool):  # type: ignore[no-untyped-def]
+def _sheet(public: bool):
     buffer = io.BytesIO()
     kpi_workbook(report(2023), public=public, threshold=5).save(buffer)
     buffer.seek(0)

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 REPORTED = dt.date(2024, 5, 10)
 
 
-def _entry(user, municipality, **kw) -> SurveyEntry:  # type: ignore[no-untyped-def]
+def _entry(user, municipality, **kw) -> SurveyEntry:
     data = EntryInput(reported_on=kw.pop("reported_on", REPORTED), reporter="minsei", **kw)
     return services.survey_entry_create(user=user, municipality=municipality, data=data)
 
@@ -182,7 +182,7 @@ def test_outreach_through_the_page_shows_errors_next_to_the_field(login, counsel
     )
 
 
-def _open(counselor, entry, token=None, **kw):  # type: ignore[no-untyped-def]
+def _open(counselor, entry, token=None, **kw):
     return services.survey_entry_open_case(
         user=counselor,
         entry=entry,

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 FY2023 = (dt.date(2023, 4, 1), dt.date(2024, 3, 31))
 
 
-def _request(user, meeting=None, case=None):  # type: ignore[no-untyped-def]
+def _request(user, meeting=None, case=None):
     return services.supervision_request(
         user=user,
         meeting=meeting,
@@ -31,7 +31,7 @@ def _request(user, meeting=None, case=None):  # type: ignore[no-untyped-def]
     )
 
 
-def _accept(user, item, **kw):  # type: ignore[no-untyped-def]
+def _accept(user, item, **kw):
     return services.supervision_accept(
         user=user,
         item=item,

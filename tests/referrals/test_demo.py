@@ -45,7 +45,7 @@ def signature() -> list[tuple]:
 
 
 @pytest.fixture
-def seeded(kochi):  # type: ignore[no-untyped-def]
+def seeded(kochi):
     accounts_demo.seed(stdout=io.StringIO())
     make_demo_like_cases()
     demo.seed(stdout=io.StringIO())

@@ -15,7 +15,7 @@ CONNECTED = dt.date(2023, 9, 1)
 
 
 @pytest.fixture
-def trained_case(case, training_site):  # type: ignore[no-untyped-def]
+def trained_case(case, training_site):
     """A case whose person reached the work-training site on CONNECTED."""
     ReferralFactory(
         case=case, resource=training_site, proposed_on=dt.date(2023, 8, 1), status="connected",
@@ -24,7 +24,7 @@ def trained_case(case, training_site):  # type: ignore[no-untyped-def]
     return case
 
 
-def record(case, started_on, user, **kwargs) -> EmploymentOutcome:  # type: ignore[no-untyped-def]
+def record(case, started_on, user, **kwargs) -> EmploymentOutcome:
     return services.employment_record(
         case=case, started_on=started_on, employment_type="part_time", user=user, **kwargs
     )

@@ -19,18 +19,18 @@ def days_ago(n: int) -> dt.date:
     return TODAY - dt.timedelta(days=n)
 
 
-def panel_for(user):  # type: ignore[no-untyped-def]
+def panel_for(user):
     request = RequestFactory().get("/")
     request.user = user
     return home_stuck_referrals(request)
 
 
-def arranging(case, resource, since: int):  # type: ignore[no-untyped-def]
+def arranging(case, resource, since: int):
     return ReferralFactory(case=case, resource=resource, proposed_on=days_ago(since + 5),
                            status="arranging", arranging_on=days_ago(since))  # fmt: skip
 
 
-def connected(case, resource, since: int, note_days_ago: int | None = None):  # type: ignore[no-untyped-def]
+def connected(case, resource, since: int, note_days_ago: int | None = None):
     referral = ReferralFactory(case=case, resource=resource, proposed_on=days_ago(since + 5),
                                status="connected", connected_on=days_ago(since))  # fmt: skip
     if note_days_ago is not None:
@@ -39,7 +39,7 @@ def connected(case, resource, since: int, note_days_ago: int | None = None):  # 
 
 
 @pytest.fixture
-def recent_case(counselor):  # type: ignore[no-untyped-def]
+def recent_case(counselor):
     return CaseFactory(intake_date=days_ago(400), assigned_counselor=counselor)
 
 
@@ -67,7 +67,7 @@ def test_timeline_has_every_step_and_the_job_in_two_queries(
     assert "調整中" in html and "パート・アルバイト" in html
 
 
-def _render(entry) -> str:  # type: ignore[no-untyped-def]
+def _render(entry) -> str:
     from django.template.loader import render_to_string
 
     return render_to_string(entry.template, {"entry": entry})

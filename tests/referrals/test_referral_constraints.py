@@ -16,7 +16,7 @@ DAY = dt.date(2023, 7, 10)
 BEFORE = DAY - dt.timedelta(days=1)
 
 
-def refused(**fields) -> bool:  # type: ignore[no-untyped-def]
+def refused(**fields) -> bool:
     try:
         with transaction.atomic():
             ReferralFactory(proposed_on=DAY, **fields)

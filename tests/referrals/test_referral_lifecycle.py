@@ -37,11 +37,11 @@ FORBIDDEN = [
 ]
 
 
-def at_status(status: str, **kwargs) -> Referral:  # type: ignore[no-untyped-def]
+def at_status(status: str, **kwargs) -> Referral:
     return ReferralFactory(status=status, proposed_on=DAY, **DATES_FOR[status], **kwargs)
 
 
-def move(referral: Referral, to: str, on: dt.date, user, **extra):  # type: ignore[no-untyped-def]
+def move(referral: Referral, to: str, on: dt.date, user, **extra):
     common = {"referral": referral, "on": on, "version": referral.version, "user": user}
     if to == S.ARRANGING:
         return services.referral_arrange(**common)

@@ -14,11 +14,11 @@ DAY = dt.date(2023, 7, 1)
 
 
 @pytest.fixture
-def outcome(case):  # type: ignore[no-untyped-def]
+def outcome(case):
     return EmploymentOutcomeFactory(case=case, person=case.person, started_on=dt.date(2023, 10, 1))
 
 
-def personal_urls(case, referral, outcome) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def personal_urls(case, referral, outcome) -> list[tuple[str, str]]:
     return [
         ("get", reverse("referrals:case_referrals", args=[case.pk])),
         ("get", reverse("referrals:referral_create", args=[case.pk])),

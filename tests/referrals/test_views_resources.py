@@ -11,7 +11,7 @@ URL = reverse("referrals:resource_list")
 
 
 @pytest.fixture
-def directory(kochi):  # type: ignore[no-untyped-def]
+def directory(kochi):
     ibasho = ResourceKind.objects.get(code="ibasho")
     medical = ResourceKind.objects.get(code="medical")
     muroto = Municipality.objects.get(code="392022")
@@ -39,7 +39,7 @@ def directory(kochi):  # type: ignore[no-untyped-def]
     }
 
 
-def names(response) -> set[str]:  # type: ignore[no-untyped-def]
+def names(response) -> set[str]:
     return {r.name for r in response.context["page"].object_list}
 
 
@@ -110,7 +110,7 @@ def test_list_query_count_is_constant(login, counselor, kochi, django_assert_num
     assert len(response.context["page"].object_list) == 25
 
 
-def test_detail_shows_the_resource_without_personal_data(login, prefecture_staff, directory):  # type: ignore[no-untyped-def]
+def test_detail_shows_the_resource_without_personal_data(login, prefecture_staff, directory):
     resource = directory["attaka"]
     response = login(prefecture_staff).get(reverse("referrals:resource_detail", args=[resource.pk]))
     assert response.status_code == 200

@@ -156,7 +156,7 @@ def _casework_list(model_name: str) -> Builder:
         from django.apps import apps
 
         model = apps.get_model("casework", model_name)
-        return model.objects.create(  # type: ignore[no-any-return]
+        return model.objects.create(
             code=f"test-{model_name.lower()}", name_ja="テスト項目", sort_order=99
         )
 

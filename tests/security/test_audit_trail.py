@@ -13,7 +13,7 @@ from tests.factories import CaseFactory, CaseMeetingFactory
 pytestmark = pytest.mark.django_db
 
 
-def events(user, **filters):  # type: ignore[no-untyped-def]
+def events(user, **filters):
     return AuditEvent.objects.filter(user=user, **filters)
 
 

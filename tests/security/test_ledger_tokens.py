@@ -23,7 +23,7 @@ AKI_CITY = "392031"
 LEGACY_KOCHI_ROW_1 = uuid.uuid5(LEDGER_NAMESPACE, "392014/A-1/1")
 
 
-def import_ledger(client, data: bytes):  # type: ignore[no-untyped-def]
+def import_ledger(client, data: bytes):
     preview = upload(client, data)
     assert preview.status_code == 200, preview.content.decode()[:2000]
     return confirm_now(client, preview.context["token"])

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def tokushima_records(tokushima):  # type: ignore[no-untyped-def]
+def tokushima_records(tokushima):
     case = CaseFactory(person=PersonFactory(municipality=tokushima.city, name="徳島 太郎"))
     meeting = CaseMeetingFactory(municipality=tokushima.city, decisions="徳島の決定事項")
     resource = ResourceFactory(
@@ -95,7 +95,7 @@ def test_no_case_list_crosses_the_boundary(login, admin_user, center, tokushima_
         assert tokushima_records["case"].number not in body
 
 
-def _user_form(client, user):  # type: ignore[no-untyped-def]
+def _user_form(client, user):
     from tests.security.test_admin_audit import _post_data
 
     url = reverse("admin:accounts_user_change", args=[user.pk])
