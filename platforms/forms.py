@@ -68,7 +68,7 @@ class MunicipalityStepForm(JapaneseMessages, forms.Form):
         ).order_by("code")
 
 
-class CaseMeetingForm(JapaneseMessages, forms.Form):
+class CaseMeetingForm(JapaneseMessages, SubmitOnceForm):
     held_on = DateField(label=_("開催日"), widget=DateInput())
     kind = forms.ChoiceField(label=_("種別"), choices=CaseMeeting.Kind.choices)
     supervision = forms.ChoiceField(
@@ -132,6 +132,8 @@ class CaseMeetingForm(JapaneseMessages, forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
+        if meeting is not None:
+            self.editing()  # an edit: guarded by the version, not by a submission token
         self.municipality = municipality
         initial = self.initial
         model_choice_field(self, "cases").queryset = selectors.case_choices(

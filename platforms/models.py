@@ -145,7 +145,7 @@ class CaseMeetingQuerySet(ScopedQuerySet["CaseMeeting"]):
     """CaseMeetings in scope: `.in_scope(user)` (accounts.access)."""
 
 
-class CaseMeeting(models.Model):
+class CaseMeeting(SubmittedOnce):
     """ケース会議 held by a municipality. Minutes are confidential."""
 
     class Kind(models.TextChoices):

@@ -82,20 +82,31 @@ def meeting_create(
     decisions: str = "",
     minutes: str = "",
     request: HttpRequest | None = None,
+    submission_token: uuid.UUID | None = None,
+    allow_duplicate: bool = False,
 ) -> CaseMeeting:
+    """Record a case meeting. The same form sent twice gets the first meeting back; the same
+    meeting recorded again within the window needs `allow_duplicate` (core/resubmission.py)."""
     _require_personal_scope(user, municipality.pk)
+    meetings = CaseMeeting.objects.filter(municipality=municipality)
+    if first := first_submission(meetings, submission_token):
+        return first
     cases, agencies = list(cases), list(agencies)
     _validate_meeting(municipality=municipality, held_on=held_on, cases=cases, agencies=agencies)
+    fields = {
+        "held_on": held_on,
+        "kind": kind,
+        "supervision": supervision,
+        "decisions": decisions,
+        "minutes": minutes,
+    }
+    refuse_duplicate(meetings.filter(created_by=user, **fields), allow=allow_duplicate)
     aggregates.track(municipalities=[municipality.pk])
-    meeting = CaseMeeting.objects.create(
-        municipality=municipality,
-        held_on=held_on,
-        kind=kind,
-        supervision=supervision,
-        decisions=decisions,
-        minutes=minutes,
-        created_by=user,
+    meeting, created = create_once(
+        meetings, submission_token, municipality=municipality, created_by=user, **fields
     )
+    if not created:
+        return meeting
     meeting.cases.set(cases)
     meeting.agencies.set(agencies)
     values = {

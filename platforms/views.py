@@ -128,6 +128,7 @@ def meeting_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 decisions=data["decisions"],
                 minutes=data["minutes"],
                 request=request,
+                **form.submission(),
             ),
             success=_("ケース会議を登録しました。"),
         )
