@@ -39,6 +39,7 @@ from locust.stats import RequestStats
 from bench.generate import COUNSELORS, PASSWORD
 from bench.procstat import CpuSample
 
+SUBMISSION_RE = re.compile(r'name="submission_token" value="([^"]+)"')
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CASE_RE = re.compile(r'href="/cases/(\d+)/"')
 MODE = os.environ.get("BENCH_LOAD_MODE", "fixed")
@@ -211,6 +212,7 @@ class Counselor(FastHttpUser):
         url = f"/cases/{random.choice(self.case_ids)}/"
         page = self.client.get(url, name="case page")
         token = CSRF_RE.search(page.text or "")
+        submission = SUBMISSION_RE.search(page.text or "")
         today = dt.date.today().isoformat()
         with self.client.post(
             f"{url}consultations/new/",
@@ -220,7 +222,11 @@ class Counselor(FastHttpUser):
                 "method": "phone",
                 "with_whom": "family",
                 "duration_minutes": "20",
-                "notes": "負荷試験の架空の記録",
+                # The form's own token, and notes that differ: users share the bench's
+                # accounts, and the same content twice within 30 minutes is (rightly) answered
+                # 「同じ内容の記録がすでにあります」 instead of saved (core/resubmission.py).
+                "submission_token": submission.group(1) if submission else "",
+                "notes": f"負荷試験の架空の記録 {random.randrange(10**9)}",
                 "next_action": "",
                 "next_action_date": "",
             },
