@@ -215,3 +215,22 @@ def test_outsider_cannot_see_the_plan(login, outsider) -> None:
     response = login(outsider).get(plan.get_absolute_url())
     assert response.status_code == 404
     assert plan.case.number not in response.content.decode()
+
+
+def test_an_assessment_another_counselor_recorded_shows_who_may_void_it(
+    login, counselor, colleague
+) -> None:
+    """The void rules of every record (cases.voiding): the page says so instead of the form,
+    and a POST voids nothing."""
+    from tests.factories import AssessmentFactory
+
+    assessment = AssessmentFactory(assessor=colleague)
+    client = login(counselor)
+    url = reverse("casework:assessment_detail", args=[assessment.pk])
+    body = client.get(url).content.decode()
+    assert "取消できるのは、記録した本人" in body
+    assert 'name="reason"' not in body
+    response = client.post(url, {"reason": "取り違えた"})
+    assert response.status_code == 200
+    assessment.refresh_from_db()
+    assert not assessment.is_voided
