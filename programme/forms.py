@@ -314,7 +314,9 @@ class PrefectureRecordForm(SubmitOnceForm):
         raise NotImplementedError
 
 
-def _area(label: StrPromise, model: type[Jurisdiction | Municipality]) -> forms.ModelChoiceField[Any]:
+def _area(
+    label: StrPromise, model: type[Jurisdiction | Municipality]
+) -> forms.ModelChoiceField[Any]:
     """A record's area: one of `model`, or none for the whole prefecture."""
     return forms.ModelChoiceField(
         label=label, queryset=model.objects.none(), required=False, empty_label=_("県全域")
