@@ -113,20 +113,13 @@ def meeting_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             initial={"held_on": timezone.localdate()},
         )
     if request.method == "POST" and not _searching_cases(request) and form.is_valid():
-        data = form.cleaned_data
         saved = submit(
             request,
             form,
             lambda: services.meeting_create(
                 user=user,
                 municipality=municipality,
-                held_on=data["held_on"],
-                kind=data["kind"],
-                supervision=data["supervision"],
-                cases=data["cases"],
-                agencies=data["agencies"],
-                decisions=data["decisions"],
-                minutes=data["minutes"],
+                **form.meeting_input(),
                 request=request,
                 **form.submission(),
             ),
@@ -208,22 +201,6 @@ def meeting_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         **({"initial": _posted(request)} if _searching_cases(request) else {}),
     )
 
-    def update() -> CaseMeeting:
-        data = form.cleaned_data
-        return services.meeting_update(
-            user=request.user,
-            meeting=meeting,
-            version=data["version"] or 0,
-            held_on=data["held_on"],
-            kind=data["kind"],
-            supervision=data["supervision"],
-            cases=data["cases"],
-            agencies=data["agencies"],
-            decisions=data["decisions"],
-            minutes=data["minutes"],
-            request=request,
-        )
-
     def latest() -> SavedVersion:
         # The minutes as saved now are shown beside the user's: a read like the meeting page.
         fresh = selectors.get_meeting_for_user(request.user, pk, request=request)
@@ -240,7 +217,13 @@ def meeting_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             saved := submit(
                 request,
                 form,
-                update,
+                lambda: services.meeting_update(
+                    user=request.user,
+                    meeting=meeting,
+                    version=form.cleaned_data["version"] or 0,
+                    **form.meeting_input(),
+                    request=request,
+                ),
                 success=_("ケース会議を更新しました。"),
                 to=meeting,
                 latest=latest,
