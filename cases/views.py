@@ -8,7 +8,6 @@ case exists). Both refusals are audited.
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -35,8 +34,7 @@ from cases.models import Case, Consultation, HouseholdMember, Person
 from cases.selectors import get_case_for_user, person_duplicates
 from cases.timeline import case_timeline
 from cases.voiding import void_page
-from core.concurrency import is_stale, rebase_on_saved
-from core.forms import add_service_errors
+from core.concurrency import SavedVersion
 from core.printing import audit_print, render_sections
 from core.saving import submit
 
@@ -326,32 +324,32 @@ def consultation_edit(
             request, user=request.user, object_type="cases.consultation", object_id=consultation_pk
         )
     consultation.case = case
-    theirs: list[tuple[str, str]] = []
     if request.method == "POST":
         form = ConsultationForm(request.POST, instance=consultation, case=case)
-        if form.is_valid():
-            try:
-                services.consultation_update(
+
+        def latest() -> SavedVersion:
+            fresh = Consultation.objects.get(pk=consultation.pk)
+            fresh.case = case
+            _audit_reread(request, fresh, case)
+            return SavedVersion.of_form(ConsultationForm(instance=fresh, case=case))
+
+        if form.is_valid() and (
+            saved := submit(
+                request,
+                form,
+                lambda: services.consultation_update(
                     user=request.user,
                     request=request,
                     consultation=consultation,
                     version=form.cleaned_data["version"],
                     data=form.consultation_input(),
-                )
-            except ValidationError as error:
-                if not is_stale(error):
-                    add_service_errors(form, error)
-                else:
-                    fresh = Consultation.objects.get(pk=consultation.pk)
-                    fresh.case = case
-                    form, theirs = rebase_on_saved(
-                        lambda data: ConsultationForm(data, instance=fresh, case=case),
-                        request.POST,
-                        fresh.version,
-                    )
-            else:
-                messages.success(request, _("相談記録を更新しました。"))
-                return redirect(case.get_absolute_url() + f"#consultation-{consultation.pk}")
+                ),
+                success=_("相談記録を更新しました。"),
+                to=case.get_absolute_url() + f"#consultation-{consultation.pk}",
+                latest=latest,
+            )
+        ):
+            return saved
     else:
         form = ConsultationForm(instance=consultation, case=case)
         audit_record(
@@ -361,7 +359,7 @@ def consultation_edit(
     return render(
         request,
         "cases/consultation_edit.html",
-        {"case": case, "consultation": consultation, "form": form, "theirs": theirs},
+        {"case": case, "consultation": consultation, "form": form},
     )
 
 
@@ -369,44 +367,58 @@ def consultation_edit(
 @require_http_methods(["GET", "POST"])
 def case_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
-    theirs: list[tuple[str, str]] = []
     if request.method == "POST":
         form = CaseEditForm(request.POST, user=request.user, case=case)
-        if form.is_valid():
+
+        def update() -> Case:
             data = form.cleaned_data
-            try:
-                services.case_update(
-                    user=request.user,
-                    request=request,
-                    case=case,
-                    version=data["version"],
-                    status=data.get("status") or case.status,
-                    intake_route=data["intake_route"],
-                    visitor=data["visitor"],
-                    age_band_at_intake=data["age_band_at_intake"],
-                    withdrawal_duration=data["withdrawal_duration"],
-                    assigned_counselor=data["assigned_counselor"],
-                    issue_tags=data["issue_tags"],
-                    person=form.person_input(),
-                    household_notes=data["household_notes"],
-                )
-            except ValidationError as error:
-                if not is_stale(error):
-                    add_service_errors(form, error)
-                else:
-                    fresh = Case.objects.select_related("person").get(pk=case.pk)
-                    form, theirs = rebase_on_saved(
-                        lambda data: CaseEditForm(data, user=request.user, case=fresh),
-                        request.POST,
-                        fresh.version,
-                    )
-            else:
-                messages.success(request, _("ケースを更新しました。"))
-                return redirect(case)
+            return services.case_update(
+                user=request.user,
+                request=request,
+                case=case,
+                version=data["version"],
+                status=data.get("status") or case.status,
+                intake_route=data["intake_route"],
+                visitor=data["visitor"],
+                age_band_at_intake=data["age_band_at_intake"],
+                withdrawal_duration=data["withdrawal_duration"],
+                assigned_counselor=data["assigned_counselor"],
+                issue_tags=data["issue_tags"],
+                person=form.person_input(),
+                household_notes=data["household_notes"],
+            )
+
+        if form.is_valid() and (
+            saved := submit(
+                request,
+                form,
+                update,
+                success=_("ケースを更新しました。"),
+                to=case,
+                latest=lambda: SavedVersion.of_form(
+                    CaseEditForm(user=request.user, case=_reread_case(request, case))
+                ),
+            )
+        ):
+            return saved
     else:
         form = CaseEditForm(user=request.user, case=case)
         audit_record(action=Action.VIEW, request=request, obj=case)
-    return render(request, "cases/edit.html", {"case": case, "form": form, "theirs": theirs})
+    return render(request, "cases/edit.html", {"case": case, "form": form})
+
+
+def _reread_case(request: AuthenticatedHttpRequest, case: Case) -> Case:
+    """The case as saved now, after a refused edit: shown beside the user's own input, so
+    read (and audited) again."""
+    fresh = Case.objects.select_related("person").get(pk=case.pk)
+    _audit_reread(request, fresh, fresh)
+    return fresh
+
+
+def _audit_reread(request: AuthenticatedHttpRequest, record: Any, case: Case) -> None:
+    audit_record(
+        action=Action.VIEW, request=request, obj=record, municipality_id=case.municipality_id
+    )
 
 
 # --- Close, suspend, reopen ----------------------------------------------------------------
@@ -443,6 +455,11 @@ STATUS_ACTIONS: dict[str, dict[str, Any]] = {
         "done": gettext_lazy("ケースを再開しました（支援中）。"),
     },
 }
+
+
+# After a refused status change, the case's status as saved now (its version changes with
+# every edit of the case, its status with every change of it).
+STATUS_SHOWN_AFTER_CONFLICT = ("status", "status_changed_on", "end_reason", "status_reason")
 
 
 def _after_status_change(request: AuthenticatedHttpRequest, case: Case, action: str) -> str:
@@ -494,6 +511,9 @@ def _status_view(request: AuthenticatedHttpRequest, pk: int, action: str) -> Htt
                 ),
                 success=config["done"],
                 to=lambda _result: _after_status_change(request, case, action),
+                latest=lambda: SavedVersion.of_fields(
+                    _reread_case(request, case), STATUS_SHOWN_AFTER_CONFLICT
+                ),
             )
         ):
             return saved

@@ -13,7 +13,9 @@ writes only if the row still has that version, and bumps it in the same statemen
         audit_record(action=Action.UPDATE, request=request, obj=case, changed_fields=...)
 
 and the view shows the refusal as a form error (nothing saved, the first edit kept), with the
-other person's saved version beside the user's own text (`is_stale`).
+other person's saved version beside the user's own text: the view passes `core.saving.submit`
+a `latest` that reads the record again and returns its `SavedVersion`; `rebase_on_saved` puts
+it on the form for `includes/conflict.html`.
 
 Every versioned update in every app goes through `update_with_version`: one statement shape,
 one message, one argument name (`version`).
@@ -23,12 +25,13 @@ concurrency on every database: on PostgreSQL the second UPDATE waits for the fir
 then re-reads the row, finds the new version and matches nothing.
 """
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
+from django.forms import BaseForm
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -93,6 +96,41 @@ def update_with_version_or_raise(
         raise StaleEdit()
 
 
+class SavedVersion(NamedTuple):
+    """The record as the other person saved it: its version now, and its values as
+    (label, value as shown), for the refused editor to read beside their own text."""
+
+    version: int
+    values: list[tuple[str, str]]
+
+    @classmethod
+    def of_form(cls, form: BaseForm) -> "SavedVersion":
+        """As an unbound edit form of the freshly read record shows it: the `version` field's
+        initial value and every visible field (`saved_values`)."""
+        return cls(int(form["version"].initial), saved_values(form))
+
+    @classmethod
+    def of_fields(cls, record: models.Model, names: Iterable[str]) -> "SavedVersion":
+        """As the freshly read record's own fields `names` show it (labelled with their
+        verbose names), for a page whose form asks for a change rather than the record's
+        values: the case's status page."""
+        rows = []
+        for name in names:
+            field = record._meta.get_field(name)
+            value = (
+                getattr(record, f"get_{name}_display")()
+                if getattr(field, "choices", None)
+                else getattr(record, name)
+            )
+            rows.append((str(getattr(field, "verbose_name", name)), _shown(value)))
+        version: int = record.version  # type: ignore[attr-defined]  # a versioned model
+        return cls(version, rows)
+
+
+def _shown(value: Any) -> str:
+    return "" if value in (None, "") else str(value)
+
+
 def saved_values(form: Any) -> list[tuple[str, str]]:
     """(label, value as shown) for each visible field of an unbound form of the saved record:
     what the other person saved, shown beside the refused editor's own text."""
@@ -108,24 +146,20 @@ def saved_values(form: Any) -> list[tuple[str, str]]:
             choices = {str(k): str(v) for k, v in field.choices}
             shown = choices.get(str(value), str(value))
         else:
-            shown = "" if value in (None, "") else str(value)
+            shown = _shown(value)
         rows.append((str(bound.label), shown))
     return rows
 
 
-def rebase_on_saved(
-    form_for: Callable[[Any], Any], data: QueryDict, version: int
-) -> tuple[Any, list[tuple[str, str]]]:
-    """After a refused save: the user's own input again, now carrying the saved `version`, so
-    that saving once more knowingly writes on top of the other person's; and that saved
-    version's values (`saved_values`) to show next to it.
+def rebase_on_saved(form: BaseForm, saved: SavedVersion) -> None:
+    """After a refused save: the user's own input stays in `form`, now carrying the saved
+    version, so that saving once more knowingly writes on top of the other person's; the saved
+    values go on `form.theirs` (shown by includes/conflict.html) and the refusal on the form.
 
-    `form_for(data)` builds the view's form for the freshly read record (`data` None: unbound).
-    """
-    theirs = saved_values(form_for(None))
-    mine = data.copy()
-    mine["version"] = str(version)
-    form = form_for(mine)
-    form.is_valid()
+    The form was valid for the version it was loaded with; only its version changes."""
+    mine = QueryDict(mutable=True)
+    mine.update(form.data)  # a QueryDict's update keeps every value of a multiple choice
+    mine[form.add_prefix("version")] = str(saved.version)
+    form.data = mine
+    form.theirs = saved.values  # type: ignore[attr-defined]  # read by includes/conflict.html
     form.add_error(None, StaleEdit.message)
-    return form, theirs

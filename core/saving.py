@@ -18,6 +18,17 @@ on the form or says what was saved and moves on:
 shows the form again, now with the errors). A second identical submission
 (`core.resubmission.DuplicateSubmission`) is kept on the form as `form.duplicate`, which the
 form's page shows with `includes/duplicate_confirm.html`.
+
+An edit of a versioned record (core/concurrency.py) also passes `latest`: when someone else
+saved first, `latest()` reads the record again (and audits that read) and returns its
+`SavedVersion`; the form keeps the user's input, now on top of that version, and the page
+shows the saved values beside it with `includes/conflict.html`:
+
+    saved = submit(
+        request, form, lambda: services.case_update(..., version=form.cleaned_data["version"]),
+        success=_("ケースを更新しました。"), to=case,
+        latest=lambda: SavedVersion.of_form(CaseEditForm(user=request.user, case=reread())),
+    )
 """
 
 from collections.abc import Callable
@@ -29,6 +40,7 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from core.concurrency import SavedVersion, is_stale, rebase_on_saved
 from core.forms import add_service_errors
 from core.resubmission import DuplicateSubmission
 
@@ -43,17 +55,23 @@ def submit[T](
     *,
     success: "StrOrPromise | Callable[[T], str]",
     to: Any = None,
+    latest: Callable[[], SavedVersion] | None = None,
 ) -> HttpResponse | None:
-    """Run `call` (the service). Refused: the errors go on the form and the answer is None.
-    Saved: the `success` message (or `success(result)`) and a redirect to `to` (a URL, a
-    model, or `to(result)`), by default to what the service returned."""
+    """Run `call` (the service). Refused: the errors go on the form and the answer is None;
+    refused because someone saved first, with `latest` given: the form is rebased on
+    `latest()` (`rebase_on_saved`). Saved: the `success` message (or `success(result)`) and a
+    redirect to `to` (a URL, a model, or `to(result)`), by default to what the service
+    returned."""
     try:
         result = call()
     except DuplicateSubmission as duplicate:
         form.duplicate = duplicate  # type: ignore[attr-defined]  # read by the page's template
         return None
     except ValidationError as error:
-        add_service_errors(form, error)
+        if latest is not None and is_stale(error):
+            rebase_on_saved(form, latest())
+        else:
+            add_service_errors(form, error)
         return None
     messages.success(request, success(result) if callable(success) else success)
     target: Any = result if to is None else to(result) if callable(to) else to

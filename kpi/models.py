@@ -49,10 +49,14 @@ class Figure(models.TextChoices):
     WORK_SUPPORT_SITES = "work_support_sites", _("就労支援の場の数")
 
 
-class ScopedQuerySet(models.QuerySet[Any]):
+class ScopedRowQuerySet(models.QuerySet[Any]):
+    """The rows of a `ScopedRow` model (targets, baselines, survey counts) by the area they
+    are stored for. Not `accounts.access.ScopedQuerySet`: that one narrows personal data to
+    who may see it; this one picks the figures of a prefecture, jurisdiction or municipality."""
+
     def for_scope(
         self, *, prefecture_code: str, jurisdiction_id: int | None, municipality_id: int | None
-    ) -> "ScopedQuerySet":
+    ) -> "ScopedRowQuerySet":
         """Rows stored for exactly this scope (not for a wider or narrower one)."""
         return self.filter(
             prefecture_code=prefecture_code,
@@ -84,7 +88,7 @@ class ScopedRow(models.Model):
         help_text=_("市町村単位の値のときだけ選びます。空欄は都道府県全体。"),
     )
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ScopedRowQuerySet.as_manager()
 
     class Meta:
         abstract = True

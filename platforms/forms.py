@@ -161,6 +161,11 @@ class CaseMeetingForm(JapaneseMessages, SubmitOnceForm):
         more = others.count() - PICKER_LIMIT if len(results) > PICKER_LIMIT else 0
         return CasePicker(query=query, chosen=chosen, results=results[:PICKER_LIMIT], more=more)
 
+    def meeting_input(self) -> dict[str, Any]:
+        """The meeting's own fields, as `meeting_create` and `meeting_update` take them."""
+        names = ("held_on", "kind", "supervision", "cases", "agencies", "decisions", "minutes")
+        return {name: self.cleaned_data[name] for name in names}
+
     def clean_cases(self) -> list[Any]:
         cases = list(self.cleaned_data["cases"])
         if any(case.municipality_id != self.municipality.pk for case in cases):

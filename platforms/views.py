@@ -23,9 +23,9 @@ from accounts.access import (
 )
 from accounts.types import AuthenticatedHttpRequest
 from audit.services import Action, audit_record
-from core.concurrency import is_stale, rebase_on_saved
+from core.concurrency import SavedVersion
 from core.fiscal import current_fiscal_year, fiscal_year_label
-from core.forms import add_service_errors, model_choice_field
+from core.forms import model_choice_field
 from core.models import Municipality
 from core.printing import audit_print
 from core.saving import submit
@@ -113,20 +113,13 @@ def meeting_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             initial={"held_on": timezone.localdate()},
         )
     if request.method == "POST" and not _searching_cases(request) and form.is_valid():
-        data = form.cleaned_data
         saved = submit(
             request,
             form,
             lambda: services.meeting_create(
                 user=user,
                 municipality=municipality,
-                held_on=data["held_on"],
-                kind=data["kind"],
-                supervision=data["supervision"],
-                cases=data["cases"],
-                agencies=data["agencies"],
-                decisions=data["decisions"],
-                minutes=data["minutes"],
+                **form.meeting_input(),
                 request=request,
                 **form.submission(),
             ),
@@ -200,7 +193,6 @@ def meeting_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @personal_data_view
 def meeting_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk, request=request)
-    theirs: list[tuple[str, str]] = []
     form = CaseMeetingForm(
         None if _searching_cases(request) or request.method != "POST" else request.POST,
         user=request.user,
@@ -208,37 +200,37 @@ def meeting_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         meeting=meeting,
         **({"initial": _posted(request)} if _searching_cases(request) else {}),
     )
-    if request.method == "POST" and not _searching_cases(request) and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.meeting_update(
-                user=request.user,
-                meeting=meeting,
-                version=data["version"] or 0,
-                held_on=data["held_on"],
-                kind=data["kind"],
-                supervision=data["supervision"],
-                cases=data["cases"],
-                agencies=data["agencies"],
-                decisions=data["decisions"],
-                minutes=data["minutes"],
-                request=request,
+
+    def latest() -> SavedVersion:
+        # The minutes as saved now are shown beside the user's: a read like the meeting page.
+        fresh = selectors.get_meeting_for_user(request.user, pk, request=request)
+        audit_record(action=Action.VIEW, request=request, obj=fresh)
+        return SavedVersion.of_form(
+            CaseMeetingForm(user=request.user, municipality=meeting.municipality, meeting=fresh)
+        )
+
+    if (
+        request.method == "POST"
+        and not _searching_cases(request)
+        and form.is_valid()
+        and (
+            saved := submit(
+                request,
+                form,
+                lambda: services.meeting_update(
+                    user=request.user,
+                    meeting=meeting,
+                    version=form.cleaned_data["version"] or 0,
+                    **form.meeting_input(),
+                    request=request,
+                ),
+                success=_("ケース会議を更新しました。"),
+                to=meeting,
+                latest=latest,
             )
-        except ValidationError as error:
-            if not is_stale(error):
-                add_service_errors(form, error)
-            else:
-                fresh = CaseMeeting.objects.get(pk=meeting.pk)
-                form, theirs = rebase_on_saved(
-                    lambda data: CaseMeetingForm(
-                        data, user=request.user, municipality=meeting.municipality, meeting=fresh
-                    ),
-                    request.POST,
-                    fresh.version,
-                )
-        else:
-            messages.success(request, _("ケース会議を更新しました。"))
-            return redirect(meeting)
+        )
+    ):
+        return saved
     if request.method != "POST":
         # The form shows the confidential minutes: a read like the meeting page.
         audit_record(action=Action.VIEW, request=request, obj=meeting)
@@ -250,7 +242,6 @@ def meeting_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "municipality": meeting.municipality,
             "meeting": meeting,
             "picker": form.case_picker(_case_query(request)),
-            "theirs": theirs,
         },
     )
 

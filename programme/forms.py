@@ -4,11 +4,12 @@ The rules live in `programme.services` (`entry_errors`, `outreach_errors`…): t
 same messages next to the fields.
 """
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrPromise
 
 from accounts.scope import personal_municipalities
 from accounts.types import User
@@ -289,22 +290,50 @@ class SupervisionCloseForm(forms.Form):
     )
 
 
-class TrainingEventForm(SubmitOnceForm):
+class PrefectureRecordForm(SubmitOnceForm):
+    """What the create forms of a training event and a publicity action share (the models'
+    `PrefectureRecord`): the title, and the area it was for (`area_field`), chosen among the
+    jurisdictions the user records for; empty is 県全域. A prefecture-wide record is the
+    centre's and admins' alone: the service refuses it and the page says `wide_refusal` on the
+    area field (programme.views._record_create)."""
+
+    area_field: ClassVar[str]
+    wide_refusal: ClassVar[StrPromise]
+
     title = forms.CharField(
         label=_("名称"), max_length=200, error_messages={"required": _("名称を入力してください。")}
     )
+
+    def __init__(self, *args: Any, jurisdictions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_queryset(self, self.area_field, self.area_choices(jurisdictions))
+
+    @staticmethod
+    def area_choices(jurisdictions: Any) -> Any:
+        """The areas offered, from the user's jurisdictions."""
+        raise NotImplementedError
+
+
+def _area(
+    label: StrPromise, model: type[Jurisdiction | Municipality]
+) -> forms.ModelChoiceField[Any]:
+    """A record's area: one of `model`, or none for the whole prefecture."""
+    return forms.ModelChoiceField(
+        label=label, queryset=model.objects.none(), required=False, empty_label=_("県全域")
+    )
+
+
+class TrainingEventForm(PrefectureRecordForm):
+    area_field = "jurisdiction"
+    wide_refusal = _("県全域の研修は、センターと管理者が登録します。")
+
     kind = forms.ChoiceField(label=_("種別"), choices=TrainingEvent.Kind.choices)
     held_on = forms.DateField(
         label=_("開催日"),
         widget=DateInput(),
         error_messages={"required": _("開催日を入力してください。")},
     )
-    jurisdiction = forms.ModelChoiceField(
-        label=_("管轄"),
-        queryset=Jurisdiction.objects.none(),
-        required=False,
-        empty_label=_("県全域"),
-    )
+    jurisdiction = _area(_("管轄"), Jurisdiction)
     organiser = forms.CharField(
         label=_("主催"), max_length=200, error_messages={"required": _("主催を入力してください。")}
     )
@@ -313,9 +342,9 @@ class TrainingEventForm(SubmitOnceForm):
         label=_("内容"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: Any, jurisdictions: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        set_queryset(self, "jurisdiction", jurisdictions)
+    @staticmethod
+    def area_choices(jurisdictions: Any) -> Any:
+        return jurisdictions
 
     def training_input(self) -> TrainingInput:
         d = self.cleaned_data
@@ -362,22 +391,18 @@ class AttendanceForm(forms.Form):
         set_queryset(self, "municipality", qs.order_by("code"))
 
 
-class PublicityForm(SubmitOnceForm):
+class PublicityForm(PrefectureRecordForm):
+    area_field = "municipality"
+    wide_refusal = _("県全域の広報は、センターと管理者が登録します。")
+    field_order = ["kind", "title"]  # the error summary's order, as before the shared base
+
     kind = forms.ChoiceField(label=_("種別"), choices=PublicityAction.Kind.choices)
-    title = forms.CharField(
-        label=_("名称"), max_length=200, error_messages={"required": _("名称を入力してください。")}
-    )
     done_on = forms.DateField(
         label=_("実施日"),
         widget=DateInput(),
         error_messages={"required": _("実施日を入力してください。")},
     )
-    municipality = forms.ModelChoiceField(
-        label=_("市町村"),
-        queryset=Municipality.objects.none(),
-        required=False,
-        empty_label=_("県全域"),
-    )
+    municipality = _area(_("市町村"), Municipality)
     where = forms.CharField(
         label=_("配布・掲載先"),
         max_length=300,
@@ -391,13 +416,9 @@ class PublicityForm(SubmitOnceForm):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
 
-    def __init__(self, *args: Any, jurisdictions: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        set_queryset(
-            self,
-            "municipality",
-            Municipality.objects.filter(jurisdiction__in=jurisdictions).order_by("code"),
-        )
+    @staticmethod
+    def area_choices(jurisdictions: Any) -> Any:
+        return Municipality.objects.filter(jurisdiction__in=jurisdictions).order_by("code")
 
     def publicity_input(self) -> PublicityInput:
         d = self.cleaned_data

@@ -31,6 +31,7 @@ from programme.forms import (
     EntryCloseForm,
     EntryForm,
     OutreachForm,
+    PrefectureRecordForm,
     PublicityForm,
     SupervisionAcceptForm,
     SupervisionCloseForm,
@@ -446,11 +447,12 @@ def _require_recorder(request: AuthenticatedHttpRequest, object_type: str) -> An
 
 
 def _programme_list(
-    request: AuthenticatedHttpRequest, qs: Any, template: str, *, rows: str
+    request: AuthenticatedHttpRequest, qs: Any, template: str, *, rows: str, tab: str
 ) -> HttpResponse:
     """A page of training events or publicity actions (no personal data), with the
-    「登録」 button for those who may record them. `rows` names the page's rows for the
-    template (`events`, `actions`)."""
+    「登録」 button for those who may record them: `template` extends
+    programme/_record_list.html. `rows` names the page's rows for the template (`events`,
+    `actions`), `tab` the programme tab it is on (programme/_tabs.html)."""
     page = _page(request, qs)
     return render(
         request,
@@ -458,6 +460,7 @@ def _programme_list(
         {
             "page": page,
             rows: page.object_list,
+            "tab": tab,
             "can_record": selectors.can_record_programme(request.user),
             "user_can_personal": scope.can_see_personal_data(request.user),
         },
@@ -467,11 +470,10 @@ def _programme_list(
 def _record_create(
     request: AuthenticatedHttpRequest,
     *,
-    form_class: Any,
+    form_class: type[PrefectureRecordForm],
     object_type: str,
     template: str,
     create: Callable[[Any], Any],
-    wide_refusal: tuple[str, str],
     success: str,
     to: Any = None,
 ) -> HttpResponse:
@@ -480,18 +482,17 @@ def _record_create(
     Only those with programme rights open it (others: an audited 403); the form offers the
     jurisdictions they record for; `create(form)` is the service call. A prefecture-wide
     record is the centre's and admins' alone: the service's PermissionDenied is shown on the
-    field named by `wide_refusal` with its message.
+    form's area field with its `wide_refusal` message.
     """
     jurisdictions = _require_recorder(request, object_type)
     form = form_class(_posted(request), jurisdictions=jurisdictions)
     if request.method == "POST" and form.is_valid():
-        field, message = wide_refusal
 
         def save() -> Any:
             try:
                 return create(form)
             except PermissionDenied as refused:
-                raise ValidationError({field: message}) from refused
+                raise ValidationError({form.area_field: form.wide_refusal}) from refused
 
         saved = submit(request, form, save, success=success, to=to)
         if saved:
@@ -503,7 +504,7 @@ def _record_create(
 def training_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _programme_list(
         request, selectors.training_list_queryset(request.user), "programme/training_list.html",
-        rows="events",
+        rows="events", tab="training",
     )  # fmt: skip
 
 
@@ -521,7 +522,6 @@ def training_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             **form.submission(),
             request=request,
         ),
-        wide_refusal=("jurisdiction", _("県全域の研修は、センターと管理者が登録します。")),
         success=_("研修を登録しました。"),
     )
 
@@ -594,7 +594,7 @@ def attendance_set(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def publicity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _programme_list(
         request, selectors.publicity_list_queryset(request.user),
-        "programme/publicity_list.html", rows="actions",
+        "programme/publicity_list.html", rows="actions", tab="publicity",
     )  # fmt: skip
 
 
@@ -612,7 +612,6 @@ def publicity_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             **form.submission(),
             request=request,
         ),
-        wide_refusal=("municipality", _("県全域の広報は、センターと管理者が登録します。")),
         success=_("広報を登録しました。"),
         to="programme:publicity_list",
     )

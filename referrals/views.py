@@ -25,6 +25,7 @@ from audit.services import Action, audit_record
 from cases.models import Case
 from cases.selectors import get_case_for_user
 from cases.voiding import void_page
+from core.concurrency import SavedVersion
 from core.forms import add_service_errors
 from core.saving import submit
 from referrals import selectors, services
@@ -38,7 +39,7 @@ from referrals.forms import (
     ResourceKindForm,
     TransitionForm,
 )
-from referrals.models import Referral, ResourceKind
+from referrals.models import EmploymentOutcome, Referral, ResourceKind
 
 RESOURCES_PER_PAGE = 25
 
@@ -294,6 +295,18 @@ def employment_create(request: AuthenticatedHttpRequest, case_pk: int) -> HttpRe
 @personal_data_view
 def employment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     outcome = selectors.get_employment_for_user(request.user, pk, request=request)
+
+    def reread() -> EmploymentOutcome:
+        # After a refused edit, the outcome as saved now is shown beside the user's input.
+        fresh = selectors.get_employment_for_user(request.user, pk, request=request)
+        audit_record(
+            action=Action.VIEW,
+            request=request,
+            obj=fresh,
+            municipality_id=fresh.case.municipality_id,
+        )
+        return fresh
+
     if request.method == "POST":
         form = EmploymentForm(request.POST, editing=True)
         if form.is_valid():
@@ -312,6 +325,9 @@ def employment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 ),
                 success=_("就労の記録を更新しました。"),
                 to=_hub(outcome.case),
+                latest=lambda: SavedVersion.of_form(
+                    EmploymentForm(initial=EmploymentForm.initial_for(reread()), editing=True)
+                ),
             )
             if saved:
                 return saved

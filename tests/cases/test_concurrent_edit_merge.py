@@ -5,6 +5,7 @@ import re
 
 from django.urls import reverse
 
+from tests.cases.conftest import days_ago
 from tests.cases.test_views_consultation import post_data
 
 
@@ -51,3 +52,70 @@ def test_case_edit_conflict_shows_the_saved_case(login, counselor, colleague, ca
     body = response.content.decode()
     assert "同僚が書いた世帯の状況" in body and "私の世帯メモ" in body
     assert _version_in(body) == case.version + 1
+
+
+def _conflict_box(body: str) -> str:
+    match = re.search(r'<section class="conflict".*?</section>', body, re.S)
+    assert match, "no side-by-side box"
+    return match.group(0)
+
+
+def test_refused_status_change_shows_the_saved_status_and_keeps_the_typed_reason(
+    login, counselor, colleague, case
+) -> None:
+    """A colleague suspends the case while the counselor has the close page open."""
+    from audit.models import AuditEvent
+    from cases.models import Case
+
+    stale_version = case.version
+    login(colleague).post(
+        reverse("cases:suspend", args=[case.pk]),
+        {"version": stale_version, "on": days_ago(1).isoformat(), "end_reason": "no_contact",
+         "reason": "同僚：3か月連絡が取れない"},
+    )  # fmt: skip
+    case.refresh_from_db()
+    assert case.status == Case.Status.SUSPENDED
+    views_before = AuditEvent.objects.filter(action="view", object_id=str(case.pk)).count()
+
+    url = reverse("cases:close", args=[case.pk])
+    mine = {"version": stale_version, "on": days_ago(0).isoformat(), "end_reason": "other",
+            "reason": "私の長い終結理由：本人と家族と合意"}  # fmt: skip
+    response = login(counselor).post(url, mine)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "ほかの人がこの記録を先に更新しました" in body
+    box = _conflict_box(body)
+    assert "中断" in box and "同僚：3か月連絡が取れない" in box  # theirs
+    assert days_ago(1).isoformat() in box
+    assert "私の長い終結理由：本人と家族と合意" in body.replace(box, "")  # mine, in the form
+    assert _version_in(body) == stale_version + 1
+    case.refresh_from_db()
+    assert (case.status, case.status_reason) == (Case.Status.SUSPENDED, "同僚：3か月連絡が取れない")
+    # The saved version shown is a read of the case, audited.
+    assert AuditEvent.objects.filter(action="view", object_id=str(case.pk)).count() == (
+        views_before + 1
+    )
+
+    again = login(counselor).post(url, {**mine, "version": stale_version + 1})
+    assert again.status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.status_reason) == (Case.Status.CLOSED, mine["reason"])
+
+
+def test_a_status_change_refused_for_another_reason_shows_no_saved_version(
+    login, counselor, case
+) -> None:
+    client = login(counselor)
+    client.post(
+        reverse("cases:suspend", args=[case.pk]),
+        {"version": case.version, "on": days_ago(1).isoformat(), "end_reason": "no_contact"},
+    )
+    case.refresh_from_db()
+    response = client.post(
+        reverse("cases:close", args=[case.pk]),
+        {"version": case.version, "on": days_ago(5).isoformat(), "end_reason": "moved"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "前回の状況の変更日" in body  # the service's refusal, next to the date
+    assert 'class="conflict"' not in body and "ほかの人がこの記録を先に更新しました" not in body

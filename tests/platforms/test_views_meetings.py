@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -256,20 +257,34 @@ def test_meeting_page_query_count_is_pinned(login, counselor, django_assert_num_
 def test_meeting_edit_with_a_stale_version_keeps_the_other_edit(login, counselor):
     meeting = CaseMeetingFactory(decisions="元の内容")
     CaseMeeting.objects.filter(pk=meeting.pk).update(version=2, decisions="同僚が保存した内容")
-    response = login(counselor).post(
-        reverse("platforms:meeting_edit", args=[meeting.pk]),
-        {
-            "held_on": "2023-07-01",
-            "kind": CaseMeeting.Kind.INDIVIDUAL,
-            "supervision": CaseMeeting.Supervision.NONE,
-            "decisions": "古い画面から保存",
-            "version": 1,
-        },
-    )
+    url = reverse("platforms:meeting_edit", args=[meeting.pk])
+    mine = {
+        "held_on": "2023-07-01",
+        "kind": CaseMeeting.Kind.INDIVIDUAL,
+        "supervision": CaseMeeting.Supervision.NONE,
+        "decisions": "古い画面から保存した長い決定",
+        "version": 1,
+    }
+    views_before = AuditEvent.objects.filter(action="view", object_id=str(meeting.pk)).count()
+    response = login(counselor).post(url, mine)
+    body = response.content.decode()
     assert response.status_code == 200
-    assert "ほかの人がこの記録を先に更新しました" in response.content.decode()
+    assert "ほかの人がこの記録を先に更新しました" in body
+    box = re.search(r'<section class="conflict".*?</section>', body, re.S)
+    assert box and "同僚が保存した内容" in box.group(0)  # theirs, side by side
+    assert "古い画面から保存した長い決定" in body.replace(box.group(0), "")  # mine, in the form
+    assert 'name="version" value="2"' in body
     meeting.refresh_from_db()
-    assert meeting.decisions == "同僚が保存した内容"
+    assert (meeting.decisions, meeting.version) == ("同僚が保存した内容", 2)
+    # The minutes as saved now were shown: a read, audited like the meeting page.
+    assert AuditEvent.objects.filter(action="view", object_id=str(meeting.pk)).count() == (
+        views_before + 1
+    )
+
+    again = login(counselor).post(url, {**mine, "version": 2})
+    assert again.status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.decisions, meeting.version) == ("古い画面から保存した長い決定", 3)
 
 
 def test_meeting_edit_saves_with_the_current_version(login, counselor):

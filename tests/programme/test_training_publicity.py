@@ -1,6 +1,7 @@
 """Training events with attendance, publicity actions, and who may record them."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -146,3 +147,127 @@ def test_training_list_is_newest_first_with_attendance(login, counselor):
     TrainingAttendance.objects.create(event=old, agency="市", attendees=3)
     events = login(counselor).get(reverse("programme:training_list")).context["events"]
     assert [(e.pk, e.attendees) for e in events] == [(new.pk, None), (old.pk, 3)]
+
+
+# --- The two list pages (programme/_record_list.html) and the shared create form -------------
+
+
+def _cells(body: str, tag: str) -> list[str]:
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(rf"<{tag}\b.*?</{tag}>", body, re.S)
+    ]
+
+
+def _in(client, lang: str):
+    client.post("/i18n/setlang/", {"language": lang, "next": "/"})
+    return client
+
+
+LISTS = {
+    # url: (ja header cells, en header cells, ja empty line, en empty line)
+    "programme:training_list": (
+        ["開催日", "名称", "種別", "管轄", "対象", "参加人数"],
+        ["Meeting date", "Name", "Type", "Jurisdiction", "Object", "Attendance"],
+        "研修はまだ登録されていません。",
+        "No training events recorded yet.",
+    ),
+    "programme:publicity_list": (
+        ["実施日", "種別", "名称", "市町村", "配布・掲載先", "部数・枚数"],
+        ["Date", "Type", "Name", "Municipality", "Where", "Copies"],
+        "広報はまだ登録されていません。",
+        "No publicity recorded yet.",
+    ),
+}
+
+
+@pytest.mark.parametrize("url", LISTS)
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_list_pages_say_there_are_none_yet(login, center, url, lang):
+    body = _in(login(center), lang).get(reverse(url)).content.decode()
+    empty = LISTS[url][2 if lang == "ja" else 3]
+    assert f'<p class="empty">{empty}</p>' in body and "<table" not in body
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_list_pages_show_their_columns_rows_tab_and_create_button(login, center, counselor, lang):
+    TrainingEventFactory(title="安芸の研修", jurisdiction=None)
+    PublicityAction.objects.create(
+        prefecture_code="39", kind="leaflet", title="リーフレット", done_on=dt.date(2023, 6, 1),
+        where="窓口", quantity=12345,
+    )  # fmt: skip
+    wide = "県全域" if lang == "ja" else "Prefecture-wide"
+    rows = {
+        "programme:training_list": [
+            ["2023年7月1日" if lang == "ja" else "July 1, 2023", "安芸の研修",
+             "研修会" if lang == "ja" else "Training", wide,
+             "市町村職員" if lang == "ja" else "Municipal staff", "0"],
+        ],
+        "programme:publicity_list": [
+            ["2023年6月1日" if lang == "ja" else "June 1, 2023",
+             "リーフレット" if lang == "ja" else "Leaflet", "リーフレット", wide, "窓口", "12,345"],
+        ],
+    }  # fmt: skip
+    create = {
+        "programme:training_list": "training_create",
+        "programme:publicity_list": "publicity_create",
+    }
+    for url, (ja_heads, en_heads, *_empty) in LISTS.items():
+        body = _in(login(center), lang).get(reverse(url)).content.decode()
+        assert _cells(body, "th") == (ja_heads if lang == "ja" else en_heads)
+        assert [
+            _cells(row, "td")
+            for row in re.findall(r"<tbody>.*?</tbody>", body, re.S)[0].split("</tr>")[:-1]
+        ] == rows[url]
+        tab = re.search(r'<a href="([^"]+)" aria-current="page">', body)
+        assert tab and tab.group(1) == reverse(url)
+        assert f'href="{reverse("programme:" + create[url])}"' in body
+        # A municipal counselor sees the list without the button.
+        body = _in(login(counselor), lang).get(reverse(url)).content.decode()
+        assert f'href="{reverse("programme:" + create[url])}"' not in body
+        assert len(_cells(body, "th")) == 6
+
+
+@pytest.mark.parametrize(
+    ("url", "data", "field", "message"),
+    [
+        (
+            "programme:training_create",
+            {"title": "研修", "kind": "training", "held_on": "2023-07-01", "organiser": "所",
+             "audience": "agencies"},
+            "jurisdiction",
+            "県全域の研修は、センターと管理者が登録します。",
+        ),
+        (
+            "programme:publicity_create",
+            {"kind": "leaflet", "title": "リーフ", "done_on": "2023-06-01", "where": "窓口"},
+            "municipality",
+            "県全域の広報は、センターと管理者が登録します。",
+        ),
+    ],
+)  # fmt: skip
+def test_a_health_office_cannot_record_prefecture_wide(
+    login, aki_counselor, url, data, field, message
+):
+    response = login(aki_counselor).post(reverse(url), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == [message]
+    assert not TrainingEvent.objects.exists() and not PublicityAction.objects.exists()
+
+
+def test_the_create_forms_offer_the_recorders_areas(aki_counselor):
+    from programme.forms import PublicityForm, TrainingEventForm
+    from programme.selectors import programme_jurisdictions
+
+    jurisdictions = programme_jurisdictions(aki_counselor)
+    training = TrainingEventForm(jurisdictions=jurisdictions)
+    publicity = PublicityForm(jurisdictions=jurisdictions)
+    assert [j.name_ja for j in training.fields["jurisdiction"].queryset] == ["安芸福祉保健所"]
+    offered = publicity.fields["municipality"].queryset
+    assert offered.exists() and {m.jurisdiction.name_ja for m in offered} == {"安芸福祉保健所"}
+    # The error summary lists the fields in this order, as before the shared base.
+    own = [
+        name for name in publicity.fields if name not in ("submission_token", "confirm_duplicate")
+    ]
+    assert own == ["kind", "title", "done_on", "municipality", "where", "quantity"]
+    assert [name for name in training.fields][2:4] == ["title", "kind"]

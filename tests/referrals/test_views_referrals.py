@@ -1,6 +1,7 @@
 """Referral and employment pages: the flow through the client, scope and query counts."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -281,6 +282,36 @@ def test_employment_edit_with_a_stale_version_is_refused(login, counselor, outco
     assert "ほかの人がこの記録を先に更新しました" in response.content.decode()
     outcome.refresh_from_db()
     assert outcome.employment_type == "part_time"
+
+
+def test_refused_employment_edit_shows_both_versions_and_saves_on_top(
+    login, counselor, colleague, outcome
+) -> None:
+    url = reverse("referrals:employment_edit", args=[outcome.pk])
+    loaded = {"started_on": "2023-10-01", "employment_type": "part_time", "judgement": "auto",
+              "version": 1}  # fmt: skip
+    login(colleague).post(url, {**loaded, "started_on": "2023-09-15"})
+    mine = {**loaded, "employment_type": "regular", "judgement": "manual_yes",
+            "manual_reason": "私の理由：県外の就労訓練を利用"}  # fmt: skip
+    views_before = AuditEvent.objects.filter(action="view", object_id=str(outcome.pk)).count()
+    response = login(counselor).post(url, mine)
+    body = response.content.decode()
+    assert response.status_code == 200
+    box = re.search(r'<section class="conflict".*?</section>', body, re.S)
+    assert box, "the saved version is not shown"
+    assert "2023-09-15" in box.group(0)  # theirs
+    assert "私の理由：県外の就労訓練を利用" in body.replace(box.group(0), "")  # mine, in the form
+    assert 'name="version" value="2"' in body
+    outcome.refresh_from_db()
+    assert (outcome.started_on, outcome.employment_type) == (dt.date(2023, 9, 15), "part_time")
+    assert AuditEvent.objects.filter(action="view", object_id=str(outcome.pk)).count() == (
+        views_before + 1
+    )
+
+    again = login(counselor).post(url, {**mine, "version": 2})
+    assert again.status_code == 302
+    outcome.refresh_from_db()
+    assert (outcome.employment_type, outcome.version) == ("regular", 3)
 
 
 def test_the_employment_page_offers_to_rejudge_when_the_rule_now_says_otherwise(
