@@ -96,12 +96,23 @@ def update_with_version_or_raise(
         raise StaleEdit()
 
 
+class SavedValue(NamedTuple):
+    """One value of the saved record as shown: its label, the value, the form field it came
+    from ("" when the page's form does not ask for it), and whether it differs from what the
+    refused editor typed in that field (set by `rebase_on_saved`)."""
+
+    label: str
+    value: str
+    field: str = ""
+    differs: bool = False
+
+
 class SavedVersion(NamedTuple):
     """The record as the other person saved it: its version now, and its values as
-    (label, value as shown), for the refused editor to read beside their own text."""
+    shown, for the refused editor to read beside their own text."""
 
     version: int
-    values: list[tuple[str, str]]
+    values: list[SavedValue]
 
     @classmethod
     def of_form(cls, form: BaseForm) -> "SavedVersion":
@@ -122,7 +133,7 @@ class SavedVersion(NamedTuple):
                 if getattr(field, "choices", None)
                 else getattr(record, name)
             )
-            rows.append((str(getattr(field, "verbose_name", name)), _shown(value)))
+            rows.append(SavedValue(str(getattr(field, "verbose_name", name)), _shown(value)))
         version: int = record.version  # type: ignore[attr-defined]  # a versioned model
         return cls(version, rows)
 
@@ -131,24 +142,48 @@ def _shown(value: Any) -> str:
     return "" if value in (None, "") else str(value)
 
 
-def saved_values(form: Any) -> list[tuple[str, str]]:
-    """(label, value as shown) for each visible field of an unbound form of the saved record:
-    what the other person saved, shown beside the refused editor's own text."""
-    rows = []
-    for bound in form.visible_fields():
-        value = bound.initial
-        field = bound.field
-        if isinstance(value, list | tuple) or hasattr(value, "all"):
-            items = list(value.all() if hasattr(value, "all") else value)
-            choices = {str(k): str(v) for k, v in getattr(field, "choices", [])}
-            shown = "、".join(choices.get(str(getattr(i, "pk", i)), str(i)) for i in items)
-        elif hasattr(field, "choices") and value not in (None, ""):
-            choices = {str(k): str(v) for k, v in field.choices}
-            shown = choices.get(str(value), str(value))
-        else:
-            shown = _shown(value)
-        rows.append((str(bound.label), shown))
-    return rows
+def _shown_value(field: Any, value: Any) -> str:
+    """A form field's value as the conflict box shows it: choices by their labels (several
+    joined with 、), a model instance or a primary key alike, text as it is."""
+    if isinstance(value, list | tuple) or hasattr(value, "all"):
+        items = list(value.all() if hasattr(value, "all") else value)
+        choices = {str(k): str(v) for k, v in getattr(field, "choices", [])}
+        return "、".join(choices.get(str(getattr(i, "pk", i)), str(i)) for i in items)
+    if hasattr(field, "choices") and value not in (None, ""):
+        choices = {str(k): str(v) for k, v in field.choices}
+        key = str(getattr(value, "pk", value))
+        return choices.get(key, str(value))
+    return _shown(value)
+
+
+def saved_values(form: Any) -> list[SavedValue]:
+    """Each visible field of an unbound form of the saved record, as shown: what the other
+    person saved, shown beside the refused editor's own text."""
+    return [
+        SavedValue(str(bound.label), _shown_value(bound.field, bound.initial), bound.name)
+        for bound in form.visible_fields()
+    ]
+
+
+def _same(a: str, b: str) -> bool:
+    """Equal as a reader sees them: line endings and surrounding blanks aside."""
+    return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
+
+
+def marked_differences(form: BaseForm, values: list[SavedValue]) -> list[SavedValue]:
+    """`values` with `differs` set where the user's valid input in the same field shows
+    otherwise: the rows to compare before saving on top of the other person's."""
+    typed = getattr(form, "cleaned_data", None) or {}
+    marked = []
+    for row in values:
+        differs = (
+            bool(row.field)
+            and row.field in form.fields
+            and row.field in typed
+            and not _same(_shown_value(form.fields[row.field], typed[row.field]), row.value)
+        )
+        marked.append(row._replace(differs=differs))
+    return marked
 
 
 def rebase_on_saved(form: BaseForm, saved: SavedVersion) -> None:
@@ -161,5 +196,6 @@ def rebase_on_saved(form: BaseForm, saved: SavedVersion) -> None:
     mine.update(form.data)  # a QueryDict's update keeps every value of a multiple choice
     mine[form.add_prefix("version")] = str(saved.version)
     form.data = mine
-    form.theirs = saved.values  # type: ignore[attr-defined]  # read by includes/conflict.html
+    theirs = marked_differences(form, saved.values)
+    form.theirs = theirs  # type: ignore[attr-defined]  # read by includes/conflict.html
     form.add_error(None, StaleEdit.message)

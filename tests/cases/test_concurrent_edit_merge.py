@@ -119,3 +119,34 @@ def test_a_status_change_refused_for_another_reason_shows_no_saved_version(
     assert response.status_code == 200
     assert "前回の状況の変更日" in body  # the service's refusal, next to the date
     assert 'class="conflict"' not in body and "ほかの人がこの記録を先に更新しました" not in body
+
+
+def _marked_rows(box: str) -> list[str]:
+    """The labels of the box's rows marked as differing from the user's input."""
+    return re.findall(r'<dt class="conflict__differs">([^<]+?) <span', box)
+
+
+def test_the_box_marks_only_the_values_that_differ_from_the_users_input(
+    login, counselor, colleague, case
+) -> None:
+    """Saving on top replaces every field: the box says which of the other person's values
+    the user's form would overwrite, so they are compared before the second save."""
+    consultation = case.consultations.get()
+    url = reverse("cases:consultation_edit", args=[case.pk, consultation.pk])
+    data = post_data(version=1, date=consultation.date.isoformat())
+    login(colleague).post(url, {**data, "notes": "同僚の編集"})
+    body = login(counselor).post(url, {**data, "notes": "私の編集"}).content.decode()
+    box = _conflict_box(body)
+    assert _marked_rows(box) == ["内容"], box
+    assert "あなたの入力と違います" in box
+
+
+def test_same_input_as_the_saved_version_marks_nothing(login, counselor, colleague, case) -> None:
+    consultation = case.consultations.get()
+    url = reverse("cases:consultation_edit", args=[case.pk, consultation.pk])
+    data = post_data(version=1, date=consultation.date.isoformat())
+    login(colleague).post(url, {**data, "notes": "同じ内容\r\n二行目"})
+    body = login(counselor).post(url, {**data, "notes": "同じ内容\n二行目"}).content.decode()
+    box = _conflict_box(body)
+    assert _marked_rows(box) == []
+    assert "あなたの入力と違います" not in box
