@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_stubs_ext import StrPromise
 
 from accounts.scope import personal_municipalities
@@ -337,7 +338,9 @@ class TrainingEventForm(PrefectureRecordForm):
     organiser = forms.CharField(
         label=_("主催"), max_length=200, error_messages={"required": _("主催を入力してください。")}
     )
-    audience = forms.ChoiceField(label=_("対象"), choices=TrainingEvent.Audience.choices)
+    audience = forms.ChoiceField(
+        label=pgettext_lazy("training audience", "対象"), choices=TrainingEvent.Audience.choices
+    )
     notes = forms.CharField(
         label=_("内容"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

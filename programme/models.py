@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.access import ScopedQuerySet
 from cases.models import AgeBand, Case
@@ -333,7 +334,9 @@ class TrainingEvent(PrefectureRecord):
         help_text=_("空欄は県全域"),
     )
     organiser = models.CharField(_("主催"), max_length=200)
-    audience = models.CharField(_("対象"), max_length=20, choices=Audience.choices)
+    audience = models.CharField(
+        pgettext_lazy("training audience", "対象"), max_length=20, choices=Audience.choices
+    )
     notes = models.TextField(_("内容"), blank=True)
 
     class Meta:

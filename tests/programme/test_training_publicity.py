@@ -168,7 +168,7 @@ LISTS = {
     # url: (ja header cells, en header cells, ja empty line, en empty line)
     "programme:training_list": (
         ["開催日", "名称", "種別", "管轄", "対象", "参加人数"],
-        ["Meeting date", "Name", "Type", "Jurisdiction", "Object", "Attendance"],
+        ["Meeting date", "Name", "Type", "Jurisdiction", "Audience", "Attendance"],
         "研修はまだ登録されていません。",
         "No training events recorded yet.",
     ),
