@@ -27,6 +27,7 @@ from casework.models import (
     Review,
     SupportPlan,
 )
+from core.home import panel_rows
 from referrals.models import Referral
 
 # A case in アセスメント this long without an assessment surfaces on the home page.
@@ -220,13 +221,13 @@ def home_reviews_due(request: AuthenticatedHttpRequest) -> dict[str, Any] | None
         .select_related("case__person")
         .order_by("next_review_on", "id")
     )
-    rows = list(qs[:HOME_ROWS])
+    rows, total = panel_rows(qs, HOME_ROWS)
     for plan in rows:
         plan.days_overdue = (today - plan.next_review_on).days  # type: ignore[attr-defined]  # for the template
     return {
         "template": "casework/_home_reviews_due.html",
         "plans": rows,
-        "total": qs.count() if len(rows) == HOME_ROWS else len(rows),
+        "total": total,
         "today": today,
     }
 
@@ -245,13 +246,13 @@ def home_assessment_waiting(request: AuthenticatedHttpRequest) -> dict[str, Any]
         .filter(~Exists(has_assessment))
         .order_by("status_changed_on", "id")
     )
-    rows = list(qs[:HOME_ROWS])
+    rows, total = panel_rows(qs, HOME_ROWS)
     for case in rows:
         case.days_waiting = (today - case.status_changed_on).days  # type: ignore[attr-defined]  # for the template
     return {
         "template": "casework/_home_assessment_waiting.html",
         "cases": rows,
-        "total": qs.count() if len(rows) == HOME_ROWS else len(rows),
+        "total": total,
         "days": ASSESSMENT_WAIT_DAYS,
         "list_query": urlencode({"counselor": user.pk, "status": Case.Status.ASSESSMENT}),
     }

@@ -15,6 +15,7 @@ from accounts.access import forbid
 from accounts.models import User
 from cases.models import Case
 from cases.timeline import TimelineEntry
+from core.home import panel_rows
 from referrals.models import (
     EmploymentOutcome,
     Referral,
@@ -157,12 +158,6 @@ def quiet_connected(user: User, *, today: dt.date | None = None) -> QuerySet[Ref
     return _mine_first(qs, user, "quiet_since", "id").select_related("case__person", "resource")
 
 
-def _panel_rows(qs: QuerySet[Referral], limit: int) -> tuple[list[Referral], int]:
-    """At most `limit` rows and the total, in two queries whatever the number of rows."""
-    total = qs.order_by().aggregate(n=Count("pk"))["n"]
-    return list(qs[:limit]), total
-
-
 def home_stuck_referrals(request: HttpRequest) -> dict[str, Any] | None:
     """Home panel: the two follow-up lists. Hidden for roles without personal data and when
     both lists are empty. Own cases come first, then the rest of the user's scope."""
@@ -170,8 +165,8 @@ def home_stuck_referrals(request: HttpRequest) -> dict[str, Any] | None:
     if not scope.can_see_personal_data(user):
         return None
     today = timezone.localdate()
-    stuck, stuck_total = _panel_rows(stuck_arranging(user, today=today), PANEL_LIMIT)
-    quiet, quiet_total = _panel_rows(quiet_connected(user, today=today), PANEL_LIMIT)
+    stuck, stuck_total = panel_rows(stuck_arranging(user, today=today), PANEL_LIMIT)
+    quiet, quiet_total = panel_rows(quiet_connected(user, today=today), PANEL_LIMIT)
     if not stuck_total and not quiet_total:
         return None
     return {
