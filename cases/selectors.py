@@ -166,6 +166,7 @@ def _home_cases(request: AuthenticatedHttpRequest) -> _HomeCases:
         case.pk: case
         for case in Case.objects.filter(pk__in=shown)
         .select_related("person")
+        .only("number", "status", "person__name", "person__kana")  # what the panels show
         .annotate(
             next_action_text=Subquery(latest.values("next_action")[:1]),
             # The follow-up row's 「家族と記録する」 link names the 相手 of the latest record,
@@ -245,6 +246,18 @@ def home_my_cases(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     }
 
 
+RECENT_COLUMNS = (
+    "date",
+    "method",
+    "with_whom",
+    "case__number",
+    "case__person__name",
+    "case__person__kana",
+    "recorded_by__username",
+    "recorded_by__display_name",
+)
+
+
 def home_recent_activity(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     """The latest contacts on the cases I may see, newest first, from the last 30 days.
 
@@ -260,6 +273,9 @@ def home_recent_activity(request: AuthenticatedHttpRequest) -> dict[str, Any] | 
         Consultation.objects.in_scope(user)
         .filter(date__gte=since, voided_at__isnull=True, case__voided_at__isnull=True)
         .select_related("case", "case__person", "recorded_by")
+        # What the panel shows (cases/_home_recent.html): a fraction of the four rows'
+        # columns, which the query would otherwise compile, fetch and build models from.
+        .only(*RECENT_COLUMNS)
         .order_by("-date", "-created_at", "-id")[:HOME_ROWS]
     )
     return {

@@ -219,6 +219,14 @@ def home_reviews_due(request: AuthenticatedHttpRequest) -> dict[str, Any] | None
             next_review_on__lte=today + dt.timedelta(days=REVIEW_SOON_DAYS),
         )
         .select_related("case__person")
+        .only(  # what the panel shows (casework/_home_reviews_due.html)
+            "number",
+            "status",
+            "next_review_on",
+            "case__number",
+            "case__person__name",
+            "case__person__kana",
+        )
         .order_by("next_review_on", "id")
     )
     rows, total = panel_rows(qs, HOME_ROWS)
@@ -244,6 +252,9 @@ def home_assessment_waiting(request: AuthenticatedHttpRequest) -> dict[str, Any]
         _my_open_cases(user)
         .filter(status=Case.Status.ASSESSMENT, status_changed_on__lt=since)
         .filter(~Exists(has_assessment))
+        .select_related(None)
+        .select_related("person")
+        .only("number", "status_changed_on", "person__name", "person__kana")  # what it shows
         .order_by("status_changed_on", "id")
     )
     rows, total = panel_rows(qs, HOME_ROWS)

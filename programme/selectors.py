@@ -124,6 +124,8 @@ def home_outreach_due(request: HttpRequest) -> dict[str, Any] | None:
         .open()
         .filter(next_outreach_on__lte=today)
         .select_related("municipality")
+        # What the panel shows (programme/_home_outreach_due.html).
+        .only("reporter", "next_outreach_on", "municipality__name_ja", "municipality__name_en")
         .order_by("next_outreach_on", "id")
     )
     rows, total = panel_rows(qs, HOME_ROWS)

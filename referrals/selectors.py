@@ -158,6 +158,18 @@ def quiet_connected(user: User, *, today: dt.date | None = None) -> QuerySet[Ref
     return _mine_first(qs, user, "quiet_since", "id").select_related("case__person", "resource")
 
 
+# What the home panel's tables show (referrals/_follow_up_tables.html): the query compiles,
+# fetches and builds models from these columns only, not the three rows' every column.
+PANEL_COLUMNS = (
+    "arranging_on",
+    "connected_on",
+    "case__number",
+    "case__person__name",
+    "case__person__kana",
+    "resource__name",
+)
+
+
 def home_stuck_referrals(request: HttpRequest) -> dict[str, Any] | None:
     """Home panel: the two follow-up lists. Hidden for roles without personal data and when
     both lists are empty. Own cases come first, then the rest of the user's scope."""
@@ -165,8 +177,12 @@ def home_stuck_referrals(request: HttpRequest) -> dict[str, Any] | None:
     if not scope.can_see_personal_data(user):
         return None
     today = timezone.localdate()
-    stuck, stuck_total = panel_rows(stuck_arranging(user, today=today), PANEL_LIMIT)
-    quiet, quiet_total = panel_rows(quiet_connected(user, today=today), PANEL_LIMIT)
+    stuck, stuck_total = panel_rows(
+        stuck_arranging(user, today=today).only(*PANEL_COLUMNS), PANEL_LIMIT
+    )
+    quiet, quiet_total = panel_rows(
+        quiet_connected(user, today=today).only(*PANEL_COLUMNS), PANEL_LIMIT
+    )
     if not stuck_total and not quiet_total:
         return None
     return {
