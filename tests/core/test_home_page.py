@@ -71,9 +71,9 @@ def test_home_page_with_every_panel_full_in_a_fixed_number_of_queries(
     client = login(counselor)
     client.get(HOME)  # the first request after login renews the session (a write)
     # The session and the user, the scope's municipality ids, the case panels' two, the
-    # latest records, the actions, the referral panel's two lists, the outreach register,
-    # the reviews, the assessments waiting, and the audit row.
-    with django_assert_num_queries(13):
+    # latest records, the actions, the referral panel's two lists and their persons, the
+    # outreach register, the reviews, the assessments waiting, and the audit row.
+    with django_assert_num_queries(14):
         response = client.get(HOME)
     shown = {p["template"]: p for p in response.context["panels"]}
     assert len(shown) == len(PANELS) - 1  # all but the prefecture's overview (staff only)
