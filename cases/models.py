@@ -438,6 +438,14 @@ class Consultation(Voidable, models.Model):
             # The home page's latest consultations in my scope (cases.selectors.
             # home_recent_activity): read from the newest end, stopping after ten rows.
             models.Index(fields=["-date", "-created_at", "-id"], name="consult_latest_idx"),
+            # The latest valid consultation of a case, as `with_activity` and the home page's
+            # case panels (cases.selectors._home_cases) read it for every open case of a
+            # counselor: its last contact and next action dates from the index alone.
+            models.Index(
+                fields=["case", "-date", "-id", "next_action_date"],
+                name="consult_case_latest_idx",
+                condition=Q(voided_at__isnull=True),
+            ),
             # Follow-ups due and overdue on the counselor's home page.
             models.Index(
                 fields=["next_action_date"],

@@ -1,6 +1,7 @@
 """Reads for cases. Every view that touches a case starts here."""
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -107,6 +108,90 @@ def _my_open_cases(user: User) -> CaseQuerySet:
     )
 
 
+@dataclass
+class _HomeCases:
+    """The three case panels of one home page, worked out together (`_home_cases`)."""
+
+    follow_ups: list[Case]
+    follow_ups_total: int
+    no_contact: list[Case]
+    no_contact_total: int
+    mine: list[Case]
+    mine_total: int
+
+
+_HOME_CASES = "_home_cases"  # the request attribute `_home_cases` keeps its answer in
+
+
+def _home_cases(request: AuthenticatedHttpRequest) -> _HomeCases:
+    """My open cases' follow-ups due, cases without contact and newest intakes, in two
+    queries whatever the caseload, read once per request.
+
+    The first reads every open case of mine as a few dates (its intake and, from its latest
+    consultation, the contact date and next action date): enough to choose each panel's rows
+    and count its total here, where three row queries and three counts each used to work out
+    the latest consultation of every open case again (bench/: issue #22). The second reads the
+    chosen cases (at most 3 × HOME_ROWS) with their persons for the templates.
+    """
+    cached: _HomeCases | None = getattr(request, _HOME_CASES, None)
+    if cached is not None:
+        return cached
+    user = request.user
+    today = timezone.localdate()
+    since = today - dt.timedelta(days=NO_CONTACT_DAYS)
+    latest = Consultation.objects.filter(case=OuterRef("pk"), voided_at__isnull=True).order_by(
+        "-date", "-id"
+    )
+    # (pk, intake_date, last_contact_on, next_action_on), the ones `with_activity` reads.
+    digest: list[tuple[int, dt.date, dt.date | None, dt.date | None]] = list(
+        Case.objects.in_scope(user)
+        .open()
+        .filter(assigned_counselor=user)
+        .annotate(
+            last_contact_on=Subquery(latest.values("date")[:1]),
+            next_action_on=Subquery(latest.values("next_action_date")[:1]),
+        )
+        .order_by()
+        .values_list("pk", "intake_date", "last_contact_on", "next_action_on")
+    )
+    # Each panel's order, as its query had it: the row's sort key, then the id.
+    due = [row for row in digest if row[3] is not None and row[3] <= today]
+    due.sort(key=lambda row: (-row[3].toordinal(), row[0]))  # type: ignore[union-attr]  # kept above
+    silent = [row for row in digest if (row[2] or row[1]) < since]
+    silent.sort(key=lambda row: (row[2] or row[1], row[0]))
+    newest = sorted(digest, key=lambda row: (row[1], row[0]), reverse=True)[:HOME_ROWS]
+    shown = {row[0] for rows in (due[:HOME_ROWS], silent[:HOME_ROWS], newest) for row in rows}
+    everyone = Consultation.objects.filter(case=OuterRef("pk")).order_by("-date", "-id")
+    cases = {
+        case.pk: case
+        for case in Case.objects.filter(pk__in=shown)
+        .select_related("person")
+        .only("number", "status", "person__name", "person__kana")  # what the panels show
+        .annotate(
+            next_action_text=Subquery(latest.values("next_action")[:1]),
+            # The follow-up row's 「家族と記録する」 link names the 相手 of the latest record,
+            # voided or not, as it always has.
+            last_with_whom=Subquery(everyone.values("with_whom")[:1]),
+        )
+    }
+    activity = {row[0]: row for row in digest}
+    for case in cases.values():
+        _, intake_date, last_contact_on, next_action_on = activity[case.pk]
+        case.last_contact_on = last_contact_on  # type: ignore[attr-defined]  # with_activity's names
+        case.next_action_on = next_action_on  # type: ignore[attr-defined]
+        case.last_seen_on = last_contact_on or intake_date  # type: ignore[attr-defined]
+    result = _HomeCases(
+        follow_ups=[cases[row[0]] for row in due[:HOME_ROWS]],
+        follow_ups_total=len(due),
+        no_contact=[cases[row[0]] for row in silent[:HOME_ROWS]],
+        no_contact_total=len(silent),
+        mine=[cases[row[0]] for row in newest],
+        mine_total=len(digest),
+    )
+    setattr(request, _HOME_CASES, result)
+    return result
+
+
 def home_follow_ups(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     """Follow-ups due today and overdue on my open cases: today's first, then the most
     recently missed (long-missed ones also surface in the no-contact panel)."""
@@ -114,19 +199,16 @@ def home_follow_ups(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     if not _works_on_cases(user):
         return None
     today = timezone.localdate()
-    qs = _my_open_cases(user).follow_up_due(today).order_by("-next_action_on", "id")
-    latest = Consultation.objects.filter(case=OuterRef("pk")).order_by("-date", "-id")
-    rows = list(qs.annotate(last_with_whom=Subquery(latest.values("with_whom")[:1]))[:HOME_ROWS])
+    home = _home_cases(request)
     labels = dict(Consultation.WithWhom.choices)
-    for case in rows:
-        assert case.next_action_on is not None  # follow_up_due keeps those with one
+    for case in home.follow_ups:
         case.days_overdue = (today - case.next_action_on).days  # type: ignore[attr-defined]  # for the template
         # The row's 「家族と記録する」 link names the 相手 it chooses: the click is the choice.
         case.with_whom_label = labels.get(case.last_with_whom, "")  # type: ignore[attr-defined]  # for the template
     return {
         "template": "cases/_home_follow_ups.html",
-        "cases": rows,
-        "total": qs.count() if len(rows) == HOME_ROWS else len(rows),
+        "cases": home.follow_ups,
+        "total": home.follow_ups_total,
         "today": today,
         "list_query": urlencode({"counselor": user.pk, "overdue": "on", "o": "-next_action"}),
     }
@@ -138,15 +220,13 @@ def home_no_contact(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     if not _works_on_cases(user):
         return None
     today = timezone.localdate()
-    since = today - dt.timedelta(days=NO_CONTACT_DAYS)
-    qs = _my_open_cases(user).no_contact_since(since).order_by("last_seen_on", "id")
-    rows = list(qs[:HOME_ROWS])
-    for case in rows:
+    home = _home_cases(request)
+    for case in home.no_contact:
         case.days_silent = (today - case.last_seen_on).days  # type: ignore[attr-defined]  # for the template
     return {
         "template": "cases/_home_no_contact.html",
-        "cases": rows,
-        "total": qs.count() if len(rows) == HOME_ROWS else len(rows),
+        "cases": home.no_contact,
+        "total": home.no_contact_total,
         "days": NO_CONTACT_DAYS,
         "list_query": urlencode({"counselor": user.pk, "no_contact": "on", "o": "last_contact"}),
     }
@@ -157,14 +237,25 @@ def home_my_cases(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     user = request.user
     if not _works_on_cases(user):
         return None
-    qs = _my_open_cases(user).with_activity().order_by("-intake_date", "-id")
-    rows = list(qs[:HOME_ROWS])
+    home = _home_cases(request)
     return {
         "template": "cases/_home_my_cases.html",
-        "cases": rows,
-        "total": qs.count() if len(rows) == HOME_ROWS else len(rows),
+        "cases": home.mine,
+        "total": home.mine_total,
         "list_query": urlencode({"counselor": user.pk, "status": "open"}),
     }
+
+
+RECENT_COLUMNS = (
+    "date",
+    "method",
+    "with_whom",
+    "case__number",
+    "case__person__name",
+    "case__person__kana",
+    "recorded_by__username",
+    "recorded_by__display_name",
+)
 
 
 def home_recent_activity(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
@@ -182,6 +273,9 @@ def home_recent_activity(request: AuthenticatedHttpRequest) -> dict[str, Any] | 
         Consultation.objects.in_scope(user)
         .filter(date__gte=since, voided_at__isnull=True, case__voided_at__isnull=True)
         .select_related("case", "case__person", "recorded_by")
+        # What the panel shows (cases/_home_recent.html): a fraction of the four rows'
+        # columns, which the query would otherwise compile, fetch and build models from.
+        .only(*RECENT_COLUMNS)
         .order_by("-date", "-created_at", "-id")[:HOME_ROWS]
     )
     return {

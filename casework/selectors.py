@@ -27,6 +27,7 @@ from casework.models import (
     Review,
     SupportPlan,
 )
+from core.home import panel_rows
 from referrals.models import Referral
 
 # A case in アセスメント this long without an assessment surfaces on the home page.
@@ -218,15 +219,23 @@ def home_reviews_due(request: AuthenticatedHttpRequest) -> dict[str, Any] | None
             next_review_on__lte=today + dt.timedelta(days=REVIEW_SOON_DAYS),
         )
         .select_related("case__person")
+        .only(  # what the panel shows (casework/_home_reviews_due.html)
+            "number",
+            "status",
+            "next_review_on",
+            "case__number",
+            "case__person__name",
+            "case__person__kana",
+        )
         .order_by("next_review_on", "id")
     )
-    rows = list(qs[:HOME_ROWS])
+    rows, total = panel_rows(qs, HOME_ROWS)
     for plan in rows:
         plan.days_overdue = (today - plan.next_review_on).days  # type: ignore[attr-defined]  # for the template
     return {
         "template": "casework/_home_reviews_due.html",
         "plans": rows,
-        "total": qs.count() if len(rows) == HOME_ROWS else len(rows),
+        "total": total,
         "today": today,
     }
 
@@ -243,15 +252,18 @@ def home_assessment_waiting(request: AuthenticatedHttpRequest) -> dict[str, Any]
         _my_open_cases(user)
         .filter(status=Case.Status.ASSESSMENT, status_changed_on__lt=since)
         .filter(~Exists(has_assessment))
+        .select_related(None)
+        .select_related("person")
+        .only("number", "status_changed_on", "person__name", "person__kana")  # what it shows
         .order_by("status_changed_on", "id")
     )
-    rows = list(qs[:HOME_ROWS])
+    rows, total = panel_rows(qs, HOME_ROWS)
     for case in rows:
         case.days_waiting = (today - case.status_changed_on).days  # type: ignore[attr-defined]  # for the template
     return {
         "template": "casework/_home_assessment_waiting.html",
         "cases": rows,
-        "total": qs.count() if len(rows) == HOME_ROWS else len(rows),
+        "total": total,
         "days": ASSESSMENT_WAIT_DAYS,
         "list_query": urlencode({"counselor": user.pk, "status": Case.Status.ASSESSMENT}),
     }

@@ -155,6 +155,16 @@ class _DueFlags(TypedDict):
     due_soon: bool
 
 
+# What the home panel shows of an action (platforms/_home_actions.html).
+ACTION_COLUMNS = (
+    "description",
+    "due_on",
+    "meeting__held_on",
+    "meeting__municipality__name_ja",
+    "meeting__municipality__name_en",
+)
+
+
 def home_open_actions(request: HttpRequest) -> dict[str, Any] | None:
     """The user's open follow-up actions, overdue first. Hidden when there are none."""
     user = request.user
@@ -167,7 +177,8 @@ def home_open_actions(request: HttpRequest) -> dict[str, Any] | None:
             FollowUpAction.objects.in_scope(user)
             .filter(owner=user, done_on__isnull=True)
             .select_related("meeting__municipality")
-            .defer("meeting__minutes", "meeting__decisions")
+            # What the panel shows (platforms/_home_actions.html): not the meeting's minutes.
+            .only(*ACTION_COLUMNS)
             .order_by(F("due_on").asc(nulls_last=True), "id")[: HOME_ACTIONS_LIMIT + 1]
         ),
     )

@@ -13,6 +13,7 @@ from accounts.access import ScopedQuerySet, get_for_user
 from accounts.scope import can_see_personal_data, personal_municipalities
 from accounts.types import User
 from cases.models import Case
+from core.home import panel_rows
 from core.models import Jurisdiction
 from platforms.models import CaseMeeting
 from programme.models import (
@@ -123,9 +124,11 @@ def home_outreach_due(request: HttpRequest) -> dict[str, Any] | None:
         .open()
         .filter(next_outreach_on__lte=today)
         .select_related("municipality")
+        # What the panel shows (programme/_home_outreach_due.html).
+        .only("reporter", "next_outreach_on", "municipality__name_ja", "municipality__name_en")
         .order_by("next_outreach_on", "id")
     )
-    rows = list(qs[:HOME_ROWS])
+    rows, total = panel_rows(qs, HOME_ROWS)
     if not rows:
         return None
     return {
@@ -135,7 +138,7 @@ def home_outreach_due(request: HttpRequest) -> dict[str, Any] | None:
             for e in rows
             if e.next_outreach_on is not None
         ],
-        "total": qs.count() if len(rows) == HOME_ROWS else len(rows),
+        "total": total,
     }
 
 

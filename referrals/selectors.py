@@ -13,8 +13,9 @@ from django.utils import timezone
 from accounts import access, scope
 from accounts.access import forbid
 from accounts.models import User
-from cases.models import Case
+from cases.models import Case, Person
 from cases.timeline import TimelineEntry
+from core.home import panel_rows
 from referrals.models import (
     EmploymentOutcome,
     Referral,
@@ -157,10 +158,17 @@ def quiet_connected(user: User, *, today: dt.date | None = None) -> QuerySet[Ref
     return _mine_first(qs, user, "quiet_since", "id").select_related("case__person", "resource")
 
 
-def _panel_rows(qs: QuerySet[Referral], limit: int) -> tuple[list[Referral], int]:
-    """At most `limit` rows and the total, in two queries whatever the number of rows."""
-    total = qs.order_by().aggregate(n=Count("pk"))["n"]
-    return list(qs[:limit]), total
+# What the home panel's tables show (referrals/_follow_up_tables.html) of a referral, its case
+# and resource: the query compiles, fetches and builds models from these columns only.
+PANEL_COLUMNS = ("arranging_on", "connected_on", "case__number", "case__person", "resource__name")
+
+
+def _panel_list(qs: QuerySet[Referral]) -> tuple[list[Referral], int]:
+    """A list's first rows and its total. The persons are read afterwards for the rows shown:
+    joined in the list's query, a person is read for every row the total counts (966 rows,
+    3,864 buffers for the biggest municipality's stuck list at full scale, bench/)."""
+    qs = qs.select_related(None).select_related("case", "resource").only(*PANEL_COLUMNS)
+    return panel_rows(qs, PANEL_LIMIT)
 
 
 def home_stuck_referrals(request: HttpRequest) -> dict[str, Any] | None:
@@ -170,8 +178,12 @@ def home_stuck_referrals(request: HttpRequest) -> dict[str, Any] | None:
     if not scope.can_see_personal_data(user):
         return None
     today = timezone.localdate()
-    stuck, stuck_total = _panel_rows(stuck_arranging(user, today=today), PANEL_LIMIT)
-    quiet, quiet_total = _panel_rows(quiet_connected(user, today=today), PANEL_LIMIT)
+    stuck, stuck_total = _panel_list(stuck_arranging(user, today=today))
+    quiet, quiet_total = _panel_list(quiet_connected(user, today=today))
+    cases = [r.case for r in stuck + quiet]
+    persons = Person.objects.only("name", "kana").in_bulk({c.person_id for c in cases})
+    for case in cases:
+        case.person = persons[case.person_id]
     if not stuck_total and not quiet_total:
         return None
     return {
