@@ -37,6 +37,7 @@ from cases.timeline import case_timeline
 from cases.voiding import void_page
 from core.concurrency import is_stale, rebase_on_saved
 from core.forms import add_service_errors
+from core.links import UrlPattern
 from core.printing import audit_print, render_sections
 from core.saving import submit
 
@@ -110,6 +111,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filtered": bool(case_filter.is_bound and case_filter.audit_filters()),
             "today": timezone.localdate(),
             "show_municipality": show_municipality,
+            "case_urls": UrlPattern("cases:detail"),  # each row's link, one reverse()
         },
     )
 
