@@ -2,7 +2,8 @@
 Japanese messages.
 
 - `FormRenderer` (settings.FORM_RENDERER) renders every field group with
-  `templates/includes/field.html` (`{{ field.as_field_group }}`, or the include), so labels,
+  `templates/includes/field.html` (`{{ field.as_field_group }}`, `{% field_group field %}`, or
+  the include; the first two build it in Python, `core.field_group`), so labels,
   hints, errors and their ARIA links are the same on every page. Its selects, radio and
   checkbox groups are built in Python with the same markup (`core.widgets`: one template per
   option was most of a filter or record form's cost).
@@ -29,7 +30,7 @@ from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
-from core import widgets
+from core import field_group, widgets
 from core.wareki import parse_date, parse_year
 
 EMPTY_LABEL = _("選択してください")
@@ -62,6 +63,12 @@ class FormRenderer(TemplatesSetting):
         self._django_own: dict[str, bool] = {}
 
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        # The field group: the same HTML built in Python (core.field_group), stripped as
+        # Django strips a rendered template.
+        if template_name == self.field_template_name == field_group.TEMPLATE and isinstance(
+            context.get("field"), forms.BoundField
+        ):
+            return field_group.render(context["field"]).strip()
         # Selects, radio and checkbox groups: the same HTML built in Python (core.widgets),
         # not one include per option, while their templates are Django's own.
         if template_name in widgets.CHAINS and self._is_django_own(template_name):
