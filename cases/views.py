@@ -230,6 +230,7 @@ def _render_case_page(
     household = getattr(case.person, "household", None)
     members = list(household.members.all()) if household else []
     timeline = case_timeline(case)
+    consultation_form.use_latest_of(e.obj for e in timeline if e.kind == "consultation")
     audit_record(action=Action.VIEW, request=request, obj=case)
     return render(
         request,
