@@ -84,9 +84,7 @@ class CaseFilter(django_filters.FilterSet):
         method="filter_status",
         empty_label=_("すべて"),
     )
-    municipality = ModelChoiceFilter(
-        label=_("市町村"), queryset=None, empty_label=_("すべて")
-    )
+    municipality = ModelChoiceFilter(label=_("市町村"), queryset=None, empty_label=_("すべて"))
     counselor = ModelChoiceFilter(
         label=_("担当相談員"),
         field_name="assigned_counselor",

@@ -162,7 +162,7 @@ def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     return cast(forms.ChoiceField, form.fields[name])
 
 
-class _ChoicesInOneQuery(forms.models.ModelChoiceIterator):
+class _ChoicesInOneQuery(forms.models.ModelChoiceIterator[Any]):
     """A model field's choices in one plain SELECT. Django's `iterator()` asks PostgreSQL for
     a server-side cursor, DECLARE … WITH HOLD, FETCH and CLOSE: three round trips (and the
     rows materialised at the commit) for a few dozen choices the page renders whole anyway
@@ -175,7 +175,7 @@ class _ChoicesInOneQuery(forms.models.ModelChoiceIterator):
             yield self.choice(obj)
 
 
-class ChoicesInOneQuery(django_filters.fields.ModelChoiceIterator, _ChoicesInOneQuery):
+class ChoicesInOneQuery(django_filters.fields.ModelChoiceIterator[Any], _ChoicesInOneQuery):
     """django-filters' iterator (its null choice) over `_ChoicesInOneQuery`."""
 
 

@@ -207,7 +207,7 @@ def measure(
         if show_queries and i == 3:
             print(f"\n===== {page.name}: the statements of one request (ms, sql) =====")
             for q in ctx.captured_queries:
-                print(f"{float(q["time"]) * 1000:7.2f}  {q["sql"][:300]}")
+                print(f"{float(q['time']) * 1000:7.2f}  {q['sql'][:300]}")
         totals.append(elapsed)
         cpus.append(cpu)
         sqls.append(sum(float(q["time"]) for q in ctx.captured_queries))

@@ -21,7 +21,6 @@ from core.links import UrlPattern
 from tests.factories import CaseFactory, PersonFactory
 
 
-
 @contextmanager
 def use_style(style: str) -> Iterator[None]:
     """Dates as a user who chose `style` sees them (core.dates.current_style)."""
@@ -44,13 +43,16 @@ def _variants(case: Case) -> list[tuple[str, dict[str, Any]]]:
         ("voided", {"voided_at": timezone.now()}),
         ("due today", {"next_action_on": TODAY}),
         ("overdue", {"next_action_on": TODAY - dt.timedelta(days=3)}),
-        ("overdue but closed", {"next_action_on": TODAY - dt.timedelta(days=3), "status": "closed"}),
+        (
+            "overdue but closed",
+            {"next_action_on": TODAY - dt.timedelta(days=3), "status": "closed"},
+        ),
         ("voided and overdue", {"voided_at": timezone.now(), "next_action_on": TODAY}),
         ("later", {"next_action_on": TODAY + dt.timedelta(days=3), "status": "suspended"}),
         ("no next action", {"next_action_on": None, "status": "ended"}),
         ("no counselor", {"assigned_counselor": None}),
         ("no last contact", {"last_seen_on": None}),
-        ("markup in the number", {"number": '<b>"&\''}),
+        ("markup in the number", {"number": "<b>\"&'"}),
     ]
 
 

@@ -20,8 +20,7 @@ from core import field_group
 from tests.factories import CaseFactory
 
 INCLUDE = Template(
-    '{% include "includes/field.html" with field=field options_class=options_class'
-    " empty=empty %}"
+    '{% include "includes/field.html" with field=field options_class=options_class empty=empty %}'
 )
 TAG = Template("{% load field_groups %}{% field_group field options_class empty %}")
 OPTIONS = [(None, None), ("choice-grid", "<なし>"), ("", "")]
@@ -135,7 +134,7 @@ def test_project_forms_match(data, counselor) -> None:
 def test_the_include_and_the_template_tag_are_different_code() -> None:
     """Guard against a comparison of the Python version with itself."""
     form = Everything()
-    assert "{% with widget=field.field.widget %}" in get_template(
-        field_group.TEMPLATE
-    ).template.source
+    assert (
+        "{% with widget=field.field.widget %}" in get_template(field_group.TEMPLATE).template.source
+    )
     assert INCLUDE.render(Context({"field": form["text"]})) == field_group.render(form["text"])
