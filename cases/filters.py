@@ -16,7 +16,13 @@ from accounts.scope import personal_municipalities
 from audit.services import filters_for_audit
 from cases.kana import kana_key, name_key
 from cases.models import AgeBand, Case, CasesWithActivity, IssueTag
-from core.forms import DateFilter, DateInput, model_choice_filter
+from core.forms import (
+    DateFilter,
+    DateInput,
+    ModelChoiceFilter,
+    ModelMultipleChoiceFilter,
+    model_choice_filter,
+)
 
 OPEN = "open"
 NO_CONTACT_DAYS = 90
@@ -78,10 +84,8 @@ class CaseFilter(django_filters.FilterSet):
         method="filter_status",
         empty_label=_("すべて"),
     )
-    municipality = django_filters.ModelChoiceFilter(
-        label=_("市町村"), queryset=None, empty_label=_("すべて")
-    )
-    counselor = django_filters.ModelChoiceFilter(
+    municipality = ModelChoiceFilter(label=_("市町村"), queryset=None, empty_label=_("すべて"))
+    counselor = ModelChoiceFilter(
         label=_("担当相談員"),
         field_name="assigned_counselor",
         queryset=None,
@@ -99,7 +103,7 @@ class CaseFilter(django_filters.FilterSet):
     intake_to = DateFilter(
         label=_("受理日（まで）"), field_name="intake_date", lookup_expr="lte", widget=DateInput()
     )
-    issue_tags = django_filters.ModelMultipleChoiceFilter(
+    issue_tags = ModelMultipleChoiceFilter(
         label=_("複合課題（いずれか）"),
         queryset=IssueTag.objects.filter(active=True),
         method="filter_issue_tags",

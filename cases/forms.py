@@ -6,11 +6,13 @@ shows, next to the field, exactly what the service enforces.
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property, lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import assignable_users
@@ -154,26 +156,40 @@ class ConsultationForm(JapaneseMessages, SubmitOnceForm, forms.ModelForm[Consult
     def __init__(self, *args: Any, case: Case, with_whom: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
-        self.last: Consultation | None = None
         choice_field(self, "method").choices = Consultation.Method.choices
         choice_field(self, "with_whom").choices = Consultation.WithWhom.choices
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            self.__dict__["last"] = None
             self.editing()
         else:
             del self.fields["version"]
             self.fields["date"].initial = timezone.localdate()
             # The usual follow-up is a phone call.
             self.fields["method"].initial = Consultation.Method.PHONE
-            self.last = case.consultations.order_by("-date", "-id").first()
             # 相手 is never filled in from last time (a wrong 相手 got saved that way): it is
             # shown as a hint, and chosen here or by the home page's 「家族と記録する」.
             if with_whom in Consultation.WithWhom.values:
                 self.fields["with_whom"].initial = with_whom
-            if self.last is not None:
-                self.fields["with_whom"].help_text = _("前回の相手：%(who)s") % {
-                    "who": self.last.get_with_whom_display()
-                }
+            self.fields["with_whom"].help_text = lazy(self._last_with_whom, str)()
+
+    @cached_property
+    def last(self) -> Consultation | None:
+        """The case's latest consultation, shown with the form: what was due, and whom it was
+        with (the hint under 相手 is lazy, so the case page can give it from its timeline
+        first: `use_latest_of`)."""
+        return self.case.consultations.order_by("-date", "-id").first()
+
+    def use_latest_of(self, consultations: Iterable[Consultation]) -> None:
+        """Take `last` from the case's consultations already read (the case page's timeline
+        holds every one of them) instead of a query."""
+        if "last" not in self.__dict__:
+            self.__dict__["last"] = max(consultations, key=lambda c: (c.date, c.pk), default=None)
+
+    def _last_with_whom(self) -> str:
+        if self.last is None:
+            return ""
+        return _("前回の相手：%(who)s") % {"who": self.last.get_with_whom_display()}
 
     def consultation_input(self) -> ConsultationInput:
         data = self.cleaned_data

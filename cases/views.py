@@ -35,6 +35,7 @@ from cases.selectors import get_case_for_user, person_duplicates
 from cases.timeline import case_timeline
 from cases.voiding import void_page
 from core.concurrency import SavedVersion
+from core.links import UrlPattern
 from core.printing import audit_print, render_sections
 from core.saving import submit
 
@@ -108,6 +109,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filtered": bool(case_filter.is_bound and case_filter.audit_filters()),
             "today": timezone.localdate(),
             "show_municipality": show_municipality,
+            "case_urls": UrlPattern("cases:detail"),  # each row's link, one reverse()
         },
     )
 
@@ -226,6 +228,7 @@ def _render_case_page(
     household = getattr(case.person, "household", None)
     members = list(household.members.all()) if household else []
     timeline = case_timeline(case)
+    consultation_form.use_latest_of(e.obj for e in timeline if e.kind == "consultation")
     audit_record(action=Action.VIEW, request=request, obj=case)
     return render(
         request,

@@ -91,9 +91,9 @@ def case_casework(case: Case, timeline: list[TimelineEntry] | None = None) -> di
     """What the case page shows at the top: the current plan with its goals and referrals,
     the latest assessment, the consent in force, the contact caution.
 
-    Given the case's timeline (`cases.timeline.case_timeline`, which holds every assessment
-    and plan of the case), the current plan and the latest assessment are picked from it in
-    their models' own order instead of two more queries."""
+    Given the case's timeline (`cases.timeline.case_timeline`, which holds every assessment,
+    plan and consent of the case), the current plan, the latest assessment and the consents
+    are picked from it in their models' own order instead of three more queries."""
     if timeline is None:
         plan = current_plan(case)
         latest_assessment = case.assessments.filter(voided_at__isnull=True).first()
@@ -107,7 +107,14 @@ def case_casework(case: Case, timeline: list[TimelineEntry] | None = None) -> di
             default=None,
         )
     today = timezone.localdate()
-    consents = list(case.consents.all())
+    if timeline is None:
+        consents = list(case.consents.all())
+    else:  # every consent of the case has its entry; in Consent's order (-valid_from, -id)
+        consents = sorted(
+            (e.obj for e in timeline if e.kind == "consent"),
+            key=lambda c: (c.valid_from, c.pk),
+            reverse=True,
+        )
     in_force = [c for c in consents if c.in_force_on(today)]
     details = list(ContactDetail.objects.filter(person_id=case.person_id).select_related("member"))
     contact = next((c for c in details if c.member_id is None), None)

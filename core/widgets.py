@@ -1,10 +1,13 @@
-"""Choice widgets rendered in Python, with the markup of Django's own widget templates.
+"""Choice widgets and inputs rendered in Python, with the markup of Django's own widget
+templates.
 
 Django renders a select, a radio group or a checkbox group with one template for the widget
 and, for every option, an include of the option template, which includes the input template,
 which includes the attrs template. On the case list's filter form and the record form that is
 most of the forms' cost (issue #22); so is `{{ option.tag }}` for each option of a group
-(includes/field.html renders the options itself). `render` builds the same HTML, byte for
+(includes/field.html renders the options itself). A text box, a date, a number, a checkbox, a
+hidden input or a textarea is three templates (text.html includes input.html, which includes
+attrs.html): the record form has seven of them. `render` builds the same HTML, byte for
 byte, from the same context (`ChoiceWidget.get_context`: names, values, ids,
 `selected`/`checked`, ARIA and other attrs, optgroups), with Django's own escaping and
 localisation of each value:
@@ -35,8 +38,21 @@ OPTION = {
     RADIO: WIDGETS + "radio_option.html",
     CHECKBOX_SELECT: WIDGETS + "checkbox_option.html",
 }
+INPUT = WIDGETS + "input.html"
+ATTRS = WIDGETS + "attrs.html"
+TEXTAREA = WIDGETS + "textarea.html"
+# The <input> widgets: each template is `{% include "django/forms/widgets/input.html" %}`.
+INPUTS = tuple(
+    f"{WIDGETS}{name}.html"
+    for name in (
+        *("checkbox", "color", "date", "datetime", "email", "hidden", "number"),
+        *("password", "search", "tel", "text", "time", "url"),
+    )
+)
 # Every template the rendering of each widget stands for (all must be Django's own).
 CHAINS = {
+    **{name: (name, INPUT, ATTRS) for name in INPUTS},
+    TEXTAREA: (TEXTAREA, ATTRS),
     SELECT: (SELECT, OPTION[SELECT], WIDGETS + "attrs.html"),
     **{
         name: (
@@ -113,6 +129,21 @@ def _input_option(option: dict[str, Any]) -> str:
     return html + "\n\n"
 
 
+def _input(widget: dict[str, Any]) -> str:
+    """input.html (text.html, number.html, hidden.html… include it)."""
+    value = widget["value"]
+    html = f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"'
+    if value is not None:
+        html += f' value="{_string(value)}"'
+    return f"{html}{_attrs(widget['attrs'])}>"
+
+
+def _textarea(widget: dict[str, Any]) -> str:
+    value = widget["value"]
+    text = _text(value) if value else ""
+    return f'<textarea name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>\n{text}</textarea>'
+
+
 def _select(widget: dict[str, Any], option_template: str) -> str | None:
     parts = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
@@ -160,6 +191,10 @@ def render(template_name: str, context: dict[str, Any]) -> str | None:
     if not isinstance(widget, dict):
         return None
     try:
+        if template_name in INPUTS:
+            return _input(widget)
+        if template_name == TEXTAREA:
+            return _textarea(widget)
         if template_name == SELECT:
             return _select(widget, OPTION[SELECT])
         if template_name in (RADIO, CHECKBOX_SELECT):

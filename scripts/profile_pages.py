@@ -4,7 +4,8 @@
         .venv/bin/python scripts/profile_pages.py [--repeat 30] [--profile home] [--top 40]
 
 Runs against a benchmark dataset (`make bench` builds one; BENCH_SCALE=small is enough) with
-the benchmark's production-like settings (bench.run.setup_django: DEBUG off). Each page is
+the benchmark's production-like settings (bench.run.setup_django: DEBUG off; bench.settings,
+whose URLconf adds the floor page: the middleware, one query and a tiny template). Each page is
 requested through Django's test client as its user, logged in through the login page (the
 session, django-otp and the session rules as in production; CSRF enforced), a few times to
 warm up, then `--repeat` times. For each page it prints the median of:
@@ -34,6 +35,7 @@ import cProfile
 import io
 import itertools
 import json
+import os
 import pstats
 import re
 import statistics
@@ -142,6 +144,8 @@ def pages() -> list[Page]:
         )
 
     return [
+        # The stack's own floor (bench/urls.py): middleware, one query, a tiny template.
+        Page("floor page", COUNSELOR, lambda c: c.get("/bench/floor/")),
         Page("home", COUNSELOR, lambda c: c.get("/")),
         Page("case list p1", COUNSELOR, lambda c: c.get("/cases/", first)),
         Page(f"case list p{deep['page']}", COUNSELOR, lambda c: c.get("/cases/", deep)),
@@ -314,6 +318,8 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
+    # The production settings with the benchmark's URLconf, which adds the floor page.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     setup_django()
     from django.conf import settings
 

@@ -68,13 +68,14 @@ def test_case_page_query_count_does_not_grow_with_the_timeline(
         HouseholdMemberFactory(household=case.person.household)
     with django_assert_num_queries(baseline):
         client.get(case.get_absolute_url())
-    # Pinned: 11 for the case page and its consultations, plus one for meetings, two for
-    # referrals and jobs on the timeline, and one for the scope's municipality ids (read once
-    # by `in_scope`). A new query per entry would show above. The casework block (6):
-    # consents and contact details at the top; the timeline's assessments, plan versions,
-    # reviews and consent events. The current plan and the latest assessment at the top are
-    # picked from the timeline's lists (case_casework(case, timeline)): 2 queries fewer.
-    assert baseline == 21
+    # Pinned: 10 for the case page and its consultations (the record form's latest
+    # consultation is picked from the timeline's: one query fewer), plus one for meetings, two
+    # for referrals and jobs on the timeline, and one for the scope's municipality ids (read
+    # once by `in_scope`). A new query per entry would show above. The casework block (5):
+    # contact details at the top; the timeline's assessments, plan versions, reviews and
+    # consent events. The current plan, the latest assessment and the consents at the top are
+    # picked from the timeline's lists (case_casework(case, timeline)): 3 queries fewer.
+    assert baseline == 19
 
 
 def test_closed_case_page_offers_reopen_instead_of_the_record_form(login, counselor, case) -> None:

@@ -75,6 +75,12 @@ class Everything(forms.Form):
         disabled=True,
     )
     unknown = forms.NullBooleanField()
+    text = forms.CharField(max_length=5, widget=forms.TextInput(attrs={"type": "search"}))
+    number = forms.IntegerField(initial=1234567, widget=forms.NumberInput(attrs={"step": 5}))
+    hidden = forms.CharField(widget=forms.HiddenInput, initial=mark_safe("<i>safe</i>"))
+    check = forms.BooleanField(initial=True, widget=forms.CheckboxInput(attrs={"class": "c"}))
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), initial='<"&>')
+    empty_notes = forms.CharField(widget=forms.Textarea, required=False)
     no_id = forms.ChoiceField(choices=[(1, "one")], widget=forms.RadioSelect)
 
 
@@ -84,6 +90,7 @@ class Everything(forms.Form):
         None,
         {"plain": "g1", "many": ["1", "3"], "radio": "2", "boxes": ["2"], "unknown": "true"},
         {"plain": "<&>", "many": ["9"], "radio": "9", "unknown": "false"},
+        {"text": 'x"<>', "number": "1.5", "check": "", "notes": "\n<b>", "empty_notes": ""},
         {},
     ],
 )

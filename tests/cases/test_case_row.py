@@ -1,0 +1,131 @@
+"""The case list's row rendered in Python (`{% case_row %}`) is templates/cases/_case_row.html,
+byte for byte: for cases of every shape the row knows, in both languages, and with or without
+the page's URL pattern. And `core.links.UrlPattern` builds the URLs `reverse()` builds."""
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.template import Context, Template
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from cases.models import Case
+from core.dates import WAREKI, WESTERN, current_request
+from core.links import UrlPattern
+from tests.factories import CaseFactory, PersonFactory
+
+
+@contextmanager
+def use_style(style: str) -> Iterator[None]:
+    """Dates as a user who chose `style` sees them (core.dates.current_style)."""
+    user = SimpleNamespace(is_authenticated=True, date_style=style)
+    token = current_request.set(SimpleNamespace(user=user))
+    try:
+        yield
+    finally:
+        current_request.reset(token)
+
+
+ROW = Template("{% load cases_tags %}{% case_row case %}")
+TODAY = dt.date(2026, 12, 2)
+
+
+def _variants(case: Case) -> list[tuple[str, dict[str, Any]]]:
+    """Attribute changes that take each branch of the row."""
+    return [
+        ("as fetched", {}),
+        ("voided", {"voided_at": timezone.now()}),
+        ("due today", {"next_action_on": TODAY}),
+        ("overdue", {"next_action_on": TODAY - dt.timedelta(days=3)}),
+        (
+            "overdue but closed",
+            {"next_action_on": TODAY - dt.timedelta(days=3), "status": "closed"},
+        ),
+        ("voided and overdue", {"voided_at": timezone.now(), "next_action_on": TODAY}),
+        ("later", {"next_action_on": TODAY + dt.timedelta(days=3), "status": "suspended"}),
+        ("no next action", {"next_action_on": None, "status": "ended"}),
+        ("no counselor", {"assigned_counselor": None}),
+        ("no last contact", {"last_seen_on": None}),
+        ("markup in the number", {"number": "<b>\"&'"}),
+    ]
+
+
+PEOPLE = [
+    {"name": "高知 太郎", "kana": "こうち たろう"},
+    {"name": "<script>&", "kana": ""},
+    {"name": "", "kana": "かな<だけ>"},
+    {"name": "", "kana": ""},
+]
+
+
+@pytest.fixture
+def fetched(counselor, kochi_city, tags) -> Case:
+    case = CaseFactory(
+        person=PersonFactory(municipality=kochi_city),
+        assigned_counselor=counselor,
+        age_band_at_intake="20s",
+    )
+    case.issue_tags.add(tags["8050"], tags["poverty"])
+    tags["poverty"].name_ja = "生活<困窮>&"
+    tags["poverty"].save()
+    return (
+        Case.objects.with_activity()
+        .select_related("municipality", "person", "assigned_counselor")
+        .prefetch_related("issue_tags")
+        .get(pk=case.pk)
+    )
+
+
+def test_case_row_renders_as_the_row_template(fetched) -> None:
+    template = get_template("cases/_case_row.html")
+    compared = 0
+    for name, changes in _variants(fetched):
+        case = (
+            Case.objects.with_activity()
+            .select_related("municipality", "person", "assigned_counselor")
+            .prefetch_related("issue_tags")
+            .get(pk=fetched.pk)
+        )
+        for attr, value in changes.items():
+            setattr(case, attr, value)
+        shapes = itertools.product(
+            ("ja", "en"), (WAREKI, WESTERN), (True, False), (True, False), PEOPLE
+        )
+        for language, style, show_municipality, with_pattern, person in shapes:
+            for attr, value in person.items():
+                setattr(case.person, attr, value)
+            context = {"case": case, "today": TODAY, "show_municipality": show_municipality}
+            with translation.override(language), use_style(style):
+                expected = template.render(context)
+                if with_pattern:
+                    context["case_urls"] = UrlPattern("cases:detail")
+                ours = ROW.render(Context(context))
+            assert ours == expected, (name, language, style, person, show_municipality)
+            compared += 1
+    assert compared == len(_variants(fetched)) * 2 * 2 * 2 * 2 * len(PEOPLE)
+
+
+@pytest.mark.parametrize("pk", [1, 7, 12345, 2**40])
+def test_url_pattern_is_reverse(pk) -> None:
+    assert UrlPattern("cases:detail")(pk) == reverse("cases:detail", args=[pk])
+    assert UrlPattern("cases:consultation_edit", 3)(pk) == reverse(
+        "cases:consultation_edit", args=[3, pk]
+    )
+
+
+def test_url_pattern_follows_the_script_prefix() -> None:
+    from django.urls import get_script_prefix, set_script_prefix
+
+    before = get_script_prefix()
+    try:
+        set_script_prefix("/hiki/")
+        assert UrlPattern("cases:detail")(5) == reverse("cases:detail", args=[5])
+        assert UrlPattern("cases:detail")(5).startswith("/hiki/")
+    finally:
+        set_script_prefix(before)
