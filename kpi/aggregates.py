@@ -15,9 +15,11 @@ by the municipality of the record (the case's for consultations, K1, K3 and K4; 
 meeting's for K2). Days, not months: the dashboard counts up to an as-of date inside the year,
 and a year of one area is at most 365 rows per figure whatever the number of records.
 
-- Counts (件): K1 a case on its intake date; K3 a link on its connection date; meetings and
-  supervised meetings on their date; contacts (延べ件数) by method and new/ongoing on the
-  consultation's date. The period's value is the sum of its days.
+- Counts (件): K1 a case on its intake date, and the same by intake route (相談経路); K3 a
+  link on its connection date; meetings and supervised meetings on their date; contacts
+  (延べ件数) by method and new/ongoing on the consultation's date; closes and suspensions
+  (終結・中断) by end reason on the day of the status change. The period's value is the sum
+  of its days.
 - Distinct counts (人, 市町村): a subject (person, municipality) counts once per area and
   fiscal year, on the day of its first record of that year in that area: persons (実人数),
   new and ongoing persons, persons by method, K4 persons, K2 and supervised municipalities.
@@ -44,9 +46,10 @@ blocks join the outermost one (a subject is counted before the first write and a
 last), so a service may call another. A subject created inside the block (the ledger
 import's bulk path) is declared with `created(persons=…)`: it had nothing before.
 
-Parts: a consultation write only recomputes the person's consultations (`parts`), a case
-void everything of the person. Subjects' contributions are small (one person's records), so
-the extra cost of a write is four queries: lock, before, after, upsert.
+Parts: a consultation write only recomputes the person's consultations (`parts`), a status
+change the person's status changes, a case void everything of the person. Subjects'
+contributions are small (one person's records), so the extra cost of a write is four
+queries: lock, before, after, upsert.
 
 Backfill and repair: the migration creates the table empty; `manage.py kpi_aggregates
 --rebuild` (run by `make migrate`, and by the benchmark's dataset build) fills it from the
@@ -68,7 +71,7 @@ from django.db import connection, transaction
 from django.db.models import Min, Q, Sum
 from django.db.models.functions import TruncMonth
 
-from cases.models import Case, Consultation, Person
+from cases.models import Case, CaseStatusChange, Consultation, Person
 from core.fiscal import fiscal_year, fiscal_year_range
 from core.models import Municipality
 from kpi.models import Tally
@@ -102,6 +105,16 @@ class F:
     def persons_by(method: str) -> str:
         return f"p:{method}"
 
+    @staticmethod
+    def route(route: str) -> str:
+        """K1 of an intake route (Case.Route)."""
+        return f"r:{route}"
+
+    @staticmethod
+    def ending(end_reason: str, to_status: str) -> str:
+        """Closes (c) or suspensions (s) of an end reason ("" for none: 未分類)."""
+        return f"e:{end_reason}:{'c' if to_status == Case.Status.CLOSED else 's'}"
+
 
 # The parts of a person's records, and the one of a municipality's.
 CONSULTATIONS = "consultations"
@@ -109,7 +122,8 @@ CASES = "cases"
 REFERRALS = "referrals"
 EMPLOYMENT = "employment"
 MEETINGS = "meetings"
-PERSON_PARTS = frozenset({CONSULTATIONS, CASES, REFERRALS, EMPLOYMENT})
+STATUSES = "statuses"
+PERSON_PARTS = frozenset({CONSULTATIONS, CASES, REFERRALS, EMPLOYMENT, STATUSES})
 
 
 def areas(municipality_id: int, prefecture_code: str, jurisdiction_id: int | None) -> list[str]:
@@ -170,11 +184,32 @@ def _consultations(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
 def _cases(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
     rows = Case.objects.filter(_in("person_id", ids), voided_at__isnull=True).values_list(
         "municipality_id", "municipality__prefecture_code", "municipality__jurisdiction_id",
-        "intake_date",
+        "intake_date", "intake_route",
     )  # fmt: skip
-    for municipality, prefecture, jurisdiction, day in rows.iterator(chunk_size=5000):
+    for municipality, prefecture, jurisdiction, day, route in rows.iterator(chunk_size=5000):
+        by_route = F.route(route)
         for area in areas(municipality, prefecture, jurisdiction):
             counts[(area, F.K1, day)] += 1
+            counts[(area, by_route, day)] += 1
+
+
+def _statuses(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
+    # Every close and suspension (a case closed twice counts twice), by the case's
+    # municipality; voided cases count nowhere.
+    rows = CaseStatusChange.objects.filter(
+        _in("case__person_id", ids),
+        to_status__in=Case.CLOSED_STATUSES,
+        case__voided_at__isnull=True,
+    ).values_list(
+        "case__municipality_id", "case__municipality__prefecture_code",
+        "case__municipality__jurisdiction_id", "changed_on", "end_reason", "to_status",
+    )  # fmt: skip
+    for municipality, prefecture, jurisdiction, day, reason, status in rows.iterator(
+        chunk_size=5000
+    ):
+        figure = F.ending(reason, status)
+        for area in areas(municipality, prefecture, jurisdiction):
+            counts[(area, figure, day)] += 1
 
 
 def _referrals(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
@@ -234,6 +269,7 @@ PARTS = {
     REFERRALS: _referrals,
     EMPLOYMENT: _employment,
     MEETINGS: _meetings,
+    STATUSES: _statuses,
 }
 CHUNK = 500  # subjects per query (an IN list)
 
@@ -419,33 +455,68 @@ def differences() -> list[tuple[Key, int, int]]:
 
 
 @transaction.atomic
-def rebuild() -> int:
-    """Recount every counter from the records; returns the number of rows written.
+def rebuild(parts: Iterable[str] | None = None) -> int:
+    """Recount every counter from the records, or only those of some parts (their figures,
+    `PART_FIGURES`: a part added to an installation that has the others); returns the
+    number of rows written.
 
     On PostgreSQL with `INSERT … SELECT` (`REBUILD_SQL`: the benchmark's millions of rows;
     the tests check it against `expected`), elsewhere from `expected`."""
     _lock_table()
-    Tally.objects.all().delete()
+    chosen = list(PARTS) if parts is None else sorted(set(parts))
+    whole = set(chosen) == set(PARTS)
+    if whole:
+        Tally.objects.all().delete()
+    else:
+        Tally.objects.filter(_figures_of(chosen)).delete()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # A maintenance statement over every record: not bound by the pages' limit.
             cursor.execute("SET LOCAL statement_timeout = 0")
             cursor.execute("SET LOCAL work_mem = '256MB'")  # the groupings stay in memory
-            # One index build after the rows rather than millions of index insertions.
-            cursor.execute(f"ALTER TABLE {Tally._meta.db_table} DROP CONSTRAINT kpi_tally_key")
-            for sql in REBUILD_SQL:
-                cursor.execute(sql)
-            cursor.execute(
-                f"ALTER TABLE {Tally._meta.db_table} "
-                "ADD CONSTRAINT kpi_tally_key UNIQUE (area, figure, day)"
-            )
-        return Tally.objects.count()
-    counts = expected()
+            if whole:  # one index build after the rows rather than millions of insertions
+                cursor.execute(f"ALTER TABLE {Tally._meta.db_table} DROP CONSTRAINT kpi_tally_key")
+            for part in chosen:
+                for sql in REBUILD_SQL[part]:
+                    cursor.execute(sql)
+            if whole:
+                cursor.execute(
+                    f"ALTER TABLE {Tally._meta.db_table} "
+                    "ADD CONSTRAINT kpi_tally_key UNIQUE (area, figure, day)"
+                )
+        return Tally.objects.filter(_figures_of(chosen)).count()
+    counts: Counter[Key] = Counter()
+    for part in chosen:
+        counts.update(contributions(part, None))
     Tally.objects.bulk_create(
         (Tally(area=a, figure=f, day=d, n=n) for (a, f, d), n in sorted(counts.items()) if n),
         batch_size=2000,
     )
     return sum(1 for n in counts.values() if n)
+
+
+def _figures_of(parts: Iterable[str]) -> Q:
+    which = Q(pk__in=[])
+    for part in parts:
+        for pattern in PART_FIGURES[part]:
+            which |= (
+                Q(figure__startswith=pattern[:-1]) if pattern.endswith("%") else Q(figure=pattern)
+            )
+    return which
+
+
+def missing_parts() -> list[str]:
+    """Parts with no counter at all of the figure every record of theirs writes (`PROBES`):
+    new parts on an installation counted before them (`kpi_aggregates --rebuild-if-empty`,
+    run by `make migrate`, rebuilds just those). A part whose records are absent too is
+    "missing" as well; its rebuild is then an empty one."""
+    return [part for part, figure in PROBES.items() if not _probe(figure).exists()]
+
+
+def _probe(figure: str) -> Any:
+    if figure.endswith("%"):
+        return Tally.objects.filter(figure__startswith=figure[:-1])
+    return Tally.objects.filter(figure=figure)
 
 
 # The same counters in SQL (PostgreSQL). AREAS: the four areas of a municipality `m`.
@@ -460,64 +531,98 @@ _SQL_PARTS = {
     "consultations": """FROM cases_consultation x JOIN cases_case c ON c.id = x.case_id
         JOIN core_municipality m ON m.id = c.municipality_id""",
     "live": "x.voided_at IS NULL AND c.voided_at IS NULL",
+    "closed": f"'{Case.Status.CLOSED}'",
+    "suspended": f"'{Case.Status.SUSPENDED}'",
 }
-REBUILD_SQL = [
-    sql.format(**_SQL_PARTS)
-    for sql in [
+# Per part: its statements ({…}: `_SQL_PARTS`).
+_REBUILD_SQL: dict[str, list[str]] = {
+    CONSULTATIONS: [
         # 延べ件数 by method, new or ongoing
         """{insert} SELECT a.area, 'c:' || x.method || CASE WHEN {new} THEN ':n' ELSE ':o' END,
-            x.date, count(*) {consultations} {areas}
-        WHERE {live} AND a.area IS NOT NULL GROUP BY 1, 2, 3""",
+                x.date, count(*) {consultations} {areas}
+            WHERE {live} AND a.area IS NOT NULL GROUP BY 1, 2, 3""",
         # 実人数: a person's first day per municipality and year, then per area (the earliest
         # of its municipalities'), counted on that day.
         """CREATE TEMPORARY TABLE kpi_first_contacts ON COMMIT DROP AS
-        SELECT c.person_id, c.municipality_id, k.figure, {fy_x} AS fy, min(x.date) AS first
-        {consultations} CROSS JOIN LATERAL (VALUES ('p'),
-            (CASE WHEN {new} THEN 'pn' ELSE 'po' END), ('p:' || x.method)) AS k(figure)
-        WHERE {live} GROUP BY 1, 2, 3, 4""",
+            SELECT c.person_id, c.municipality_id, k.figure, {fy_x} AS fy, min(x.date) AS first
+            {consultations} CROSS JOIN LATERAL (VALUES ('p'),
+                (CASE WHEN {new} THEN 'pn' ELSE 'po' END), ('p:' || x.method)) AS k(figure)
+            WHERE {live} GROUP BY 1, 2, 3, 4""",
         "ANALYZE kpi_first_contacts",
         """{insert} SELECT area, figure, first, count(*) FROM (
-            SELECT f.person_id, a.area, f.figure, f.fy, min(f.first) AS first
-            FROM kpi_first_contacts f JOIN core_municipality m ON m.id = f.municipality_id
-            {areas} WHERE a.area IS NOT NULL GROUP BY 1, 2, 3, 4) AS firsts
-        GROUP BY 1, 2, 3""",
+                SELECT f.person_id, a.area, f.figure, f.fy, min(f.first) AS first
+                FROM kpi_first_contacts f JOIN core_municipality m ON m.id = f.municipality_id
+                {areas} WHERE a.area IS NOT NULL GROUP BY 1, 2, 3, 4) AS firsts
+            GROUP BY 1, 2, 3""",
         "DROP TABLE kpi_first_contacts",
-        # K1
-        """{insert} SELECT a.area, 'k1', c.intake_date, count(*)
-        FROM cases_case c JOIN core_municipality m ON m.id = c.municipality_id {areas}
-        WHERE c.voided_at IS NULL AND a.area IS NOT NULL GROUP BY 1, 3""",
+    ],
+    CASES: [
+        # K1, and K1 by intake route
+        """{insert} SELECT a.area, k.figure, c.intake_date, count(*)
+            FROM cases_case c JOIN core_municipality m ON m.id = c.municipality_id {areas}
+            CROSS JOIN LATERAL (VALUES ('k1'), ('r:' || c.intake_route)) AS k(figure)
+            WHERE c.voided_at IS NULL AND a.area IS NOT NULL GROUP BY 1, 2, 3""",
+    ],
+    STATUSES: [
+        # closes and suspensions by end reason
+        """{insert} SELECT a.area,
+                'e:' || s.end_reason || CASE WHEN s.to_status = {closed} THEN ':c' ELSE ':s' END,
+                s.changed_on, count(*)
+            FROM cases_casestatuschange s JOIN cases_case c ON c.id = s.case_id
+            JOIN core_municipality m ON m.id = c.municipality_id {areas}
+            WHERE s.to_status IN ({closed}, {suspended}) AND c.voided_at IS NULL
+                AND a.area IS NOT NULL
+            GROUP BY 1, 2, 3""",
+    ],
+    REFERRALS: [
         # K3: the referral's municipality and its recorded stamp
         """{insert} SELECT a.area, 'k3', r.connected_on, count(*)
-        FROM referrals_referral r JOIN cases_case c ON c.id = r.case_id
-        JOIN core_municipality m ON m.id = r.municipality_id {areas}
-        WHERE r.counted_as_ibasho AND r.connected_on IS NOT NULL AND c.voided_at IS NULL
-            AND a.area IS NOT NULL
-        GROUP BY 1, 3""",
+            FROM referrals_referral r JOIN cases_case c ON c.id = r.case_id
+            JOIN core_municipality m ON m.id = r.municipality_id {areas}
+            WHERE r.counted_as_ibasho AND r.connected_on IS NOT NULL AND c.voided_at IS NULL
+                AND a.area IS NOT NULL
+            GROUP BY 1, 3""",
+    ],
+    EMPLOYMENT: [
         # K4: a person's first counted job of the year per area
         """{insert} SELECT area, 'k4', first, count(*) FROM (
-            SELECT o.person_id, a.area, {fy_o}, min(o.started_on) AS first
-            FROM referrals_employmentoutcome o JOIN cases_case c ON c.id = o.case_id
-            JOIN core_municipality m ON m.id = o.municipality_id {areas}
-            WHERE o.after_intermediate AND o.voided_at IS NULL AND c.voided_at IS NULL
-                AND a.area IS NOT NULL
-            GROUP BY 1, 2, 3) AS firsts
-        GROUP BY 1, 3""",
+                SELECT o.person_id, a.area, {fy_o}, min(o.started_on) AS first
+                FROM referrals_employmentoutcome o JOIN cases_case c ON c.id = o.case_id
+                JOIN core_municipality m ON m.id = o.municipality_id {areas}
+                WHERE o.after_intermediate AND o.voided_at IS NULL AND c.voided_at IS NULL
+                    AND a.area IS NOT NULL
+                GROUP BY 1, 2, 3) AS firsts
+            GROUP BY 1, 3""",
+    ],
+    MEETINGS: [
         # meetings, supervised meetings
         """{insert} SELECT a.area, k.figure, mt.held_on, count(*)
-        FROM platforms_casemeeting mt JOIN core_municipality m ON m.id = mt.municipality_id
-        {areas} CROSS JOIN LATERAL (VALUES ('mt'),
-            (CASE WHEN mt.supervision <> 'none' THEN 'mts' END)) AS k(figure)
-        WHERE a.area IS NOT NULL AND k.figure IS NOT NULL GROUP BY 1, 2, 3""",
+            FROM platforms_casemeeting mt JOIN core_municipality m ON m.id = mt.municipality_id
+            {areas} CROSS JOIN LATERAL (VALUES ('mt'),
+                (CASE WHEN mt.supervision <> 'none' THEN 'mts' END)) AS k(figure)
+            WHERE a.area IS NOT NULL AND k.figure IS NOT NULL GROUP BY 1, 2, 3""",
         # K2 and the supervised municipalities: a municipality's first meeting of the year
         """{insert} SELECT area, figure, first, count(*) FROM (
-            SELECT mt.municipality_id, a.area, k.figure, {fy_mt}, min(mt.held_on) AS first
-            FROM platforms_casemeeting mt JOIN core_municipality m ON m.id = mt.municipality_id
-            {areas} CROSS JOIN LATERAL (VALUES ('k2'),
-                (CASE WHEN mt.supervision <> 'none' THEN 'k2s' END)) AS k(figure)
-            WHERE a.area IS NOT NULL AND k.figure IS NOT NULL GROUP BY 1, 2, 3, 4) AS firsts
-        GROUP BY 1, 2, 3""",
-    ]
-]
+                SELECT mt.municipality_id, a.area, k.figure, {fy_mt}, min(mt.held_on) AS first
+                FROM platforms_casemeeting mt JOIN core_municipality m ON m.id = mt.municipality_id
+                {areas} CROSS JOIN LATERAL (VALUES ('k2'),
+                    (CASE WHEN mt.supervision <> 'none' THEN 'k2s' END)) AS k(figure)
+                WHERE a.area IS NOT NULL AND k.figure IS NOT NULL GROUP BY 1, 2, 3, 4) AS firsts
+            GROUP BY 1, 2, 3""",
+    ],
+}
+REBUILD_SQL = {
+    part: [sql.format(**_SQL_PARTS) for sql in sqls] for part, sqls in _REBUILD_SQL.items()
+}
+# The figures each part writes: what rebuilding one part deletes first (LIKE patterns).
+PART_FIGURES: dict[str, list[str]] = {
+    CONSULTATIONS: ["c:%", "p:%", F.PERSONS, F.NEW_PERSONS, F.ONGOING_PERSONS],
+    CASES: [F.K1, "r:%"],
+    STATUSES: ["e:%"],
+    REFERRALS: [F.K3],
+    EMPLOYMENT: [F.K4],
+    MEETINGS: [F.MEETINGS, F.SUPERVISED, F.K2, F.SUPERVISED_MUNICIPALITIES],
+}
 
 
 def _lock_table() -> None:
@@ -529,6 +634,18 @@ def _lock_table() -> None:
 
 def is_empty() -> bool:
     return not Tally.objects.exists()
+
+
+# Per part, a figure any of its records writes (every live consultation counts a person,
+# every live case a route, every connected ibasho link K3…).
+PROBES: dict[str, str] = {
+    CONSULTATIONS: F.PERSONS,
+    CASES: "r:%",
+    STATUSES: "e:%",
+    REFERRALS: F.K3,
+    EMPLOYMENT: F.K4,
+    MEETINGS: F.MEETINGS,
+}
 
 
 # --- reading ----------------------------------------------------------------------------------

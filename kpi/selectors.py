@@ -74,7 +74,7 @@ from kpi.closing import ClosingState, changes_since, closings_for, differences, 
 from kpi.models import Baseline, Figure, Indicator, SurveyCount, Target, YearClosing
 from kpi.scopes import Scope
 from platforms.models import CaseMeeting, MunicipalStatus, Platform, established_as_of
-from programme.selectors import ProgrammeFigures, programme_figures
+from programme.selectors import CountedElsewhere, ProgrammeFigures, programme_figures
 from referrals.history import ConfigHistory
 from referrals.models import EmploymentOutcome, Referral, Resource
 
@@ -348,10 +348,10 @@ class EndingCount:
     suspended: int
 
 
-def _endings(scope: Scope, start: dt.date, end: dt.date) -> list[EndingCount]:
-    """Every close and suspension dated in the period, by end-reason category (one query).
-    A case closed twice counts twice; voided cases count nowhere. Uncategorised ones (from
-    before the categories, or imported) show as 「未分類」."""
+def _count_endings(scope: Scope, start: dt.date, end: dt.date) -> dict[tuple[str, str], int]:
+    """Every close and suspension dated in the period, {(end reason, to status): n}, counted
+    from the records (one query). A case closed twice counts twice; voided cases count
+    nowhere."""
     rows = (
         CaseStatusChange.objects.filter(
             scope.q("case__municipality"),
@@ -363,7 +363,12 @@ def _endings(scope: Scope, start: dt.date, end: dt.date) -> list[EndingCount]:
         .values("end_reason", "to_status")
         .annotate(n=Count("pk"))
     )
-    counts = {(r["end_reason"], r["to_status"]): r["n"] for r in rows}
+    return {(r["end_reason"], r["to_status"]): r["n"] for r in rows}
+
+
+def _endings(counts: dict[tuple[str, str], int]) -> list[EndingCount]:
+    """The rows by end-reason category. Uncategorised ones (from before the categories, or
+    imported) show as 「未分類」."""
     choices = [*Case.EndReason.choices, ("", _("未分類"))]
     return [
         EndingCount(
@@ -727,6 +732,9 @@ class _Counted:
     meeting_figures: dict[str, int]  # meetings, supervised, supervised_municipalities
     consultations: ConsultationFigures
     past: dict[int, dict[str, int]]  # {fiscal year: {indicator: full-year value}}
+    endings: dict[tuple[str, str], int]  # {(end reason, to status): closes or suspensions}
+    # The programme figures the counters hold (None: programme_figures counts them).
+    programme: CountedElsewhere | None = None
 
     @classmethod
     def count(cls, scope: Scope, start: dt.date, end: dt.date, past_years: list[int]) -> "_Counted":
@@ -776,6 +784,7 @@ class _Counted:
             meeting_figures=meeting_figures,
             consultations=consultation_figures(scope, start, end, recount=True),
             past=_year_values(scope, past_years),
+            endings=_count_endings(scope, start, end),
         )
 
     @classmethod
@@ -821,7 +830,7 @@ class _Counted:
         else:
             keys = {f"m{pk}": pk for pk in scope.municipality_ids}
         table = aggregates.by_area(
-            Q(area__in=list(keys)), [F.K1, F.K2, F.K3, F.K4, F.MEETINGS], start, end
+            Q(area__in=list(keys)), [F.K1, F.K2, F.K3, F.K4, F.MEETINGS, F.SUPERVISED], start, end
         )
         meetings = {}
         for area, row in table.items():
@@ -848,6 +857,18 @@ class _Counted:
                 {figure: in_year(figure) for figure in _CONSULTATION_FIGURES}
             ),
             past=past,
+            endings={
+                (reason, status): n
+                for reason in ["", *Case.EndReason.values]
+                for status in Case.CLOSED_STATUSES
+                if (n := total(F.ending(reason, status)))
+            },
+            programme=CountedElsewhere(
+                new_cases_by_route={route: total(F.route(route)) for route in Case.Route.values},
+                # By municipality: the programme's table (none for the national scope).
+                supported_meetings={} if scope.is_national else column(F.SUPERVISED),
+                supported_municipalities=total(F.SUPERVISED_MUNICIPALITIES),
+            ),
         )
 
 
@@ -1143,7 +1164,7 @@ def _secondary(
         supervised_municipalities=meetings["supervised_municipalities"],
         consultations=counted.consultations,
         baselines={},
-        endings=_endings(scope, start, end),
+        endings=_endings(counted.endings),
         casework=casework_figures(scope.q("municipality"), start, end),
     )
 
@@ -1280,7 +1301,7 @@ def kpi_report(
 
     secondary = _secondary(scope, fiscal_year, start, end, as_of, total, counted)
     secondary.baselines = {k: v for k, v in baselines.items() if k in Figure.values}
-    programme = programme_figures(scope, start, end)
+    programme = programme_figures(scope, start, end, counted.programme)
     # Places the prefecture supported in the year: support periods overlapping it.
     secondary.ibasho_prefecture_supported = programme.supported_ibasho
     report = Report(
