@@ -29,6 +29,12 @@ and a year of one area is at most 365 rows per figure whatever the number of rec
   selectors recount such a period.) "New" is per consultation: its case was opened in the
   consultation's fiscal year (intake on or after 1 April of it), as the recount says.
 
+Months: every day's counter is also added to its month's, a row of the same figure in the
+area `#<area>` (`#p39`) dated the month's first day. A year to a date reads the months before
+the date's month and the days of that month only (`_spans`): some 40 rows per figure instead
+of up to 365, whatever the date. (K2's first day per municipality, the table's first meeting,
+is read from its days: one row per municipality and year.)
+
 Maintenance: per subject, before and after. `maintain(persons=…, municipalities=…)` wraps a
 write: on entry it locks the subjects' rows (SELECT … FOR UPDATE on the person or the
 municipality, in id order) and computes what they contribute today from the records (one
@@ -80,6 +86,7 @@ from referrals.models import EmploymentOutcome, Referral
 
 Key = tuple[str, str, dt.date]  # (area, figure, day)
 NATIONAL = "all"
+MONTHS = "#"  # the prefix of an area's month rows (see Months above)
 
 
 class F:
@@ -287,9 +294,19 @@ def contributions(part: str, ids: Iterable[int] | None) -> Counter[Key]:
     return counts
 
 
+def with_months(days: Counter[Key] | dict[Key, int]) -> Counter[Key]:
+    """The day counters and the month counters they add up to."""
+    counts: Counter[Key] = Counter()
+    for (area, figure, day), n in days.items():
+        if n:
+            counts[(area, figure, day)] += n
+            counts[(MONTHS + area, figure, day.replace(day=1))] += n
+    return counts
+
+
 def add(delta: Counter[Key] | dict[Key, int]) -> None:
-    """Add to the counters (one upsert per 200 rows, in key order)."""
-    rows = sorted((key, n) for key, n in delta.items() if n)
+    """Add to the day counters and their months (one upsert per 200 rows, in key order)."""
+    rows = sorted((key, n) for key, n in with_months(delta).items() if n)
     table = connection.ops.quote_name(Tally._meta.db_table)
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 200):
@@ -432,7 +449,7 @@ def expected() -> Counter[Key]:
     counts: Counter[Key] = Counter()
     for part in PARTS:
         counts.update(contributions(part, None))
-    return counts
+    return with_months(counts)
 
 
 def stored() -> Counter[Key]:
@@ -479,6 +496,7 @@ def rebuild(parts: Iterable[str] | None = None) -> int:
             for part in chosen:
                 for sql in REBUILD_SQL[part]:
                     cursor.execute(sql)
+            _insert_months(cursor, None if whole else chosen)
             if whole:
                 cursor.execute(
                     f"ALTER TABLE {Tally._meta.db_table} "
@@ -488,11 +506,61 @@ def rebuild(parts: Iterable[str] | None = None) -> int:
     counts: Counter[Key] = Counter()
     for part in chosen:
         counts.update(contributions(part, None))
+    counts = with_months(counts)
     Tally.objects.bulk_create(
         (Tally(area=a, figure=f, day=d, n=n) for (a, f, d), n in sorted(counts.items()) if n),
         batch_size=2000,
     )
     return sum(1 for n in counts.values() if n)
+
+
+def _insert_months(cursor: Any, parts: list[str] | None) -> None:
+    """The month rows of the day rows (of these parts' figures; None: all), on PostgreSQL."""
+    where = ""
+    params: list[str] = []
+    if parts is not None:
+        tests = []
+        for part in parts:
+            for pattern in PART_FIGURES[part]:
+                tests.append("figure LIKE %s" if pattern.endswith("%") else "figure = %s")
+                params.append(pattern)
+        where = f"AND ({' OR '.join(tests)})"
+    table = Tally._meta.db_table
+    cursor.execute(
+        f"INSERT INTO {table} (area, figure, day, n) "  # noqa: S608  (names and patterns ours)
+        f"SELECT %s || area, figure, date_trunc('month', day)::date, sum(n) FROM {table} "
+        f"WHERE area NOT LIKE %s {where} GROUP BY 1, 2, 3 HAVING sum(n) <> 0",
+        [MONTHS, MONTHS + "%", *params],
+    )
+
+
+def months_missing() -> bool:
+    """Day counters without month counters: counted before the months were kept."""
+    return (
+        not Tally.objects.filter(area__startswith=MONTHS).exists()
+        and Tally.objects.exclude(n=0).exists()
+    )
+
+
+@transaction.atomic
+def rebuild_months() -> int:
+    """Write the month counters of the day counters there are (after `months_missing`)."""
+    _lock_table()
+    Tally.objects.filter(area__startswith=MONTHS).delete()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = 0")
+            _insert_months(cursor, None)
+    else:
+        days = Counter(
+            {(a, f, d): n for a, f, d, n in Tally.objects.values_list("area", "figure", "day", "n")}
+        )
+        months = with_months(days) - days
+        Tally.objects.bulk_create(
+            (Tally(area=a, figure=f, day=d, n=n) for (a, f, d), n in sorted(months.items())),
+            batch_size=2000,
+        )
+    return Tally.objects.filter(area__startswith=MONTHS).count()
 
 
 def _figures_of(parts: Iterable[str]) -> Q:
@@ -662,11 +730,35 @@ def scope_area(scope: Any) -> str:
     return f"p{scope.prefecture_code}"
 
 
-def monthly(area: str, which: Q) -> dict[str, dict[dt.date, int]]:
-    """{figure: {first day of month: n}} of one area, for the rows `which` selects (figures
-    and days; one query)."""
+def _spans(names: list[str], start: dt.date, end: dt.date) -> Q:
+    """The rows whose sum is each figure's total of [start, end] in these areas (`start` the
+    first day of a month): the month rows of the whole months, the day rows of the rest."""
+
+    def of(prefix: str) -> Q:
+        return Q(area__in=[prefix + name for name in names])
+
+    last_month = end.replace(day=1)
+    if (end + dt.timedelta(days=1)).day == 1:  # the month ends on `end`: count it whole
+        last_month = end + dt.timedelta(days=1)
+    which = Q(pk__in=[])
+    if last_month > start:
+        which |= of(MONTHS) & Q(day__range=(start, last_month - dt.timedelta(days=1)))
+    if last_month <= end:
+        which |= of("") & Q(day__range=(last_month, end))
+    return which
+
+
+def monthly(
+    area: str, spans: list[tuple[dt.date, dt.date, list[str] | None]]
+) -> dict[str, dict[dt.date, int]]:
+    """{figure: {first day of month: n}} of one area for periods each starting on a month's
+    first day, (start, end, figures or None for all): one query."""
+    which = Q(pk__in=[])
+    for start, end, figures in spans:
+        span = _spans([area], start, end)
+        which |= span & Q(figure__in=figures) if figures is not None else span
     rows = (
-        Tally.objects.filter(which, area=area)
+        Tally.objects.filter(which)
         .exclude(n=0)
         .annotate(month=TruncMonth("day"))
         .order_by()
@@ -676,22 +768,42 @@ def monthly(area: str, which: Q) -> dict[str, dict[dt.date, int]]:
     found: dict[str, dict[dt.date, int]] = {}
     for figure, month, total in rows:
         day = month.date() if isinstance(month, dt.datetime) else month
-        found.setdefault(figure, {})[day] = total
+        found.setdefault(figure, {})[day] = found.get(figure, {}).get(day, 0) + total
     return found
 
 
+def first_day(area: str, figure: str) -> dt.date | None:
+    """The first day of the first month the area counted the figure in (one query: the
+    first of its month rows)."""
+    return (
+        Tally.objects.filter(area=MONTHS + area, figure=figure)
+        .exclude(n=0)
+        .order_by("day")
+        .values_list("day", flat=True)
+        .first()
+    )
+
+
 def by_area(
-    area: Q, figures: list[str], start: dt.date, end: dt.date
-) -> dict[str, dict[str, tuple[int, dt.date]]]:
-    """{area: {figure: (n, first day)}} for the areas of a table (one query)."""
+    names: list[str], figures: list[str], start: dt.date, end: dt.date, *, first: str
+) -> dict[str, dict[str, tuple[int, dt.date | None]]]:
+    """{area: {figure: (n, first day)}} for the areas of a table (one query). The first day
+    is that of the figure `first` (a distinct count, one row per subject: K2 gives each
+    municipality's first meeting), read from its day rows; the others' is None."""
+    sums = [f for f in figures if f != first]
+    which = (_spans(names, start, end) & Q(figure__in=sums)) | Q(
+        area__in=names, figure=first, day__range=(start, end)
+    )
     rows = (
-        Tally.objects.filter(area, figure__in=figures, day__range=(start, end))
+        Tally.objects.filter(which)
         .exclude(n=0)
         .order_by()
         .values_list("area", "figure")
         .annotate(total=Sum("n"), first=Min("day"))
     )
-    found: dict[str, dict[str, tuple[int, dt.date]]] = {}
-    for name, figure, total, first in rows:
-        found.setdefault(name, {})[figure] = (total, first)
+    found: dict[str, dict[str, tuple[int, dt.date | None]]] = {}
+    for name, figure, total, day in rows:
+        name = name.removeprefix(MONTHS)
+        n, _day = found.setdefault(name, {}).get(figure, (0, None))
+        found[name][figure] = (n + total, day if figure == first else None)
     return found

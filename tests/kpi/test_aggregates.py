@@ -62,6 +62,7 @@ def snapshot(report: Report) -> dict[str, Any]:
         "consultations": s.consultations,
         "meetings": (s.meetings, s.supervised_meetings, s.supervised_municipalities),
         "endings": s.endings,
+        "first_year": report.first_year,
         "routes": report.programme.new_cases_by_route if report.programme else None,
         "supported": (
             report.programme.supported_meeting_municipalities,
@@ -400,3 +401,23 @@ def test_migrate_rebuilds_only_the_parts_counted_since(kochi) -> None:
     }
     aggregates.rebuild()
     assert aggregates.differences() == []
+
+
+def test_migrate_adds_the_month_counters_to_day_counters_kept_without_them(kochi) -> None:
+    """Counted before the month rows: `--rebuild-if-empty` adds them up from the days, and
+    the reports read the same as a recount."""
+    from django.core.management import call_command
+
+    from kpi.models import Tally
+
+    history = History(5)
+    for _ in range(60):
+        history.step()
+    Tally.objects.filter(area__startswith=aggregates.MONTHS).delete()
+    assert aggregates.months_missing()
+    assert aggregates.differences() != []
+
+    call_command("kpi_aggregates", "--rebuild-if-empty")
+
+    assert not aggregates.months_missing()
+    assert_equal_to_recount()

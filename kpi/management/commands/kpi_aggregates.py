@@ -47,6 +47,16 @@ class Command(BaseCommand):
                 f"{len(found)} counters differ from a recount: run kpi_aggregates --rebuild"
             )
         parts = None
+        if options["rebuild_if_empty"] and aggregates.months_missing():
+            # Counted before the month rows were kept: add them up from the days.
+            rows = aggregates.rebuild_months()
+            audit_record(
+                action=Action.UPDATE,
+                object_type="kpi.tally",
+                filters={"rebuild": True, "months": True},
+                row_count=rows,
+            )
+            self.stdout.write(f"kpi aggregates: month counters added, {rows} counters")
         if options["rebuild_if_empty"] and not aggregates.is_empty():
             # Counted before some parts existed: rebuild only those (a part's records).
             parts = aggregates.missing_parts()
