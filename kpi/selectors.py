@@ -835,8 +835,9 @@ class _Counted:
             keys: dict[str, Any] = {f"p{code}": code for code in PREFECTURES}
         else:
             keys = {f"m{pk}": pk for pk in scope.municipality_ids}
+        supervised = [] if scope.is_national else [F.SUPERVISED]  # the programme's table
         table = aggregates.by_area(
-            list(keys), [F.K1, F.K2, F.K3, F.K4, F.MEETINGS, F.SUPERVISED], start, end, first=F.K2
+            list(keys), [F.K1, F.K2, F.K3, F.K4, F.MEETINGS, *supervised], start, end, first=F.K2
         )
         meetings = {}
         for area, row in table.items():
@@ -1204,34 +1205,36 @@ def places_as_of(in_scope: Q, as_of: dt.date) -> dict[str, int]:
 # --- the report ------------------------------------------------------------------------------
 
 
-def kpi_report(
+@dataclass
+class _Core:
+    """What the report and the summary share: the counts, the table and the indicators."""
+
+    as_of: dt.date
+    start: dt.date
+    counted: "_Counted"
+    areas: list[AreaRow]
+    total: int  # K2's denominator: the municipalities of the scope
+    targets: list[Target]
+    baselines: dict[str, BaselineValue]
+    baselines_by_year: dict[tuple[int, str], BaselineValue]
+    first_year: int
+    indicators: list[IndicatorResult]
+
+
+def _core(
     fiscal_year: int,
     scope: Scope,
-    as_of: dt.date | None = None,
+    as_of: dt.date | None,
+    past_years: list[int],
     *,
-    apply_closing: bool = True,
-    recount: bool = False,
-) -> Report:
-    """The four indicators and everything the dashboard shows, up to `as_of` (default: today).
-
-    Only what happened on or before `as_of` counts; a date after the year's end counts the
-    whole year, a date after today counts up to today. Past years in the comparison are
-    always full years. Everything counted comes from the maintained aggregates
-    (`kpi.aggregates`); `recount=True` counts the records instead (the reference: what
-    closing a year stores, and what `kpi_aggregates --check` and the tests compare with).
-
-    A closed year (年度確定) reported as a whole year shows the figures as reported, with
-    today's recount and the records behind any difference (`Report.closing`, `kpi.closing`);
-    `apply_closing=False` gives the plain recount (what closing a year stores). A report up
-    to a date inside the year always counts as of that date.
-    """
+    recount: bool,
+) -> _Core:
     fy_start, fy_end = fiscal_year_range(fiscal_year)
     # Nothing after today has happened yet: a meeting dated next week is planned, not held.
     today = timezone.localdate()
     as_of = min(as_of or today, today, fy_end)
     start, end = fy_start, as_of
 
-    past_years = list(range(fiscal_year - COMPARISON_YEARS, fiscal_year))
     counted = (_Counted.count if recount else _Counted.from_aggregates)(
         scope, start, end, past_years
     )
@@ -1270,6 +1273,75 @@ def kpi_report(
                 fiscal_year=fiscal_year,
             )
         )
+    return _Core(
+        as_of=as_of,
+        start=start,
+        counted=counted,
+        areas=areas,
+        total=total,
+        targets=target_rows,
+        baselines=baselines,
+        baselines_by_year=baselines_by_year,
+        first_year=first_year,
+        indicators=indicators,
+    )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The four indicators and the table of a year so far (the home page's panel)."""
+
+    fiscal_year: int
+    scope: Scope
+    as_of: dt.date
+    indicators: list[IndicatorResult]
+    areas: list[AreaRow]
+
+    @property
+    def label(self) -> str:
+        return era_label(self.fiscal_year)
+
+    @property
+    def municipalities(self) -> list[AreaRow]:
+        return [] if self.scope.is_national else self.areas
+
+
+def kpi_summary(fiscal_year: int, scope: Scope) -> Summary:
+    """`kpi_report`'s indicators and table up to today, without the past years, the
+    secondary figures and the programme (7 queries instead of some 30). Today is inside the
+    year, so no closing applies."""
+    core = _core(fiscal_year, scope, None, [], recount=False)
+    return Summary(fiscal_year, scope, core.as_of, core.indicators, core.areas)
+
+
+def kpi_report(
+    fiscal_year: int,
+    scope: Scope,
+    as_of: dt.date | None = None,
+    *,
+    apply_closing: bool = True,
+    recount: bool = False,
+) -> Report:
+    """The four indicators and everything the dashboard shows, up to `as_of` (default: today).
+
+    Only what happened on or before `as_of` counts; a date after the year's end counts the
+    whole year, a date after today counts up to today. Past years in the comparison are
+    always full years. Everything counted comes from the maintained aggregates
+    (`kpi.aggregates`); `recount=True` counts the records instead (the reference: what
+    closing a year stores, and what `kpi_aggregates --check` and the tests compare with).
+
+    A closed year (年度確定) reported as a whole year shows the figures as reported, with
+    today's recount and the records behind any difference (`Report.closing`, `kpi.closing`);
+    `apply_closing=False` gives the plain recount (what closing a year stores). A report up
+    to a date inside the year always counts as of that date.
+    """
+    fy_end = fiscal_year_range(fiscal_year)[1]
+    past_years = list(range(fiscal_year - COMPARISON_YEARS, fiscal_year))
+    core = _core(fiscal_year, scope, as_of, past_years, recount=recount)
+    as_of = end = core.as_of
+    start, counted, areas, total = core.start, core.counted, core.areas, core.total
+    indicators, target_rows, first_year = core.indicators, core.targets, core.first_year
+    baselines, baselines_by_year = core.baselines, core.baselines_by_year
 
     past_values = counted.past
     closings = closings_for(scope, [*past_years, fiscal_year]) if apply_closing else {}

@@ -396,9 +396,7 @@ def test_migrate_rebuilds_only_the_parts_counted_since(kochi) -> None:
     call_command("kpi_aggregates", "--rebuild-if-empty")
 
     assert aggregates.missing_parts() == []
-    assert {figure for (_a, figure, _d), *_ in aggregates.differences()} == {
-        aggregates.F.MEETINGS
-    }
+    assert {figure for (_a, figure, _d), *_ in aggregates.differences()} == {aggregates.F.MEETINGS}
     aggregates.rebuild()
     assert aggregates.differences() == []
 
