@@ -74,7 +74,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Min, Q, Sum
+from django.db.models import Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from cases.models import Case, CaseStatusChange, Consultation, Person
@@ -160,10 +160,42 @@ def _in(path: str, ids: Iterable[int] | None) -> Q:
     return Q() if ids is None else Q(**{f"{path}__in": list(ids)})
 
 
+def counted_records(part: str, ids: Iterable[int] | None = None) -> QuerySet[Any]:
+    """The records a part counts (of these subjects; None: all). Voided records and the
+    records of voided cases count nowhere."""
+    if part == CONSULTATIONS:
+        return Consultation.objects.filter(
+            _in("case__person_id", ids), voided_at__isnull=True, case__voided_at__isnull=True
+        )
+    if part == CASES:
+        return Case.objects.filter(_in("person_id", ids), voided_at__isnull=True)
+    if part == STATUSES:
+        return CaseStatusChange.objects.filter(
+            _in("case__person_id", ids),
+            to_status__in=Case.CLOSED_STATUSES,
+            case__voided_at__isnull=True,
+        )
+    if part == REFERRALS:
+        return Referral.objects.filter(
+            _in("case__person_id", ids),
+            counted_as_ibasho=True,
+            connected_on__isnull=False,
+            case__voided_at__isnull=True,
+        )
+    if part == EMPLOYMENT:
+        return EmploymentOutcome.objects.filter(
+            _in("person_id", ids),
+            after_intermediate=True,
+            voided_at__isnull=True,
+            case__voided_at__isnull=True,
+        )
+    if part == MEETINGS:
+        return CaseMeeting.objects.filter(_in("municipality_id", ids))
+    raise ValueError(part)
+
+
 def _consultations(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
-    rows = Consultation.objects.filter(
-        _in("case__person_id", ids), voided_at__isnull=True, case__voided_at__isnull=True
-    ).values_list(
+    rows = counted_records(CONSULTATIONS, ids).values_list(
         "case__person_id",
         "case__municipality_id",
         "case__municipality__prefecture_code",
@@ -189,7 +221,7 @@ def _consultations(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
 
 
 def _cases(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
-    rows = Case.objects.filter(_in("person_id", ids), voided_at__isnull=True).values_list(
+    rows = counted_records(CASES, ids).values_list(
         "municipality_id", "municipality__prefecture_code", "municipality__jurisdiction_id",
         "intake_date", "intake_route",
     )  # fmt: skip
@@ -202,12 +234,8 @@ def _cases(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
 
 def _statuses(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
     # Every close and suspension (a case closed twice counts twice), by the case's
-    # municipality; voided cases count nowhere.
-    rows = CaseStatusChange.objects.filter(
-        _in("case__person_id", ids),
-        to_status__in=Case.CLOSED_STATUSES,
-        case__voided_at__isnull=True,
-    ).values_list(
+    # municipality.
+    rows = counted_records(STATUSES, ids).values_list(
         "case__municipality_id", "case__municipality__prefecture_code",
         "case__municipality__jurisdiction_id", "changed_on", "end_reason", "to_status",
     )  # fmt: skip
@@ -221,12 +249,7 @@ def _statuses(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
 
 def _referrals(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
     # The referral's municipality (the case's, copied on save) and its recorded stamp.
-    rows = Referral.objects.filter(
-        _in("case__person_id", ids),
-        counted_as_ibasho=True,
-        connected_on__isnull=False,
-        case__voided_at__isnull=True,
-    ).values_list(
+    rows = counted_records(REFERRALS, ids).values_list(
         "municipality_id", "municipality__prefecture_code", "municipality__jurisdiction_id",
         "connected_on",
     )  # fmt: skip
@@ -237,12 +260,7 @@ def _referrals(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
 
 
 def _employment(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
-    rows = EmploymentOutcome.objects.filter(
-        _in("person_id", ids),
-        after_intermediate=True,
-        voided_at__isnull=True,
-        case__voided_at__isnull=True,
-    ).values_list(
+    rows = counted_records(EMPLOYMENT, ids).values_list(
         "person_id", "municipality_id", "municipality__prefecture_code",
         "municipality__jurisdiction_id", "started_on",
     )  # fmt: skip
@@ -254,7 +272,7 @@ def _employment(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
 
 
 def _meetings(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
-    rows = CaseMeeting.objects.filter(_in("municipality_id", ids)).values_list(
+    rows = counted_records(MEETINGS, ids).values_list(
         "municipality_id", "municipality__prefecture_code", "municipality__jurisdiction_id",
         "held_on", "supervision",
     )  # fmt: skip
@@ -574,11 +592,14 @@ def _figures_of(parts: Iterable[str]) -> Q:
 
 
 def missing_parts() -> list[str]:
-    """Parts with no counter at all of the figure every record of theirs writes (`PROBES`):
-    new parts on an installation counted before them (`kpi_aggregates --rebuild-if-empty`,
-    run by `make migrate`, rebuilds just those). A part whose records are absent too is
-    "missing" as well; its rebuild is then an empty one."""
-    return [part for part, figure in PROBES.items() if not _probe(figure).exists()]
+    """Parts with counted records but no counter at all of the figure every one of them
+    writes (`PROBES`): new parts on an installation counted before them
+    (`kpi_aggregates --rebuild-if-empty`, run by `make migrate`, rebuilds just those)."""
+    return [
+        part
+        for part, figure in PROBES.items()
+        if not _probe(figure).exists() and counted_records(part).exists()
+    ]
 
 
 def _probe(figure: str) -> Any:
