@@ -758,6 +758,8 @@ def _spans(names: list[str], start: dt.date, end: dt.date) -> Q:
     def of(prefix: str) -> Q:
         return Q(area__in=[prefix + name for name in names])
 
+    if end < start:
+        return Q(pk__in=[])
     last_month = end.replace(day=1)
     if (end + dt.timedelta(days=1)).day == 1:  # the month ends on `end`: count it whole
         last_month = end + dt.timedelta(days=1)

@@ -426,3 +426,26 @@ def test_a_part_without_records_is_not_missing(kochi) -> None:
     CaseFactory(intake_date=dt.date(2023, 5, 1))
     assert not CaseStatusChange.objects.exists()
     assert aggregates.missing_parts() == []
+
+
+def test_a_period_is_read_from_its_months_and_the_days_of_its_last_month(kochi) -> None:
+    """Whole months from the month rows, the month of the end date from its days, nothing
+    for a period ending before it starts."""
+    for day in [
+        dt.date(2023, 3, 15),  # the year before: in the days of no period below
+        dt.date(2023, 4, 1),
+        dt.date(2023, 5, 31),
+        dt.date(2023, 6, 1),
+        dt.date(2023, 6, 2),
+    ]:
+        CaseFactory(intake_date=day, municipality=Municipality.objects.get(code="392014"))
+    k1 = aggregates.F.K1
+
+    def read(end: dt.date) -> dict[dt.date, int]:
+        return aggregates.monthly("p39", [(dt.date(2023, 4, 1), end, [k1])]).get(k1, {})
+
+    assert read(dt.date(2023, 6, 1)) == {
+        dt.date(2023, 4, 1): 1, dt.date(2023, 5, 1): 1, dt.date(2023, 6, 1): 1,
+    }  # fmt: skip
+    assert read(dt.date(2023, 5, 31)) == {dt.date(2023, 4, 1): 1, dt.date(2023, 5, 1): 1}
+    assert read(dt.date(2023, 3, 20)) == {}
