@@ -419,6 +419,7 @@ def consultation_update(
 
 
 @transaction.atomic
+@aggregates.maintained
 def case_update(
     *,
     user: User,
@@ -451,6 +452,9 @@ def case_update(
     ):
         errors["assigned_counselor"] = msgs
     _raise_if(errors)
+    if intake_route != case.intake_route:
+        # K1 by intake route (kpi.aggregates): the case counts under its new route.
+        aggregates.track(persons=[case.person_id], parts=[aggregates.CASES])
 
     case_before = {
         "intake_route": case.intake_route,
@@ -515,6 +519,7 @@ def case_update(
     return case
 
 
+@aggregates.maintained
 def _status_change(
     *,
     user: User,
@@ -548,6 +553,8 @@ def _status_change(
         errors["reason"] = [_("理由を入力してください。")]
     _raise_if(errors)
 
+    # Closes and suspensions by end reason (kpi.aggregates) count this change.
+    aggregates.track(persons=[case.person_id], parts=[aggregates.STATUSES])
     update_with_version_or_raise(
         Case,
         pk=case.pk,

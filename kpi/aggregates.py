@@ -15,9 +15,11 @@ by the municipality of the record (the case's for consultations, K1, K3 and K4; 
 meeting's for K2). Days, not months: the dashboard counts up to an as-of date inside the year,
 and a year of one area is at most 365 rows per figure whatever the number of records.
 
-- Counts (件): K1 a case on its intake date; K3 a link on its connection date; meetings and
-  supervised meetings on their date; contacts (延べ件数) by method and new/ongoing on the
-  consultation's date. The period's value is the sum of its days.
+- Counts (件): K1 a case on its intake date, and the same by intake route (相談経路); K3 a
+  link on its connection date; meetings and supervised meetings on their date; contacts
+  (延べ件数) by method and new/ongoing on the consultation's date; closes and suspensions
+  (終結・中断) by end reason on the day of the status change. The period's value is the sum
+  of its days.
 - Distinct counts (人, 市町村): a subject (person, municipality) counts once per area and
   fiscal year, on the day of its first record of that year in that area: persons (実人数),
   new and ongoing persons, persons by method, K4 persons, K2 and supervised municipalities.
@@ -26,6 +28,12 @@ and a year of one area is at most 365 rows per figure whatever the number of rec
   earlier is counted once. (A period not starting on 1 April cannot be read this way; the
   selectors recount such a period.) "New" is per consultation: its case was opened in the
   consultation's fiscal year (intake on or after 1 April of it), as the recount says.
+
+Months: every day's counter is also added to its month's, a row of the same figure in the
+area `#<area>` (`#p39`) dated the month's first day. A year to a date reads the months before
+the date's month and the days of that month only (`_spans`): some 40 rows per figure instead
+of up to 365, whatever the date. (K2's first day per municipality, the table's first meeting,
+is read from its days: one row per municipality and year.)
 
 Maintenance: per subject, before and after. `maintain(persons=…, municipalities=…)` wraps a
 write: on entry it locks the subjects' rows (SELECT … FOR UPDATE on the person or the
@@ -44,9 +52,10 @@ blocks join the outermost one (a subject is counted before the first write and a
 last), so a service may call another. A subject created inside the block (the ledger
 import's bulk path) is declared with `created(persons=…)`: it had nothing before.
 
-Parts: a consultation write only recomputes the person's consultations (`parts`), a case
-void everything of the person. Subjects' contributions are small (one person's records), so
-the extra cost of a write is four queries: lock, before, after, upsert.
+Parts: a consultation write only recomputes the person's consultations (`parts`), a status
+change the person's status changes, a case void everything of the person. Subjects'
+contributions are small (one person's records), so the extra cost of a write is four
+queries: lock, before, after, upsert.
 
 Backfill and repair: the migration creates the table empty; `manage.py kpi_aggregates
 --rebuild` (run by `make migrate`, and by the benchmark's dataset build) fills it from the
@@ -65,10 +74,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Min, Q, Sum
+from django.db.models import Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-from cases.models import Case, Consultation, Person
+from cases.models import Case, CaseStatusChange, Consultation, Person
 from core.fiscal import fiscal_year, fiscal_year_range
 from core.models import Municipality
 from kpi.models import Tally
@@ -77,6 +86,7 @@ from referrals.models import EmploymentOutcome, Referral
 
 Key = tuple[str, str, dt.date]  # (area, figure, day)
 NATIONAL = "all"
+MONTHS = "#"  # the prefix of an area's month rows (see Months above)
 
 
 class F:
@@ -102,6 +112,16 @@ class F:
     def persons_by(method: str) -> str:
         return f"p:{method}"
 
+    @staticmethod
+    def route(route: str) -> str:
+        """K1 of an intake route (Case.Route)."""
+        return f"r:{route}"
+
+    @staticmethod
+    def ending(end_reason: str, to_status: str) -> str:
+        """Closes (c) or suspensions (s) of an end reason ("" for none: 未分類)."""
+        return f"e:{end_reason}:{'c' if to_status == Case.Status.CLOSED else 's'}"
+
 
 # The parts of a person's records, and the one of a municipality's.
 CONSULTATIONS = "consultations"
@@ -109,7 +129,8 @@ CASES = "cases"
 REFERRALS = "referrals"
 EMPLOYMENT = "employment"
 MEETINGS = "meetings"
-PERSON_PARTS = frozenset({CONSULTATIONS, CASES, REFERRALS, EMPLOYMENT})
+STATUSES = "statuses"
+PERSON_PARTS = frozenset({CONSULTATIONS, CASES, REFERRALS, EMPLOYMENT, STATUSES})
 
 
 def areas(municipality_id: int, prefecture_code: str, jurisdiction_id: int | None) -> list[str]:
@@ -139,10 +160,42 @@ def _in(path: str, ids: Iterable[int] | None) -> Q:
     return Q() if ids is None else Q(**{f"{path}__in": list(ids)})
 
 
+def counted_records(part: str, ids: Iterable[int] | None = None) -> QuerySet[Any]:
+    """The records a part counts (of these subjects; None: all). Voided records and the
+    records of voided cases count nowhere."""
+    if part == CONSULTATIONS:
+        return Consultation.objects.filter(
+            _in("case__person_id", ids), voided_at__isnull=True, case__voided_at__isnull=True
+        )
+    if part == CASES:
+        return Case.objects.filter(_in("person_id", ids), voided_at__isnull=True)
+    if part == STATUSES:
+        return CaseStatusChange.objects.filter(
+            _in("case__person_id", ids),
+            to_status__in=Case.CLOSED_STATUSES,
+            case__voided_at__isnull=True,
+        )
+    if part == REFERRALS:
+        return Referral.objects.filter(
+            _in("case__person_id", ids),
+            counted_as_ibasho=True,
+            connected_on__isnull=False,
+            case__voided_at__isnull=True,
+        )
+    if part == EMPLOYMENT:
+        return EmploymentOutcome.objects.filter(
+            _in("person_id", ids),
+            after_intermediate=True,
+            voided_at__isnull=True,
+            case__voided_at__isnull=True,
+        )
+    if part == MEETINGS:
+        return CaseMeeting.objects.filter(_in("municipality_id", ids))
+    raise ValueError(part)
+
+
 def _consultations(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
-    rows = Consultation.objects.filter(
-        _in("case__person_id", ids), voided_at__isnull=True, case__voided_at__isnull=True
-    ).values_list(
+    rows = counted_records(CONSULTATIONS, ids).values_list(
         "case__person_id",
         "case__municipality_id",
         "case__municipality__prefecture_code",
@@ -168,23 +221,35 @@ def _consultations(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
 
 
 def _cases(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
-    rows = Case.objects.filter(_in("person_id", ids), voided_at__isnull=True).values_list(
+    rows = counted_records(CASES, ids).values_list(
         "municipality_id", "municipality__prefecture_code", "municipality__jurisdiction_id",
-        "intake_date",
+        "intake_date", "intake_route",
     )  # fmt: skip
-    for municipality, prefecture, jurisdiction, day in rows.iterator(chunk_size=5000):
+    for municipality, prefecture, jurisdiction, day, route in rows.iterator(chunk_size=5000):
+        by_route = F.route(route)
         for area in areas(municipality, prefecture, jurisdiction):
             counts[(area, F.K1, day)] += 1
+            counts[(area, by_route, day)] += 1
+
+
+def _statuses(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
+    # Every close and suspension (a case closed twice counts twice), by the case's
+    # municipality.
+    rows = counted_records(STATUSES, ids).values_list(
+        "case__municipality_id", "case__municipality__prefecture_code",
+        "case__municipality__jurisdiction_id", "changed_on", "end_reason", "to_status",
+    )  # fmt: skip
+    for municipality, prefecture, jurisdiction, day, reason, status in rows.iterator(
+        chunk_size=5000
+    ):
+        figure = F.ending(reason, status)
+        for area in areas(municipality, prefecture, jurisdiction):
+            counts[(area, figure, day)] += 1
 
 
 def _referrals(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
     # The referral's municipality (the case's, copied on save) and its recorded stamp.
-    rows = Referral.objects.filter(
-        _in("case__person_id", ids),
-        counted_as_ibasho=True,
-        connected_on__isnull=False,
-        case__voided_at__isnull=True,
-    ).values_list(
+    rows = counted_records(REFERRALS, ids).values_list(
         "municipality_id", "municipality__prefecture_code", "municipality__jurisdiction_id",
         "connected_on",
     )  # fmt: skip
@@ -195,12 +260,7 @@ def _referrals(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
 
 
 def _employment(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
-    rows = EmploymentOutcome.objects.filter(
-        _in("person_id", ids),
-        after_intermediate=True,
-        voided_at__isnull=True,
-        case__voided_at__isnull=True,
-    ).values_list(
+    rows = counted_records(EMPLOYMENT, ids).values_list(
         "person_id", "municipality_id", "municipality__prefecture_code",
         "municipality__jurisdiction_id", "started_on",
     )  # fmt: skip
@@ -212,7 +272,7 @@ def _employment(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
 
 
 def _meetings(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
-    rows = CaseMeeting.objects.filter(_in("municipality_id", ids)).values_list(
+    rows = counted_records(MEETINGS, ids).values_list(
         "municipality_id", "municipality__prefecture_code", "municipality__jurisdiction_id",
         "held_on", "supervision",
     )  # fmt: skip
@@ -234,6 +294,7 @@ PARTS = {
     REFERRALS: _referrals,
     EMPLOYMENT: _employment,
     MEETINGS: _meetings,
+    STATUSES: _statuses,
 }
 CHUNK = 500  # subjects per query (an IN list)
 
@@ -251,9 +312,19 @@ def contributions(part: str, ids: Iterable[int] | None) -> Counter[Key]:
     return counts
 
 
+def with_months(days: Counter[Key] | dict[Key, int]) -> Counter[Key]:
+    """The day counters and the month counters they add up to."""
+    counts: Counter[Key] = Counter()
+    for (area, figure, day), n in days.items():
+        if n:
+            counts[(area, figure, day)] += n
+            counts[(MONTHS + area, figure, day.replace(day=1))] += n
+    return counts
+
+
 def add(delta: Counter[Key] | dict[Key, int]) -> None:
-    """Add to the counters (one upsert per 200 rows, in key order)."""
-    rows = sorted((key, n) for key, n in delta.items() if n)
+    """Add to the day counters and their months (one upsert per 200 rows, in key order)."""
+    rows = sorted((key, n) for key, n in with_months(delta).items() if n)
     table = connection.ops.quote_name(Tally._meta.db_table)
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 200):
@@ -396,7 +467,7 @@ def expected() -> Counter[Key]:
     counts: Counter[Key] = Counter()
     for part in PARTS:
         counts.update(contributions(part, None))
-    return counts
+    return with_months(counts)
 
 
 def stored() -> Counter[Key]:
@@ -419,33 +490,122 @@ def differences() -> list[tuple[Key, int, int]]:
 
 
 @transaction.atomic
-def rebuild() -> int:
-    """Recount every counter from the records; returns the number of rows written.
+def rebuild(parts: Iterable[str] | None = None) -> int:
+    """Recount every counter from the records, or only those of some parts (their figures,
+    `PART_FIGURES`: a part added to an installation that has the others); returns the
+    number of rows written.
 
     On PostgreSQL with `INSERT … SELECT` (`REBUILD_SQL`: the benchmark's millions of rows;
     the tests check it against `expected`), elsewhere from `expected`."""
     _lock_table()
-    Tally.objects.all().delete()
+    chosen = list(PARTS) if parts is None else sorted(set(parts))
+    whole = set(chosen) == set(PARTS)
+    if whole:
+        Tally.objects.all().delete()
+    else:
+        Tally.objects.filter(_figures_of(chosen)).delete()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # A maintenance statement over every record: not bound by the pages' limit.
             cursor.execute("SET LOCAL statement_timeout = 0")
             cursor.execute("SET LOCAL work_mem = '256MB'")  # the groupings stay in memory
-            # One index build after the rows rather than millions of index insertions.
-            cursor.execute(f"ALTER TABLE {Tally._meta.db_table} DROP CONSTRAINT kpi_tally_key")
-            for sql in REBUILD_SQL:
-                cursor.execute(sql)
-            cursor.execute(
-                f"ALTER TABLE {Tally._meta.db_table} "
-                "ADD CONSTRAINT kpi_tally_key UNIQUE (area, figure, day)"
-            )
-        return Tally.objects.count()
-    counts = expected()
+            if whole:  # one index build after the rows rather than millions of insertions
+                cursor.execute(f"ALTER TABLE {Tally._meta.db_table} DROP CONSTRAINT kpi_tally_key")
+            for part in chosen:
+                for sql in REBUILD_SQL[part]:
+                    cursor.execute(sql)
+            _insert_months(cursor, None if whole else chosen)
+            if whole:
+                cursor.execute(
+                    f"ALTER TABLE {Tally._meta.db_table} "
+                    "ADD CONSTRAINT kpi_tally_key UNIQUE (area, figure, day)"
+                )
+        return Tally.objects.filter(_figures_of(chosen)).count()
+    counts: Counter[Key] = Counter()
+    for part in chosen:
+        counts.update(contributions(part, None))
+    counts = with_months(counts)
     Tally.objects.bulk_create(
         (Tally(area=a, figure=f, day=d, n=n) for (a, f, d), n in sorted(counts.items()) if n),
         batch_size=2000,
     )
     return sum(1 for n in counts.values() if n)
+
+
+def _insert_months(cursor: Any, parts: list[str] | None) -> None:
+    """The month rows of the day rows (of these parts' figures; None: all), on PostgreSQL."""
+    where = ""
+    params: list[str] = []
+    if parts is not None:
+        tests = []
+        for part in parts:
+            for pattern in PART_FIGURES[part]:
+                tests.append("figure LIKE %s" if pattern.endswith("%") else "figure = %s")
+                params.append(pattern)
+        where = f"AND ({' OR '.join(tests)})"
+    table = Tally._meta.db_table
+    cursor.execute(
+        f"INSERT INTO {table} (area, figure, day, n) "  # noqa: S608  (names and patterns ours)
+        f"SELECT %s || area, figure, date_trunc('month', day)::date, sum(n) FROM {table} "
+        f"WHERE area NOT LIKE %s {where} GROUP BY 1, 2, 3 HAVING sum(n) <> 0",
+        [MONTHS, MONTHS + "%", *params],
+    )
+
+
+def months_missing() -> bool:
+    """Day counters without month counters: counted before the months were kept."""
+    return (
+        not Tally.objects.filter(area__startswith=MONTHS).exists()
+        and Tally.objects.exclude(n=0).exists()
+    )
+
+
+@transaction.atomic
+def rebuild_months() -> int:
+    """Write the month counters of the day counters there are (after `months_missing`)."""
+    _lock_table()
+    Tally.objects.filter(area__startswith=MONTHS).delete()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = 0")
+            _insert_months(cursor, None)
+    else:
+        days = Counter(
+            {(a, f, d): n for a, f, d, n in Tally.objects.values_list("area", "figure", "day", "n")}
+        )
+        months = with_months(days) - days
+        Tally.objects.bulk_create(
+            (Tally(area=a, figure=f, day=d, n=n) for (a, f, d), n in sorted(months.items())),
+            batch_size=2000,
+        )
+    return Tally.objects.filter(area__startswith=MONTHS).count()
+
+
+def _figures_of(parts: Iterable[str]) -> Q:
+    which = Q(pk__in=[])
+    for part in parts:
+        for pattern in PART_FIGURES[part]:
+            which |= (
+                Q(figure__startswith=pattern[:-1]) if pattern.endswith("%") else Q(figure=pattern)
+            )
+    return which
+
+
+def missing_parts() -> list[str]:
+    """Parts with counted records but no counter at all of the figure every one of them
+    writes (`PROBES`): new parts on an installation counted before them
+    (`kpi_aggregates --rebuild-if-empty`, run by `make migrate`, rebuilds just those)."""
+    return [
+        part
+        for part, figure in PROBES.items()
+        if not _probe(figure).exists() and counted_records(part).exists()
+    ]
+
+
+def _probe(figure: str) -> Any:
+    if figure.endswith("%"):
+        return Tally.objects.filter(figure__startswith=figure[:-1])
+    return Tally.objects.filter(figure=figure)
 
 
 # The same counters in SQL (PostgreSQL). AREAS: the four areas of a municipality `m`.
@@ -460,64 +620,98 @@ _SQL_PARTS = {
     "consultations": """FROM cases_consultation x JOIN cases_case c ON c.id = x.case_id
         JOIN core_municipality m ON m.id = c.municipality_id""",
     "live": "x.voided_at IS NULL AND c.voided_at IS NULL",
+    "closed": f"'{Case.Status.CLOSED}'",
+    "suspended": f"'{Case.Status.SUSPENDED}'",
 }
-REBUILD_SQL = [
-    sql.format(**_SQL_PARTS)
-    for sql in [
+# Per part: its statements ({…}: `_SQL_PARTS`).
+_REBUILD_SQL: dict[str, list[str]] = {
+    CONSULTATIONS: [
         # 延べ件数 by method, new or ongoing
         """{insert} SELECT a.area, 'c:' || x.method || CASE WHEN {new} THEN ':n' ELSE ':o' END,
-            x.date, count(*) {consultations} {areas}
-        WHERE {live} AND a.area IS NOT NULL GROUP BY 1, 2, 3""",
+                x.date, count(*) {consultations} {areas}
+            WHERE {live} AND a.area IS NOT NULL GROUP BY 1, 2, 3""",
         # 実人数: a person's first day per municipality and year, then per area (the earliest
         # of its municipalities'), counted on that day.
         """CREATE TEMPORARY TABLE kpi_first_contacts ON COMMIT DROP AS
-        SELECT c.person_id, c.municipality_id, k.figure, {fy_x} AS fy, min(x.date) AS first
-        {consultations} CROSS JOIN LATERAL (VALUES ('p'),
-            (CASE WHEN {new} THEN 'pn' ELSE 'po' END), ('p:' || x.method)) AS k(figure)
-        WHERE {live} GROUP BY 1, 2, 3, 4""",
+            SELECT c.person_id, c.municipality_id, k.figure, {fy_x} AS fy, min(x.date) AS first
+            {consultations} CROSS JOIN LATERAL (VALUES ('p'),
+                (CASE WHEN {new} THEN 'pn' ELSE 'po' END), ('p:' || x.method)) AS k(figure)
+            WHERE {live} GROUP BY 1, 2, 3, 4""",
         "ANALYZE kpi_first_contacts",
         """{insert} SELECT area, figure, first, count(*) FROM (
-            SELECT f.person_id, a.area, f.figure, f.fy, min(f.first) AS first
-            FROM kpi_first_contacts f JOIN core_municipality m ON m.id = f.municipality_id
-            {areas} WHERE a.area IS NOT NULL GROUP BY 1, 2, 3, 4) AS firsts
-        GROUP BY 1, 2, 3""",
+                SELECT f.person_id, a.area, f.figure, f.fy, min(f.first) AS first
+                FROM kpi_first_contacts f JOIN core_municipality m ON m.id = f.municipality_id
+                {areas} WHERE a.area IS NOT NULL GROUP BY 1, 2, 3, 4) AS firsts
+            GROUP BY 1, 2, 3""",
         "DROP TABLE kpi_first_contacts",
-        # K1
-        """{insert} SELECT a.area, 'k1', c.intake_date, count(*)
-        FROM cases_case c JOIN core_municipality m ON m.id = c.municipality_id {areas}
-        WHERE c.voided_at IS NULL AND a.area IS NOT NULL GROUP BY 1, 3""",
+    ],
+    CASES: [
+        # K1, and K1 by intake route
+        """{insert} SELECT a.area, k.figure, c.intake_date, count(*)
+            FROM cases_case c JOIN core_municipality m ON m.id = c.municipality_id {areas}
+            CROSS JOIN LATERAL (VALUES ('k1'), ('r:' || c.intake_route)) AS k(figure)
+            WHERE c.voided_at IS NULL AND a.area IS NOT NULL GROUP BY 1, 2, 3""",
+    ],
+    STATUSES: [
+        # closes and suspensions by end reason
+        """{insert} SELECT a.area,
+                'e:' || s.end_reason || CASE WHEN s.to_status = {closed} THEN ':c' ELSE ':s' END,
+                s.changed_on, count(*)
+            FROM cases_casestatuschange s JOIN cases_case c ON c.id = s.case_id
+            JOIN core_municipality m ON m.id = c.municipality_id {areas}
+            WHERE s.to_status IN ({closed}, {suspended}) AND c.voided_at IS NULL
+                AND a.area IS NOT NULL
+            GROUP BY 1, 2, 3""",
+    ],
+    REFERRALS: [
         # K3: the referral's municipality and its recorded stamp
         """{insert} SELECT a.area, 'k3', r.connected_on, count(*)
-        FROM referrals_referral r JOIN cases_case c ON c.id = r.case_id
-        JOIN core_municipality m ON m.id = r.municipality_id {areas}
-        WHERE r.counted_as_ibasho AND r.connected_on IS NOT NULL AND c.voided_at IS NULL
-            AND a.area IS NOT NULL
-        GROUP BY 1, 3""",
+            FROM referrals_referral r JOIN cases_case c ON c.id = r.case_id
+            JOIN core_municipality m ON m.id = r.municipality_id {areas}
+            WHERE r.counted_as_ibasho AND r.connected_on IS NOT NULL AND c.voided_at IS NULL
+                AND a.area IS NOT NULL
+            GROUP BY 1, 3""",
+    ],
+    EMPLOYMENT: [
         # K4: a person's first counted job of the year per area
         """{insert} SELECT area, 'k4', first, count(*) FROM (
-            SELECT o.person_id, a.area, {fy_o}, min(o.started_on) AS first
-            FROM referrals_employmentoutcome o JOIN cases_case c ON c.id = o.case_id
-            JOIN core_municipality m ON m.id = o.municipality_id {areas}
-            WHERE o.after_intermediate AND o.voided_at IS NULL AND c.voided_at IS NULL
-                AND a.area IS NOT NULL
-            GROUP BY 1, 2, 3) AS firsts
-        GROUP BY 1, 3""",
+                SELECT o.person_id, a.area, {fy_o}, min(o.started_on) AS first
+                FROM referrals_employmentoutcome o JOIN cases_case c ON c.id = o.case_id
+                JOIN core_municipality m ON m.id = o.municipality_id {areas}
+                WHERE o.after_intermediate AND o.voided_at IS NULL AND c.voided_at IS NULL
+                    AND a.area IS NOT NULL
+                GROUP BY 1, 2, 3) AS firsts
+            GROUP BY 1, 3""",
+    ],
+    MEETINGS: [
         # meetings, supervised meetings
         """{insert} SELECT a.area, k.figure, mt.held_on, count(*)
-        FROM platforms_casemeeting mt JOIN core_municipality m ON m.id = mt.municipality_id
-        {areas} CROSS JOIN LATERAL (VALUES ('mt'),
-            (CASE WHEN mt.supervision <> 'none' THEN 'mts' END)) AS k(figure)
-        WHERE a.area IS NOT NULL AND k.figure IS NOT NULL GROUP BY 1, 2, 3""",
+            FROM platforms_casemeeting mt JOIN core_municipality m ON m.id = mt.municipality_id
+            {areas} CROSS JOIN LATERAL (VALUES ('mt'),
+                (CASE WHEN mt.supervision <> 'none' THEN 'mts' END)) AS k(figure)
+            WHERE a.area IS NOT NULL AND k.figure IS NOT NULL GROUP BY 1, 2, 3""",
         # K2 and the supervised municipalities: a municipality's first meeting of the year
         """{insert} SELECT area, figure, first, count(*) FROM (
-            SELECT mt.municipality_id, a.area, k.figure, {fy_mt}, min(mt.held_on) AS first
-            FROM platforms_casemeeting mt JOIN core_municipality m ON m.id = mt.municipality_id
-            {areas} CROSS JOIN LATERAL (VALUES ('k2'),
-                (CASE WHEN mt.supervision <> 'none' THEN 'k2s' END)) AS k(figure)
-            WHERE a.area IS NOT NULL AND k.figure IS NOT NULL GROUP BY 1, 2, 3, 4) AS firsts
-        GROUP BY 1, 2, 3""",
-    ]
-]
+                SELECT mt.municipality_id, a.area, k.figure, {fy_mt}, min(mt.held_on) AS first
+                FROM platforms_casemeeting mt JOIN core_municipality m ON m.id = mt.municipality_id
+                {areas} CROSS JOIN LATERAL (VALUES ('k2'),
+                    (CASE WHEN mt.supervision <> 'none' THEN 'k2s' END)) AS k(figure)
+                WHERE a.area IS NOT NULL AND k.figure IS NOT NULL GROUP BY 1, 2, 3, 4) AS firsts
+            GROUP BY 1, 2, 3""",
+    ],
+}
+REBUILD_SQL = {
+    part: [sql.format(**_SQL_PARTS) for sql in sqls] for part, sqls in _REBUILD_SQL.items()
+}
+# The figures each part writes: what rebuilding one part deletes first (LIKE patterns).
+PART_FIGURES: dict[str, list[str]] = {
+    CONSULTATIONS: ["c:%", "p:%", F.PERSONS, F.NEW_PERSONS, F.ONGOING_PERSONS],
+    CASES: [F.K1, "r:%"],
+    STATUSES: ["e:%"],
+    REFERRALS: [F.K3],
+    EMPLOYMENT: [F.K4],
+    MEETINGS: [F.MEETINGS, F.SUPERVISED, F.K2, F.SUPERVISED_MUNICIPALITIES],
+}
 
 
 def _lock_table() -> None:
@@ -529,6 +723,18 @@ def _lock_table() -> None:
 
 def is_empty() -> bool:
     return not Tally.objects.exists()
+
+
+# Per part, a figure any of its records writes (every live consultation counts a person,
+# every live case a route, every connected ibasho link K3…).
+PROBES: dict[str, str] = {
+    CONSULTATIONS: F.PERSONS,
+    CASES: "r:%",
+    STATUSES: "e:%",
+    REFERRALS: F.K3,
+    EMPLOYMENT: F.K4,
+    MEETINGS: F.MEETINGS,
+}
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -545,11 +751,37 @@ def scope_area(scope: Any) -> str:
     return f"p{scope.prefecture_code}"
 
 
-def monthly(area: str, which: Q) -> dict[str, dict[dt.date, int]]:
-    """{figure: {first day of month: n}} of one area, for the rows `which` selects (figures
-    and days; one query)."""
+def _spans(names: list[str], start: dt.date, end: dt.date) -> Q:
+    """The rows whose sum is each figure's total of [start, end] in these areas (`start` the
+    first day of a month): the month rows of the whole months, the day rows of the rest."""
+
+    def of(prefix: str) -> Q:
+        return Q(area__in=[prefix + name for name in names])
+
+    if end < start:
+        return Q(pk__in=[])
+    last_month = end.replace(day=1)
+    if (end + dt.timedelta(days=1)).day == 1:  # the month ends on `end`: count it whole
+        last_month = end + dt.timedelta(days=1)
+    which = Q(pk__in=[])
+    if last_month > start:
+        which |= of(MONTHS) & Q(day__range=(start, last_month - dt.timedelta(days=1)))
+    if last_month <= end:
+        which |= of("") & Q(day__range=(last_month, end))
+    return which
+
+
+def monthly(
+    area: str, spans: list[tuple[dt.date, dt.date, list[str] | None]]
+) -> dict[str, dict[dt.date, int]]:
+    """{figure: {first day of month: n}} of one area for periods each starting on a month's
+    first day, (start, end, figures or None for all): one query."""
+    which = Q(pk__in=[])
+    for start, end, figures in spans:
+        span = _spans([area], start, end)
+        which |= span & Q(figure__in=figures) if figures is not None else span
     rows = (
-        Tally.objects.filter(which, area=area)
+        Tally.objects.filter(which)
         .exclude(n=0)
         .annotate(month=TruncMonth("day"))
         .order_by()
@@ -559,22 +791,42 @@ def monthly(area: str, which: Q) -> dict[str, dict[dt.date, int]]:
     found: dict[str, dict[dt.date, int]] = {}
     for figure, month, total in rows:
         day = month.date() if isinstance(month, dt.datetime) else month
-        found.setdefault(figure, {})[day] = total
+        found.setdefault(figure, {})[day] = found.get(figure, {}).get(day, 0) + total
     return found
 
 
+def first_day(area: str, figure: str) -> dt.date | None:
+    """The first day of the first month the area counted the figure in (one query: the
+    first of its month rows)."""
+    return (
+        Tally.objects.filter(area=MONTHS + area, figure=figure)
+        .exclude(n=0)
+        .order_by("day")
+        .values_list("day", flat=True)
+        .first()
+    )
+
+
 def by_area(
-    area: Q, figures: list[str], start: dt.date, end: dt.date
-) -> dict[str, dict[str, tuple[int, dt.date]]]:
-    """{area: {figure: (n, first day)}} for the areas of a table (one query)."""
+    names: list[str], figures: list[str], start: dt.date, end: dt.date, *, first: str
+) -> dict[str, dict[str, tuple[int, dt.date | None]]]:
+    """{area: {figure: (n, first day)}} for the areas of a table (one query). The first day
+    is that of the figure `first` (a distinct count, one row per subject: K2 gives each
+    municipality's first meeting), read from its day rows; the others' is None."""
+    sums = [f for f in figures if f != first]
+    which = (_spans(names, start, end) & Q(figure__in=sums)) | Q(
+        area__in=names, figure=first, day__range=(start, end)
+    )
     rows = (
-        Tally.objects.filter(area, figure__in=figures, day__range=(start, end))
+        Tally.objects.filter(which)
         .exclude(n=0)
         .order_by()
         .values_list("area", "figure")
         .annotate(total=Sum("n"), first=Min("day"))
     )
-    found: dict[str, dict[str, tuple[int, dt.date]]] = {}
-    for name, figure, total, first in rows:
-        found.setdefault(name, {})[figure] = (total, first)
+    found: dict[str, dict[str, tuple[int, dt.date | None]]] = {}
+    for name, figure, total, day in rows:
+        name = name.removeprefix(MONTHS)
+        n, _day = found.setdefault(name, {}).get(figure, (0, None))
+        found[name][figure] = (n + total, day if figure == first else None)
     return found

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from accounts.models import User
 from core.fiscal import current_fiscal_year
 from kpi.scopes import scopes_for_user
-from kpi.selectors import kpi_report
+from kpi.selectors import kpi_summary
 
 ROLES = (User.Role.PREFECTURE, User.Role.ADMIN)
 
@@ -22,7 +22,7 @@ def home_prefecture_overview(request: HttpRequest) -> dict[str, Any] | None:
         return None
     # The user's own prefecture when there is one (a national user's first scope is 全国).
     scope = next((s for s in scopes if not s.is_national), scopes[0])
-    report = kpi_report(current_fiscal_year(), scope)
+    report = kpi_summary(current_fiscal_year(), scope)
     without_meeting = [row for row in report.municipalities if not row.meeting_held]
     return {
         "template": "kpi/_home_overview.html",

@@ -74,7 +74,7 @@ from kpi.closing import ClosingState, changes_since, closings_for, differences, 
 from kpi.models import Baseline, Figure, Indicator, SurveyCount, Target, YearClosing
 from kpi.scopes import Scope
 from platforms.models import CaseMeeting, MunicipalStatus, Platform, established_as_of
-from programme.selectors import ProgrammeFigures, programme_figures
+from programme.selectors import CountedElsewhere, ProgrammeFigures, programme_figures
 from referrals.history import ConfigHistory
 from referrals.models import EmploymentOutcome, Referral, Resource
 
@@ -348,10 +348,10 @@ class EndingCount:
     suspended: int
 
 
-def _endings(scope: Scope, start: dt.date, end: dt.date) -> list[EndingCount]:
-    """Every close and suspension dated in the period, by end-reason category (one query).
-    A case closed twice counts twice; voided cases count nowhere. Uncategorised ones (from
-    before the categories, or imported) show as 「未分類」."""
+def _count_endings(scope: Scope, start: dt.date, end: dt.date) -> dict[tuple[str, str], int]:
+    """Every close and suspension dated in the period, {(end reason, to status): n}, counted
+    from the records (one query). A case closed twice counts twice; voided cases count
+    nowhere."""
     rows = (
         CaseStatusChange.objects.filter(
             scope.q("case__municipality"),
@@ -363,7 +363,12 @@ def _endings(scope: Scope, start: dt.date, end: dt.date) -> list[EndingCount]:
         .values("end_reason", "to_status")
         .annotate(n=Count("pk"))
     )
-    counts = {(r["end_reason"], r["to_status"]): r["n"] for r in rows}
+    return {(r["end_reason"], r["to_status"]): r["n"] for r in rows}
+
+
+def _endings(counts: dict[tuple[str, str], int]) -> list[EndingCount]:
+    """The rows by end-reason category. Uncategorised ones (from before the categories, or
+    imported) show as 「未分類」."""
     choices = [*Case.EndReason.choices, ("", _("未分類"))]
     return [
         EndingCount(
@@ -664,18 +669,24 @@ def _baselines(
     return latest, by_year
 
 
-def first_fiscal_year(scope: Scope) -> int:
-    """The first fiscal year the system holds records for (1 query).
+def first_fiscal_year(scope: Scope, *, recount: bool = False) -> int:
+    """The first fiscal year the system holds cases for (1 query).
 
     Years before it are unknown, not zero: the dashboard, the workbook and the JSON show
-    「データなし」 (or the baseline entered for the year). The start is the installation's,
-    not the scope's: a village with no case in a year the system was in use has zero cases.
-    With no record at all, the current year is the first.
-    """
-    cases = Case.objects.all()
-    if not scope.is_national:
-        cases = cases.filter(municipality__prefecture_code=scope.prefecture_code)
-    first = cases.aggregate(first=Min("intake_date"))["first"]
+    「データなし」 (or the baseline entered for the year). The start is the installation's
+    (the prefecture's, or the nation's), not the scope's: a village with no case in a year
+    the system was in use has zero cases. With no case at all, the current year is the
+    first. Voided cases count nowhere, here neither. Read from the first month of K1 in the
+    maintained counters (one index entry; the minimum over the cases read a million of them
+    nationally), or `recount` from the cases."""
+    if recount:
+        cases = Case.objects.filter(voided_at__isnull=True)
+        if not scope.is_national:
+            cases = cases.filter(municipality__prefecture_code=scope.prefecture_code)
+        first = cases.aggregate(first=Min("intake_date"))["first"]
+    else:
+        area = aggregates.NATIONAL if scope.is_national else f"p{scope.prefecture_code}"
+        first = aggregates.first_day(area, aggregates.F.K1)
     return fiscal_year_of(first) if first else current_fiscal_year()
 
 
@@ -727,6 +738,9 @@ class _Counted:
     meeting_figures: dict[str, int]  # meetings, supervised, supervised_municipalities
     consultations: ConsultationFigures
     past: dict[int, dict[str, int]]  # {fiscal year: {indicator: full-year value}}
+    endings: dict[tuple[str, str], int]  # {(end reason, to status): closes or suspensions}
+    # The programme figures the counters hold (None: programme_figures counts them).
+    programme: CountedElsewhere | None = None
 
     @classmethod
     def count(cls, scope: Scope, start: dt.date, end: dt.date, past_years: list[int]) -> "_Counted":
@@ -776,6 +790,7 @@ class _Counted:
             meeting_figures=meeting_figures,
             consultations=consultation_figures(scope, start, end, recount=True),
             past=_year_values(scope, past_years),
+            endings=_count_endings(scope, start, end),
         )
 
     @classmethod
@@ -792,12 +807,12 @@ class _Counted:
             Indicator.IBASHO_LINKS: F.K3,
             Indicator.EMPLOYED_AFTER_INTERMEDIATE: F.K4,
         }
-        this_year = Q(day__range=(start, end))
+        spans: list[tuple[dt.date, dt.date, list[str] | None]] = [(start, end, None)]
         if past_years:
             first = fiscal_year_range(min(past_years))[0]
             last = fiscal_year_range(max(past_years))[1]
-            this_year |= Q(day__range=(first, last), figure__in=list(indicators.values()))
-        months = aggregates.monthly(aggregates.scope_area(scope), this_year)
+            spans.append((first, last, list(indicators.values())))
+        months = aggregates.monthly(aggregates.scope_area(scope), spans)
 
         def in_year(figure: str) -> dict[dt.date, int]:
             return {m: n for m, n in months.get(figure, {}).items() if start <= m <= end}
@@ -820,15 +835,16 @@ class _Counted:
             keys: dict[str, Any] = {f"p{code}": code for code in PREFECTURES}
         else:
             keys = {f"m{pk}": pk for pk in scope.municipality_ids}
+        supervised = [] if scope.is_national else [F.SUPERVISED]  # the programme's table
         table = aggregates.by_area(
-            Q(area__in=list(keys)), [F.K1, F.K2, F.K3, F.K4, F.MEETINGS], start, end
+            list(keys), [F.K1, F.K2, F.K3, F.K4, F.MEETINGS, *supervised], start, end, first=F.K2
         )
         meetings = {}
         for area, row in table.items():
             if F.MEETINGS in row:
-                n, first = row[F.MEETINGS]
-                met = row[F.K2][0] if F.K2 in row else 0
-                meetings[keys[area]] = {"n": n, "first": first, "met": met}
+                # K2: each municipality's first meeting of the year, the area's first of them.
+                met, first_day = row.get(F.K2, (0, None))
+                meetings[keys[area]] = {"n": row[F.MEETINGS][0], "first": first_day, "met": met}
 
         def column(figure: str) -> dict[Any, int]:
             return {keys[a]: row[figure][0] for a, row in table.items() if figure in row}
@@ -848,6 +864,18 @@ class _Counted:
                 {figure: in_year(figure) for figure in _CONSULTATION_FIGURES}
             ),
             past=past,
+            endings={
+                (reason, status): n
+                for reason in ["", *Case.EndReason.values]
+                for status in Case.CLOSED_STATUSES
+                if (n := total(F.ending(reason, status)))
+            },
+            programme=CountedElsewhere(
+                new_cases_by_route={route: total(F.route(route)) for route in Case.Route.values},
+                # By municipality: the programme's table (none for the national scope).
+                supported_meetings={} if scope.is_national else column(F.SUPERVISED),
+                supported_municipalities=total(F.SUPERVISED_MUNICIPALITIES),
+            ),
         )
 
 
@@ -1033,9 +1061,7 @@ def consultation_figures(
     records (`recount=True`, and any period not starting on 1 April)."""
     if recount or start != fiscal_year_range(fiscal_year_of(start))[0]:
         return _consultation_result(_count_consultations(scope, start, end))
-    months = aggregates.monthly(
-        aggregates.scope_area(scope), Q(day__range=(start, end), figure__in=_CONSULTATION_FIGURES)
-    )
+    months = aggregates.monthly(aggregates.scope_area(scope), [(start, end, _CONSULTATION_FIGURES)])
     return _consultations_from(months)
 
 
@@ -1143,7 +1169,7 @@ def _secondary(
         supervised_municipalities=meetings["supervised_municipalities"],
         consultations=counted.consultations,
         baselines={},
-        endings=_endings(scope, start, end),
+        endings=_endings(counted.endings),
         casework=casework_figures(scope.q("municipality"), start, end),
     )
 
@@ -1179,34 +1205,36 @@ def places_as_of(in_scope: Q, as_of: dt.date) -> dict[str, int]:
 # --- the report ------------------------------------------------------------------------------
 
 
-def kpi_report(
+@dataclass
+class _Core:
+    """What the report and the summary share: the counts, the table and the indicators."""
+
+    as_of: dt.date
+    start: dt.date
+    counted: "_Counted"
+    areas: list[AreaRow]
+    total: int  # K2's denominator: the municipalities of the scope
+    targets: list[Target]
+    baselines: dict[str, BaselineValue]
+    baselines_by_year: dict[tuple[int, str], BaselineValue]
+    first_year: int
+    indicators: list[IndicatorResult]
+
+
+def _core(
     fiscal_year: int,
     scope: Scope,
-    as_of: dt.date | None = None,
+    as_of: dt.date | None,
+    past_years: list[int],
     *,
-    apply_closing: bool = True,
-    recount: bool = False,
-) -> Report:
-    """The four indicators and everything the dashboard shows, up to `as_of` (default: today).
-
-    Only what happened on or before `as_of` counts; a date after the year's end counts the
-    whole year, a date after today counts up to today. Past years in the comparison are
-    always full years. Everything counted comes from the maintained aggregates
-    (`kpi.aggregates`); `recount=True` counts the records instead (the reference: what
-    closing a year stores, and what `kpi_aggregates --check` and the tests compare with).
-
-    A closed year (年度確定) reported as a whole year shows the figures as reported, with
-    today's recount and the records behind any difference (`Report.closing`, `kpi.closing`);
-    `apply_closing=False` gives the plain recount (what closing a year stores). A report up
-    to a date inside the year always counts as of that date.
-    """
+    recount: bool,
+) -> _Core:
     fy_start, fy_end = fiscal_year_range(fiscal_year)
     # Nothing after today has happened yet: a meeting dated next week is planned, not held.
     today = timezone.localdate()
     as_of = min(as_of or today, today, fy_end)
     start, end = fy_start, as_of
 
-    past_years = list(range(fiscal_year - COMPARISON_YEARS, fiscal_year))
     counted = (_Counted.count if recount else _Counted.from_aggregates)(
         scope, start, end, past_years
     )
@@ -1215,7 +1243,7 @@ def kpi_report(
     monthly = counted.monthly
     target_rows = _targets(scope, fiscal_year)
     baselines, baselines_by_year = _baselines(scope, fiscal_year)
-    first_year = first_fiscal_year(scope)
+    first_year = first_fiscal_year(scope, recount=recount)
 
     days_in_year = (fy_end - fy_start).days + 1
     elapsed = max(0, (end - start).days + 1)
@@ -1245,6 +1273,75 @@ def kpi_report(
                 fiscal_year=fiscal_year,
             )
         )
+    return _Core(
+        as_of=as_of,
+        start=start,
+        counted=counted,
+        areas=areas,
+        total=total,
+        targets=target_rows,
+        baselines=baselines,
+        baselines_by_year=baselines_by_year,
+        first_year=first_year,
+        indicators=indicators,
+    )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The four indicators and the table of a year so far (the home page's panel)."""
+
+    fiscal_year: int
+    scope: Scope
+    as_of: dt.date
+    indicators: list[IndicatorResult]
+    areas: list[AreaRow]
+
+    @property
+    def label(self) -> str:
+        return era_label(self.fiscal_year)
+
+    @property
+    def municipalities(self) -> list[AreaRow]:
+        return [] if self.scope.is_national else self.areas
+
+
+def kpi_summary(fiscal_year: int, scope: Scope) -> Summary:
+    """`kpi_report`'s indicators and table up to today, without the past years, the
+    secondary figures and the programme (7 queries instead of some 30). Today is inside the
+    year, so no closing applies."""
+    core = _core(fiscal_year, scope, None, [], recount=False)
+    return Summary(fiscal_year, scope, core.as_of, core.indicators, core.areas)
+
+
+def kpi_report(
+    fiscal_year: int,
+    scope: Scope,
+    as_of: dt.date | None = None,
+    *,
+    apply_closing: bool = True,
+    recount: bool = False,
+) -> Report:
+    """The four indicators and everything the dashboard shows, up to `as_of` (default: today).
+
+    Only what happened on or before `as_of` counts; a date after the year's end counts the
+    whole year, a date after today counts up to today. Past years in the comparison are
+    always full years. Everything counted comes from the maintained aggregates
+    (`kpi.aggregates`); `recount=True` counts the records instead (the reference: what
+    closing a year stores, and what `kpi_aggregates --check` and the tests compare with).
+
+    A closed year (年度確定) reported as a whole year shows the figures as reported, with
+    today's recount and the records behind any difference (`Report.closing`, `kpi.closing`);
+    `apply_closing=False` gives the plain recount (what closing a year stores). A report up
+    to a date inside the year always counts as of that date.
+    """
+    fy_end = fiscal_year_range(fiscal_year)[1]
+    past_years = list(range(fiscal_year - COMPARISON_YEARS, fiscal_year))
+    core = _core(fiscal_year, scope, as_of, past_years, recount=recount)
+    as_of = end = core.as_of
+    start, counted, areas, total = core.start, core.counted, core.areas, core.total
+    indicators, target_rows, first_year = core.indicators, core.targets, core.first_year
+    baselines, baselines_by_year = core.baselines, core.baselines_by_year
 
     past_values = counted.past
     closings = closings_for(scope, [*past_years, fiscal_year]) if apply_closing else {}
@@ -1280,7 +1377,7 @@ def kpi_report(
 
     secondary = _secondary(scope, fiscal_year, start, end, as_of, total, counted)
     secondary.baselines = {k: v for k, v in baselines.items() if k in Figure.values}
-    programme = programme_figures(scope, start, end)
+    programme = programme_figures(scope, start, end, counted.programme)
     # Places the prefecture supported in the year: support periods overlapping it.
     secondary.ibasho_prefecture_supported = programme.supported_ibasho
     report = Report(

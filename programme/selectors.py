@@ -292,7 +292,19 @@ def _supported(scope: "Scope", start: dt.date, end: dt.date) -> dict[str, int]:
     )
 
 
-def programme_figures(scope: "Scope", start: dt.date, end: dt.date) -> ProgrammeFigures:
+@dataclass(frozen=True)
+class CountedElsewhere:
+    """Programme figures the KPI dashboard already has from its maintained counters
+    (kpi.aggregates), so `programme_figures` does not count them from the records again."""
+
+    new_cases_by_route: dict[str, int]
+    supported_meetings: dict[int, int]  # municipality id → supported meetings held
+    supported_municipalities: int
+
+
+def programme_figures(
+    scope: "Scope", start: dt.date, end: dt.date, counted: CountedElsewhere | None = None
+) -> ProgrammeFigures:
     """Every programme count of a scope between two dates (both included). Counts only.
 
     - identified: register entries reported in the period;
@@ -351,14 +363,21 @@ def programme_figures(scope: "Scope", start: dt.date, end: dt.date) -> Programme
         .annotate(n=Count("pk")),
         "given",
     )
-    tally(  # supported meetings per municipality; the figure counts the municipalities
-        CaseMeeting.objects.filter(in_scope, held_on__range=(start, end))
-        .exclude(supervision=CaseMeeting.Supervision.NONE)
-        .values("municipality")
-        .annotate(n=Count("pk")),
-        "meetings",
-    )
-    supported_municipalities = sum(1 for v in per_muni.values() if v.get("meetings"))
+    if counted is None:
+        tally(  # supported meetings per municipality; the figure counts the municipalities
+            CaseMeeting.objects.filter(in_scope, held_on__range=(start, end))
+            .exclude(supervision=CaseMeeting.Supervision.NONE)
+            .values("municipality")
+            .annotate(n=Count("pk")),
+            "meetings",
+        )
+        supported_municipalities = sum(1 for v in per_muni.values() if v.get("meetings"))
+    else:
+        tally(
+            ({"municipality": pk, "n": n} for pk, n in counted.supported_meetings.items()),
+            "meetings",
+        )
+        supported_municipalities = counted.supported_municipalities
 
     events = _events(scope, start, end)
     event_rows = list(events.values("jurisdiction").annotate(n=Count("pk", distinct=True)))
@@ -402,12 +421,16 @@ def programme_figures(scope: "Scope", start: dt.date, end: dt.date) -> Programme
     publicity = PublicityAction.objects.filter(
         _wide_or_scoped(scope), done_on__range=(start, end)
     ).count()
-    routes = dict(
-        Case.objects.filter(in_scope, intake_date__range=(start, end))
-        .values("intake_route")
-        .annotate(n=Count("pk"))
-        .values_list("intake_route", "n")
-    )
+    if counted is None:
+        routes = dict(
+            # K1's cases: voided (取消) ones count nowhere.
+            Case.objects.filter(in_scope, intake_date__range=(start, end), voided_at__isnull=True)
+            .values("intake_route")
+            .annotate(n=Count("pk"))
+            .values_list("intake_route", "n")
+        )
+    else:
+        routes = counted.new_cases_by_route
     supported = _supported(scope, start, end)
 
     municipalities = [] if scope.is_national else list(scope.municipalities().order_by("code"))

@@ -55,6 +55,7 @@ CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TOKEN_RE = re.compile(r'name="submission_token" value="([^"]+)"')
 COUNSELOR = "bench_counselor_01"  # municipality 1: the biggest
 DASHBOARD_USER = "bench_prefecture"
+NATIONAL_USER = "bench_national"  # a blank prefecture code: the national scope first
 PASSWORD = "bench-password"  # noqa: S105  (bench.generate.PASSWORD, the synthetic users')
 
 
@@ -152,6 +153,7 @@ def pages() -> list[Page]:
         Page("case page (record form)", COUNSELOR, lambda c: c.get(case_url)),
         Page("record consultation POST", COUNSELOR, record, expect=302, prepare=read_form),
         Page("dashboard (prefecture)", DASHBOARD_USER, lambda c: c.get("/kpi/")),
+        Page("dashboard (national)", NATIONAL_USER, lambda c: c.get("/kpi/")),
     ]
 
 

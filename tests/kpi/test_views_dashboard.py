@@ -163,14 +163,15 @@ def test_user_without_any_scope_sees_a_notice(login, kochi) -> None:
 
 # session, user, scope options (2), the report (15: the scope's municipality ids, two reads of
 # the maintained aggregates (kpi.aggregates: the scope's counters by month, which give the
-# series, the past years, the meetings and the consultation counts; the municipalities'
-# counters of the year for the table), the municipalities, targets, baselines, the first year
-# with records (earlier years read 「データなし」), the closings of the four years (年度確定),
-# seven secondary figures (the places counted as of the date from the resources and the
-# configuration history: resources, kinds, kind settings, resource kinds)), session save (3);
-# the casework figures (2: open cases with a decided plan, the reviews' aggregate); the
-# programme section (13); the end reasons (1).
-QUERIES = 38
+# series, the past years, the meetings, the consultation counts, the end reasons and the new
+# cases by route; the municipalities' counters of the year for the table and the programme's
+# supported meetings), the municipalities, targets, baselines, the first year with records
+# (earlier years read 「データなし」: the counters' first K1 month), the closings of the four
+# years (年度確定), seven secondary figures (the places counted as of the date from the
+# resources and the configuration history: resources, kinds, kind settings, resource kinds)),
+# session save (3); the casework figures (2: open cases with a decided plan, the reviews'
+# aggregate); the programme section (11).
+QUERIES = 35
 
 
 @pytest.mark.parametrize("n", [10, 100])
@@ -190,8 +191,9 @@ def test_query_count_does_not_depend_on_records(
 # prefecture instead of the municipality table, targets,
 # baselines, the first year with records, seven secondary figures (places from their
 # history, as above); no closings: the national scope is never closed), session save (3); the
-# casework figures (2); the programme section (11); the end reasons (1).
-NATIONAL_QUERIES = 35
+# casework figures (2); the programme section (9; the end reasons, the routes and the
+# supported meetings come from the counters).
+NATIONAL_QUERIES = 32
 
 
 @pytest.mark.parametrize("n", [10, 100])

@@ -108,9 +108,11 @@ def test_endings_are_counted_by_category_and_voided_cases_count_nowhere(kochi) -
     from cases.models import Case, CaseStatusChange
 
     def ended(case, to_status, reason, day=dt.date(2023, 9, 1)):
-        CaseStatusChange.objects.create(
-            case=case, from_status="active", to_status=to_status, changed_on=day, end_reason=reason
-        )
+        with aggregates.maintain(persons=[case.person_id], parts=[aggregates.STATUSES]):
+            CaseStatusChange.objects.create(
+                case=case, from_status="active", to_status=to_status, changed_on=day,
+                end_reason=reason,
+            )  # fmt: skip
 
     a, b, c, d = (case_in(intake=dt.date(2023, 5, 1)) for _ in range(4))
     ended(a, Case.Status.CLOSED, Case.EndReason.GOAL_REACHED)

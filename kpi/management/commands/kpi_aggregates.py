@@ -17,7 +17,8 @@ class Command(BaseCommand):
         "and exit non-zero on any difference. --rebuild: recount them from the records "
         "(after restoring a backup, a bulk load that bypassed the services, or a "
         "municipality moved to another jurisdiction). --rebuild-if-empty: only when none "
-        "exist yet (run by `make migrate`). Both are audited."
+        "exist yet, or only the parts with none yet (figures added since; run by `make "
+        "migrate`). Both are audited."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -45,14 +46,29 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(found)} counters differ from a recount: run kpi_aggregates --rebuild"
             )
+        parts = None
+        if options["rebuild_if_empty"] and aggregates.months_missing():
+            # Counted before the month rows were kept: add them up from the days.
+            rows = aggregates.rebuild_months()
+            audit_record(
+                action=Action.UPDATE,
+                object_type="kpi.tally",
+                filters={"rebuild": True, "months": True},
+                row_count=rows,
+            )
+            self.stdout.write(f"kpi aggregates: month counters added, {rows} counters")
         if options["rebuild_if_empty"] and not aggregates.is_empty():
-            self.stdout.write("kpi aggregates: present, not rebuilt")
-            return
-        rows = aggregates.rebuild()
+            # Counted before some parts existed: rebuild only those (a part's records).
+            parts = aggregates.missing_parts()
+            if not parts:
+                self.stdout.write("kpi aggregates: present, not rebuilt")
+                return
+        rows = aggregates.rebuild(parts)
         audit_record(
             action=Action.UPDATE,
             object_type="kpi.tally",
-            filters={"rebuild": True},
+            filters={"rebuild": True, **({"parts": parts} if parts else {})},
             row_count=rows,
         )
-        self.stdout.write(f"kpi aggregates: rebuilt, {rows} counters")
+        which = f" ({', '.join(parts)})" if parts else ""
+        self.stdout.write(f"kpi aggregates: rebuilt{which}, {rows} counters")
