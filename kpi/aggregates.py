@@ -440,12 +440,20 @@ def rebuild() -> int:
                 "ADD CONSTRAINT kpi_tally_key UNIQUE (area, figure, day)"
             )
         return Tally.objects.count()
-    counts = expected()
-    Tally.objects.bulk_create(
-        (Tally(area=a, figure=f, day=d, n=n) for (a, f, d), n in sorted(counts.items()) if n),
-        batch_size=2000,
-    )
-    return sum(1 for n in counts.values() if n)
+    # One executemany of plain tuples: the ORM's bulk_create spends ~5× as long building
+    # model instances and SQL for the demo's ~80,000 rows (make seed, the tests' demo seeds).
+    rows = [
+        (area, figure, connection.ops.adapt_datefield_value(day), n)
+        for (area, figure, day), n in sorted(expected().items())
+        if n
+    ]
+    table = connection.ops.quote_name(Tally._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (area, figure, day, n) VALUES (%s, %s, %s, %s)",  # noqa: S608
+            rows,
+        )
+    return len(rows)
 
 
 # The same counters in SQL (PostgreSQL). AREAS: the four areas of a municipality `m`.
