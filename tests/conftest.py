@@ -19,6 +19,7 @@ from accounts import otp
 from accounts.models import User
 from core.models import Jurisdiction, Municipality
 from core.services import reference_data_load_default
+from tests import recount
 
 KOCHI_CITY = "392014"
 MUROTO = "392022"
@@ -27,9 +28,19 @@ AKI_CITY = "392031"
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Load Kochi once per test database; tests run in transactions on top of it."""
+    """Load Kochi once per test database; tests run in transactions on top of it. From here
+    on, writes to the tables the recount check reads are noted (tests/recount.py)."""
     with django_db_blocker.unblock():
         reference_data_load_default()
+        watch = recount.CountedWrites(recount.tables_read_by_differences())
+        watch.install()
+    _COUNTED_WRITES.append(watch)
+    yield
+    _COUNTED_WRITES.remove(watch)
+    watch.uninstall()
+
+
+_COUNTED_WRITES: list[recount.CountedWrites] = []  # the session's, once a test used the database
 
 
 @pytest.fixture(autouse=True)
@@ -48,16 +59,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    """After every test with a database, the dashboard's maintained aggregates
-    (kpi.aggregates) equal a recount of the records: whatever service the test went
-    through kept them exact."""
+    """After every test, the dashboard's maintained aggregates (kpi.aggregates) equal a
+    recount of the records: whatever service the test went through kept them exact. The
+    recount runs only when a statement wrote to a table it reads since the last recount
+    that found no difference (tests/recount.py); otherwise its answer cannot have changed."""
     result = yield
-    if "db" in getattr(item, "fixturenames", ()) and not item.get_closest_marker(
-        "aggregates_unchecked"
-    ):
-        from kpi import aggregates
+    if _COUNTED_WRITES:
+        from pytest_django.plugin import blocking_manager_key
 
-        found = aggregates.differences()
+        with item.config.stash[blocking_manager_key].unblock():
+            found = _COUNTED_WRITES[-1].after_test(
+                unchecked=item.get_closest_marker("aggregates_unchecked") is not None
+            )
         assert not found, f"maintained KPI aggregates differ from a recount: {found[:5]}"
     return result
 
