@@ -4,9 +4,11 @@ the result when a worker has done it."""
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.management import call_command
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from cases.models import Case
 from exports.models import ExportJob
@@ -22,6 +24,34 @@ def _shoot(page, name: str) -> None:
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=f"{SHOTS}/{name}-{width}.png", full_page=True)
     page.set_viewport_size({"width": 1366, "height": 900})
+
+
+@contextmanager
+def _page_requests_held(page, pattern: str) -> Iterator[None]:
+    """The page's requests to `pattern` wait until the block is done, then go on.
+
+    On SQLite the live server shares the test's one in-memory connection (Django's
+    LiveServerThread): a progress poll served while the worker runs in this thread would
+    interleave two threads' transactions on that connection, which a deployment (a worker
+    process with its own connection) never does. The held polls still run, after the worker."""
+    held: list[Route] = []
+    done = False
+
+    def hold(route: Route) -> None:
+        if done:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route(pattern, hold)
+    try:
+        yield
+    finally:
+        done = True
+        page.wait_for_timeout(100)  # routes intercepted meanwhile reach `hold`
+        for route in held:
+            route.continue_()
+        page.unroute(pattern, hold)
 
 
 def test_counselor_imports_a_ledger_through_the_background_job(
@@ -44,7 +74,8 @@ def test_counselor_imports_a_ledger_through_the_background_job(
     assert not Case.objects.exists()
 
     # A worker, once, on the queued task; the page polls and shows the result.
-    call_command("run_worker", "--batch", "--interval", "0", verbosity=0)
+    with _page_requests_held(page, "**/exports/jobs/**"):
+        call_command("run_worker", "--batch", "--interval", "0", verbosity=0)
     # The page polls: on a busy machine the next poll can be a while.
     expect(page.locator("#job-result")).to_contain_text("新規ケース2件", timeout=45_000)
     _shoot(page, "ledger-job-done")
