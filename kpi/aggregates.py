@@ -194,6 +194,13 @@ def counted_records(part: str, ids: Iterable[int] | None = None) -> QuerySet[Any
     raise ValueError(part)
 
 
+def _each(rows: QuerySet[Any], ids: Iterable[int] | None) -> Iterable[Any]:
+    """The rows of a part: streamed in chunks when counting everything (a rebuild or a check:
+    millions), read at once for a few subjects (a write's before and after: a server-side
+    cursor there would cost three round trips for a handful of rows)."""
+    return rows.iterator(chunk_size=5000) if ids is None else rows
+
+
 def _consultations(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
     rows = counted_records(CONSULTATIONS, ids).values_list(
         "case__person_id",
@@ -205,9 +212,7 @@ def _consultations(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
         "case__intake_date",
     )
     firsts = _Firsts()
-    for person, municipality, prefecture, jurisdiction, day, method, intake in rows.iterator(
-        chunk_size=5000
-    ):
+    for person, municipality, prefecture, jurisdiction, day, method, intake in _each(rows, ids):
         new = intake >= fiscal_year_range(fiscal_year(day))[0]
         contacts = F.contacts(method, new)
         kind = F.NEW_PERSONS if new else F.ONGOING_PERSONS
@@ -225,7 +230,7 @@ def _cases(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
         "municipality_id", "municipality__prefecture_code", "municipality__jurisdiction_id",
         "intake_date", "intake_route",
     )  # fmt: skip
-    for municipality, prefecture, jurisdiction, day, route in rows.iterator(chunk_size=5000):
+    for municipality, prefecture, jurisdiction, day, route in _each(rows, ids):
         by_route = F.route(route)
         for area in areas(municipality, prefecture, jurisdiction):
             counts[(area, F.K1, day)] += 1
@@ -239,9 +244,7 @@ def _statuses(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
         "case__municipality_id", "case__municipality__prefecture_code",
         "case__municipality__jurisdiction_id", "changed_on", "end_reason", "to_status",
     )  # fmt: skip
-    for municipality, prefecture, jurisdiction, day, reason, status in rows.iterator(
-        chunk_size=5000
-    ):
+    for municipality, prefecture, jurisdiction, day, reason, status in _each(rows, ids):
         figure = F.ending(reason, status)
         for area in areas(municipality, prefecture, jurisdiction):
             counts[(area, figure, day)] += 1
@@ -253,7 +256,7 @@ def _referrals(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
         "municipality_id", "municipality__prefecture_code", "municipality__jurisdiction_id",
         "connected_on",
     )  # fmt: skip
-    for municipality, prefecture, jurisdiction, day in rows.iterator(chunk_size=5000):
+    for municipality, prefecture, jurisdiction, day in _each(rows, ids):
         assert day is not None  # filtered above
         for area in areas(municipality, prefecture, jurisdiction):
             counts[(area, F.K3, day)] += 1
@@ -265,7 +268,7 @@ def _employment(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
         "municipality__jurisdiction_id", "started_on",
     )  # fmt: skip
     firsts = _Firsts()
-    for person, municipality, prefecture, jurisdiction, day in rows.iterator(chunk_size=5000):
+    for person, municipality, prefecture, jurisdiction, day in _each(rows, ids):
         for area in areas(municipality, prefecture, jurisdiction):
             firsts.see(person, area, F.K4, day)
     firsts.into(counts)
@@ -277,7 +280,7 @@ def _meetings(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
         "held_on", "supervision",
     )  # fmt: skip
     firsts = _Firsts()
-    for municipality, prefecture, jurisdiction, day, supervision in rows.iterator(chunk_size=5000):
+    for municipality, prefecture, jurisdiction, day, supervision in _each(rows, ids):
         supervised = supervision != CaseMeeting.Supervision.NONE
         for area in areas(municipality, prefecture, jurisdiction):
             counts[(area, F.MEETINGS, day)] += 1
