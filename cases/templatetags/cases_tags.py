@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext
 
 from core.dates import format_day
-from core.links import UrlPattern
+from core.links import page_pattern
 from core.templatetags.dates import day_time
 
 register = template.Library()
@@ -27,7 +27,9 @@ def get_item(mapping: dict[str, Any], key: str) -> Any:
 # (issue #22, scripts/profile_pages.py --templates). `{% case_row case %}` builds the same
 # HTML, byte for byte, in Python. _case_row.html stays the readable definition of the row:
 # tests/cases/test_case_row.py renders both for cases of every shape, in both languages, and
-# requires them equal, so a change to one without the other fails there.
+# requires them equal, so a change to one without the other fails there. The row's person
+# label and status badge are tags of their own too, `{% person_label %}` and `{% status_badge %}`,
+# for the home panels' rows (the same test holds them equal to their includes).
 
 _STATUS_BADGE = {
     "active": "badge--success",
@@ -60,6 +62,19 @@ def status_badge_html(case: Any, context: Any) -> str:
     """templates/cases/_status_badge.html."""
     badge = _STATUS_BADGE.get(case.status, "badge--key")
     return f'<span class="badge {badge}">{_v(case.get_status_display(), context)}</span>\n'
+
+
+@register.simple_tag(takes_context=True)
+def person_label(context: Any, person: Any) -> str:
+    """`{% include "cases/_person_label.html" with person=person %}`, built in Python: the
+    home panels show it on every row (tests/cases/test_case_row.py holds them equal)."""
+    return mark_safe(person_label_html(person, context))  # escaped as the template escapes
+
+
+@register.simple_tag(takes_context=True)
+def status_badge(context: Any, case: Any) -> str:
+    """`{% include "cases/_status_badge.html" %}` for `case`, built in Python."""
+    return mark_safe(status_badge_html(case, context))  # escaped as the template escapes
 
 
 @register.simple_tag(takes_context=True)
@@ -133,15 +148,6 @@ def case_row(context: Any, case: Any) -> str:
 CONSULTATION_ENTRY = "cases/_consultation_entry.html"
 
 
-def _pattern(context: Any, name: str, *args: Any) -> UrlPattern:
-    """One reverse() per URL name and fixed arguments for the whole page's render."""
-    key = ("cases_tags.url_pattern", name, *args)
-    patterns = context.render_context
-    if key not in patterns:
-        patterns[key] = UrlPattern(name, *args)
-    return patterns[key]  # type: ignore[no-any-return]  # put there just above
-
-
 def voided_note_html(obj: Any, context: Any) -> str:
     """templates/includes/voided_note.html."""
     if not obj.voided_at:
@@ -182,8 +188,8 @@ def consultation_entry_html(obj: Any, case: Any, context: Any) -> str:
         meta += gettext("記録：%(name)s") % {"name": _v(obj.recorded_by.label, context)}
     links = ""
     if not obj.voided_at:
-        edit = _pattern(context, "cases:consultation_edit", case.pk)(obj.pk)
-        void = _pattern(context, "cases:consultation_void", case.pk)(obj.pk)
+        edit = page_pattern(context, "cases:consultation_edit", case.pk)(obj.pk)
+        void = page_pattern(context, "cases:consultation_void", case.pk)(obj.pk)
         links = (
             f'<a class="timeline__edit" href="{_v(edit, context)}">{_v(gettext("編集"), context)}'
             f'<span class="visually-hidden">（{day}）</span></a>\n'
