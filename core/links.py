@@ -6,6 +6,10 @@ with a stand-in id and then builds each row's URL by putting the id in its place
 (ints) are put in, which `reverse()` would not quote either; a stand-in found other than
 exactly once in the reversed URL (a script prefix that happened to contain it) is refused.
 Build one per request, not at import: the script prefix belongs to the request.
+
+In templates, `{% row_url "cases:detail" case.pk %}` (core/templatetags/links.py) is
+`{% url "cases:detail" case.pk %}` with one UrlPattern per URL name and fixed arguments for
+the whole page (`page_pattern`), includes and all.
 """
 
 from typing import Any
@@ -26,3 +30,19 @@ class UrlPattern:
     def __call__(self, pk: int) -> str:
         """reverse(name, args=[*args, pk])."""
         return f"{self.head}{int(pk)}{self.tail}"
+
+
+def page_pattern(context: Any, name: str, *args: Any) -> UrlPattern:
+    """The UrlPattern for `name` and `args`, one per rendered page.
+
+    Kept in the bottom layer of the page's render context: every template of the page (the
+    page, the templates it extends and includes) shares it, where the top layer, which
+    `render_context.get()` reads, is each included template's own and would reverse once per
+    include. The render context lives as long as the page's render: a new page, a new one.
+    """
+    patterns = context.render_context.dicts[0]
+    key = ("core.links.page_pattern", name, *args)
+    pattern = patterns.get(key)
+    if pattern is None:
+        pattern = patterns[key] = UrlPattern(name, *args)
+    return pattern  # type: ignore[no-any-return]  # put there just above

@@ -5,10 +5,10 @@ from django.template.base import render_value_in_context
 from django.template.defaultfilters import length, linebreaksbr, truncatechars
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, ngettext, pgettext
 
 from core.dates import format_day
-from core.links import UrlPattern
+from core.links import page_pattern
 from core.templatetags.dates import day_time
 
 register = template.Library()
@@ -27,7 +27,9 @@ def get_item(mapping: dict[str, Any], key: str) -> Any:
 # (issue #22, scripts/profile_pages.py --templates). `{% case_row case %}` builds the same
 # HTML, byte for byte, in Python. _case_row.html stays the readable definition of the row:
 # tests/cases/test_case_row.py renders both for cases of every shape, in both languages, and
-# requires them equal, so a change to one without the other fails there.
+# requires them equal, so a change to one without the other fails there. The row's person
+# label and status badge are tags of their own too, `{% person_label %}` and `{% status_badge %}`,
+# for the home panels' rows (the same test holds them equal to their includes).
 
 _STATUS_BADGE = {
     "active": "badge--success",
@@ -60,6 +62,19 @@ def status_badge_html(case: Any, context: Any) -> str:
     """templates/cases/_status_badge.html."""
     badge = _STATUS_BADGE.get(case.status, "badge--key")
     return f'<span class="badge {badge}">{_v(case.get_status_display(), context)}</span>\n'
+
+
+@register.simple_tag(takes_context=True)
+def person_label(context: Any, person: Any) -> str:
+    """`{% include "cases/_person_label.html" with person=person %}`, built in Python: the
+    home panels show it on every row (tests/cases/test_case_row.py holds them equal)."""
+    return mark_safe(person_label_html(person, context))  # escaped as the template escapes
+
+
+@register.simple_tag(takes_context=True)
+def status_badge(context: Any, case: Any) -> str:
+    """`{% include "cases/_status_badge.html" %}` for `case`, built in Python."""
+    return mark_safe(status_badge_html(case, context))  # escaped as the template escapes
 
 
 @register.simple_tag(takes_context=True)
@@ -124,6 +139,113 @@ def case_row(context: Any, case: Any) -> str:
     )
 
 
+# --- The home panels' case rows, rendered in Python -------------------------------------------
+#
+# The home page's four case panels (cases/_home_*.html), ten rows each, rendered their rows
+# inline: ~550 Python calls a row, a third of the page's template work (issue #22,
+# scripts/profile_pages.py). Each row is now its own template, cases/_home_*_row.html, the
+# readable definition, and a tag here that builds the same HTML; tests/cases/test_home_rows.py
+# renders both for rows of every shape, in both languages, and requires them equal.
+# (The indent before each panel's {% endfor %} is the one the inline rows ended with.)
+
+
+def _counted(singular: str, plural: str, name: str, count: int, context: Any) -> str:
+    """`{% blocktranslate count name=count %}singular{% plural %}plural{% endblocktranslate %}`,
+    the msgids spelled with `%(name)s` as the tag spells them."""
+    return ngettext(singular, plural, count) % {name: _v(count, context)}
+
+
+def _case_link(context: Any, case_id: int) -> str:
+    return _v(page_pattern(context, "cases:detail")(case_id), context)
+
+
+@register.simple_tag(takes_context=True)
+def my_cases_row(context: Any, case: Any) -> str:
+    """templates/cases/_home_my_cases_row.html."""
+    link = _case_link(context, case.pk)
+    return mark_safe(
+        "\n        <tr>\n"
+        f'          <td><a href="{link}">{_v(case.number, context)}</a></td>\n'
+        f"          <td>{person_label_html(case.person, context)}</td>\n"
+        f"          <td>{status_badge_html(case, context)}</td>\n"
+        f"          <td>{_v(format_day(case.last_seen_on), context)}</td>\n"
+        f"          <td>{_v(format_day(case.next_action_on) or '—', context)}</td>\n"
+        "        </tr>\n"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def no_contact_row(context: Any, case: Any) -> str:
+    """templates/cases/_home_no_contact_row.html."""
+    link = _case_link(context, case.pk)
+    silent = _counted("（%(d)s日前）", "（%(d)s日前）", "d", case.days_silent, context)
+    return mark_safe(
+        "\n        <tr>\n"
+        f"          <td>{_v(format_day(case.last_seen_on), context)} "
+        f'<span class="muted">{silent}</span></td>\n'
+        f'          <td><a href="{link}">{_v(case.number, context)}</a></td>\n'
+        f"          <td>{person_label_html(case.person, context)}</td>\n"
+        f"          <td>{status_badge_html(case, context)}</td>\n"
+        "        </tr>\n"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def recent_row(context: Any, c: Any) -> str:
+    """templates/cases/_home_recent_row.html for `c`, a Consultation."""
+    how = gettext("%(method)s（%(whom)s）") % {
+        "method": _v(c.get_method_display(), context),
+        "whom": _v(c.get_with_whom_display(), context),
+    }
+    link = _case_link(context, c.case_id)
+    recorder = _v(c.recorded_by.label, context) if c.recorded_by else "—"
+    return mark_safe(
+        "\n        <tr>\n"
+        f"          <td>{_v(format_day(c.date), context)}</td>\n"
+        f'          <td><a href="{link}#consultation-{_v(c.pk, context)}">'
+        f"{_v(c.case.number, context)}</a></td>\n"
+        f"          <td>{person_label_html(c.case.person, context)}</td>\n"
+        f"          <td>{how}</td>\n"
+        f"          <td>{recorder}</td>\n"
+        "        </tr>\n"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def follow_up_row(context: Any, case: Any) -> str:
+    """templates/cases/_home_follow_ups_row.html."""
+    url = _case_link(context, case.pk)
+    number = _v(case.number, context)
+    if case.days_overdue == 0:
+        due = f'<span class="badge badge--warning">{_v(gettext("今日"), context)}</span>'
+    else:
+        late = _counted("%(d)s日超過", "%(d)s日超過", "d", case.days_overdue, context)
+        due = f'<span class="badge badge--error">{late}</span>'
+    hidden = f'<span class="visually-hidden">（{number}）</span>'
+    if case.with_whom_label:
+        who = gettext("%(who)sと記録する") % {"who": _v(case.with_whom_label, context)}
+        actions = (
+            f'<a class="button button--small" href="{url}?with_whom='
+            f'{_v(case.last_with_whom, context)}#record">{who}{hidden}</a>\n'
+            f'            <a class="button button--small button--secondary" href="{url}#record">'
+            f"{_v(gettext('相手を選ぶ'), context)}{hidden}</a>"
+        )
+    else:
+        actions = (
+            f'<a class="button button--small" href="{url}#record">'
+            f"{_v(gettext('記録する'), context)}{hidden}</a>"
+        )
+    return mark_safe(
+        "\n        <tr>\n"
+        f'          <td class="nowrap">{_v(format_day(case.next_action_on), context)} {due}</td>\n'
+        f'          <td><a href="{url}">{number}</a></td>\n'
+        f"          <td>{person_label_html(case.person, context)}</td>\n"
+        f"          <td>{_v(case.next_action_text or '—', context)}</td>\n"
+        f'          <td class="nowrap">{actions}</td>\n'
+        "        </tr>\n"
+    )
+
+
 # --- The case page's consultations, rendered in Python ---------------------------------------
 #
 # The case timeline's most frequent entry, templates/cases/_consultation_entry.html with its
@@ -131,15 +253,6 @@ def case_row(context: Any, case: Any) -> str:
 # the rows above. tests/cases/test_consultation_entry.py holds it equal to the templates.
 
 CONSULTATION_ENTRY = "cases/_consultation_entry.html"
-
-
-def _pattern(context: Any, name: str, *args: Any) -> UrlPattern:
-    """One reverse() per URL name and fixed arguments for the whole page's render."""
-    key = ("cases_tags.url_pattern", name, *args)
-    patterns = context.render_context
-    if key not in patterns:
-        patterns[key] = UrlPattern(name, *args)
-    return patterns[key]  # type: ignore[no-any-return]  # put there just above
 
 
 def voided_note_html(obj: Any, context: Any) -> str:
@@ -182,8 +295,8 @@ def consultation_entry_html(obj: Any, case: Any, context: Any) -> str:
         meta += gettext("記録：%(name)s") % {"name": _v(obj.recorded_by.label, context)}
     links = ""
     if not obj.voided_at:
-        edit = _pattern(context, "cases:consultation_edit", case.pk)(obj.pk)
-        void = _pattern(context, "cases:consultation_void", case.pk)(obj.pk)
+        edit = page_pattern(context, "cases:consultation_edit", case.pk)(obj.pk)
+        void = page_pattern(context, "cases:consultation_void", case.pk)(obj.pk)
         links = (
             f'<a class="timeline__edit" href="{_v(edit, context)}">{_v(gettext("編集"), context)}'
             f'<span class="visually-hidden">（{day}）</span></a>\n'

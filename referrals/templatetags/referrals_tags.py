@@ -4,8 +4,13 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
+from cases.templatetags.cases_tags import _v  # `{{ value }}` in Python, as the case rows use it
+from core.dates import format_day
 from core.fiscal import fiscal_year, fiscal_year_label
+from core.links import page_pattern
 from referrals.models import Referral
 
 register = template.Library()
@@ -38,3 +43,49 @@ def fy_label(day: Any) -> str:
 @register.filter
 def days_since(day: Any) -> int | str:
     return (timezone.localdate() - day).days if day else ""
+
+
+# --- The follow-up lists' rows, rendered in Python -------------------------------------------
+#
+# The two lists of referrals/_follow_up_tables.html (the home page's follow-up panel and the
+# follow-up page) rendered each row inline: ~600 Python calls a row (issue #22). Each row is
+# its own template, referrals/_follow_up_stuck_row.html and _follow_up_quiet_row.html, the
+# readable definition, and a tag here builds the same HTML, as cases_tags builds the case
+# rows; tests/referrals/test_follow_up_rows.py holds them equal. (The indent before the
+# lists' {% endfor %} is the one the inline rows ended with.)
+
+
+def _row_head(context: Any, r: Any) -> str:
+    mine = r.is_mine == 0
+    case_url = page_pattern(context, "cases:detail")(r.case_id)
+    badge = f' <span class="badge badge--key">{_v(gettext("担当"), context)}</span>' if mine else ""
+    detail = page_pattern(context, "referrals:referral_detail")(r.pk)
+    return (
+        f"\n      <tr{' class="row--mine"' if mine else ''}>\n"
+        f'        <td><a href="{_v(case_url, context)}">{_v(r.case.number, context)}</a>'
+        f"{badge}</td>\n"
+        f"        <td>{_v(str(r.case.person), context)}</td>\n"
+        f'        <td><a href="{_v(detail, context)}">{_v(r.resource.name, context)}</a></td>\n'
+    )
+
+
+@register.simple_tag(takes_context=True)
+def stuck_row(context: Any, r: Any) -> str:
+    """templates/referrals/_follow_up_stuck_row.html."""
+    days = gettext("%(n)s日") % {"n": _v(days_since(r.arranging_on), context)}
+    return mark_safe(
+        _row_head(context, r) + f"        <td>{_v(format_day(r.arranging_on), context)}</td>\n"
+        f'        <td class="num">{days}</td>\n'
+        "      </tr>\n"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def quiet_row(context: Any, r: Any) -> str:
+    """templates/referrals/_follow_up_quiet_row.html."""
+    last = format_day(r.last_note_on) or gettext("なし")
+    return mark_safe(
+        _row_head(context, r) + f"        <td>{_v(format_day(r.connected_on), context)}</td>\n"
+        f"        <td>{_v(last, context)}</td>\n"
+        "      </tr>\n"
+    )

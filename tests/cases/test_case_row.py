@@ -129,3 +129,58 @@ def test_url_pattern_follows_the_script_prefix() -> None:
         assert UrlPattern("cases:detail")(5).startswith("/hiki/")
     finally:
         set_script_prefix(before)
+
+
+LABEL = Template("{% load cases_tags %}{% person_label case.person %}")
+BADGE = Template("{% load cases_tags %}{% status_badge case %}")
+
+
+def test_person_label_and_status_badge_render_as_their_includes(fetched) -> None:
+    """The home panels' `{% person_label %}` and the `{% status_badge %}` of the panels and
+    the case page are cases/_person_label.html and cases/_status_badge.html."""
+    label = get_template("cases/_person_label.html")
+    badge = get_template("cases/_status_badge.html")
+    compared = 0
+    for language, person, status in itertools.product(("ja", "en"), PEOPLE, Case.Status):
+        for attr, value in person.items():
+            setattr(fetched.person, attr, value)
+        fetched.status = status
+        with translation.override(language):
+            context = {"case": fetched, "person": fetched.person}
+            assert LABEL.render(Context(context)) == label.render(context), (language, person)
+            assert BADGE.render(Context(context)) == badge.render(context), (language, status)
+        compared += 1
+    assert compared == 2 * len(PEOPLE) * len(Case.Status)
+
+
+def test_row_url_is_url_with_one_reverse_per_page(monkeypatch) -> None:
+    """`{% row_url %}` builds what `{% url %}` builds, and reverses each URL name (with its
+    fixed arguments) once for the whole page, includes included."""
+    import core.links
+
+    ours = Template(
+        "{% load links %}{% for pk in pks %}{% row_url 'cases:detail' pk %} "
+        "{% row_url 'cases:consultation_edit' 3 pk %} {% include inner %}{% endfor %}"
+    )
+    theirs = Template(
+        "{% for pk in pks %}{% url 'cases:detail' pk %} "
+        "{% url 'cases:consultation_edit' 3 pk %} {% include inner %}{% endfor %}"
+    )
+    inner = Template("{% load links %}{% row_url 'cases:detail' pk as url %}[{{ url }}]")
+    inner_theirs = Template("{% url 'cases:detail' pk as url %}[{{ url }}]")
+    reversed_names: list[str] = []
+    real_reverse = core.links.reverse
+
+    def counting_reverse(name: str, *args: Any, **kwargs: Any) -> str:
+        reversed_names.append(name)
+        return real_reverse(name, *args, **kwargs)
+
+    monkeypatch.setattr(core.links, "reverse", counting_reverse)
+    pks = [1, 7, 12345]
+    expected = theirs.render(Context({"pks": pks, "inner": inner_theirs}))
+    assert ours.render(Context({"pks": pks, "inner": inner})) == expected
+    assert "/7/" in expected
+    assert sorted(reversed_names) == ["cases:consultation_edit", "cases:detail"]
+    # A new page reverses again (the script prefix is the request's).
+    ours.render(Context({"pks": pks, "inner": inner}))
+    assert len(reversed_names) == 4
