@@ -12,25 +12,14 @@ whitespace and all) and `{{ field.as_field_group }}` (core.forms.FormRenderer: s
 Django's renderer strips every template it renders).
 """
 
-from types import SimpleNamespace
 from typing import Any
 
 from django.forms import BoundField
-from django.template.base import render_value_in_context
-from django.utils.html import escape
 from django.utils.translation import gettext
 
+from core.rendering import template_text as _v  # `{{ value }}`
+
 TEMPLATE = "includes/field.html"
-
-# What `render_value_in_context` reads from a template context (the defaults of one).
-_CONTEXT: Any = SimpleNamespace(autoescape=True, use_l10n=None, use_tz=None)
-
-
-def _v(value: Any) -> str:
-    """`{{ value }}`."""
-    if type(value) is str:
-        return escape(value)
-    return render_value_in_context(value, _CONTEXT)
 
 
 def _required(field: BoundField) -> str:

@@ -22,12 +22,12 @@ template. Anything else returns None: the caller renders the template. tests/cor
 test_widgets.py compares the two renderings for the project's forms in both languages.
 """
 
-from types import SimpleNamespace
 from typing import Any
 
-from django.template.base import render_value_in_context
-from django.utils.html import conditional_escape, escape
+from django.utils.html import escape
 from django.utils.safestring import SafeData
+
+from core.rendering import template_text as _text  # `{{ value }}`
 
 WIDGETS = "django/forms/widgets/"
 SELECT = WIDGETS + "select.html"
@@ -77,16 +77,6 @@ CHAINS = {
         for name in (RADIO, CHECKBOX_SELECT)
     },
 }
-
-# What `render_value_in_context` reads from a template context (the defaults of one).
-_CONTEXT: Any = SimpleNamespace(autoescape=True, use_l10n=None, use_tz=None)
-
-
-def _text(value: Any) -> str:
-    """`{{ value }}`."""
-    if isinstance(value, str):  # localize() and template_localtime() leave a str as it is
-        return conditional_escape(value)
-    return render_value_in_context(value, _CONTEXT)
 
 
 def _string(value: Any) -> str:

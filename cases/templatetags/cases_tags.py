@@ -1,14 +1,13 @@
 from typing import Any
 
 from django import template
-from django.template.base import render_value_in_context
 from django.template.defaultfilters import length, linebreaksbr, truncatechars
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext, pgettext
 
 from core.dates import format_day
 from core.links import page_pattern
+from core.rendering import template_text as _v  # `{{ value }}`
 from core.templatetags.dates import day_time
 
 register = template.Library()
@@ -36,13 +35,6 @@ _STATUS_BADGE = {
     "suspended": "badge--warning",
     "closed": "badge--muted",
 }
-
-
-def _v(value: Any, context: Any) -> str:
-    """`{{ value }}`: localised, then escaped unless safe (a str is only escaped)."""
-    if type(value) is str:
-        return escape(value)
-    return render_value_in_context(value, context)
 
 
 def person_label_html(person: Any, context: Any) -> str:

@@ -7,10 +7,10 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from cases.templatetags.cases_tags import _v  # `{{ value }}` in Python, as the case rows use it
 from core.dates import format_day
 from core.fiscal import fiscal_year, fiscal_year_label
 from core.links import page_pattern
+from core.rendering import template_text as _v  # `{{ value }}`
 from referrals.models import Referral
 
 register = template.Library()

@@ -1,0 +1,21 @@
+"""`{{ value }}` in Python: for the markup built in Python beside its template, byte for byte
+(core.widgets, core.field_group, the case list's, the case page's and the home page's rows in
+cases_tags and referrals_tags; each template stays the definition and its test compares both).
+"""
+
+from types import SimpleNamespace
+from typing import Any
+
+from django.template.base import render_value_in_context
+from django.utils.html import escape
+
+# What `render_value_in_context` reads from a template context (the defaults of one).
+DEFAULT_CONTEXT: Any = SimpleNamespace(autoescape=True, use_l10n=None, use_tz=None)
+
+
+def template_text(value: Any, context: Any = DEFAULT_CONTEXT) -> str:
+    """`{{ value }}` in `context`: localised, then escaped unless safe (a plain str, the common
+    case, is only escaped: localize() and template_localtime() leave it as it is)."""
+    if type(value) is str:
+        return escape(value)
+    return render_value_in_context(value, context)
