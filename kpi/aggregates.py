@@ -80,7 +80,7 @@ from django.db.models.functions import TruncMonth
 from cases.models import Case, CaseStatusChange, Consultation, Person
 from core.fiscal import fiscal_year, fiscal_year_range
 from core.models import Municipality
-from kpi.models import Tally
+from kpi.models import Tally, TallyBuilt
 from platforms.models import CaseMeeting
 from referrals.models import EmploymentOutcome, Referral
 
@@ -523,12 +523,15 @@ def rebuild(parts: Iterable[str] | None = None) -> int:
                     f"ALTER TABLE {Tally._meta.db_table} "
                     "ADD CONSTRAINT kpi_tally_key UNIQUE (area, figure, day)"
                 )
-        return Tally.objects.filter(_figures_of(chosen)).count()
-    counts: Counter[Key] = Counter()
-    for part in chosen:
-        counts.update(contributions(part, None))
-    counts = with_months(counts)
-    return _insert_rows(counts)
+        written = Tally.objects.filter(_figures_of(chosen)).count()
+    else:
+        counts: Counter[Key] = Counter()
+        for part in chosen:
+            counts.update(contributions(part, None))
+        written = _insert_rows(with_months(counts))
+    # A whole rebuild also added up every month; a part's, only its own figures' months.
+    _mark_built([*(_part_built(part) for part in chosen), *([MONTHS_BUILT] if whole else [])])
+    return written
 
 
 def _insert_rows(counts: Counter[Key]) -> int:
@@ -569,12 +572,29 @@ def _insert_months(cursor: Any, parts: list[str] | None) -> None:
     )
 
 
+MONTHS_BUILT = "months"
+
+
+def _part_built(part: str) -> str:
+    return f"part:{part}"
+
+
+def _mark_built(names: Iterable[str]) -> None:
+    """Record that these were counted from the records (`TallyBuilt`), in the rebuild's
+    transaction."""
+    for name in names:
+        TallyBuilt.objects.get_or_create(name=name)
+
+
+def _built() -> set[str]:
+    return set(TallyBuilt.objects.values_list("name", flat=True))
+
+
 def months_missing() -> bool:
-    """Day counters without month counters: counted before the months were kept."""
-    return (
-        not Tally.objects.filter(area__startswith=MONTHS).exists()
-        and Tally.objects.exclude(n=0).exists()
-    )
+    """The month counters were never added up from the days (counted before they were kept).
+    Asked of `TallyBuilt`, not of the month rows: a write served before the backfill adds
+    its own month rows, which say nothing of the days counted earlier."""
+    return MONTHS_BUILT not in _built()
 
 
 @transaction.atomic
@@ -591,6 +611,7 @@ def rebuild_months() -> int:
             {(a, f, d): n for a, f, d, n in Tally.objects.values_list("area", "figure", "day", "n")}
         )
         _insert_rows(with_months(days) - days)
+    _mark_built([MONTHS_BUILT])
     return Tally.objects.filter(area__startswith=MONTHS).count()
 
 
@@ -605,20 +626,12 @@ def _figures_of(parts: Iterable[str]) -> Q:
 
 
 def missing_parts() -> list[str]:
-    """Parts with counted records but no counter at all of the figure every one of them
-    writes (`PROBES`): new parts on an installation counted before them
-    (`kpi_aggregates --rebuild-if-empty`, run by `make migrate`, rebuilds just those)."""
-    return [
-        part
-        for part, figure in PROBES.items()
-        if not _probe(figure).exists() and counted_records(part).exists()
-    ]
-
-
-def _probe(figure: str) -> Any:
-    if figure.endswith("%"):
-        return Tally.objects.filter(figure__startswith=figure[:-1])
-    return Tally.objects.filter(figure=figure)
+    """Parts never counted from the records on this installation (no `TallyBuilt` row):
+    parts added after it was counted (`kpi_aggregates --rebuild-if-empty`, run by `make
+    migrate`, rebuilds just those). A write served before that backfill only added its own
+    delta, so the rows a part has say nothing; the mark does."""
+    built = _built()
+    return [part for part in PARTS if _part_built(part) not in built]
 
 
 # The same counters in SQL (PostgreSQL). AREAS: the four areas of a municipality `m`.
@@ -736,18 +749,6 @@ def _lock_table() -> None:
 
 def is_empty() -> bool:
     return not Tally.objects.exists()
-
-
-# Per part, a figure any of its records writes (every live consultation counts a person,
-# every live case a route, every connected ibasho link K3…).
-PROBES: dict[str, str] = {
-    CONSULTATIONS: F.PERSONS,
-    CASES: "r:%",
-    STATUSES: "e:%",
-    REFERRALS: F.K3,
-    EMPLOYMENT: F.K4,
-    MEETINGS: F.MEETINGS,
-}
 
 
 # --- reading ----------------------------------------------------------------------------------

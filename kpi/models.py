@@ -327,3 +327,16 @@ class Tally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area} {self.figure} {self.day}: {self.n}"
+
+
+class TallyBuilt(models.Model):
+    """What the counters have been counted from the records for (`kpi.aggregates`): a part
+    ("part:consultations"…) or the month sums ("months"), written by the rebuild that counted
+    it, in its transaction. `kpi_aggregates --rebuild-if-empty` counts what has no row here,
+    so a write served by new code before that backfill ran (its delta alone) cannot make a
+    part or the months look counted."""
+
+    name = models.CharField(max_length=32, unique=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -369,6 +369,20 @@ def test_every_figure_name_fits_its_column() -> None:
     assert max(len(name) for name in names) <= limit
 
 
+def _counted_before(parts: list[str], *, months: bool) -> None:
+    """The counters of an installation counted before `parts` (and, with `months`, the month
+    sums) existed: everything counted and marked, then those figures and marks taken away."""
+    from kpi.models import Tally, TallyBuilt
+
+    aggregates.rebuild()
+    for part in parts:
+        Tally.objects.filter(aggregates._figures_of([part])).delete()
+        TallyBuilt.objects.filter(name=f"part:{part}").delete()
+    if months:
+        Tally.objects.filter(area__startswith=aggregates.MONTHS).delete()
+        TallyBuilt.objects.filter(name="months").delete()
+
+
 def test_migrate_rebuilds_only_the_parts_counted_since(kochi) -> None:
     """An installation counted before the end reasons and routes were: `make migrate`'s
     `kpi_aggregates --rebuild-if-empty` rebuilds those parts alone and leaves the others'
@@ -386,9 +400,9 @@ def test_migrate_rebuilds_only_the_parts_counted_since(kochi) -> None:
             case=case, from_status=Case.Status.ACTIVE, to_status=Case.Status.CLOSED,
             changed_on=dt.date(2023, 6, 1), end_reason=Case.EndReason.MOVED,
         )  # fmt: skip
+    aggregates.rebuild()
     assert aggregates.missing_parts() == []
-    Tally.objects.filter(figure__startswith="e:").delete()
-    Tally.objects.filter(figure__startswith="r:").delete()
+    _counted_before([aggregates.CASES, aggregates.STATUSES], months=False)
     # A counter of another part, wrong on purpose: a part's rebuild does not touch it.
     Tally.objects.filter(figure=aggregates.F.MEETINGS).update(n=99)
     assert aggregates.missing_parts() == [aggregates.CASES, aggregates.STATUSES]
@@ -406,12 +420,10 @@ def test_migrate_adds_the_month_counters_to_day_counters_kept_without_them(kochi
     the reports read the same as a recount."""
     from django.core.management import call_command
 
-    from kpi.models import Tally
-
     history = History(5)
     for _ in range(60):
         history.step()
-    Tally.objects.filter(area__startswith=aggregates.MONTHS).delete()
+    _counted_before([], months=True)
     assert aggregates.months_missing()
     assert aggregates.differences() != []
 
@@ -421,11 +433,45 @@ def test_migrate_adds_the_month_counters_to_day_counters_kept_without_them(kochi
     assert_equal_to_recount()
 
 
-def test_a_part_without_records_is_not_missing(kochi) -> None:
-    """No closes yet: nothing to rebuild at every migrate (and no audit row saying so)."""
+def test_a_write_before_the_backfill_does_not_stop_it(kochi) -> None:
+    """The upgrade's window: new code serves a close (its delta and that delta's month rows)
+    before `--rebuild-if-empty` ran. The backfill must still count the earlier closes and
+    every earlier month: what was counted is marked (`TallyBuilt`), not guessed from rows."""
+    from django.core.management import call_command
+
+    history = History(6)
+    for _ in range(60):
+        history.step()
+    closed = CaseFactory(intake_date=dt.date(2023, 5, 1))
+    with aggregates.maintain(persons=[closed.person_id], parts=[aggregates.STATUSES]):
+        CaseStatusChange.objects.create(
+            case=closed, from_status=Case.Status.ACTIVE, to_status=Case.Status.CLOSED,
+            changed_on=dt.date(2023, 6, 1), end_reason=Case.EndReason.MOVED,
+        )  # fmt: skip
+    _counted_before([aggregates.STATUSES], months=True)
+    case = CaseFactory(intake_date=dt.date(2023, 5, 2))
+    with aggregates.maintain(persons=[case.person_id], parts=[aggregates.STATUSES]):
+        CaseStatusChange.objects.create(
+            case=case, from_status=Case.Status.ACTIVE, to_status=Case.Status.SUSPENDED,
+            changed_on=dt.date(2023, 7, 1), end_reason=Case.EndReason.OTHER,
+        )  # fmt: skip
+    assert aggregates.missing_parts() == [aggregates.STATUSES]
+    assert aggregates.months_missing()
+
+    call_command("kpi_aggregates", "--rebuild-if-empty")
+
+    assert aggregates.differences() == []
+    assert aggregates.missing_parts() == [] and not aggregates.months_missing()
+
+
+def test_a_part_without_records_is_counted_once(kochi) -> None:
+    """No closes yet: the first rebuild marks the part counted, so a later migrate does not
+    rebuild it again (nor write an audit row saying so)."""
     CaseFactory(intake_date=dt.date(2023, 5, 1))
     assert not CaseStatusChange.objects.exists()
+    aggregates.rebuild()
     assert aggregates.missing_parts() == []
+    assert not aggregates.months_missing()
 
 
 def test_a_period_is_read_from_its_months_and_the_days_of_its_last_month(kochi) -> None:
