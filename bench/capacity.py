@@ -299,6 +299,14 @@ def export_params(rows: int) -> dict[str, list[str]]:
     return {"intake_from": [since.isoformat()]} if since else {}
 
 
+def autogroup(pid: int) -> str | None:
+    """`/autogroup-85 nice 10`: the scheduler's group of `pid`'s session and its nice."""
+    try:
+        return Path(f"/proc/{pid}/autogroup").read_text().strip()
+    except OSError:
+        return None
+
+
 class BackgroundWork:
     """Two `run_worker` processes (their own priority, as deployed), an export queued again
     whenever it ends, and one ledger import; `stop()` ends them and removes what they wrote."""
@@ -389,6 +397,9 @@ class BackgroundWork:
                     cwd=BASE_DIR,
                     env=self.env,
                     stdout=subprocess.DEVNULL,
+                    # Each in a session of its own, as systemd starts a service: the worker
+                    # then lowers its autogroup's nice too (exports.priority).
+                    start_new_session=True,
                 )
             )
         deadline = time.monotonic() + 60
@@ -423,6 +434,7 @@ class BackgroundWork:
                 "done_rows": jobs[self.import_job].done_rows if self.import_job else 0,
             },
             "worker_nice": [nice(w.pid) for w in self.workers],
+            "worker_autogroup": [autogroup(w.pid) for w in self.workers],
             "database_backends_reniced": sum(1 for pid in backends if (nice(pid) or 0) > 0),
         }
 

@@ -13,11 +13,17 @@ same user as the server, or root), each new connection's backend gets the same p
 `WORKER_RENICE_DATABASE` (on). Its pid is checked against /proc first (a `postgres:` process
 whose client port is this connection's own), so a database on another host is never touched.
 
-Linux notes (README, "Deploying"): with the kernel's autogroup scheduling (desktop default),
-nice only ranks processes of one session, so under systemd use `Nice=`, `CPUWeight=` and
-`IOSchedulingClass=` as well (they act from outside); the I/O priority counts
-fully only with the bfq scheduler (mq-deadline on recent kernels honours only the class, none
-ignores it).
+Linux's autogroup scheduling (`/proc/sys/kernel/sched_autogroup_enabled` = 1, the default of
+many kernels) shares the CPU between sessions first and only then between a session's processes
+by their nice: a worker at nice 10 in the same session as the web server yields to it, but a
+worker in a session of its own takes a full session's share from everything else (the web's
+database backends included) whatever its nice. So a worker that leads its own session (as
+under systemd, which starts every service with setsid, or `setsid manage.py run_worker`) also
+lowers its autogroup's nice to `WORKER_NICE` (sched(7): /proc/self/autogroup). It never calls
+setsid itself: a worker started from a terminal keeps its session, so Ctrl-C still stops it.
+`make bench` measured it (README, "Benchmark"). Under systemd `Nice=`, `CPUWeight=` and
+`IOSchedulingClass=` do the same from outside; the I/O priority counts fully only with the bfq
+scheduler (mq-deadline on recent kernels honours only the class, none ignores it).
 """
 
 import ctypes
@@ -86,10 +92,42 @@ def _lower_nice(pid: int, nice: int) -> int:
     return current
 
 
+AUTOGROUP = Path("/proc/self/autogroup")
+AUTOGROUP_ENABLED = Path("/proc/sys/kernel/sched_autogroup_enabled")
+
+
 @dataclass
 class Applied:
     nice: int | None
     io: str | None
+    # The autogroup's nice when set; else why not: "off" (no autogroup scheduling here),
+    # "session" (this process does not lead its session: the nice above ranks it there).
+    autogroup: int | str | None = None
+
+
+def _autogroup_nice(text: str) -> int:
+    """`/autogroup-85 nice 0` → 0."""
+    return int(text.split()[-1])
+
+
+def _lower_autogroup_nice(nice: int) -> int | str:
+    """Set this process's autogroup nice to `nice` (never lower) when it leads its session.
+
+    The autogroup is the session's, so a process that does not lead it would lower the
+    priority of whatever started it (a shell, the web server): then nothing is changed."""
+    try:
+        enabled = AUTOGROUP_ENABLED.read_text().strip() == "1"
+        current = _autogroup_nice(AUTOGROUP.read_text())
+    except (OSError, ValueError, IndexError):
+        return "off"
+    if not enabled:
+        return "off"
+    if os.getsid(0) != os.getpid():
+        return "session"
+    if current < nice:
+        AUTOGROUP.write_text(f"{nice}\n")
+        return nice
+    return current
 
 
 def lower_priority(pid: int = 0) -> Applied:
@@ -102,6 +140,11 @@ def lower_priority(pid: int = 0) -> Applied:
             applied.nice = _lower_nice(pid, nice)
         except OSError as exc:
             logger.info("worker priority: nice %s not set for %s (%s)", nice, pid or "self", exc)
+        if pid in (0, os.getpid()):
+            try:
+                applied.autogroup = _lower_autogroup_nice(nice)
+            except OSError as exc:
+                logger.info("worker priority: autogroup nice %s not set (%s)", nice, exc)
     io = io_priority_setting(settings.WORKER_IO_PRIORITY)
     if io is not None:
         try:

@@ -60,3 +60,36 @@ def test_the_worker_backend_is_reniced_when_local_and_never_fails(settings):
         pid = cursor.fetchone()[0]
     if priority.local_backend_pid(connection, pid) and os.geteuid() == 0:
         assert os.getpriority(os.PRIO_PROCESS, pid) >= 10
+
+
+def _autogroup_files(tmp_path, monkeypatch, *, enabled="1", nice=0):
+    group = tmp_path / "autogroup"
+    group.write_text(f"/autogroup-85 nice {nice}\n")
+    switch = tmp_path / "sched_autogroup_enabled"
+    switch.write_text(f"{enabled}\n")
+    monkeypatch.setattr(priority, "AUTOGROUP", group)
+    monkeypatch.setattr(priority, "AUTOGROUP_ENABLED", switch)
+    return group
+
+
+def test_a_session_leader_lowers_its_autogroup_nice_and_never_raises_it(tmp_path, monkeypatch):
+    group = _autogroup_files(tmp_path, monkeypatch)
+    monkeypatch.setattr(os, "getsid", lambda _pid: os.getpid())
+    assert priority._lower_autogroup_nice(10) == 10
+    assert group.read_text() == "10\n"
+    group.write_text("/autogroup-85 nice 15\n")
+    assert priority._lower_autogroup_nice(10) == 15
+    assert group.read_text() == "/autogroup-85 nice 15\n"
+
+
+def test_a_worker_sharing_its_session_leaves_the_autogroup_alone(tmp_path, monkeypatch):
+    """The autogroup is the session's: lowering it would slow whatever started the worker."""
+    group = _autogroup_files(tmp_path, monkeypatch)
+    monkeypatch.setattr(os, "getsid", lambda _pid: os.getpid() + 1)
+    assert priority._lower_autogroup_nice(10) == "session"
+    assert group.read_text() == "/autogroup-85 nice 0\n"
+    _autogroup_files(tmp_path, monkeypatch, enabled="0")
+    monkeypatch.setattr(os, "getsid", lambda _pid: os.getpid())
+    assert priority._lower_autogroup_nice(10) == "off"
+    monkeypatch.setattr(priority, "AUTOGROUP", tmp_path / "missing")
+    assert priority._lower_autogroup_nice(10) == "off"

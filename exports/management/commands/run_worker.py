@@ -38,7 +38,10 @@ class Command(BaseCommand):
         applied = priority.lower_priority()
         connection_created.connect(priority.renice_database_backend, dispatch_uid="worker-priority")
         if verbosity >= 1:
-            self.stdout.write(f"worker priority: nice {applied.nice}, I/O {applied.io}")
+            self.stdout.write(
+                f"worker priority: nice {applied.nice}, I/O {applied.io}, "
+                f"autogroup {applied.autogroup}"
+            )
 
         def make_worker() -> Worker:
             return Worker(
