@@ -21,7 +21,7 @@ database backends included) whatever its nice. So a worker that leads its own se
 under systemd, which starts every service with setsid, or `setsid manage.py run_worker`) also
 lowers its autogroup's nice to `WORKER_NICE` (sched(7): /proc/self/autogroup). It never calls
 setsid itself: a worker started from a terminal keeps its session, so Ctrl-C still stops it.
-`make bench` measured it (README, "Benchmark"). Under systemd `Nice=`, `CPUWeight=` and
+(Not yet measured at full scale: `BENCH_PARTS=background make bench`.) Under systemd `Nice=`, `CPUWeight=` and
 `IOSchedulingClass=` do the same from outside; the I/O priority counts fully only with the bfq
 scheduler (mq-deadline on recent kernels honours only the class, none ignores it).
 """
@@ -111,7 +111,8 @@ def _autogroup_nice(text: str) -> int:
 
 
 def _lower_autogroup_nice(nice: int) -> int | str:
-    """Set this process's autogroup nice to `nice` (never lower) when it leads its session.
+    """Raise this process's autogroup nice to `nice` (never below what it is) when it leads
+    its session.
 
     The autogroup is the session's, so a process that does not lead it would lower the
     priority of whatever started it (a shell, the web server): then nothing is changed."""
