@@ -21,9 +21,10 @@ database backends included) whatever its nice. So a worker that leads its own se
 under systemd, which starts every service with setsid, or `setsid manage.py run_worker`) also
 lowers its autogroup's nice to `WORKER_NICE` (sched(7): /proc/self/autogroup). It never calls
 setsid itself: a worker started from a terminal keeps its session, so Ctrl-C still stops it.
-(Not yet measured at full scale: `BENCH_PARTS=background make bench`.) Under systemd `Nice=`, `CPUWeight=` and
-`IOSchedulingClass=` do the same from outside; the I/O priority counts fully only with the bfq
-scheduler (mq-deadline on recent kernels honours only the class, none ignores it).
+(Not yet measured at full scale: `BENCH_PARTS=background make bench`.) Under systemd
+`Nice=`, `CPUWeight=` and `IOSchedulingClass=` do the same from outside; the I/O priority
+counts fully only with the bfq scheduler (mq-deadline on recent kernels honours only the class,
+none ignores it).
 """
 
 import ctypes
