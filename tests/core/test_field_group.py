@@ -17,6 +17,8 @@ from cases.filters import CaseFilter
 from cases.forms import CaseEditForm, ConsultationForm, IntakeForm
 from cases.models import Consultation, IssueTag
 from core import field_group
+from kpi.forms import DashboardForm
+from kpi.scopes import scopes_for_user
 from tests.factories import CaseFactory
 
 INCLUDE = Template(
@@ -129,6 +131,23 @@ def test_project_forms_match(data, counselor) -> None:
             return form  # type: ignore[no-any-return]  # each builder makes a form
 
         assert _compare(build)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "data", [None, {"fy": "2025", "scope": "pref-39"}, {"fy": "1999", "as_of": "not a date"}]
+)
+def test_dashboard_form_matches(data, prefecture_staff) -> None:
+    """The dashboard's selectors (kpi/dashboard.html renders them with `{% field_group %}`)."""
+    scopes = scopes_for_user(prefecture_staff)
+
+    def build() -> forms.Form:
+        form = DashboardForm(data, years=[2026, 2025], scopes=scopes)
+        if data is not None:
+            form.is_valid()
+        return form
+
+    assert _compare(build) == 2 * len(DashboardForm.base_fields) * len(OPTIONS)
 
 
 def test_the_include_and_the_template_tag_are_different_code() -> None:
