@@ -501,13 +501,17 @@ def fixed_load(
     tag: str,
     extra: dict[str, list[int]] | None = None,
     spawn_rate: int = 55,
+    users: int = 55,
 ) -> dict[str, Any]:
-    """The daily mix at the fixed 55-user load, sessions made beforehand; stats and CPU."""
+    """The daily mix at a fixed load (55 users: 50 counselors and 5 dashboard users, unless
+    `users` says otherwise, one dashboard user in 11), sessions made beforehand; stats and
+    CPU."""
     warmup_file = Path(tmp) / f"warmup-{tag}.json"
     cpu_file = Path(tmp) / f"cpu-{tag}.json"
     run_env = {
         **env,
         "BENCH_WARMUP_SECONDS": str(warmup),
+        "BENCH_FIXED_USERS": str(users),
         "BENCH_WARMUP_STATS": str(warmup_file),
         # locust samples the CPU itself, from the warm-up's end to the run's (locustfile).
         "BENCH_CPU_STATS": str(cpu_file),
@@ -518,7 +522,7 @@ def fixed_load(
     process_holder: dict[str, Any] = {}
     process_holder["done"] = _locust(
         run_env, port,
-        ["--users=55", f"--spawn-rate={spawn_rate}", f"--run-time={warmup + seconds}s",
+        [f"--users={users}", f"--spawn-rate={spawn_rate}", f"--run-time={warmup + seconds}s",
          "--stop-timeout=3", f"--csv={tmp}/{tag}", "Counselor", "DashboardUser"],
         timeout=warmup + seconds + 90,
     )  # fmt: skip
@@ -542,19 +546,25 @@ def fixed_load(
     }
 
 
-def measure_background(port: int, seconds: int, export_rows: int, ledger_rows: int) -> list[Result]:
+def measure_background(
+    port: int, seconds: int, export_rows: int, ledger_rows: int, users: int = 55
+) -> list[Result]:
+    """The daily mix at a fixed load of `users` (BENCH_BACKGROUND_USERS; 55 by default, the
+    point of every earlier run), without and then with an export and an import running."""
     warmup = int(os.environ.get("BENCH_BACKGROUND_WARMUP_SECONDS") or 5)
+    users = int(os.environ.get("BENCH_BACKGROUND_USERS") or users)
+    dashboard = max(1, users // 11)
     with tempfile.TemporaryDirectory() as tmp:
-        sessions = sessions_file(Path(tmp) / "sessions.json", 50, 5)
+        sessions = sessions_file(Path(tmp) / "sessions.json", users - dashboard, dashboard)
         with bench_server(port, tmp) as (_server, env):
             env["BENCH_SESSIONS"] = str(sessions)
-            quiet = fixed_load(env, port, seconds, warmup, tmp, "quiet")
+            quiet = fixed_load(env, port, seconds, warmup, tmp, "quiet", users=users)
             work = BackgroundWork(env, export_rows, ledger_rows, tmp)
             try:
                 work.start()
                 busy = fixed_load(
                     env, port, seconds, warmup, tmp, "busy",
-                    extra={"workers": [w.pid for w in work.workers]},
+                    extra={"workers": [w.pid for w in work.workers]}, users=users,
                 )  # fmt: skip
                 state = work.state()
             finally:
@@ -566,7 +576,7 @@ def measure_background(port: int, seconds: int, export_rows: int, ledger_rows: i
     errors = quiet["aggregated"].get("failures", 0) + busy["aggregated"].get("failures", 0)
     return [
         Result(
-            name=f"background work: daily pages' p95, {seconds} s at 55 users",
+            name=f"background work: daily pages' p95, {seconds} s at {users} users",
             value=busy_p95,
             unit="ms p95",
             goal=f"≤ {GOALS['background_ratio']}× the same load without it",

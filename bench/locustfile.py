@@ -8,7 +8,8 @@ measurement alone, users of the benchmark's minimal page (bench/urls.py). FastHt
 client the more of them is left to what is measured.
 
 Modes (BENCH_LOAD_MODE):
-- `fixed` (default): 50 counselors and 5 dashboard users, the point earlier runs reported;
+- `fixed` (default): 50 counselors and 5 dashboard users, the point earlier runs reported
+  (BENCH_FIXED_USERS another count, one dashboard user in 11);
 - `ramp`: the user count grows by BENCH_RAMP_FACTOR every BENCH_RAMP_STEP_SECONDS (from
   BENCH_RAMP_START) until a page's p95 passes BENCH_RAMP_LIMIT_MS, a request fails, or
   BENCH_RAMP_MAX_SECONDS have passed; each step's figures (requests/s, p95 by page, CPU of
@@ -51,6 +52,10 @@ SESSIONS = json.loads(Path(SESSIONS_FILE).read_text()) if SESSIONS_FILE else Non
 # are a warm-up: its statistics, failures included, are written to BENCH_WARMUP_STATS and
 # then reset, so the report covers the steady state that follows and no error goes unseen.
 WARMUP_SECONDS = float(os.environ.get("BENCH_WARMUP_SECONDS", "0"))
+# A fixed run's users (bench.capacity.fixed_load): one dashboard user in 11, so the default 55
+# are the 50 counselors and 5 dashboard users of every run since the first.
+FIXED_USERS = int(os.environ.get("BENCH_FIXED_USERS") or 55)
+FIXED_DASHBOARD = max(1, FIXED_USERS // 11)
 
 
 def _float(name: str, default: float) -> float:
@@ -183,7 +188,7 @@ class Counselor(FastHttpUser):
     """Home, the case list, a case page and a new consultation."""
 
     weight = 10
-    fixed_count = 50 if MODE != "ramp" else 0
+    fixed_count = FIXED_USERS - FIXED_DASHBOARD if MODE != "ramp" else 0
     wait_time = _wait((1, 3))
 
     def on_start(self) -> None:
@@ -243,7 +248,7 @@ class DashboardUser(FastHttpUser):
     """Prefecture staff watching the KPI dashboard."""
 
     weight = 1
-    fixed_count = 5 if MODE != "ramp" else 0
+    fixed_count = FIXED_DASHBOARD if MODE != "ramp" else 0
     wait_time = _wait((2, 5))
 
     def on_start(self) -> None:
