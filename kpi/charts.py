@@ -1,9 +1,9 @@
 """Server-rendered SVG charts: the monthly cumulative line of an indicator against its target.
 
 The geometry is computed here and drawn by `templates/kpi/_chart.html` (no JavaScript, no
-inline styles: the look comes from CSS classes), which the dashboard renders through its Python
-build, kpi.chart_html (tests/kpi/test_chart_html.py holds the two equal). Each chart has a data table next to it as
-its text alternative.
+inline styles: the look comes from CSS classes), which the dashboard renders through its
+Python build, kpi.chart_html (tests/kpi/test_chart_html.py holds the two equal). Each chart
+has a data table next to it as its text alternative.
 """
 
 import calendar
