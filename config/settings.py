@@ -273,6 +273,9 @@ TASK_HEARTBEAT_SECONDS = env.float("TASK_HEARTBEAT_SECONDS", default=10.0)
 TASK_WORKER_LEASE_SECONDS = env.int("TASK_WORKER_LEASE_SECONDS", default=60)
 TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=3)
 DB_WORKER_STATEMENT_TIMEOUT_MS = env.int("DB_WORKER_STATEMENT_TIMEOUT_MS", default=600_000)
+# PostgreSQL's parallel query processes for a worker's statements (exports.worker): 0, so that
+# an export's query runs in the one backend whose priority the worker lowers.
+DB_WORKER_PARALLEL_WORKERS = env.int("DB_WORKER_PARALLEL_WORKERS", default=0)
 # Workers yield to people (exports.priority): their CPU nice (0: leave it), I/O priority
 # (best-effort:0-7, idle, none) and, when PostgreSQL runs on the same host and may be
 # changed by this user, the same for their own database backends.

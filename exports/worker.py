@@ -55,12 +55,24 @@ def close_connections() -> None:
 def _worker_statement_timeout(
     sender: object, connection: BaseDatabaseWrapper, **kwargs: object
 ) -> None:
-    """Workers run long exports and imports: their own, longer, statement limit."""
+    """Workers run long exports and imports: their own, longer, statement limit, and at most
+    DB_WORKER_PARALLEL_WORKERS parallel query processes (0 by default).
+
+    A million-row export's query ran with PostgreSQL's parallel workers: processes of the
+    server, not of the worker's backend, so neither its lowered priority (exports.priority)
+    nor its session's reach them, and they took the cores from the counselors' pages at full
+    priority (`make bench`, the background comparison: IO:DSMFillZeroWrite and two extra
+    processes in pg_stat_activity). Without them the query runs in the one backend whose
+    priority the worker lowered."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT set_config('statement_timeout', %s, false)",
-                [str(settings.DB_WORKER_STATEMENT_TIMEOUT_MS)],
+                "SELECT set_config('statement_timeout', %s, false),"
+                " set_config('max_parallel_workers_per_gather', %s, false)",
+                [
+                    str(settings.DB_WORKER_STATEMENT_TIMEOUT_MS),
+                    str(settings.DB_WORKER_PARALLEL_WORKERS),
+                ],
             )
 
 
