@@ -1064,6 +1064,13 @@ def run(
     with connection.cursor() as cur:
         cur.execute("SHOW server_version")
         server_version = cur.fetchone()[0]
+        # The server settings the figures depend on most (README, "Deploying on PostgreSQL").
+        cur.execute(
+            "SELECT name, current_setting(name) FROM pg_settings WHERE name IN"
+            " ('shared_buffers', 'work_mem', 'max_parallel_workers_per_gather',"
+            " 'synchronous_commit')"
+        )
+        server_settings = dict(cur.fetchall())
     report = {
         "scale": scale,
         "counts": asdict(counts),
@@ -1075,6 +1082,7 @@ def run(
             ),
             "python": platform.python_version(),
             "postgresql": server_version,
+            "postgresql_settings": server_settings,
             # The machine's load when the run ended (1, 5 and 15 minutes): a busy machine
             # inflates every absolute time (the ratios less so).
             "load_average": [round(x, 2) for x in os.getloadavg()],
