@@ -21,7 +21,10 @@ database backends included) whatever its nice. So a worker that leads its own se
 under systemd, which starts every service with setsid, or `setsid manage.py run_worker`) also
 lowers its autogroup's nice to `WORKER_NICE` (sched(7): /proc/self/autogroup). It never calls
 setsid itself: a worker started from a terminal keeps its session, so Ctrl-C still stops it.
-(Not yet measured at full scale: `BENCH_PARTS=background make bench`.) Under systemd
+(Measured on a 2-core VM with autogroups on: two CPU-bound processes at nice 10, each leading
+its own session with its autogroup at nice 10, raised the 55-user p95 from 320 to 330 ms while
+taking half a core; what the background comparison of `make bench` shows beyond that comes
+from PostgreSQL's buffers: README, "Deploying on PostgreSQL".) Under systemd
 `Nice=`, `CPUWeight=` and `IOSchedulingClass=` do the same from outside; the I/O priority
 counts fully only with the bfq scheduler (mq-deadline on recent kernels honours only the class,
 none ignores it).
