@@ -564,7 +564,8 @@ def measure_background(
     port: int, seconds: int, export_rows: int, ledger_rows: int, users: int = 55
 ) -> list[Result]:
     """The daily mix at a fixed load of `users` (BENCH_BACKGROUND_USERS; 55 by default, the
-    point of every earlier run), without and then with an export and an import running."""
+    point of every earlier run): without, with an export and an import running, and without
+    again once the workers have stopped; the ratio is against the mean of the two without."""
     warmup = int(os.environ.get("BENCH_BACKGROUND_WARMUP_SECONDS") or 5)
     users = int(os.environ.get("BENCH_BACKGROUND_USERS") or users)
     dashboard = max(1, users // 11)

@@ -23,8 +23,8 @@ lowers its autogroup's nice to `WORKER_NICE` (sched(7): /proc/self/autogroup). I
 setsid itself: a worker started from a terminal keeps its session, so Ctrl-C still stops it.
 (Measured on a 2-core VM with autogroups on: two CPU-bound processes at nice 10, each leading
 its own session with its autogroup at nice 10, raised the 55-user p95 from 320 to 330 ms while
-taking half a core; what the background comparison of `make bench` shows beyond that comes
-from PostgreSQL's buffers: README, "Deploying on PostgreSQL".) Under systemd
+taking half a core; most of what the background comparison of `make bench` showed beyond
+that came from PostgreSQL's buffers: README, "Deploying on PostgreSQL".) Under systemd
 `Nice=`, `CPUWeight=` and `IOSchedulingClass=` do the same from outside; the I/O priority
 counts fully only with the bfq scheduler (mq-deadline on recent kernels honours only the class,
 none ignores it).

@@ -52,7 +52,7 @@ def close_connections() -> None:
             conn.connection = None
 
 
-def _worker_statement_timeout(
+def _worker_session_settings(
     sender: object, connection: BaseDatabaseWrapper, **kwargs: object
 ) -> None:
     """Workers run long exports and imports: their own, longer, statement limit, and at most
@@ -146,7 +146,7 @@ class SupervisedWorker:
     def run(self) -> None:
         """Run the worker loop; on a database error reconnect and run it again. Returns when
         the loop itself returns (batch or max-tasks mode); a signal ends it via SystemExit."""
-        connection_created.connect(_worker_statement_timeout, dispatch_uid="worker-timeout")
+        connection_created.connect(_worker_session_settings, dispatch_uid="worker-session")
         files.use_private_tempdir()
         files.stale_tempdirs_remove()
         heartbeat = Heartbeat(self.worker_id, interval=settings.TASK_HEARTBEAT_SECONDS)

@@ -391,14 +391,14 @@ def test_database_waits_are_bounded_by_the_connection_options(settings) -> None:
 def test_a_worker_connection_has_its_own_limit_and_no_parallel_query(settings) -> None:
     """A worker's statements run in its one backend (exports.worker): PostgreSQL's parallel
     query processes would escape the priority the worker lowers (exports.priority)."""
-    from exports.worker import _worker_statement_timeout
+    from exports.worker import _worker_session_settings
 
     settings.DB_WORKER_STATEMENT_TIMEOUT_MS = 600_000
     settings.DB_WORKER_PARALLEL_WORKERS = 0
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone()[0] != "0"  # the server's default, which the web keeps
-        _worker_statement_timeout(sender=None, connection=connection)
+        _worker_session_settings(sender=None, connection=connection)
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone()[0] == "0"
         cursor.execute("SHOW statement_timeout")
