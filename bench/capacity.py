@@ -416,6 +416,9 @@ class BackgroundWork:
         self.loop.start()
 
     def state(self) -> dict[str, Any]:
+        from django.conf import settings
+
+        from exports import priority
         from exports.models import ExportJob
 
         jobs = {
@@ -439,6 +442,13 @@ class BackgroundWork:
             "worker_nice": [nice(w.pid) for w in self.workers],
             "worker_autogroup": [autogroup(w.pid) for w in self.workers],
             "database_backends_reniced": sum(1 for pid in backends if (nice(pid) or 0) > 0),
+            # exports.priority.pace: rest ratio × the work when tasks waited ≥ pressure %.
+            "worker_yield": {
+                "ratio": settings.WORKER_YIELD_RATIO,
+                "pressure_percent": settings.WORKER_YIELD_PRESSURE,
+                "slice_seconds": settings.WORKER_YIELD_SLICE_SECONDS,
+                "pressure_file": priority.cpu_stall_microseconds() is not None,
+            },
         }
 
     def stop(self, *, clean: bool = True) -> None:

@@ -282,6 +282,12 @@ DB_WORKER_PARALLEL_WORKERS = env.int("DB_WORKER_PARALLEL_WORKERS", default=0)
 WORKER_NICE = env.int("WORKER_NICE", default=10)
 WORKER_IO_PRIORITY = env.str("WORKER_IO_PRIORITY", default="best-effort:7")
 WORKER_RENICE_DATABASE = env.bool("WORKER_RENICE_DATABASE", default=True)
+# ... and rest between batches while people wait for the CPU (exports.priority.pace): when
+# tasks waited for a CPU at least WORKER_YIELD_PRESSURE percent of a slice of work, sleep
+# WORKER_YIELD_RATIO × that slice (0: never rest).
+WORKER_YIELD_RATIO = env.float("WORKER_YIELD_RATIO", default=1.0)
+WORKER_YIELD_PRESSURE = env.float("WORKER_YIELD_PRESSURE", default=10.0)
+WORKER_YIELD_SLICE_SECONDS = env.float("WORKER_YIELD_SLICE_SECONDS", default=0.25)
 
 # Security. Production values are the defaults; development relaxes what HTTP on localhost needs.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

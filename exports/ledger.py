@@ -44,6 +44,7 @@ from core.codes import is_valid_code
 from core.excel import SafeSheet, new_workbook
 from core.models import Municipality
 from core.wareki import parse_date, parse_year
+from exports import priority
 from exports.ledger_columns import MAX_ROWS, LedgerColumn, ledger_columns
 
 # The namespace of the tokens ledger rows had before they were keyed (still recognised, in
@@ -294,6 +295,7 @@ def _parse_sheet(sheet: Any, user: User) -> ParsedLedger:
     today = timezone.localdate()
     seen_refs: set[tuple[str, str, str]] = set()
     for number, raw in enumerate(rows, start=2):
+        priority.pace()  # in a worker, rests while people wait for the CPU
         if number > MAX_ROWS + 1:
             result.errors.append(
                 RowError(number, "", _("一度に取り込めるのは%(n)d行までです。") % {"n": MAX_ROWS})

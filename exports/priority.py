@@ -36,11 +36,13 @@ import logging
 import os
 import platform
 import socket
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 logger = logging.getLogger(__name__)
@@ -206,3 +208,107 @@ def renice_database_backend(
             logger.debug("worker priority: database backend %s: %s", backend_pid, applied)
     except Exception:  # a priority is an optimisation, never a failure
         logger.debug("worker priority: database backend left as it is", exc_info=True)
+
+
+# Pacing: a worker rests between batches while people wait for the CPU.
+#
+# A lower nice decides who runs when both want a core, but a worker that is always runnable
+# still takes every core the pages leave for a moment, and a request that arrives then waits
+# for the worker's time slice. So, like PostgreSQL's vacuum_cost_delay, a worker's long loop
+# calls `pace()` between batches; once per `WORKER_YIELD_SLICE_SECONDS` of work it reads how
+# long tasks waited for a CPU since the last look (Linux's pressure stall information,
+# /proc/pressure/cpu, "some" line: the share of that time in which at least one runnable
+# task waited). At `WORKER_YIELD_PRESSURE` percent or more it sleeps
+# `WORKER_YIELD_RATIO` × the time it worked: on a busy machine the worker then runs at most
+# 1 / (1 + ratio) of the time, and on an idle one it never rests. It never rests inside a
+# transaction (locks held would make other writers wait), and where the kernel has no
+# pressure information (not Linux, or PSI off) it does not pace at all.
+CPU_PRESSURE = Path("/proc/pressure/cpu")
+
+
+def cpu_stall_microseconds(path: Path = CPU_PRESSURE) -> int | None:
+    """The kernel's running total of microseconds in which some task waited for a CPU
+    (`some … total=N`), or None where there is no such file."""
+    try:
+        text = path.read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("some "):
+            for field in line.split()[1:]:
+                key, _, value = field.partition("=")
+                if key == "total" and value.isdigit():
+                    return int(value)
+    return None
+
+
+@dataclass
+class Pacer:
+    ratio: float
+    pressure: float  # percent
+    slice_seconds: float
+    clock: Any = time.monotonic
+    sleep: Any = time.sleep
+    read_stall: Any = cpu_stall_microseconds
+    rested_seconds: float = 0.0
+    rests: int = 0
+    _started: float = 0.0
+    _stall: int = 0
+
+    def __post_init__(self) -> None:
+        self.restart()
+
+    def restart(self) -> None:
+        self._started = self.clock()
+        self._stall = self.read_stall() or 0
+
+    def tick(self) -> None:
+        """Called between batches: rests when the slice is over and others waited."""
+        now = self.clock()
+        worked = now - self._started
+        if worked < self.slice_seconds:
+            return
+        if transaction.get_connection().in_atomic_block:
+            self.restart()
+            return
+        stall = self.read_stall()
+        if stall is None:
+            self.restart()
+            return
+        waited = 100.0 * (stall - self._stall) / (worked * 1_000_000)
+        if waited >= self.pressure:
+            rest = worked * self.ratio
+            self.sleep(rest)
+            self.rested_seconds += rest
+            self.rests += 1
+        self.restart()
+
+
+_pacer: Pacer | None = None
+
+
+def start_pacing() -> Pacer | None:
+    """Called once by `manage.py run_worker`: from then on `pace()` rests when the machine is
+    busy. None (no pacing) when WORKER_YIELD_RATIO is 0 or the kernel has no pressure file."""
+    global _pacer
+    ratio = settings.WORKER_YIELD_RATIO
+    if ratio <= 0 or cpu_stall_microseconds() is None:
+        _pacer = None
+        return None
+    _pacer = Pacer(
+        ratio=ratio,
+        pressure=settings.WORKER_YIELD_PRESSURE,
+        slice_seconds=settings.WORKER_YIELD_SLICE_SECONDS,
+    )
+    return _pacer
+
+
+def stop_pacing() -> None:
+    global _pacer
+    _pacer = None
+
+
+def pace() -> None:
+    """A worker's long loop calls this between batches (nothing happens outside a worker)."""
+    if _pacer is not None:
+        _pacer.tick()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts import scope
 from accounts.models import User
 from audit.services import Action, audit_record
-from exports import jobs
+from exports import jobs, priority
 from exports.files import export_dir, file_name_for, write_export
 from exports.models import ExportJob
 from exports.registry import KINDS, ExportKind
@@ -93,6 +93,7 @@ def export_job_run(job: ExportJob) -> dict[str, Any]:
 
     def progress(done: int) -> None:
         ExportJob.objects.filter(pk=job.pk).update(done_rows=done)
+        priority.pace()
 
     # The requester's scope is checked again now: rights lost since the request count.
     if not scope.is_admin(job.requested_by):

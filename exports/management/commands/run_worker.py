@@ -37,10 +37,16 @@ class Command(BaseCommand):
         # every connection's backend gets them too where possible (exports.priority).
         applied = priority.lower_priority()
         connection_created.connect(priority.renice_database_backend, dispatch_uid="worker-priority")
+        pacer = priority.start_pacing()
         if verbosity >= 1:
             self.stdout.write(
                 f"worker priority: nice {applied.nice}, I/O {applied.io}, "
-                f"autogroup {applied.autogroup}"
+                f"autogroup {applied.autogroup}, "
+                + (
+                    f"rests {pacer.ratio:g}× its work at CPU pressure ≥ {pacer.pressure:g}%"
+                    if pacer
+                    else "no pacing"
+                )
             )
 
         def make_worker() -> Worker:
