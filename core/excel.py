@@ -7,8 +7,10 @@
 - Workbooks are write-only: rows go straight to a temporary file, so memory stays flat.
 """
 
+import contextlib
 import datetime as dt
 import decimal
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -198,6 +200,24 @@ class SafeSheet:
 
 def new_workbook() -> Workbook:
     return Workbook(write_only=True)
+
+
+def discard_workbook(workbook: Workbook) -> None:
+    """After a failure part-way through a write-only workbook: end each sheet's XML stream
+    and remove the temporary file openpyxl keeps it in until the save, now rather than when
+    the process exits. A stream cut off mid-row cannot end its XML cleanly; that error is
+    expected here and dropped (left to the garbage collector, each such stream printed an
+    `Exception ignored … LxmlSyntaxError` traceback in the worker's log)."""
+    for sheet in getattr(workbook, "_sheets", []):
+        writer = getattr(sheet, "_writer", None)
+        for stream in (getattr(sheet, "_rows", None), getattr(writer, "xf", None)):
+            if stream is not None:
+                with contextlib.suppress(Exception):
+                    stream.close()
+        out = getattr(writer, "out", None)
+        if out:
+            with contextlib.suppress(OSError):
+                os.remove(out)
 
 
 class Labels:

@@ -6,7 +6,6 @@ pointed at `PRIVATE_ROOT/tmp/<host>-<pid>` for each process (`use_private_tempdi
 that died leaves its directory behind; `stale_tempdirs_remove` deletes those of processes gone.
 """
 
-import contextlib
 import datetime as dt
 import errno
 import logging
@@ -16,7 +15,6 @@ import socket
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -25,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.types import User
-from core.excel import SafeSheet, new_workbook, write_table
+from core.excel import SafeSheet, discard_workbook, new_workbook, write_table
 from exports.registry import ExportKind
 
 logger = logging.getLogger(__name__)
@@ -184,16 +182,6 @@ def file_name_for(kind: ExportKind, when: dt.datetime) -> str:
     return f"{kind.key}-{timezone.localtime(when):%Y%m%d-%H%M%S}.xlsx"
 
 
-def _remove_sheet_tempfiles(workbook: Any) -> None:
-    """openpyxl keeps each write-only sheet in a temporary file until the workbook is saved;
-    after a failure remove them now rather than when the process exits."""
-    for sheet in getattr(workbook, "_sheets", []):
-        out = getattr(getattr(sheet, "_writer", None), "out", None)
-        if out:
-            with contextlib.suppress(OSError):
-                os.remove(out)
-
-
 def write_export(
     *,
     kind: ExportKind,
@@ -235,13 +223,13 @@ def write_export(
             workbook.save(handle)
         part.replace(target)
     except OSError as exc:
-        _remove_sheet_tempfiles(workbook)
+        discard_workbook(workbook)
         part.unlink(missing_ok=True)
         if exc.errno in STORAGE_ERRNOS or isinstance(exc, FileNotFoundError):
             raise as_storage_error(exc) from exc
         raise
     except BaseException:
-        _remove_sheet_tempfiles(workbook)
+        discard_workbook(workbook)
         part.unlink(missing_ok=True)
         raise
     return count

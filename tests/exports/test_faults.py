@@ -137,6 +137,48 @@ def test_a_worker_stopped_twice_marks_the_job_failed(admin_user, private_root, m
     assert job.status == "failed" and "停止を指示されたため" in job.error
 
 
+def test_an_export_stopped_mid_write_ends_cleanly_and_leaves_nothing(
+    admin_user, private_root, monkeypatch
+) -> None:
+    """The worker's second SIGTERM (SystemExit) in the middle of the rows: the job is failed
+    with the reason, the half-written sheet's temporary file is gone at once (not when the
+    process exits), and the cut-off XML stream prints no `Exception ignored` traceback."""
+    import gc
+    import sys
+    import tempfile
+
+    from exports.services import export_job_run
+
+    for _ in range(4):
+        ConsultationFactory()
+    real_write_table = files.write_table
+
+    def stopping(rows):
+        for n, row in enumerate(rows):
+            if n == 2:
+                raise SystemExit(1)
+            yield row
+
+    monkeypatch.setattr(
+        files, "write_table", lambda sheet, columns, rows, **k: real_write_table(
+            sheet, columns, stopping(rows), **k
+        ),
+    )  # fmt: skip
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)
+    files.use_private_tempdir()  # as in a worker: the sheet's temporary file is in there
+    job = export_job(admin_user)
+    with pytest.raises(SystemExit):
+        jobs.job_run(str(job.pk), export_job_run)
+    gc.collect()
+    job.refresh_from_db()
+    assert job.status == "failed" and "停止を指示されたため" in job.error
+    assert unraisable == []
+    left = [p for p in private_root.rglob("*") if p.is_file()]
+    assert left == []
+
+
 # --- Workers reconnect --------------------------------------------------------------------------
 
 
