@@ -112,8 +112,10 @@ def aggregate_jurisdictions(user: AnyUser) -> QuerySet[Jurisdiction]:
 
 
 def can_see_municipality(user: AnyUser, municipality_id: int) -> bool:
-    """Whether the user may see personal records of one municipality."""
-    return personal_municipalities(user).filter(pk=municipality_id).exists()
+    """Whether the user may see personal records of one municipality: from the scope ids,
+    so that in a request that read them already (a record's page, then its write) this asks
+    the database nothing more."""
+    return municipality_id in personal_municipality_ids(user)
 
 
 def is_admin(user: AnyUser) -> TypeGuard[User]:

@@ -242,10 +242,10 @@ def test_meeting_page_query_count_is_pinned(login, counselor, django_assert_num_
     meeting.agencies.add(*[AgencyFactory() for _ in range(5)])
     FollowUpActionFactory.create_batch(6, meeting=meeting, owner=counselor)
     client = login(counselor)
-    # session, user, meeting, cases, agencies, actions, minutes scope, audit, owner choices;
-    # session save (3); casework (4): the bases, the cases with their consents, decided plans;
-    # the supervision requests (1)
-    with django_assert_num_queries(18):  # incl. the scope's municipality ids
+    # session, user, scope ids (read once: the minutes' check asks them too), meeting, cases,
+    # agencies, actions, audit, owner choices; session save (3); casework (4): the bases, the
+    # cases with their consents, decided plans; the supervision requests (1)
+    with django_assert_num_queries(17):
         response = client.get(meeting.get_absolute_url())
     assert len(response.context["cases"]) == 10
     assert len(response.context["actions"]) == 7
