@@ -177,6 +177,11 @@ def test_bench_runs_at_small_scale_on_postgresql_and_refuses_elsewhere(tmp_path)
             assert {"client_cores", "server_cores", "other_cores"} <= step["cpu"].keys()
     assert "share this machine's" in daily["detail"]["shared_cores"]
     assert "shared_cores" in report["machine"]
+    assert "cold_page_reclaim" in report["machine"]
+    # The page cache is read again before each load test (when it could be read at all).
+    if report["page_cache"]["warmed"]:
+        assert set(report["page_cache_before"]) == {"load", "capacity", "background"}
+        assert all(warm["warmed"] for warm in report["page_cache_before"].values())
     # Each daily page against its own SQL, with its query count.
     pages = [r for r in report["results"] if r["name"].startswith("page cost")]
     assert len(pages) == 5, [r["name"] for r in pages]
@@ -191,5 +196,6 @@ def test_bench_runs_at_small_scale_on_postgresql_and_refuses_elsewhere(tmp_path)
     assert detail["cpu"]["with"] is None or "workers_cores" in detail["cpu"]["with"]
     assert detail["background"]["export"]["jobs_queued"] >= 1
     assert all(n is None or n >= 10 for n in detail["background"]["worker_nice"]), detail
+    assert detail["background"]["worker_yield"]["ratio"] == 1.0  # the default pacing
     cpu = load_result["detail"]["cpu"]
     assert (cpu is not None and cpu["client_cores"] is not None) or warmup["ended_before_warmup"]
