@@ -72,6 +72,7 @@ from accounts import scope
 from accounts.models import User
 from accounts.types import AnyUser
 from audit.services import Action, audit_record
+from core.baked import Baked
 from core.models import Municipality
 
 M = TypeVar("M", bound=models.Model)
@@ -154,6 +155,27 @@ def get_for_user[G_M: models.Model](
         obj = None
     if obj is None:
         raise deny(request, user=user, object_type=queryset.model._meta.label_lower, object_id=pk)
+    return obj
+
+
+def get_baked_for_user[G_M: models.Model](
+    query: Baked,
+    model: type[G_M],
+    user: AnyUser,
+    pk: Any,
+    *,
+    request: HttpRequest | None = None,
+) -> G_M:
+    """`get_for_user` through a baked query (core.baked) of (the user's scope ids, pk) whose
+    builder filters with `in_municipalities` and `pk`, as `get_for_user` does."""
+    try:
+        pk = int(pk)
+    except (ValueError, TypeError):
+        obj = None
+    else:
+        obj = query.first(scope.personal_municipality_ids(user), pk)
+    if not isinstance(obj, model):
+        raise deny(request, user=user, object_type=model._meta.label_lower, object_id=pk)
     return obj
 
 

@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from accounts.types import AnyUser
+from core.baked import baked
 from core.models import Jurisdiction, Municipality
 
 
@@ -45,6 +46,32 @@ def personal_municipalities(user: AnyUser) -> QuerySet[Municipality]:
     )
 
 
+# `personal_municipalities(user).values_list("pk", flat=True)`, per branch, as baked queries
+# (core.baked: compiled once; every page reads them).
+_every_municipality_id = baked(lambda: Municipality.objects.values_list("pk", flat=True))
+_prefecture_municipality_ids = baked(
+    lambda code: Municipality.objects.filter(prefecture_code=code).values_list("pk", flat=True)
+)
+_assigned_municipality_ids = baked(
+    lambda user_id: Municipality.objects.filter(
+        Q(pk__in=User(pk=user_id).municipalities.values("pk"))
+        | Q(jurisdiction__in=User(pk=user_id).jurisdictions.values("pk"))
+    ).values_list("pk", flat=True)
+)
+
+
+def _read_personal_municipality_ids(user: AnyUser) -> list[int]:
+    """The ids of `personal_municipalities(user)`, in its order (one query; none without
+    personal data)."""
+    if not can_see_personal_data(user):
+        return []
+    if user.role in (User.Role.ADMIN, User.Role.CENTER):
+        if user.prefecture_code:
+            return _prefecture_municipality_ids(user.prefecture_code)
+        return _every_municipality_id()
+    return _assigned_municipality_ids(user.pk)
+
+
 # The scope ids already read in the request being answered, by user (ScopeMemoMiddleware):
 # the home page's panels asked for them ten times, a query each. Outside a request (workers,
 # commands, tests calling a function directly) nothing is remembered.
@@ -65,12 +92,12 @@ def personal_municipality_ids(user: AnyUser) -> list[int]:
     """
     memo = _request_memo.get()
     if memo is None or not _active(user):
-        return list(personal_municipalities(user).values_list("pk", flat=True))
+        return _read_personal_municipality_ids(user)
     # What the rule reads of the user itself; memberships and municipalities are covered by
     # forget_scopes (accounts.signals) whenever they change.
     key = (user.pk, user.role, user.prefecture_code, user.is_active)
     if key not in memo:
-        memo[key] = list(personal_municipalities(user).values_list("pk", flat=True))
+        memo[key] = _read_personal_municipality_ids(user)
     return list(memo[key])
 
 

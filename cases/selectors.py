@@ -16,21 +16,27 @@ from accounts.models import User
 from accounts.scope import can_see_personal_data
 from accounts.types import AuthenticatedHttpRequest
 from cases.kana import kana_key, name_key
-from cases.models import Case, CaseQuerySet, Consultation, Person
+from cases.models import Case, CaseQuerySet, CaseStatusChange, Consultation, Person
 from cases.timeline import TimelineEntry
+from core.baked import attach, baked
 
 # The old names, kept for callers written before accounts.access: thin aliases onto it.
 deny = access.deny
 
 
+_case_with_people = baked(
+    lambda municipality_ids, pk: (
+        Case.objects.select_related("municipality", "person", "assigned_counselor")
+        .in_municipalities(municipality_ids)
+        .filter(pk=pk)
+        .order_by("pk")[:1]
+    )
+)
+
+
 def get_case_for_user(user: User, pk: int, *, request: HttpRequest | None = None) -> Case:
     """The case if the user may see it; otherwise 404, audited as permission denied."""
-    return access.get_for_user(
-        Case.objects.select_related("municipality", "person", "assigned_counselor"),
-        user,
-        pk,
-        request=request,
-    )
+    return access.get_baked_for_user(_case_with_people, Case, user, pk, request=request)
 
 
 # --- Persons -------------------------------------------------------------------------------
@@ -61,8 +67,18 @@ def person_duplicates(
 # --- Timeline providers (see cases.timeline.PROVIDERS) -------------------------------------
 
 
+_consultations_of = baked(
+    lambda case_id: Consultation.objects.filter(case_id=case_id).select_related(
+        "recorded_by", "voided_by"
+    )
+)
+_status_changes_of = baked(
+    lambda case_id: CaseStatusChange.objects.filter(case_id=case_id).select_related("changed_by")
+)
+
+
 def consultation_entries(case: Case) -> list[TimelineEntry]:
-    consultations = case.consultations.select_related("recorded_by", "voided_by")
+    consultations = attach(_consultations_of(case.pk), case=case)
     return [
         TimelineEntry(
             date=c.date,
@@ -76,7 +92,7 @@ def consultation_entries(case: Case) -> list[TimelineEntry]:
 
 
 def status_change_entries(case: Case) -> list[TimelineEntry]:
-    changes = case.status_changes.select_related("changed_by")
+    changes = attach(_status_changes_of(case.pk), case=case)
     return [
         TimelineEntry(
             date=s.changed_on,

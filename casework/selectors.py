@@ -27,6 +27,7 @@ from casework.models import (
     Review,
     SupportPlan,
 )
+from core.baked import attach, baked
 from core.home import panel_rows
 from referrals.models import Referral
 
@@ -87,6 +88,11 @@ def closing_review_url(case: Case) -> str | None:
     return reverse("casework:review_create", args=[plan.pk]) + "?closing=1"
 
 
+_contact_details_of = baked(
+    lambda person_id: ContactDetail.objects.filter(person_id=person_id).select_related("member")
+)
+
+
 def case_casework(case: Case, timeline: list[TimelineEntry] | None = None) -> dict[str, Any]:
     """What the case page shows at the top: the current plan with its goals and referrals,
     the latest assessment, the consent in force, the contact caution.
@@ -116,7 +122,7 @@ def case_casework(case: Case, timeline: list[TimelineEntry] | None = None) -> di
             reverse=True,
         )
     in_force = [c for c in consents if c.in_force_on(today)]
-    details = list(ContactDetail.objects.filter(person_id=case.person_id).select_related("member"))
+    details = _contact_details_of(case.person_id)
     contact = next((c for c in details if c.member_id is None), None)
     cautions = [c for c in details if c.caution]
     return {
@@ -132,6 +138,22 @@ def case_casework(case: Case, timeline: list[TimelineEntry] | None = None) -> di
 
 
 # --- Timeline providers (cases.timeline.PROVIDERS) ------------------------------------------
+#
+# Each reads by the case's id through a baked query (core.baked: the SQL compiled once), and
+# gives each row the case, as `case.assessments` and the like would.
+
+_assessments_of = baked(
+    lambda case_id: Assessment.objects.filter(case_id=case_id).select_related("assessor")
+)
+_plans_of = baked(
+    lambda case_id: SupportPlan.objects.filter(case_id=case_id).select_related("decided_meeting")
+)
+_reviews_of = baked(
+    lambda case_id: Review.objects.filter(case_id=case_id).select_related(
+        "stage", "plan", "recorded_by"
+    )
+)
+_consents_of = baked(lambda case_id: Consent.objects.filter(case_id=case_id))
 
 
 def assessment_entries(case: Case) -> list[TimelineEntry]:
@@ -143,13 +165,13 @@ def assessment_entries(case: Case) -> list[TimelineEntry]:
             obj=a,
             order=(a.created_at, a.pk),
         )
-        for a in case.assessments.select_related("assessor")
+        for a in attach(_assessments_of(case.pk), case=case)
     ]
 
 
 def plan_entries(case: Case) -> list[TimelineEntry]:
     entries = []
-    for plan in case.plans.select_related("decided_meeting"):
+    for plan in attach(_plans_of(case.pk), case=case):
         entries.append(
             TimelineEntry(
                 date=plan.drafted_on,
@@ -181,13 +203,13 @@ def review_entries(case: Case) -> list[TimelineEntry]:
             obj=r,
             order=(r.created_at, r.pk),
         )
-        for r in case.reviews.select_related("stage", "plan", "recorded_by")
+        for r in attach(_reviews_of(case.pk), case=case)
     ]
 
 
 def consent_entries(case: Case) -> list[TimelineEntry]:
     entries = []
-    for c in case.consents.all():
+    for c in attach(_consents_of(case.pk), case=case):
         entries.append(
             TimelineEntry(
                 date=c.valid_from,

@@ -289,6 +289,10 @@ WORKER_YIELD_RATIO = env.float("WORKER_YIELD_RATIO", default=1.0)
 WORKER_YIELD_PRESSURE = env.float("WORKER_YIELD_PRESSURE", default=10.0)
 WORKER_YIELD_SLICE_SECONDS = env.float("WORKER_YIELD_SLICE_SECONDS", default=0.25)
 
+# core.baked: also compile each baked query afresh and raise if its SQL differs (the test suite
+# turns it on; it costs what baking saves, so production leaves it off).
+BAKED_QUERIES_CHECK = env.bool("BAKED_QUERIES_CHECK", default=False)
+
 # Security. Production values are the defaults; development relaxes what HTTP on localhost needs.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)

@@ -18,6 +18,7 @@ from accounts import access, scope
 from accounts.models import User
 from cases.models import Case
 from cases.timeline import TimelineEntry
+from core.baked import baked
 from core.fiscal import current_fiscal_year, fiscal_year, fiscal_year_label, fiscal_year_range
 from core.models import Jurisdiction, Municipality
 from platforms.models import Agency, CaseMeeting, FollowUpAction, MunicipalStatus, Platform
@@ -133,9 +134,16 @@ def action_owner_choices(municipality: Municipality) -> QuerySet[User]:
 # --- Case timeline and home page ---------------------------------------------------------------
 
 
+_meetings_about = baked(
+    lambda case_id: (
+        CaseMeeting.objects.filter(cases=case_id).defer("minutes").order_by("-held_on", "-id")
+    )
+)
+
+
 def meeting_timeline_entries(case: Case) -> list[TimelineEntry]:
     """Meetings that discussed the case, with their decisions. Minutes stay on the meeting page."""
-    meetings = CaseMeeting.objects.filter(cases=case).defer("minutes").order_by("-held_on", "-id")
+    meetings = _meetings_about(case.pk)
     return [
         TimelineEntry(
             date=meeting.held_on,

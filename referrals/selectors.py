@@ -15,6 +15,7 @@ from accounts.access import forbid
 from accounts.models import User
 from cases.models import Case, Person
 from cases.timeline import TimelineEntry
+from core.baked import attach, baked
 from core.home import panel_rows
 from referrals.models import (
     EmploymentOutcome,
@@ -86,11 +87,19 @@ def case_employments(case: Case) -> QuerySet[EmploymentOutcome]:
     )
 
 
-def referral_timeline_entries(case: Case) -> Iterable[TimelineEntry]:
-    """Case timeline provider: every referral step and every job start (two queries)."""
-    transitions = ReferralTransition.objects.filter(referral__case=case).select_related(
+_referral_steps_of = baked(
+    lambda case_id: ReferralTransition.objects.filter(referral__case=case_id).select_related(
         "referral__resource__kind", "by", "voided_by"
     )
+)
+_employments_of = baked(
+    lambda case_id: EmploymentOutcome.objects.filter(case=case_id).select_related("voided_by")
+)
+
+
+def referral_timeline_entries(case: Case) -> Iterable[TimelineEntry]:
+    """Case timeline provider: every referral step and every job start (two queries)."""
+    transitions = _referral_steps_of(case.pk)
     entries = [
         TimelineEntry(
             date=t.on,
@@ -109,7 +118,7 @@ def referral_timeline_entries(case: Case) -> Iterable[TimelineEntry]:
             obj=e,
             order=(e.created_at, e.pk),
         )
-        for e in EmploymentOutcome.objects.filter(case=case).select_related("voided_by")
+        for e in attach(_employments_of(case.pk), case=case)
     )
     return entries
 

@@ -11,6 +11,7 @@
 """
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -50,6 +51,8 @@ def _empty_cache() -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Every baked query (core.baked) is compared with its queryset compiled afresh.
+    settings.BAKED_QUERIES_CHECK = True
     config.addinivalue_line(
         "markers",
         "aggregates_unchecked: the test changes counted rows with bare updates, so the "

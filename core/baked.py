@@ -1,0 +1,206 @@
+"""Baked queries: a hot queryset's SQL compiled once per process, its values filled in per call.
+
+Building a queryset and compiling it to SQL cost the daily pages about a third of their own
+CPU (issue #22, scripts/profile_pages.py: `as_sql` and `add_q` at ~0.5 ms a query, 9-26
+queries a page), for SQL that is the same text every time with other values. SQLAlchemy
+calls the remedy a baked query; this is the same idea for Django's ORM:
+
+    consultations_of = baked(
+        lambda case_id: Consultation.objects.filter(case_id=case_id).select_related("recorded_by")
+    )
+    rows = consultations_of(case.pk)  # a list: model instances, select_related and all
+
+The first call for a shape builds the queryset with marker values in place of the arguments,
+compiles it, and notes where each marker landed among the SQL parameters; each later call
+copies that compiled statement, puts its own values there and runs it through Django's own
+iterable (model instances, `select_related`, `values_list`, converters, `prefetch_related`
+exactly as the queryset would give them). A shape is the builder, the database alias, the
+active language and, for a list argument, its length (`__in` spells one parameter per
+element).
+
+Rules for a builder (each enforced where it can be):
+- every value that varies goes in as an argument: a builder that reads the clock, the
+  request or a setting would have it frozen at its first call;
+- arguments are ints or strs (or lists of them), and each must reach the SQL as a parameter:
+  one that changes the SQL's text instead (a slice, an `if` on it) is refused at bake time;
+- the call returns a list, not a queryset, so nothing can be chained onto a compiled one.
+
+`BAKED_QUERIES_CHECK` (on in the test suite) also compiles the queryset the ordinary way on
+every call and raises if its SQL or parameters differ from the baked ones: every test that
+passes through a baked query checks it.
+"""
+
+import copy
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet
+from django.utils import translation
+
+type Arg = int | str | Sequence[int] | Sequence[str]
+
+# Far from any id, count or code the app stores, so that a constant parameter equal to one is
+# not mistaken for it (and refused if it ever is: see _bake).
+_INT_MARK = 7_340_000_000_000
+_STR_MARK = "\x1fbaked:{}:{}\x1f"
+
+
+class BakingError(TypeError):
+    """A builder that cannot be baked (an argument that is not a parameter, an unsupported
+    type): a programming error, raised at its first call."""
+
+
+def _marker(position: int, element: int, sample: Any) -> Any:
+    if isinstance(sample, bool) or not isinstance(sample, (int, str)):
+        raise BakingError(f"a baked query's argument must be int or str, not {type(sample)!r}")
+    if isinstance(sample, int):
+        return _INT_MARK + position * 10_000 + element
+    return _STR_MARK.format(position, element)
+
+
+class _Compiled:
+    """One shape: the queryset built with markers, its compiler after `as_sql`, the SQL and
+    the parameters, and for each parameter that is an argument, which one."""
+
+    def __init__(self, queryset: QuerySet[Any], args: tuple[Any, ...]) -> None:
+        self.queryset = queryset
+        self.compiler = queryset.query.get_compiler(using=queryset.db)
+        try:
+            self.sql, params = self.compiler.as_sql()
+        except EmptyResultSet:  # `__in` an empty list: no rows, no query
+            self.sql, params = "", ()
+        self.params = list(params)
+        markers: dict[Any, tuple[int, int | None]] = {}
+        for position, arg in enumerate(args):
+            if isinstance(arg, list):
+                for element, value in enumerate(arg):
+                    markers[value] = (position, element)
+            else:
+                markers[arg] = (position, None)
+        self.slots: list[tuple[int, int, int | None]] = []
+        for index, param in enumerate(self.params):
+            try:
+                found = markers.get(param)
+            except TypeError:  # unhashable (a list parameter): not one of ours
+                found = None
+            if found is not None:
+                self.slots.append((index, *found))
+        seen = {(position, element) for _index, position, element in self.slots}
+        missing = [key for key in markers.values() if key not in seen]
+        if missing:
+            raise BakingError(
+                f"argument(s) {sorted({p for p, _e in missing})} of a baked query do not reach "
+                "its SQL as parameters (used in a slice or a branch?)"
+            )
+        for marker in markers:
+            if str(marker) in self.sql:
+                raise BakingError("a baked query's argument is spelled into its SQL text")
+
+    def run(self, args: tuple[Any, ...]) -> list[Any]:
+        if not self.sql:
+            return []
+        params = list(self.params)
+        for index, position, element in self.slots:
+            params[index] = args[position] if element is None else args[position][element]
+        sql, bound = self.sql, tuple(params)
+        compiler: Any = copy.copy(self.compiler)
+        compiler.as_sql = lambda *a, **k: (sql, bound)
+        # A fresh queryset of the template's kind over its query (never changed: nothing is
+        # chained onto it), whose compiler is the filled-in copy.
+        template: Any = self.queryset
+        queryset: Any = QuerySet(
+            model=template.model,
+            query=_Compiled.Frozen(template.query, compiler),  # type: ignore[arg-type]
+            using=template.db,
+        )
+        queryset._iterable_class = template._iterable_class
+        queryset._fields = template._fields
+        queryset._prefetch_related_lookups = template._prefetch_related_lookups
+        queryset._fetch_mode = template._fetch_mode
+        return list(queryset)
+
+    class Frozen:
+        """The template's query, read-only, answering `get_compiler` with the filled-in one."""
+
+        def __init__(self, query: Any, compiler: Any) -> None:
+            self._query = query
+            self._compiler = compiler
+
+        def get_compiler(self, *args: Any, **kwargs: Any) -> Any:
+            return self._compiler
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._query, name)
+
+
+def _shape(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(len(a) if isinstance(a, list) else type(a) for a in args)
+
+
+def _marked(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(
+        [_marker(position, element, v) for element, v in enumerate(arg)]
+        if isinstance(arg, list)
+        else _marker(position, 0, arg)
+        for position, arg in enumerate(args)
+    )
+
+
+class Baked:
+    """A builder of a queryset, called with the values of its arguments; see the module."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any]], using: str = DEFAULT_DB_ALIAS) -> None:
+        self.build = build
+        self.using = using
+        self._compiled: dict[tuple[Any, ...], _Compiled] = {}
+
+    def __call__(self, *args: Any) -> list[Any]:
+        # A list argument without repeats, in its order: `__in` drops them when compiling.
+        args = tuple(list(dict.fromkeys(a)) if isinstance(a, (list, tuple)) else a for a in args)
+        key = (connections[self.using].alias, translation.get_language(), _shape(args))
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            marked = _marked(args)
+            compiled = _Compiled(self.build(*marked).using(self.using), marked)
+            self._compiled[key] = compiled
+        if getattr(settings, "BAKED_QUERIES_CHECK", False):
+            self._check(compiled, args)
+        return compiled.run(args)
+
+    def first(self, *args: Any) -> Any:
+        """The first row, or None (the builder slices or orders as it needs)."""
+        rows = self(*args)
+        return rows[0] if rows else None
+
+    def _check(self, compiled: _Compiled, args: tuple[Any, ...]) -> None:
+        fresh = self.build(*args).using(self.using)
+        try:
+            sql, params = fresh.query.get_compiler(using=fresh.db).as_sql()
+        except EmptyResultSet:
+            sql, params = "", ()
+        filled = list(compiled.params)
+        for index, position, element in compiled.slots:
+            filled[index] = args[position] if element is None else args[position][element]
+        if sql != compiled.sql or list(params) != filled:
+            raise AssertionError(
+                f"baked query {getattr(self.build, '__qualname__', self.build)!r} differs from "
+                "its queryset:\n"
+                f"  baked: {compiled.sql} {filled}\n  fresh: {sql} {list(params)}"
+            )
+
+
+def baked(build: Callable[..., QuerySet[Any]]) -> Baked:
+    """Decorator / wrapper: `Baked(build)`."""
+    return Baked(build)
+
+
+def attach[R](rows: list[R], **related: Any) -> list[R]:
+    """Give each row its already-read related objects (`attach(rows, case=case)`), as a related
+    manager (`case.consultations`) would: rows baked by the parent's id, without a query each."""
+    for row in rows:
+        for name, obj in related.items():
+            setattr(row, name, obj)
+    return rows

@@ -1,0 +1,141 @@
+"""core.baked: a queryset's SQL compiled once, its values filled in per call, and the rows
+exactly those of the queryset."""
+
+import pytest
+from django.db import connection
+from django.db.models import Prefetch
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from core.baked import Baked, BakingError, attach, baked
+from core.models import Jurisdiction, Municipality
+
+pytestmark = pytest.mark.django_db
+
+
+class Counting:
+    """A builder that counts how often it is built."""
+
+    def __init__(self, build):
+        self.build = build
+        self.calls = 0
+
+    def __call__(self, *args):
+        self.calls += 1
+        return self.build(*args)
+
+
+def test_rows_equal_the_querysets_and_the_sql_is_built_once(kochi, settings):
+    settings.BAKED_QUERIES_CHECK = False  # the check builds the queryset each call
+    builder = Counting(
+        lambda code: Municipality.objects.filter(code=code).select_related("jurisdiction")
+    )
+    query = Baked(builder)
+    codes = list(Municipality.objects.values_list("code", flat=True)[:3])
+    assert len(codes) == 3
+    for code in codes:
+        expected = list(Municipality.objects.filter(code=code).select_related("jurisdiction"))
+        with CaptureQueriesContext(connection) as captured:
+            rows = query(code)
+            # select_related came along: reading the jurisdiction sends no query.
+            jurisdictions = [row.jurisdiction for row in rows]
+        assert len(captured) == 1
+        assert rows == expected
+        assert jurisdictions == [row.jurisdiction for row in expected]
+        assert [r.name for r in rows] == [r.name for r in expected]
+    assert builder.calls == 1  # once, with the markers: never again for the same shape
+
+
+def test_a_list_argument_compiles_once_per_length(kochi, settings):
+    settings.BAKED_QUERIES_CHECK = False
+    builder = Counting(
+        lambda ids: Municipality.objects.filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    query = baked(builder)
+    ids = list(Municipality.objects.values_list("pk", flat=True))
+    assert query(ids[:2]) == sorted(ids[:2], key=lambda i: ids.index(i))
+    assert query(ids[2:4]) == ids[2:4]
+    assert builder.calls == 1
+    assert query(ids[:3]) == ids[:3]
+    assert builder.calls == 2
+    # Repeats are dropped, as `__in` drops them: the same shape as two ids.
+    assert query([ids[0], ids[0], ids[1]]) == ids[:2]
+    assert builder.calls == 2
+    with CaptureQueriesContext(connection) as captured:
+        assert query([]) == []
+    assert len(captured) == 0  # `__in` an empty list: Django sends nothing, nor do we
+
+
+def test_prefetch_and_attach(kochi):
+    query = baked(
+        lambda code: Jurisdiction.objects.filter(prefecture_code=code).prefetch_related(
+            Prefetch("municipalities", queryset=Municipality.objects.order_by("code"))
+        )
+    )
+    rows = query("39")
+    assert rows
+    with CaptureQueriesContext(connection) as captured:
+        names = [[m.code for m in j.municipalities.all()] for j in rows]
+    assert len(captured) == 0
+    expected = [
+        list(j.municipalities.order_by("code").values_list("code", flat=True))
+        for j in Jurisdiction.objects.filter(prefecture_code="39")
+    ]
+    assert names == expected
+    marker = object()
+    assert all(row.parent is marker for row in attach(rows, parent=marker))
+
+
+def test_first_gives_one_row_or_none(kochi):
+    query = baked(lambda code: Municipality.objects.filter(code=code).order_by("pk")[:1])
+    first = Municipality.objects.order_by("code").first()
+    assert query.first(first.code) == first
+    assert query.first("no-such-code") is None
+
+
+def test_an_argument_that_is_not_a_parameter_is_refused(kochi):
+    sliced = baked(lambda n: Municipality.objects.all()[:n])
+    with pytest.raises(BakingError, match="do not reach"):
+        sliced(3)
+    for value in (True, 1.5, None):
+        with pytest.raises(BakingError, match="int or str"):
+            baked(lambda v: Municipality.objects.filter(pk=v))(value)
+
+
+def test_the_check_catches_a_builder_that_reads_more_than_its_arguments(kochi, settings):
+    settings.BAKED_QUERIES_CHECK = True
+    state = {"code": "39"}
+    # Wrong: the prefecture comes from outside the arguments, so the first call freezes it.
+    query = baked(lambda pk: Municipality.objects.filter(pk=pk, prefecture_code=state["code"]))
+    some = Municipality.objects.first()
+    assert query(some.pk) == [some]
+    state["code"] = "13"
+    with pytest.raises(AssertionError, match="differs from its queryset"):
+        query(some.pk)
+
+
+def test_the_language_is_part_of_the_shape(kochi, settings):
+    settings.BAKED_QUERIES_CHECK = False
+    builder = Counting(
+        lambda code: (
+            Municipality.objects.filter(prefecture_code=code)
+            .order_by("name_en" if translation.get_language() == "en" else "name_ja")
+            .values_list("pk", flat=True)
+        )
+    )
+    query = baked(builder)
+    with translation.override("ja"):
+        ja = query("39")
+    with translation.override("en"):
+        en = query("39")
+    assert builder.calls == 2
+    assert ja == list(
+        Municipality.objects.filter(prefecture_code="39")
+        .order_by("name_ja")
+        .values_list("pk", flat=True)
+    )
+    assert en == list(
+        Municipality.objects.filter(prefecture_code="39")
+        .order_by("name_en")
+        .values_list("pk", flat=True)
+    )
