@@ -108,6 +108,8 @@ class _Compiled:
         sql, bound = self.sql, tuple(params)
         compiler: Any = copy.copy(self.compiler)
         compiler.as_sql = lambda *a, **k: (sql, bound)
+        # This thread's connection (Django's are per thread), not the one that compiled it.
+        compiler.connection = connections[self.queryset.db]
         # A fresh queryset of the template's kind over its query (never changed: nothing is
         # chained onto it), whose compiler is the filled-in copy.
         template: Any = self.queryset

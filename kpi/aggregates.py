@@ -78,6 +78,7 @@ from django.db.models import Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from cases.models import Case, CaseStatusChange, Consultation, Person
+from core.baked import Baked, baked
 from core.fiscal import fiscal_year, fiscal_year_range
 from core.models import Municipality
 from kpi.models import Tally, TallyBuilt
@@ -146,8 +147,11 @@ class _Firsts:
     def __init__(self) -> None:
         self.days: dict[tuple[Any, str, str, int], dt.date] = {}
 
-    def see(self, subject: Any, area: str, figure: str, day: dt.date) -> None:
-        key = (subject, area, figure, fiscal_year(day))
+    def see(
+        self, subject: Any, area: str, figure: str, day: dt.date, fy: int | None = None
+    ) -> None:
+        """`fy`: the day's fiscal year, when the caller has it already (a hot loop)."""
+        key = (subject, area, figure, fiscal_year(day) if fy is None else fy)
         if key not in self.days or day < self.days[key]:
             self.days[key] = day
 
@@ -194,15 +198,29 @@ def counted_records(part: str, ids: Iterable[int] | None = None) -> QuerySet[Any
     raise ValueError(part)
 
 
-def _each(rows: QuerySet[Any], ids: Iterable[int] | None) -> Iterable[Any]:
-    """The rows of a part: streamed in chunks when counting everything (a rebuild or a check:
-    millions), read at once for a few subjects (a write's before and after: a server-side
-    cursor there would cost three round trips for a handful of rows)."""
-    return rows.iterator(chunk_size=5000) if ids is None else rows
+_SUBJECT_ROWS: dict[tuple[str, tuple[str, ...]], Baked] = {}
+
+
+def _rows(part: str, ids: Iterable[int] | None, *fields: str) -> Iterable[Any]:
+    """These fields of a part's records: streamed in chunks when counting everything (a rebuild
+    or a check: millions), read at once for a few subjects (a write's before and after: a
+    server-side cursor there would cost three round trips for a handful of rows), through a
+    baked query (core.baked: every write runs them twice; their SQL is compiled once)."""
+    if ids is None:
+        return counted_records(part).values_list(*fields).iterator(chunk_size=5000)
+    key = (part, fields)
+    query = _SUBJECT_ROWS.get(key)
+    if query is None:
+        query = _SUBJECT_ROWS[key] = baked(
+            lambda subject_ids: counted_records(part, subject_ids).values_list(*fields)
+        )
+    return query(list(ids))
 
 
 def _consultations(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
-    rows = counted_records(CONSULTATIONS, ids).values_list(
+    rows = _rows(
+        CONSULTATIONS,
+        ids,
         "case__person_id",
         "case__municipality_id",
         "case__municipality__prefecture_code",
@@ -212,25 +230,27 @@ def _consultations(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
         "case__intake_date",
     )
     firsts = _Firsts()
-    for person, municipality, prefecture, jurisdiction, day, method, intake in _each(rows, ids):
-        new = intake >= fiscal_year_range(fiscal_year(day))[0]
+    for person, municipality, prefecture, jurisdiction, day, method, intake in rows:
+        fy = fiscal_year(day)
+        new = intake >= fiscal_year_range(fy)[0]
         contacts = F.contacts(method, new)
         kind = F.NEW_PERSONS if new else F.ONGOING_PERSONS
         by_method = F.persons_by(method)
         for area in areas(municipality, prefecture, jurisdiction):
             counts[(area, contacts, day)] += 1
-            firsts.see(person, area, F.PERSONS, day)
-            firsts.see(person, area, kind, day)
-            firsts.see(person, area, by_method, day)
+            firsts.see(person, area, F.PERSONS, day, fy)
+            firsts.see(person, area, kind, day, fy)
+            firsts.see(person, area, by_method, day, fy)
     firsts.into(counts)
 
 
 def _cases(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
-    rows = counted_records(CASES, ids).values_list(
+    rows = _rows(
+        CASES, ids,
         "municipality_id", "municipality__prefecture_code", "municipality__jurisdiction_id",
         "intake_date", "intake_route",
     )  # fmt: skip
-    for municipality, prefecture, jurisdiction, day, route in _each(rows, ids):
+    for municipality, prefecture, jurisdiction, day, route in rows:
         by_route = F.route(route)
         for area in areas(municipality, prefecture, jurisdiction):
             counts[(area, F.K1, day)] += 1
@@ -240,11 +260,12 @@ def _cases(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
 def _statuses(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
     # Every close and suspension (a case closed twice counts twice), by the case's
     # municipality.
-    rows = counted_records(STATUSES, ids).values_list(
+    rows = _rows(
+        STATUSES, ids,
         "case__municipality_id", "case__municipality__prefecture_code",
         "case__municipality__jurisdiction_id", "changed_on", "end_reason", "to_status",
     )  # fmt: skip
-    for municipality, prefecture, jurisdiction, day, reason, status in _each(rows, ids):
+    for municipality, prefecture, jurisdiction, day, reason, status in rows:
         figure = F.ending(reason, status)
         for area in areas(municipality, prefecture, jurisdiction):
             counts[(area, figure, day)] += 1
@@ -252,35 +273,38 @@ def _statuses(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
 
 def _referrals(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
     # The referral's municipality (the case's, copied on save) and its recorded stamp.
-    rows = counted_records(REFERRALS, ids).values_list(
+    rows = _rows(
+        REFERRALS, ids,
         "municipality_id", "municipality__prefecture_code", "municipality__jurisdiction_id",
         "connected_on",
     )  # fmt: skip
-    for municipality, prefecture, jurisdiction, day in _each(rows, ids):
+    for municipality, prefecture, jurisdiction, day in rows:
         assert day is not None  # filtered above
         for area in areas(municipality, prefecture, jurisdiction):
             counts[(area, F.K3, day)] += 1
 
 
 def _employment(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
-    rows = counted_records(EMPLOYMENT, ids).values_list(
+    rows = _rows(
+        EMPLOYMENT, ids,
         "person_id", "municipality_id", "municipality__prefecture_code",
         "municipality__jurisdiction_id", "started_on",
     )  # fmt: skip
     firsts = _Firsts()
-    for person, municipality, prefecture, jurisdiction, day in _each(rows, ids):
+    for person, municipality, prefecture, jurisdiction, day in rows:
         for area in areas(municipality, prefecture, jurisdiction):
             firsts.see(person, area, F.K4, day)
     firsts.into(counts)
 
 
 def _meetings(ids: Iterable[int] | None, counts: Counter[Key]) -> None:
-    rows = counted_records(MEETINGS, ids).values_list(
+    rows = _rows(
+        MEETINGS, ids,
         "municipality_id", "municipality__prefecture_code", "municipality__jurisdiction_id",
         "held_on", "supervision",
     )  # fmt: skip
     firsts = _Firsts()
-    for municipality, prefecture, jurisdiction, day, supervision in _each(rows, ids):
+    for municipality, prefecture, jurisdiction, day, supervision in rows:
         supervised = supervision != CaseMeeting.Supervision.NONE
         for area in areas(municipality, prefecture, jurisdiction):
             counts[(area, F.MEETINGS, day)] += 1
@@ -380,10 +404,23 @@ class _Tracker:
 _state = threading.local()
 
 
+_LOCKS: dict[type[Any], Baked] = {}  # per model, the baked SELECT … FOR UPDATE of its rows
+
+
 def _lock(model: type[Any], ids: Iterable[int]) -> None:
     ids = sorted({i for i in ids if i is not None})
     if ids and connection.features.has_select_for_update:
-        list(model.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+        query = _LOCKS.get(model)
+        if query is None:
+            query = _LOCKS[model] = baked(
+                lambda pks: (
+                    model.objects.select_for_update()
+                    .filter(pk__in=pks)
+                    .order_by("pk")
+                    .values_list("pk")
+                )
+            )
+        query(ids)
 
 
 @contextmanager

@@ -139,3 +139,32 @@ def test_the_language_is_part_of_the_shape(kochi, settings):
         .order_by("name_en")
         .values_list("pk", flat=True)
     )
+
+
+def test_a_query_baked_in_one_thread_runs_on_another_threads_connection(kochi):
+    """Django's connections are per thread (gthread workers, the tests' concurrent saves)."""
+    import threading
+
+    from django.db import connections
+
+    query = baked(lambda code: Municipality.objects.filter(code=code))
+    code = Municipality.objects.values_list("code", flat=True).first()
+    assert query(code)  # baked here
+    found: list[object] = []
+
+    def other() -> None:
+        try:
+            found.append(
+                (query(code), list(Municipality.objects.filter(code=code)))  # same rows there
+            )
+        except BaseException as exc:  # reported below
+            found.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert len(found) == 1 and isinstance(found[0], tuple), found
+    baked_rows, plain_rows = found[0]
+    assert baked_rows == plain_rows
