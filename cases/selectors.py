@@ -7,13 +7,13 @@ from operator import itemgetter
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import access
 from accounts.models import User
-from accounts.scope import can_see_personal_data
+from accounts.scope import can_see_personal_data, personal_municipality_ids
 from accounts.types import AuthenticatedHttpRequest
 from cases.kana import kana_key, name_key
 from cases.models import Case, CaseQuerySet, CaseStatusChange, Consultation, Person
@@ -141,6 +141,45 @@ class _HomeCases:
 _HOME_CASES = "_home_cases"  # the request attribute `_home_cases` keeps its answer in
 
 
+def _latest_consultation() -> QuerySet[Consultation]:
+    return Consultation.objects.filter(case=OuterRef("pk"), voided_at__isnull=True).order_by(
+        "-date", "-id"
+    )
+
+
+# The home panels' two case queries (see _home_cases), baked (core.baked: compiled once).
+_open_case_digest = baked(
+    lambda municipality_ids, user_id: (
+        Case.objects.in_municipalities(municipality_ids)
+        .open()
+        .filter(assigned_counselor=user_id)
+        .annotate(
+            last_contact_on=Subquery(_latest_consultation().values("date")[:1]),
+            next_action_on=Subquery(_latest_consultation().values("next_action_date")[:1]),
+        )
+        .order_by()
+        .values_list("pk", "intake_date", "last_contact_on", "next_action_on")
+    )
+)
+_home_case_rows = baked(
+    lambda case_ids: (
+        Case.objects.filter(pk__in=case_ids)
+        .select_related("person")
+        .only("number", "status", "person__name", "person__kana")  # what the panels show
+        .annotate(
+            next_action_text=Subquery(_latest_consultation().values("next_action")[:1]),
+            # The follow-up row's 「家族と記録する」 link names the 相手 of the latest record,
+            # voided or not, as it always has.
+            last_with_whom=Subquery(
+                Consultation.objects.filter(case=OuterRef("pk"))
+                .order_by("-date", "-id")
+                .values("with_whom")[:1]
+            ),
+        )
+    )
+)
+
+
 def _home_cases(request: AuthenticatedHttpRequest) -> _HomeCases:
     """My open cases' follow-ups due, cases without contact and newest intakes, in two
     queries whatever the caseload, read once per request.
@@ -157,20 +196,9 @@ def _home_cases(request: AuthenticatedHttpRequest) -> _HomeCases:
     user = request.user
     today = timezone.localdate()
     since = today - dt.timedelta(days=NO_CONTACT_DAYS)
-    latest = Consultation.objects.filter(case=OuterRef("pk"), voided_at__isnull=True).order_by(
-        "-date", "-id"
-    )
     # (pk, intake_date, last_contact_on, next_action_on), the ones `with_activity` reads.
-    digest: list[tuple[int, dt.date, dt.date | None, dt.date | None]] = list(
-        Case.objects.in_scope(user)
-        .open()
-        .filter(assigned_counselor=user)
-        .annotate(
-            last_contact_on=Subquery(latest.values("date")[:1]),
-            next_action_on=Subquery(latest.values("next_action_date")[:1]),
-        )
-        .order_by()
-        .values_list("pk", "intake_date", "last_contact_on", "next_action_on")
+    digest: list[tuple[int, dt.date, dt.date | None, dt.date | None]] = _open_case_digest(
+        personal_municipality_ids(user), user.pk
     )
     # Each panel's order, as its query had it: the row's sort key, then the id. Sorted with
     # C-level keys (itemgetter, tuples built in a comprehension): a Python key function is
@@ -184,19 +212,7 @@ def _home_cases(request: AuthenticatedHttpRequest) -> _HomeCases:
     ]
     newest = heapq.nlargest(HOME_ROWS, digest, key=itemgetter(1, 0))
     shown = {row[0] for rows in (due[:HOME_ROWS], silent[:HOME_ROWS], newest) for row in rows}
-    everyone = Consultation.objects.filter(case=OuterRef("pk")).order_by("-date", "-id")
-    cases = {
-        case.pk: case
-        for case in Case.objects.filter(pk__in=shown)
-        .select_related("person")
-        .only("number", "status", "person__name", "person__kana")  # what the panels show
-        .annotate(
-            next_action_text=Subquery(latest.values("next_action")[:1]),
-            # The follow-up row's 「家族と記録する」 link names the 相手 of the latest record,
-            # voided or not, as it always has.
-            last_with_whom=Subquery(everyone.values("with_whom")[:1]),
-        )
-    }
+    cases: dict[int, Case] = {case.pk: case for case in _home_case_rows(sorted(shown))}
     activity = {row[0]: row for row in digest}
     for case in cases.values():
         _, intake_date, last_contact_on, next_action_on = activity[case.pk]
@@ -281,6 +297,19 @@ RECENT_COLUMNS = (
 )
 
 
+_recent_consultations = baked(
+    lambda municipality_ids, since: (
+        Consultation.objects.in_municipalities(municipality_ids)
+        .filter(date__gte=since, voided_at__isnull=True, case__voided_at__isnull=True)
+        .select_related("case", "case__person", "recorded_by")
+        # What the panel shows (cases/_home_recent.html): a fraction of the four rows' columns,
+        # which the query would otherwise compile, fetch and build models from.
+        .only(*RECENT_COLUMNS)
+        .order_by("-date", "-created_at", "-id")[:HOME_ROWS]
+    )
+)
+
+
 def home_recent_activity(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
     """The latest contacts on the cases I may see, newest first, from the last 30 days.
 
@@ -292,15 +321,7 @@ def home_recent_activity(request: AuthenticatedHttpRequest) -> dict[str, Any] | 
     if not _works_on_cases(user):
         return None
     since = timezone.localdate() - dt.timedelta(days=RECENT_DAYS - 1)  # today and 29 before
-    recent = list(
-        Consultation.objects.in_scope(user)
-        .filter(date__gte=since, voided_at__isnull=True, case__voided_at__isnull=True)
-        .select_related("case", "case__person", "recorded_by")
-        # What the panel shows (cases/_home_recent.html): a fraction of the four rows'
-        # columns, which the query would otherwise compile, fetch and build models from.
-        .only(*RECENT_COLUMNS)
-        .order_by("-date", "-created_at", "-id")[:HOME_ROWS]
-    )
+    recent = _recent_consultations(personal_municipality_ids(user), since)
     return {
         "template": "cases/_home_recent.html",
         "consultations": recent,

@@ -21,7 +21,7 @@ element).
 Rules for a builder (each enforced where it can be):
 - every value that varies goes in as an argument: a builder that reads the clock, the
   request or a setting would have it frozen at its first call;
-- arguments are ints or strs (or lists of them), and each must reach the SQL as a parameter:
+- arguments are ints, strs or dates (or lists of them), and each must reach the SQL as a parameter:
   one that changes the SQL's text instead (a slice, an `if` on it) is refused at bake time;
 - the call returns a list, not a queryset, so nothing can be chained onto a compiled one.
 
@@ -31,7 +31,8 @@ passes through a baked query checks it.
 """
 
 import copy
-from collections.abc import Callable, Sequence
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -39,8 +40,6 @@ from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.utils import translation
-
-type Arg = int | str | Sequence[int] | Sequence[str]
 
 # Far from any id, count or code the app stores, so that a constant parameter equal to one is
 # not mistaken for it (and refused if it ever is: see _bake).
@@ -53,9 +52,16 @@ class BakingError(TypeError):
     type): a programming error, raised at its first call."""
 
 
+_DATE_MARK = dt.date(2900, 1, 1)
+
+
 def _marker(position: int, element: int, sample: Any) -> Any:
-    if isinstance(sample, bool) or not isinstance(sample, (int, str)):
-        raise BakingError(f"a baked query's argument must be int or str, not {type(sample)!r}")
+    if isinstance(sample, (bool, dt.datetime)) or not isinstance(sample, (int, str, dt.date)):
+        raise BakingError(
+            f"a baked query's argument must be int, str or date, not {type(sample)!r}"
+        )
+    if isinstance(sample, dt.date):
+        return _DATE_MARK + dt.timedelta(days=position * 100 + element)
     if isinstance(sample, int):
         return _INT_MARK + position * 10_000 + element
     return _STR_MARK.format(position, element)
@@ -73,14 +79,14 @@ class _Compiled:
         except EmptyResultSet:  # `__in` an empty list: no rows, no query
             self.sql, params = "", ()
         self.params = list(params)
-        markers: dict[Any, tuple[int, int | None]] = {}
+        # marker (or the text a backend turns a date into: SQLite's) -> (argument, element, how)
+        markers: dict[Any, tuple[int, int | None, Callable[[Any], Any] | None]] = {}
         for position, arg in enumerate(args):
-            if isinstance(arg, list):
-                for element, value in enumerate(arg):
-                    markers[value] = (position, element)
-            else:
-                markers[arg] = (position, None)
-        self.slots: list[tuple[int, int, int | None]] = []
+            for element, value in enumerate(arg) if isinstance(arg, list) else [(None, arg)]:
+                markers[value] = (position, element, None)
+                if isinstance(value, dt.date):
+                    markers[str(value)] = (position, element, str)
+        self.slots: list[tuple[int, int, int | None, Callable[[Any], Any] | None]] = []
         for index, param in enumerate(self.params):
             try:
                 found = markers.get(param)
@@ -88,9 +94,9 @@ class _Compiled:
                 found = None
             if found is not None:
                 self.slots.append((index, *found))
-        seen = {(position, element) for _index, position, element in self.slots}
-        missing = [key for key in markers.values() if key not in seen]
-        if missing:
+        seen = {(position, element) for _index, position, element, _how in self.slots}
+        missing = [(p, e) for p, e, _how in markers.values() if (p, e) not in seen]
+        if missing and self.sql:  # (no SQL at all: nothing to fill in)
             raise BakingError(
                 f"argument(s) {sorted({p for p, _e in missing})} of a baked query do not reach "
                 "its SQL as parameters (used in a slice or a branch?)"
@@ -102,9 +108,7 @@ class _Compiled:
     def run(self, args: tuple[Any, ...]) -> list[Any]:
         if not self.sql:
             return []
-        params = list(self.params)
-        for index, position, element in self.slots:
-            params[index] = args[position] if element is None else args[position][element]
+        params = self.filled(args)
         sql, bound = self.sql, tuple(params)
         compiler: Any = copy.copy(self.compiler)
         compiler.as_sql = lambda *a, **k: (sql, bound)
@@ -123,6 +127,14 @@ class _Compiled:
         queryset._prefetch_related_lookups = template._prefetch_related_lookups
         queryset._fetch_mode = template._fetch_mode
         return list(queryset)
+
+    def filled(self, args: tuple[Any, ...]) -> list[Any]:
+        """The parameters with these arguments' values in their slots."""
+        params = list(self.params)
+        for index, position, element, how in self.slots:
+            value = args[position] if element is None else args[position][element]
+            params[index] = value if how is None else how(value)
+        return params
 
     class Frozen:
         """The template's query, read-only, answering `get_compiler` with the filled-in one."""
@@ -183,9 +195,7 @@ class Baked:
             sql, params = fresh.query.get_compiler(using=fresh.db).as_sql()
         except EmptyResultSet:
             sql, params = "", ()
-        filled = list(compiled.params)
-        for index, position, element in compiled.slots:
-            filled[index] = args[position] if element is None else args[position][element]
+        filled = compiled.filled(args)
         if sql != compiled.sql or list(params) != filled:
             raise AssertionError(
                 f"baked query {getattr(self.build, '__qualname__', self.build)!r} differs from "

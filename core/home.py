@@ -38,5 +38,15 @@ def panel_rows[M: Model](qs: "QuerySet[M]", limit: int) -> tuple[list[M], int]:
     """A panel's first `limit` rows of `qs` (ordered) and how many there are in all, in one
     query: the total is a window count over the whole result, read off the first row, where a
     separate COUNT would run the panel's query a second time (bench/: issue #22)."""
-    rows = list(qs.annotate(panel_total=Window(Count("pk")))[:limit])
-    return rows, (rows[0].panel_total if rows else 0)  # type: ignore[attr-defined]  # annotated above
+    rows = list(panel_query(qs, limit))
+    return rows, panel_total(rows)
+
+
+def panel_query[M: Model](qs: "QuerySet[M]", limit: int) -> "QuerySet[M]":
+    """`panel_rows`' query, for a builder of a baked one (core.baked); `panel_total` reads
+    the total off its rows."""
+    return qs.annotate(panel_total=Window(Count("pk")))[:limit]  # type: ignore[return-value]
+
+
+def panel_total(rows: list[Any]) -> int:
+    return rows[0].panel_total if rows else 0

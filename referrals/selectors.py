@@ -16,7 +16,7 @@ from accounts.models import User
 from cases.models import Case, Person
 from cases.timeline import TimelineEntry
 from core.baked import attach, baked
-from core.home import panel_rows
+from core.home import panel_query, panel_total
 from referrals.models import (
     EmploymentOutcome,
     Referral,
@@ -126,29 +126,44 @@ def referral_timeline_entries(case: Case) -> Iterable[TimelineEntry]:
 # Follow-up lists ----------------------------------------------------------------------------
 
 
-def _mine_first(qs: QuerySet[Referral], user: User, *then: str) -> QuerySet[Referral]:
+def _mine_first(qs: QuerySet[Referral], user_id: int, *then: str) -> QuerySet[Referral]:
     """The user's own cases first, then the order `then`: what a counselor opening the home
     page expects to act on."""
     return qs.annotate(
-        is_mine=SqlCase(When(case__assigned_counselor=user, then=Value(0)), default=Value(1))
+        is_mine=SqlCase(When(case__assigned_counselor=user_id, then=Value(0)), default=Value(1))
     ).order_by("is_mine", *then)
 
 
 def stuck_arranging(user: User, *, today: dt.date | None = None) -> QuerySet[Referral]:
     """Referrals in 調整中 for more than 30 days, in the user's scope; own cases first."""
     today = today or timezone.localdate()
-    qs = Referral.objects.in_scope(user).filter(
+    return _stuck(
+        scope.personal_municipality_ids(user),
+        user.pk,
+        today - dt.timedelta(days=STUCK_ARRANGING_DAYS),
+    )
+
+
+def _stuck(municipality_ids: list[int], user_id: int, before: dt.date) -> QuerySet[Referral]:
+    qs = Referral.objects.in_municipalities(municipality_ids).filter(
         case__voided_at__isnull=True,
         status=Referral.Status.ARRANGING,
-        arranging_on__lt=today - dt.timedelta(days=STUCK_ARRANGING_DAYS),
+        arranging_on__lt=before,
     )
-    return _mine_first(qs, user, "arranging_on", "id").select_related("case__person", "resource")
+    return _mine_first(qs, user_id, "arranging_on", "id").select_related("case__person", "resource")
 
 
 def quiet_connected(user: User, *, today: dt.date | None = None) -> QuerySet[Referral]:
     """Connected 居場所等 referrals with no note for 90 days (or none since connecting)."""
     today = today or timezone.localdate()
-    cutoff = today - dt.timedelta(days=QUIET_CONNECTED_DAYS)
+    return _quiet(
+        scope.personal_municipality_ids(user),
+        user.pk,
+        today - dt.timedelta(days=QUIET_CONNECTED_DAYS),
+    )
+
+
+def _quiet(municipality_ids: list[int], user_id: int, cutoff: dt.date) -> QuerySet[Referral]:
     last_note = ReferralNote.objects.filter(referral=OuterRef("pk")).order_by("-date")
     # "No note after the cutoff" as an anti-join (NOT EXISTS) rather than a filter on the
     # latest note's date: the same rows (connected on or before the cutoff), but PostgreSQL
@@ -156,7 +171,7 @@ def quiet_connected(user: User, *, today: dt.date | None = None) -> QuerySet[Ref
     # before joining (bench/: 95 ms → 50 ms for the largest municipality).
     noted_since = ReferralNote.objects.filter(referral=OuterRef("pk"), date__gt=cutoff)
     qs = (
-        Referral.objects.in_scope(user)
+        Referral.objects.in_municipalities(municipality_ids)
         .counting_as_ibasho()
         .filter(status=Referral.Status.CONNECTED, connected_on__lte=cutoff)
         .filter(case__voided_at__isnull=True)
@@ -164,7 +179,7 @@ def quiet_connected(user: User, *, today: dt.date | None = None) -> QuerySet[Ref
         .annotate(last_note_on=Subquery(last_note.values("date")[:1]))
         .annotate(quiet_since=Coalesce("last_note_on", "connected_on"))
     )
-    return _mine_first(qs, user, "quiet_since", "id").select_related("case__person", "resource")
+    return _mine_first(qs, user_id, "quiet_since", "id").select_related("case__person", "resource")
 
 
 # What the home panel's tables show (referrals/_follow_up_tables.html) of a referral, its case
@@ -172,12 +187,18 @@ def quiet_connected(user: User, *, today: dt.date | None = None) -> QuerySet[Ref
 PANEL_COLUMNS = ("arranging_on", "connected_on", "case__number", "case__person", "resource__name")
 
 
-def _panel_list(qs: QuerySet[Referral]) -> tuple[list[Referral], int]:
-    """A list's first rows and its total. The persons are read afterwards for the rows shown:
-    joined in the list's query, a person is read for every row the total counts (966 rows,
-    3,864 buffers for the biggest municipality's stuck list at full scale, bench/)."""
+def _panel_list(qs: QuerySet[Referral]) -> QuerySet[Referral]:
+    """A list's first rows with its total (core.home.panel_query). The persons are read
+    afterwards for the rows shown: joined in the list's query, a person is read for every row
+    the total counts (966 rows, 3,864 buffers for the biggest municipality's stuck list at
+    full scale, bench/)."""
     qs = qs.select_related(None).select_related("case", "resource").only(*PANEL_COLUMNS)
-    return panel_rows(qs, PANEL_LIMIT)
+    return panel_query(qs, PANEL_LIMIT)
+
+
+# The two lists of the home panel, baked (core.baked: compiled once).
+_stuck_panel = baked(lambda ids, user_id, before: _panel_list(_stuck(ids, user_id, before)))
+_quiet_panel = baked(lambda ids, user_id, cutoff: _panel_list(_quiet(ids, user_id, cutoff)))
 
 
 def home_stuck_referrals(request: HttpRequest) -> dict[str, Any] | None:
@@ -187,8 +208,10 @@ def home_stuck_referrals(request: HttpRequest) -> dict[str, Any] | None:
     if not scope.can_see_personal_data(user):
         return None
     today = timezone.localdate()
-    stuck, stuck_total = _panel_list(stuck_arranging(user, today=today))
-    quiet, quiet_total = _panel_list(quiet_connected(user, today=today))
+    ids = scope.personal_municipality_ids(user)
+    stuck = _stuck_panel(ids, user.pk, today - dt.timedelta(days=STUCK_ARRANGING_DAYS))
+    quiet = _quiet_panel(ids, user.pk, today - dt.timedelta(days=QUIET_CONNECTED_DAYS))
+    stuck_total, quiet_total = panel_total(stuck), panel_total(quiet)
     cases = [r.case for r in stuck + quiet]
     persons = Person.objects.only("name", "kana").in_bulk({c.person_id for c in cases})
     for case in cases:

@@ -1,6 +1,8 @@
 """core.baked: a queryset's SQL compiled once, its values filled in per call, and the rows
 exactly those of the queryset."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.db.models import Prefetch
@@ -64,6 +66,10 @@ def test_a_list_argument_compiles_once_per_length(kochi, settings):
     with CaptureQueriesContext(connection) as captured:
         assert query([]) == []
     assert len(captured) == 0  # `__in` an empty list: Django sends nothing, nor do we
+    # ... even beside other arguments (no scope, a case id: an audited 404, not an error).
+    scoped = baked(lambda ids, pk: Municipality.objects.filter(pk__in=ids, pk=pk))
+    assert scoped([], ids[0]) == []
+    assert scoped([ids[0]], ids[0]) == [Municipality.objects.get(pk=ids[0])]
 
 
 def test_prefetch_and_attach(kochi):
@@ -97,8 +103,8 @@ def test_an_argument_that_is_not_a_parameter_is_refused(kochi):
     sliced = baked(lambda n: Municipality.objects.all()[:n])
     with pytest.raises(BakingError, match="do not reach"):
         sliced(3)
-    for value in (True, 1.5, None):
-        with pytest.raises(BakingError, match="int or str"):
+    for value in (True, 1.5, None, dt.datetime(2026, 4, 1, tzinfo=dt.UTC)):
+        with pytest.raises(BakingError, match="int, str or date"):
             baked(lambda v: Municipality.objects.filter(pk=v))(value)
 
 
@@ -168,3 +174,22 @@ def test_a_query_baked_in_one_thread_runs_on_another_threads_connection(kochi):
     assert len(found) == 1 and isinstance(found[0], tuple), found
     baked_rows, plain_rows = found[0]
     assert baked_rows == plain_rows
+
+
+def test_date_arguments_on_either_backend(kochi):
+    """PostgreSQL takes a date parameter as it is, SQLite as its text: both are filled in."""
+    from cases.models import Case
+    from tests.factories import CaseFactory
+
+    for day in (dt.date(2024, 3, 31), dt.date(2024, 4, 1), dt.date(2024, 4, 2)):
+        CaseFactory(intake_date=day)
+    query = baked(
+        lambda since, until: Case.objects.filter(intake_date__range=(since, until))
+        .order_by("intake_date")
+        .values_list("intake_date", flat=True)
+    )
+    assert query(dt.date(2024, 3, 31), dt.date(2024, 4, 1)) == [
+        dt.date(2024, 3, 31),
+        dt.date(2024, 4, 1),
+    ]
+    assert query(dt.date(2024, 4, 2), dt.date(2024, 4, 30)) == [dt.date(2024, 4, 2)]
