@@ -117,11 +117,12 @@ def _works_on_cases(user: User) -> bool:
     return can_see_personal_data(user) and user.role in (User.Role.COUNSELOR, User.Role.CENTER)
 
 
-def _my_open_cases(user: User) -> CaseQuerySet:
+def my_open_cases_of(municipality_ids: list[int], user_id: int) -> CaseQuerySet:
+    """The user's open cases, by the user's scope ids and id (for baked queries' builders)."""
     return (
-        Case.objects.in_scope(user)
+        Case.objects.in_municipalities(municipality_ids)
         .open()
-        .filter(assigned_counselor=user)
+        .filter(assigned_counselor=user_id)
         .select_related("municipality", "person")
     )
 

@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import get_for_user
+from accounts.scope import personal_municipality_ids
 from accounts.types import AuthenticatedHttpRequest, User
 from cases.models import Case
-from cases.selectors import HOME_ROWS, _my_open_cases, _works_on_cases
+from cases.selectors import HOME_ROWS, _works_on_cases, my_open_cases_of
 from cases.timeline import TimelineEntry
 from casework.models import (
     Assessment,
@@ -28,7 +29,7 @@ from casework.models import (
     SupportPlan,
 )
 from core.baked import attach, baked
-from core.home import panel_rows
+from core.home import panel_query, panel_total
 from referrals.models import Referral
 
 # A case in アセスメント this long without an assessment surfaces on the home page.
@@ -235,17 +236,13 @@ def consent_entries(case: Case) -> list[TimelineEntry]:
 # --- Home panels (core.home.PANELS) ---------------------------------------------------------
 
 
-def home_reviews_due(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
-    """Current plans of my open cases whose review date is past or within two weeks."""
-    user = request.user
-    if not _works_on_cases(user):
-        return None
-    today = timezone.localdate()
-    qs = (
+# The two panels' queries, baked (core.baked: compiled once).
+_reviews_due = baked(
+    lambda ids, user_id, until: panel_query(
         SupportPlan.objects.filter(
             status__in=SupportPlan.CURRENT_STATUSES,
-            case__in=_my_open_cases(user).values("pk"),
-            next_review_on__lte=today + dt.timedelta(days=REVIEW_SOON_DAYS),
+            case__in=my_open_cases_of(ids, user_id).values("pk"),
+            next_review_on__lte=until,
         )
         .select_related("case__person")
         .only(  # what the panel shows (casework/_home_reviews_due.html)
@@ -256,11 +253,36 @@ def home_reviews_due(request: AuthenticatedHttpRequest) -> dict[str, Any] | None
             "case__person__name",
             "case__person__kana",
         )
-        .order_by("next_review_on", "id")
+        .order_by("next_review_on", "id"),
+        HOME_ROWS,
     )
-    rows, total = panel_rows(qs, HOME_ROWS)
+)
+_assessment_waiting = baked(
+    lambda ids, user_id, since: panel_query(
+        my_open_cases_of(ids, user_id)
+        .filter(status=Case.Status.ASSESSMENT, status_changed_on__lt=since)
+        .filter(~Exists(Assessment.objects.filter(case=OuterRef("pk"), voided_at__isnull=True)))
+        .select_related(None)
+        .select_related("person")
+        .only("number", "status_changed_on", "person__name", "person__kana")  # what it shows
+        .order_by("status_changed_on", "id"),
+        HOME_ROWS,
+    )
+)
+
+
+def home_reviews_due(request: AuthenticatedHttpRequest) -> dict[str, Any] | None:
+    """Current plans of my open cases whose review date is past or within two weeks."""
+    user = request.user
+    if not _works_on_cases(user):
+        return None
+    today = timezone.localdate()
+    rows = _reviews_due(
+        personal_municipality_ids(user), user.pk, today + dt.timedelta(days=REVIEW_SOON_DAYS)
+    )
+    total = panel_total(rows)
     for plan in rows:
-        plan.days_overdue = (today - plan.next_review_on).days  # type: ignore[attr-defined]  # for the template
+        plan.days_overdue = (today - plan.next_review_on).days  # for the template
     return {
         "template": "casework/_home_reviews_due.html",
         "plans": rows,
@@ -276,19 +298,10 @@ def home_assessment_waiting(request: AuthenticatedHttpRequest) -> dict[str, Any]
         return None
     today = timezone.localdate()
     since = today - dt.timedelta(days=ASSESSMENT_WAIT_DAYS)
-    has_assessment = Assessment.objects.filter(case=OuterRef("pk"), voided_at__isnull=True)
-    qs = (
-        _my_open_cases(user)
-        .filter(status=Case.Status.ASSESSMENT, status_changed_on__lt=since)
-        .filter(~Exists(has_assessment))
-        .select_related(None)
-        .select_related("person")
-        .only("number", "status_changed_on", "person__name", "person__kana")  # what it shows
-        .order_by("status_changed_on", "id")
-    )
-    rows, total = panel_rows(qs, HOME_ROWS)
+    rows = _assessment_waiting(personal_municipality_ids(user), user.pk, since)
+    total = panel_total(rows)
     for case in rows:
-        case.days_waiting = (today - case.status_changed_on).days  # type: ignore[attr-defined]  # for the template
+        case.days_waiting = (today - case.status_changed_on).days  # for the template
     return {
         "template": "casework/_home_assessment_waiting.html",
         "cases": rows,
