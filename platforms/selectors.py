@@ -173,6 +173,18 @@ ACTION_COLUMNS = (
 )
 
 
+_open_actions = baked(  # core.baked: compiled once
+    lambda ids, user_id: (
+        FollowUpAction.objects.in_municipalities(ids)
+        .filter(owner=user_id, done_on__isnull=True)
+        .select_related("meeting__municipality")
+        # What the panel shows (platforms/_home_actions.html): not the meeting's minutes.
+        .only(*ACTION_COLUMNS)
+        .order_by(F("due_on").asc(nulls_last=True), "id")[: HOME_ACTIONS_LIMIT + 1]
+    )
+)
+
+
 def home_open_actions(request: HttpRequest) -> dict[str, Any] | None:
     """The user's open follow-up actions, overdue first. Hidden when there are none."""
     user = request.user
@@ -181,14 +193,7 @@ def home_open_actions(request: HttpRequest) -> dict[str, Any] | None:
     today = timezone.localdate()
     actions = cast(
         "list[WithAnnotations[FollowUpAction, _DueFlags]]",
-        list(
-            FollowUpAction.objects.in_scope(user)
-            .filter(owner=user, done_on__isnull=True)
-            .select_related("meeting__municipality")
-            # What the panel shows (platforms/_home_actions.html): not the meeting's minutes.
-            .only(*ACTION_COLUMNS)
-            .order_by(F("due_on").asc(nulls_last=True), "id")[: HOME_ACTIONS_LIMIT + 1]
-        ),
+        _open_actions(scope.personal_municipality_ids(user), user.pk),
     )
     if not actions:
         return None

@@ -10,10 +10,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.access import ScopedQuerySet, get_for_user
-from accounts.scope import can_see_personal_data, personal_municipalities
+from accounts.scope import can_see_personal_data, personal_municipalities, personal_municipality_ids
 from accounts.types import User
 from cases.models import Case
-from core.home import panel_rows
+from core.baked import baked
+from core.home import panel_query, panel_total
 from core.models import Jurisdiction
 from platforms.models import CaseMeeting
 from programme.models import (
@@ -113,22 +114,28 @@ class DueEntry:
     days_overdue: int
 
 
+_outreach_due = baked(  # core.baked: compiled once
+    lambda ids, today: panel_query(
+        SurveyEntry.objects.in_municipalities(ids)
+        .open()
+        .filter(next_outreach_on__lte=today)
+        .select_related("municipality")
+        # What the panel shows (programme/_home_outreach_due.html).
+        .only("reporter", "next_outreach_on", "municipality__name_ja", "municipality__name_en")
+        .order_by("next_outreach_on", "id"),
+        HOME_ROWS,
+    )
+)
+
+
 def home_outreach_due(request: HttpRequest) -> dict[str, Any] | None:
     """Register entries in my scope whose next outreach is due today or earlier."""
     user = request.user
     if not can_see_personal_data(user) or user.role not in (User.Role.COUNSELOR, User.Role.CENTER):
         return None
     today = timezone.localdate()
-    qs = (
-        SurveyEntry.objects.in_scope(user)
-        .open()
-        .filter(next_outreach_on__lte=today)
-        .select_related("municipality")
-        # What the panel shows (programme/_home_outreach_due.html).
-        .only("reporter", "next_outreach_on", "municipality__name_ja", "municipality__name_en")
-        .order_by("next_outreach_on", "id")
-    )
-    rows, total = panel_rows(qs, HOME_ROWS)
+    rows = _outreach_due(personal_municipality_ids(user), today)
+    total = panel_total(rows)
     if not rows:
         return None
     return {
