@@ -184,9 +184,11 @@ def test_date_arguments_on_either_backend(kochi):
     for day in (dt.date(2024, 3, 31), dt.date(2024, 4, 1), dt.date(2024, 4, 2)):
         CaseFactory(intake_date=day)
     query = baked(
-        lambda since, until: Case.objects.filter(intake_date__range=(since, until))
-        .order_by("intake_date")
-        .values_list("intake_date", flat=True)
+        lambda since, until: (
+            Case.objects.filter(intake_date__range=(since, until))
+            .order_by("intake_date")
+            .values_list("intake_date", flat=True)
+        )
     )
     assert query(dt.date(2024, 3, 31), dt.date(2024, 4, 1)) == [
         dt.date(2024, 3, 31),
