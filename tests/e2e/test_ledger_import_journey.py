@@ -33,7 +33,10 @@ def _page_requests_held(page, pattern: str) -> Iterator[None]:
     On SQLite the live server shares the test's one in-memory connection (Django's
     LiveServerThread): a progress poll served while the worker runs in this thread would
     interleave two threads' transactions on that connection, which a deployment (a worker
-    process with its own connection) never does. The held polls still run, after the worker."""
+    process with its own connection) never does. The held polls still run, after the worker.
+
+    A poll already sent when the route is installed is not held, so the block starts only when
+    the next poll has been held: the page polls one request at a time, so none is in flight."""
     held: list[Route] = []
     done = False
 
@@ -44,6 +47,11 @@ def _page_requests_held(page, pattern: str) -> Iterator[None]:
             held.append(route)
 
     page.route(pattern, hold)
+    for _ in range(300):  # the page polls every 1.5 s, or 5 s after a failed poll
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the page stopped polling"
     try:
         yield
     finally:
@@ -76,6 +84,7 @@ def test_counselor_imports_a_ledger_through_the_background_job(
     # A worker, once, on the queued task; the page polls and shows the result.
     with _page_requests_held(page, "**/exports/jobs/**"):
         call_command("run_worker", "--batch", "--interval", "0", verbosity=0)
+    assert ExportJob.objects.get(kind="ledger_import").status == "done"
     # The page polls: on a busy machine the next poll can be a while.
     expect(page.locator("#job-result")).to_contain_text("新規ケース2件", timeout=45_000)
     _shoot(page, "ledger-job-done")
