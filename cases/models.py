@@ -48,7 +48,12 @@ class IssueTag(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if get_language() == "en" and self.name_en else self.name_ja
+        return self.name_in_language(self.name_ja, self.name_en)
+
+    @staticmethod
+    def name_in_language(name_ja: str, name_en: str) -> str:
+        """The name shown in the active language (English where it has one)."""
+        return name_en if name_en and get_language() == "en" else name_ja
 
 
 class PersonQuerySet(ScopedQuerySet["Person"]):

@@ -16,7 +16,7 @@ from accounts.models import User
 from accounts.scope import can_see_personal_data, personal_municipality_ids
 from accounts.types import AuthenticatedHttpRequest
 from cases.kana import kana_key, name_key
-from cases.models import Case, CaseQuerySet, CaseStatusChange, Consultation, Person
+from cases.models import Case, CaseQuerySet, CaseStatusChange, Consultation, IssueTag, Person
 from cases.timeline import TimelineEntry
 from core.baked import attach, baked
 
@@ -328,3 +328,26 @@ def home_recent_activity(request: AuthenticatedHttpRequest) -> dict[str, Any] | 
         "consultations": recent,
         "days": RECENT_DAYS,
     }
+
+
+# The case list's tags, each case's names in the tags' own order: name pairs, not a model
+# instance a tag and a related manager a case as prefetch_related("issue_tags") builds
+# (a tenth of the list's CPU, issue #22, scripts/profile_pages.py).
+_TAG_NAMES = baked(
+    lambda case_ids: (
+        Case.issue_tags.through.objects.filter(case_id__in=case_ids)
+        .order_by("issuetag__sort_order", "issuetag_id")
+        .values_list("case_id", "issuetag__name_ja", "issuetag__name_en")
+    )
+)
+
+
+def tag_names_attach[C: Case](cases: list[C]) -> list[C]:
+    """Set `case.tag_names` on each case: its issue tags' names in the active language, as
+    `[tag.name for tag in case.issue_tags.all()]` would give them, in one query."""
+    names: dict[int, list[str]] = {case.pk: [] for case in cases}
+    for case_id, name_ja, name_en in _TAG_NAMES(list(names)):
+        names[case_id].append(IssueTag.name_in_language(name_ja, name_en))
+    for case in cases:
+        case.tag_names = names[case.pk]  # type: ignore[attr-defined]  # for cases_tags.case_row
+    return cases

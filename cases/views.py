@@ -31,7 +31,7 @@ from cases.forms import (
     StatusChangeForm,
 )
 from cases.models import Case, Consultation, HouseholdMember, Person
-from cases.selectors import get_case_for_user, person_duplicates
+from cases.selectors import get_case_for_user, person_duplicates, tag_names_attach
 from cases.timeline import case_timeline
 from cases.voiding import void_page
 from core.concurrency import SavedVersion
@@ -104,10 +104,8 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     # The page's ids first (a subquery without the per-row activity subqueries), then those
     # rows with their activity: a deep page no longer computes them for every skipped row.
     bottom = (page.number - 1) * PAGE_SIZE
-    page.object_list = (
-        qs.filter(pk__in=qs.values("pk")[bottom : bottom + PAGE_SIZE])
-        .only(*LIST_COLUMNS)
-        .prefetch_related("issue_tags")
+    page.object_list = tag_names_attach(
+        list(qs.filter(pk__in=qs.values("pk")[bottom : bottom + PAGE_SIZE]).only(*LIST_COLUMNS))
     )
     audit_record(
         action=Action.LIST,

@@ -86,12 +86,14 @@ def case_row(context: Any, case: Any) -> str:
         row_class = ""
     urls = context.get("case_urls")
     url = urls(case.pk) if urls is not None else case.get_absolute_url()
-    tags = case.issue_tags.all()
+    # The list's cases carry their tag names (cases.selectors.tag_names_attach).
+    tags = getattr(case, "tag_names", None)
+    if tags is None:
+        tags = [tag.name for tag in case.issue_tags.all()]
     tag_list = (
         '<ul class="tag-list">'
         + "".join(
-            f'<li><span class="badge badge--muted">{_v(tag.name, context)}</span></li>'
-            for tag in tags
+            f'<li><span class="badge badge--muted">{_v(name, context)}</span></li>' for name in tags
         )
         + "</ul>"
         if tags

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from cases.models import Case
+from cases.selectors import tag_names_attach
 from core.dates import WAREKI, WESTERN, current_request
 from core.links import UrlPattern
 from tests.factories import CaseFactory, PersonFactory
@@ -104,11 +105,33 @@ def test_case_row_renders_as_the_row_template(fetched) -> None:
             with translation.override(language), use_style(style):
                 expected = template.render(context)
                 if with_pattern:
+                    # The list's own rows: the tag names attached (tag_names_attach).
                     context["case_urls"] = UrlPattern("cases:detail")
+                    tag_names_attach([case])
                 ours = ROW.render(Context(context))
+                if with_pattern:
+                    del case.tag_names
             assert ours == expected, (name, language, style, person, show_municipality)
             compared += 1
     assert compared == len(_variants(fetched)) * 2 * 2 * 2 * 2 * len(PEOPLE)
+
+
+def test_tag_names_are_the_tags_names_in_their_order(counselor, kochi_city, tags) -> None:
+    tagged, untagged = CaseFactory.create_batch(2, person=PersonFactory(municipality=kochi_city))
+    ordered = sorted(tags.values(), key=lambda t: (t.sort_order, t.pk))
+    tagged.issue_tags.add(*reversed(ordered))
+    ordered[0].name_en = ""  # no English name: the Japanese one
+    ordered[0].save()
+    for language in ("ja", "en"):
+        with translation.override(language):
+            cases = tag_names_attach(list(Case.objects.filter(pk__in=[tagged.pk, untagged.pk])))
+            by_pk = {case.pk: case.tag_names for case in cases}
+            assert by_pk[tagged.pk] == [tag.name for tag in tagged.issue_tags.all()]
+            assert len(by_pk[tagged.pk]) == len(ordered) > 1
+            assert by_pk[untagged.pk] == []
+    with translation.override("en"):
+        assert by_pk[tagged.pk][0] == ordered[0].name_ja
+        assert by_pk[tagged.pk][1] == ordered[1].name_en != ordered[1].name_ja
 
 
 @pytest.mark.parametrize("pk", [1, 7, 12345, 2**40])
