@@ -32,6 +32,7 @@ passes through a baked query checks it.
 
 import copy
 import datetime as dt
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -104,6 +105,11 @@ class _Compiled:
         for marker in markers:
             if str(marker) in self.sql:
                 raise BakingError("a baked query's argument is spelled into its SQL text")
+        # Each connection's converters of the selected columns, worked out once (Django does
+        # it for every query it runs: ~0.05 ms a query, issue #22).
+        self._converters: weakref.WeakKeyDictionary[Any, dict[tuple[int, ...], Any]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def run(self, args: tuple[Any, ...]) -> list[Any]:
         if not self.sql:
@@ -113,7 +119,11 @@ class _Compiled:
         compiler: Any = copy.copy(self.compiler)
         compiler.as_sql = lambda *a, **k: (sql, bound)
         # This thread's connection (Django's are per thread), not the one that compiled it.
-        compiler.connection = connections[self.queryset.db]
+        connection = compiler.connection = connections[self.queryset.db]
+        memo = self._converters.get(connection)
+        if memo is None:
+            memo = self._converters[connection] = {}
+        compiler.get_converters = _memoized_converters(compiler.get_converters, memo)
         # A fresh queryset of the template's kind over its query (never changed: nothing is
         # chained onto it), whose compiler is the filled-in copy.
         template: Any = self.queryset
@@ -148,6 +158,22 @@ class _Compiled:
 
         def __getattr__(self, name: str) -> Any:
             return getattr(self._query, name)
+
+
+def _memoized_converters(
+    get_converters: Callable[[list[Any]], Any], memo: dict[tuple[int, ...], Any]
+) -> Callable[[list[Any]], Any]:
+    """`compiler.get_converters`, answered from `memo` for expressions it has seen: the
+    compiled query's own columns, which live as long as it does."""
+
+    def converters(expressions: list[Any]) -> Any:
+        key = tuple(map(id, expressions))
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = get_converters(expressions)
+        return found
+
+    return converters
 
 
 def _shape(args: tuple[Any, ...]) -> tuple[Any, ...]:

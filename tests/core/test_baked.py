@@ -195,3 +195,50 @@ def test_date_arguments_on_either_backend(kochi):
         dt.date(2024, 4, 1),
     ]
     assert query(dt.date(2024, 4, 2), dt.date(2024, 4, 30)) == [dt.date(2024, 4, 2)]
+
+
+def test_converters_are_worked_out_once_per_connection(kochi, monkeypatch):
+    """The selected columns' converters (dates on SQLite, a model's field types) are Django's
+    own, worked out on the first run on a connection and reused after: the rows still come
+    out converted."""
+    import threading
+
+    from django.db import connections
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from cases.models import Case
+    from tests.factories import CaseFactory
+
+    CaseFactory(intake_date=dt.date(2024, 4, 1))
+    worked_out: list[str] = []
+    real = SQLCompiler.get_converters
+
+    def counting(self, expressions):
+        worked_out.append(self.connection.alias)
+        return real(self, expressions)
+
+    monkeypatch.setattr(SQLCompiler, "get_converters", counting)
+    dates = baked(lambda pk: Case.objects.filter(pk__gte=pk).values_list("intake_date", flat=True))
+    for _ in range(3):
+        assert dates(0) == [dt.date(2024, 4, 1)]
+    assert len(worked_out) == 1
+
+    # Another thread's connection works them out for itself.
+    codes = baked(lambda pk: Municipality.objects.filter(pk__gte=pk).values_list("code"))
+    expected = codes(0)
+    assert len(worked_out) == 2
+    found: list[object] = []
+
+    def other() -> None:
+        try:
+            found.append(codes(0) == codes(0) == expected)
+        except BaseException as exc:  # reported below
+            found.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert found == [True]
+    assert len(worked_out) == 3
