@@ -1,7 +1,8 @@
 """Capacity and background work under load (`make bench`, parts `capacity` and `background`).
 
-Both run locust (bench/locustfile.py) against gunicorn (4 sync workers, --preload, DEBUG off,
-one shared file cache, the bench URLconf with its floor page) on 127.0.0.1, on the same
+Both run locust (bench/locustfile.py) against gunicorn (4 sync workers or BENCH_WORKERS,
+--preload, DEBUG off, one shared file cache, the bench URLconf with its floor page) on
+127.0.0.1, on the same
 cores as the server: every figure keeps the CPU the load generator, the server (gunicorn's
 processes + the PostgreSQL backends of this database) and the rest of the machine used
 (bench/procstat.py), so a saturated client can be told from a saturated server.
@@ -33,6 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bench import RAMP_MAX_SECONDS
 from bench.procstat import nice, postgres_backends
 from bench.run import (
     BASE_DIR,
@@ -57,6 +59,12 @@ def database_name() -> str:
     return str(connection.settings_dict["NAME"])
 
 
+def workers() -> int:
+    """gunicorn's sync workers (BENCH_WORKERS, default 4: two per core here, as the README's
+    deployment runs them)."""
+    return int(os.environ.get("BENCH_WORKERS") or 4)
+
+
 @contextlib.contextmanager
 def bench_server(port: int, tmp: str) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, str]]]:
     """gunicorn with the bench settings (the floor page); yields it and the environment the
@@ -77,7 +85,7 @@ def bench_server(port: int, tmp: str) -> Iterator[tuple[subprocess.Popen[bytes],
         [
             str(BIN / "gunicorn"),
             "config.wsgi",
-            "--workers=4",
+            f"--workers={workers()}",
             "--preload",  # the app is loaded once, before the workers fork
             f"--bind=127.0.0.1:{port}",
             "--log-level=warning",
@@ -171,7 +179,7 @@ def _start(default: int) -> int:
 def ramp_users_max() -> int:
     start = float(max(_start(DAILY_START), _start(FLOOR_START)))
     factor = float(os.environ.get("BENCH_RAMP_FACTOR") or 1.25)
-    steps = float(os.environ.get("BENCH_RAMP_MAX_SECONDS") or 120) / float(
+    steps = float(os.environ.get("BENCH_RAMP_MAX_SECONDS") or RAMP_MAX_SECONDS) / float(
         os.environ.get("BENCH_RAMP_STEP_SECONDS") or 8
     )  # an upper bound: the warm-up and repeated steps only make it fewer
     return round(start * factor ** int(steps)) + 1
@@ -180,7 +188,7 @@ def ramp_users_max() -> int:
 def run_ramp(env: dict[str, str], port: int, classes: list[str], tmp: str) -> dict[str, Any]:
     output = Path(tmp) / f"ramp-{'-'.join(classes)}.json"
     env = {**env, "BENCH_LOAD_MODE": "ramp", "BENCH_RAMP_OUTPUT": str(output)}
-    limit = float(env.get("BENCH_RAMP_MAX_SECONDS") or 120)
+    limit = float(env.get("BENCH_RAMP_MAX_SECONDS") or RAMP_MAX_SECONDS)
     done, _pid = _locust(env, port, ["--stop-timeout=2", *classes], timeout=limit + 90)
     if not output.exists():
         raise RuntimeError(f"the ramp of {classes} wrote no steps: {done.stderr[-2000:]}")
@@ -232,11 +240,12 @@ def measure_capacity(port: int) -> list[Result]:
         key: os.environ.get(f"BENCH_RAMP_{key.upper()}") or default
         for key, default in {
             "start": "10", "factor": "1.25", "step_seconds": "8", "settle_seconds": "3",
-            "warmup_seconds": "8", "max_seconds": "120", "limit_ms": "300", "wait": "0.1,0.4",
-            "confirm": "1",
+            "warmup_seconds": "8", "max_seconds": str(RAMP_MAX_SECONDS), "limit_ms": "300",
+            "wait": "0.1,0.4", "confirm": "1",
         }.items()
     }  # fmt: skip
     settings["start"] = f"{_start(DAILY_START)} (floor page {_start(FLOOR_START)})"
+    settings["gunicorn_workers"] = str(workers())
     return [
         Result(
             name="capacity, daily pages (counselors + 1 dashboard user in 10)",

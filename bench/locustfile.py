@@ -37,6 +37,7 @@ from locust.contrib.fasthttp import FastHttpUser
 from locust.env import Environment
 from locust.stats import RequestStats
 
+from bench import RAMP_MAX_SECONDS
 from bench.generate import COUNSELORS, PASSWORD
 from bench.procstat import CpuSample
 
@@ -289,7 +290,7 @@ if MODE == "ramp":
         step_seconds = _float("BENCH_RAMP_STEP_SECONDS", 8)
         settle_seconds = _float("BENCH_RAMP_SETTLE_SECONDS", 3)
         warmup_seconds = _float("BENCH_RAMP_WARMUP_SECONDS", 8)
-        max_seconds = _float("BENCH_RAMP_MAX_SECONDS", 120)
+        max_seconds = _float("BENCH_RAMP_MAX_SECONDS", RAMP_MAX_SECONDS)
         limit_ms = _float("BENCH_RAMP_LIMIT_MS", 300)
         confirm = int(_float("BENCH_RAMP_CONFIRM", 1))
 

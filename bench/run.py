@@ -40,6 +40,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bench import RAMP_MAX_SECONDS
+
 if TYPE_CHECKING:  # Django is set up at run time, after these imports
     from accounts.types import User
 
@@ -1083,7 +1085,8 @@ def run(
         warm_again("capacity")
         from bench.capacity import measure_capacity
 
-        log(f"capacity ramps (≤ {2 * int(os.environ.get('BENCH_RAMP_MAX_SECONDS') or 120)} s)")
+        bound = int(os.environ.get("BENCH_RAMP_MAX_SECONDS") or RAMP_MAX_SECONDS)
+        log(f"capacity ramps (≤ {2 * bound} s)")
         results += measure_capacity(port)
     if "background" in parts:
         warm_again("background")
