@@ -334,40 +334,43 @@ def programme_figures(
     )
     per_muni: dict[int, dict[str, int]] = {}
 
-    def tally(rows: Any, key: str) -> int:
-        total = 0
+    def tally(rows: Any, *keys: str) -> list[int]:
+        """Each key's per-municipality counts of `rows` into per_muni; each key's total."""
+        totals = [0] * len(keys)
         for row in rows:
-            per_muni.setdefault(row["municipality"], {})[key] = row["n"]
-            total += row["n"]
-        return total
+            muni = per_muni.setdefault(row["municipality"], {})
+            for index, key in enumerate(keys):
+                if row[key]:
+                    muni[key] = row[key]
+                    totals[index] += row[key]
+        return totals
 
-    identified = tally(
-        entries.filter(reported_on__range=(start, end))
+    # The register's three counts in one pass over the scope's entries, the supervision
+    # requests' two in another (each count its own condition; issue #22: five queries were
+    # five scans and five compilations).
+    reported = Q(reported_on__range=(start, end))
+    reached_q = Q(Exists(reached_attempts))
+    opened = Q(case__intake_date__range=(start, end))
+    identified, reached, to_case = tally(
+        entries.filter(reported | reached_q | opened)
         .values("municipality")
-        .annotate(n=Count("pk")),
+        .annotate(
+            identified=Count("pk", filter=reported),
+            reached=Count("pk", filter=reached_q),
+            to_case=Count("pk", filter=opened),
+        ),
         "identified",
-    )
-    reached = tally(
-        entries.filter(Exists(reached_attempts)).values("municipality").annotate(n=Count("pk")),
         "reached",
-    )
-    to_case = tally(
-        entries.filter(case__intake_date__range=(start, end))
-        .values("municipality")
-        .annotate(n=Count("pk")),
         "to_case",
     )
     supervision = SupervisionRequest.objects.filter(in_scope)
-    requests = tally(
-        supervision.filter(requested_on__range=(start, end))
+    asked = Q(requested_on__range=(start, end))
+    gave = Q(status=SupervisionRequest.Status.GIVEN, given_on__range=(start, end))
+    requests, given = tally(
+        supervision.filter(asked | gave)
         .values("municipality")
-        .annotate(n=Count("pk")),
+        .annotate(requests=Count("pk", filter=asked), given=Count("pk", filter=gave)),
         "requests",
-    )
-    given = tally(
-        supervision.filter(status=SupervisionRequest.Status.GIVEN, given_on__range=(start, end))
-        .values("municipality")
-        .annotate(n=Count("pk")),
         "given",
     )
     if counted is None:
@@ -375,13 +378,13 @@ def programme_figures(
             CaseMeeting.objects.filter(in_scope, held_on__range=(start, end))
             .exclude(supervision=CaseMeeting.Supervision.NONE)
             .values("municipality")
-            .annotate(n=Count("pk")),
+            .annotate(meetings=Count("pk")),
             "meetings",
         )
         supported_municipalities = sum(1 for v in per_muni.values() if v.get("meetings"))
     else:
         tally(
-            ({"municipality": pk, "n": n} for pk, n in counted.supported_meetings.items()),
+            ({"municipality": pk, "meetings": n} for pk, n in counted.supported_meetings.items()),
             "meetings",
         )
         supported_municipalities = counted.supported_municipalities

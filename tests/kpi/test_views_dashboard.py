@@ -170,8 +170,9 @@ def test_user_without_any_scope_sees_a_notice(login, kochi) -> None:
 # years (年度確定), seven secondary figures (the places counted as of the date from the
 # resources and the configuration history: resources, kinds, kind settings, resource kinds)),
 # session save (3); the casework figures (2: open cases with a decided plan, the reviews'
-# aggregate); the programme section (11).
-QUERIES = 35
+# aggregate); the programme section (8: the register's three counts and the supervision
+# requests' two are one query each).
+QUERIES = 32
 
 
 @pytest.mark.parametrize("n", [10, 100])
@@ -191,9 +192,10 @@ def test_query_count_does_not_depend_on_records(
 # prefecture instead of the municipality table, targets,
 # baselines, the first year with records, seven secondary figures (places from their
 # history, as above); no closings: the national scope is never closed), session save (3); the
-# casework figures (2); the programme section (9; the end reasons, the routes and the
-# supported meetings come from the counters).
-NATIONAL_QUERIES = 32
+# casework figures (2); the programme section (6; the end reasons, the routes and the
+# supported meetings come from the counters; the register's three counts and the supervision
+# requests' two are one query each).
+NATIONAL_QUERIES = 29
 
 
 @pytest.mark.parametrize("n", [10, 100])
