@@ -1,4 +1,5 @@
-"""templates/kpi/_area_row.html built in Python, byte for byte.
+"""templates/kpi/_area_row.html and templates/programme/_municipality_row.html built in
+Python, byte for byte.
 
 A row of the dashboard's table by area cost ~0.15 ms through the template (a prefecture has
 tens of municipalities, the national scope 47 prefectures: 5.6 ms of the dashboard at the
@@ -6,6 +7,8 @@ benchmark's scale, issue #22). `render` builds the same HTML from the same
 `kpi.selectors.AreaRow`; the template stays the readable definition of the markup and
 tests/kpi/test_area_html.py renders both, for rows of every shape, in both languages, and
 requires them equal. Used through `{% kpi_area_row row %}` (kpi.templatetags.kpi_charts).
+The programme section's table by municipality, the same way: `programme_row`, through
+`{% kpi_programme_row m %}`.
 """
 
 from typing import Any
@@ -17,6 +20,7 @@ from django.utils.translation import gettext, ngettext
 from core.rendering import template_text as _v  # `{{ value }}`
 
 TEMPLATE = "kpi/_area_row.html"
+PROGRAMME_TEMPLATE = "programme/_municipality_row.html"
 
 
 def _times(row: Any, context: Any) -> str:
@@ -90,3 +94,19 @@ def render(context: Any, row: Any) -> str:
     """The include's output for `row` (a `kpi.selectors.AreaRow`)."""
     body = _prefecture(row, context) if row.kind == "prefecture" else _municipality(row, context)
     return f"\n        {body}\n"
+
+
+def programme_row(context: Any, m: Any) -> str:
+    """The include's output for `m` (a `programme.selectors.MunicipalityProgramme`)."""
+    cells = "".join(
+        f'<td class="num">{_v(n, context)}</td>'
+        for n in (
+            m.identified,
+            m.reached,
+            m.to_case,
+            m.supervision_requests,
+            m.supervisions_given,
+            m.supported_meetings,
+        )
+    )
+    return f'<tr><th scope="row">{_v(m.name, context)}</th>{cells}</tr>\n'

@@ -86,3 +86,29 @@ def test_the_template_and_the_python_are_different_code() -> None:
     source = get_template(area_html.TEMPLATE).template.source
     assert '{% if row.kind == "prefecture" %}' in source
     assert "{% load kpi_charts" not in source
+
+
+PROGRAMME_INCLUDE = Template('{% include "programme/_municipality_row.html" %}')
+PROGRAMME_TAG = Template("{% load kpi_charts %}{% kpi_programme_row m %}")
+
+
+@pytest.mark.django_db
+def test_programme_rows_match_their_template() -> None:
+    from programme.selectors import MunicipalityProgramme
+
+    make_records(12)
+    rows = [
+        *report(2023, "pref", dt.date(2024, 3, 31)).programme.by_municipality,
+        MunicipalityProgramme("392014", "<b>&'\"</b>", 12345, 0, 1, 2, 3, 1000),
+    ]
+    assert len(rows) > 30
+    compared = 0
+    for language in ("ja", "en"):
+        with translation.override(language):
+            for m in rows:
+                expected = PROGRAMME_INCLUDE.render(Context({"m": m}))
+                assert PROGRAMME_TAG.render(Context({"m": m})) == expected, (language, m)
+                compared += 1
+    assert compared == 2 * len(rows)
+    source = get_template(area_html.PROGRAMME_TEMPLATE).template.source
+    assert "{{ m.supervisions_given }}" in source and "{% load kpi_charts" not in source
