@@ -6,6 +6,7 @@ cases_tags and referrals_tags; each template stays the definition and its test c
 from types import SimpleNamespace
 from typing import Any
 
+from django.conf import settings
 from django.template.base import render_value_in_context
 from django.utils.html import escape
 
@@ -15,7 +16,11 @@ DEFAULT_CONTEXT: Any = SimpleNamespace(autoescape=True, use_l10n=None, use_tz=No
 
 def template_text(value: Any, context: Any = DEFAULT_CONTEXT) -> str:
     """`{{ value }}` in `context`: localised, then escaped unless safe (a plain str, the common
-    case, is only escaped: localize() and template_localtime() leave it as it is)."""
+    case, is only escaped: localize() and template_localtime() leave it as it is; an int
+    without thousand separators is its digits, which localize() gives after reading three
+    locale formats: a dashboard renders hundreds)."""
     if type(value) is str:
         return escape(value)
+    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)
     return render_value_in_context(value, context)
