@@ -211,8 +211,14 @@ def _label(field: forms.Field, name: str) -> str:
 
 
 def japanese_messages(form: forms.BaseForm) -> None:
-    """Rephrase Django's generic messages with each field's label; keep the form's own."""
+    """Rephrase Django's generic messages with each field's label; keep the form's own.
+
+    An unbound form never shows a message: it gets only what it renders (the empty choice's
+    label), not the messages and validators (a tenth of a daily GET's form setup)."""
     for name, field in form.fields.items():
+        if not form.is_bound:
+            _empty_labels(field)
+            continue
         label = _label(field, name)
         messages = field.error_messages
         choice = isinstance(field, forms.ChoiceField | forms.ModelChoiceField)
@@ -228,14 +234,19 @@ def japanese_messages(form: forms.BaseForm) -> None:
             if str(messages.get(key, "")) == str(_default_message(field, key)):
                 messages[key] = text
         field.validators = [_rephrase(v, label) for v in field.validators]
-        if getattr(field, "empty_label", None) == DJANGO_EMPTY_LABEL:
-            field.empty_label = EMPTY_LABEL  # type: ignore[attr-defined]  # any field with one
-        if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
-            choices: Any = field.choices
-            field.choices = [
-                (value, EMPTY_LABEL if value == "" and text == DJANGO_EMPTY_LABEL else text)
-                for value, text in choices
-            ]
+        _empty_labels(field)
+
+
+def _empty_labels(field: forms.Field) -> None:
+    """The empty choice reads EMPTY_LABEL, not Django's dashes."""
+    if getattr(field, "empty_label", None) == DJANGO_EMPTY_LABEL:
+        field.empty_label = EMPTY_LABEL  # type: ignore[attr-defined]  # any field with one
+    if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+        choices: Any = field.choices
+        field.choices = [
+            (value, EMPTY_LABEL if value == "" and text == DJANGO_EMPTY_LABEL else text)
+            for value, text in choices
+        ]
 
 
 def _default_message(field: forms.Field, key: str) -> Any:

@@ -43,3 +43,20 @@ def test_required_message_names_the_field() -> None:
     assert form.errors["reason"] == ["理由を入力してください。"]
     assert form.errors["kind"] == ["種別を選んでください。"]
     assert form.fields["kind"].choices[0] == ("", "選択してください")
+
+
+def test_an_unbound_form_gets_what_it_renders_and_a_bound_one_its_messages() -> None:
+    """The messages are set on a bound form only (an unbound one never shows one); the empty
+    choice reads the same on both."""
+    from django import forms
+
+    class LengthForm(JapaneseMessages, forms.Form):
+        note = forms.CharField(label="メモ", max_length=5)
+        kind = forms.ChoiceField(label="種別", choices=[("", "---------"), ("a", "A")])
+
+    unbound, bound = LengthForm(), LengthForm(data={"note": "長すぎるメモです", "kind": "a"})
+    for form in (unbound, bound):
+        assert form.fields["kind"].choices[0] == ("", "選択してください")
+    assert str(unbound["kind"]) == str(LengthForm()["kind"])
+    assert "---------" not in str(unbound["kind"])
+    assert bound.errors["note"] == ["メモは5文字以内で入力してください（今は8文字です）。"]
