@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.template.base import render_value_in_context
 from django.utils.html import escape
+from django.utils.translation import ngettext
 
 # What `render_value_in_context` reads from a template context (the defaults of one).
 DEFAULT_CONTEXT: Any = SimpleNamespace(autoescape=True, use_l10n=None, use_tz=None)
@@ -24,3 +25,11 @@ def template_text(value: Any, context: Any = DEFAULT_CONTEXT) -> str:
     if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
         return str(value)
     return render_value_in_context(value, context)
+
+
+def counted(
+    singular: str, plural: str, name: str, count: int, context: Any = DEFAULT_CONTEXT
+) -> str:
+    """`{% blocktranslate count name=count %}singular{% plural %}plural{% endblocktranslate %}`,
+    the msgids spelled with `%(name)s` as the tag spells them."""
+    return ngettext(singular, plural, count) % {name: template_text(count, context)}

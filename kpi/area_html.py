@@ -15,8 +15,9 @@ from typing import Any
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import date as date_filter
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 
+from core.rendering import counted
 from core.rendering import template_text as _v  # `{{ value }}`
 
 TEMPLATE = "kpi/_area_row.html"
@@ -25,7 +26,7 @@ PROGRAMME_TEMPLATE = "programme/_municipality_row.html"
 
 def _times(row: Any, context: Any) -> str:
     """`{% blocktranslate count n=row.meetings %}{{ n }}回{% plural %}…`: the meetings."""
-    return ngettext("%(n)s回", "%(n)s回", row.meetings) % {"n": _v(row.meetings, context)}
+    return counted("%(n)s回", "%(n)s回", "n", row.meetings, context)
 
 
 def _not_held() -> str:

@@ -3,10 +3,11 @@ from typing import Any
 from django import template
 from django.template.defaultfilters import length, linebreaksbr, truncatechars
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext, pgettext
 
 from core.dates import format_day
 from core.links import page_pattern
+from core.rendering import counted
 from core.rendering import template_text as _v  # `{{ value }}`
 from core.templatetags.dates import day_time
 
@@ -143,12 +144,6 @@ def case_row(context: Any, case: Any) -> str:
 # (The indent before each panel's {% endfor %} is the one the inline rows ended with.)
 
 
-def _counted(singular: str, plural: str, name: str, count: int, context: Any) -> str:
-    """`{% blocktranslate count name=count %}singular{% plural %}plural{% endblocktranslate %}`,
-    the msgids spelled with `%(name)s` as the tag spells them."""
-    return ngettext(singular, plural, count) % {name: _v(count, context)}
-
-
 def _case_link(context: Any, case_id: int) -> str:
     return _v(page_pattern(context, "cases:detail")(case_id), context)
 
@@ -172,7 +167,7 @@ def my_cases_row(context: Any, case: Any) -> str:
 def no_contact_row(context: Any, case: Any) -> str:
     """templates/cases/_home_no_contact_row.html."""
     link = _case_link(context, case.pk)
-    silent = _counted("（%(d)s日前）", "（%(d)s日前）", "d", case.days_silent, context)
+    silent = counted("（%(d)s日前）", "（%(d)s日前）", "d", case.days_silent, context)
     return mark_safe(
         "\n        <tr>\n"
         f"          <td>{_v(format_day(case.last_seen_on), context)} "
@@ -213,7 +208,7 @@ def follow_up_row(context: Any, case: Any) -> str:
     if case.days_overdue == 0:
         due = f'<span class="badge badge--warning">{_v(gettext("今日"), context)}</span>'
     else:
-        late = _counted("%(d)s日超過", "%(d)s日超過", "d", case.days_overdue, context)
+        late = counted("%(d)s日超過", "%(d)s日超過", "d", case.days_overdue, context)
         due = f'<span class="badge badge--error">{late}</span>'
     hidden = f'<span class="visually-hidden">（{number}）</span>'
     if case.with_whom_label:

@@ -27,6 +27,29 @@ class Counting:
         return self.build(*args)
 
 
+def in_another_thread(work):
+    """`work()` run in a thread of its own (its own database connection): what it returned,
+    or the exception it raised."""
+    import threading
+
+    from django.db import connections
+
+    found: list[object] = []
+
+    def run() -> None:
+        try:
+            found.append(work())
+        except BaseException as exc:  # the caller's assertion shows it
+            found.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return found[0]
+
+
 def test_rows_equal_the_querysets_and_the_sql_is_built_once(kochi, settings):
     settings.BAKED_QUERIES_CHECK = False  # the check builds the queryset each call
     builder = Counting(
@@ -149,30 +172,14 @@ def test_the_language_is_part_of_the_shape(kochi, settings):
 
 def test_a_query_baked_in_one_thread_runs_on_another_threads_connection(kochi):
     """Django's connections are per thread (gthread workers, the tests' concurrent saves)."""
-    import threading
-
-    from django.db import connections
-
     query = baked(lambda code: Municipality.objects.filter(code=code))
     code = Municipality.objects.values_list("code", flat=True).first()
     assert query(code)  # baked here
-    found: list[object] = []
-
-    def other() -> None:
-        try:
-            found.append(
-                (query(code), list(Municipality.objects.filter(code=code)))  # same rows there
-            )
-        except BaseException as exc:  # reported below
-            found.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=other)
-    thread.start()
-    thread.join()
-    assert len(found) == 1 and isinstance(found[0], tuple), found
-    baked_rows, plain_rows = found[0]
+    found = in_another_thread(
+        lambda: (query(code), list(Municipality.objects.filter(code=code)))  # same rows there
+    )
+    assert isinstance(found, tuple), found
+    baked_rows, plain_rows = found
     assert baked_rows == plain_rows
 
 
@@ -201,9 +208,7 @@ def test_converters_are_worked_out_once_per_connection(kochi, monkeypatch):
     """The selected columns' converters (dates on SQLite, a model's field types) are Django's
     own, worked out on the first run on a connection and reused after: the rows still come
     out converted."""
-    import threading
 
-    from django.db import connections
     from django.db.models.sql.compiler import SQLCompiler
 
     from cases.models import Case
@@ -227,18 +232,5 @@ def test_converters_are_worked_out_once_per_connection(kochi, monkeypatch):
     codes = baked(lambda pk: Municipality.objects.filter(pk__gte=pk).values_list("code"))
     expected = codes(0)
     assert len(worked_out) == 2
-    found: list[object] = []
-
-    def other() -> None:
-        try:
-            found.append(codes(0) == codes(0) == expected)
-        except BaseException as exc:  # reported below
-            found.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=other)
-    thread.start()
-    thread.join()
-    assert found == [True]
+    assert in_another_thread(lambda: codes(0) == codes(0) == expected) is True
     assert len(worked_out) == 3
