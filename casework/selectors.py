@@ -28,8 +28,9 @@ from casework.models import (
     Review,
     SupportPlan,
 )
-from core.baked import attach, baked
+from core.baked import attach, baked, totals
 from core.home import panel_query, panel_total
+from kpi.scopes import Scope, scoped_baked
 from referrals.models import Referral
 
 # A case in アセスメント this long without an assessment surfaces on the home page.
@@ -333,30 +334,39 @@ def meeting_casework(meeting: Any) -> dict[str, Any]:
 # --- KPI secondary figures ------------------------------------------------------------------
 
 
-def casework_figures(municipality_q: Q, start: dt.date, end: dt.date) -> dict[str, int]:
-    """Counts for the dashboard (no personal data): `municipality_q` filters on a case's
-    `municipality` (the KPI scope).
+_OPEN_WITH_PLAN = scoped_baked(
+    lambda scope, end: totals(
+        Case.objects.filter(scope.q("municipality"), intake_date__lte=end)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=end))
+        .filter(Exists(SupportPlan.objects.filter(case=OuterRef("pk"), decided_on__lte=end))),
+        n=Count("*"),
+    )
+)
+_REVIEW_COUNTS = scoped_baked(
+    lambda scope, start, end: totals(
+        Review.objects.filter(
+            case__in=Case.objects.filter(scope.q("municipality")).values("pk"),
+            reviewed_on__gte=start,
+            reviewed_on__lte=end,
+        ),
+        total=Count("pk", filter=Q(closing=False)),
+        on_time=Count("pk", filter=Q(closing=False, on_time=True)),
+        persons=Count("case__person", distinct=True, filter=Q(moved_forward=True)),
+    )
+)
+
+
+def casework_figures(scope: "Scope", start: dt.date, end: dt.date) -> dict[str, int]:
+    """Counts of a KPI scope's cases for the dashboard (no personal data; two queries, baked
+    per kind of scope).
 
     - open_with_plan: cases open on `end` with a plan decided on or before `end`;
     - reviews / reviews_on_time: reviews dated in [start, end], and those done by their due date;
     - stage_forward: distinct persons with at least one review in [start, end] that moved their
       stage of support forward (once per person and year, whatever the number of steps).
     """
-    cases = Case.objects.filter(municipality_q)
-    decided = SupportPlan.objects.filter(case=OuterRef("pk"), decided_on__lte=end)
-    open_with_plan = (
-        cases.filter(intake_date__lte=end)
-        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=end))
-        .filter(Exists(decided))
-        .count()
-    )
-    reviews = Review.objects.filter(
-        case__in=cases.values("pk"), reviewed_on__gte=start, reviewed_on__lte=end
-    ).aggregate(
-        total=Count("pk", filter=Q(closing=False)),
-        on_time=Count("pk", filter=Q(closing=False, on_time=True)),
-        persons=Count("case__person", distinct=True, filter=Q(moved_forward=True)),
-    )
+    open_with_plan = _OPEN_WITH_PLAN.one(scope, end)["n"]
+    reviews = _REVIEW_COUNTS.one(scope, start, end)
     return {
         "open_with_plan": open_with_plan,
         "reviews": reviews["total"],

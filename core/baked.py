@@ -25,6 +25,11 @@ Rules for a builder (each enforced where it can be):
   one that changes the SQL's text instead (a slice, an `if` on it) is refused at bake time;
 - the call returns a list, not a queryset, so nothing can be chained onto a compiled one.
 
+An aggregate is baked as `totals(queryset, **aggregates)` and read with `Baked.one`: the
+SELECT `.aggregate()` sends, and its dict. An int argument compared with a small integer
+column (a fiscal year) is baked with small markers: out of the column's range, the ORM would
+compile the marker to "no rows". A query over a KPI scope: `kpi.scopes.scoped_baked`.
+
 `BAKED_QUERIES_CHECK` (on in the test suite) also compiles the queryset the ordinary way on
 every call and raises if its SQL or parameters differ from the baked ones: every test that
 passes through a baked query checks it.
@@ -45,6 +50,10 @@ from django.utils import translation
 # Far from any id, count or code the app stores, so that a constant parameter equal to one is
 # not mistaken for it (and refused if it ever is: see _bake).
 _INT_MARK = 7_340_000_000_000
+# ... unless the query compares one with a small integer field (a fiscal year), for which the
+# ORM turns a value out of the column's range into "no rows" (EmptyResultSet): then the
+# markers are small ones, inside every integer column's range (a list of at most 1,000).
+_SMALL_INT_MARK = 20_000
 _STR_MARK = "\x1fbaked:{}:{}\x1f"
 
 
@@ -56,7 +65,7 @@ class BakingError(TypeError):
 _DATE_MARK = dt.date(2900, 1, 1)
 
 
-def _marker(position: int, element: int, sample: Any) -> Any:
+def _marker(position: int, element: int, sample: Any, small: bool = False) -> Any:
     if isinstance(sample, (bool, dt.datetime)) or not isinstance(sample, (int, str, dt.date)):
         raise BakingError(
             f"a baked query's argument must be int, str or date, not {type(sample)!r}"
@@ -64,7 +73,11 @@ def _marker(position: int, element: int, sample: Any) -> Any:
     if isinstance(sample, dt.date):
         return _DATE_MARK + dt.timedelta(days=position * 100 + element)
     if isinstance(sample, int):
-        return _INT_MARK + position * 10_000 + element
+        if not small:
+            return _INT_MARK + position * 10_000 + element
+        if position >= 12 or element >= 1000:
+            raise BakingError("too many arguments for a baked query on a small integer column")
+        return _SMALL_INT_MARK + position * 1000 + element
     return _STR_MARK.format(position, element)
 
 
@@ -180,12 +193,18 @@ def _shape(args: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(len(a) if isinstance(a, list) else type(a) for a in args)
 
 
-def _marked(args: tuple[Any, ...]) -> tuple[Any, ...]:
+def _marked(args: tuple[Any, ...], small: bool = False) -> tuple[Any, ...]:
     return tuple(
-        [_marker(position, element, v) for element, v in enumerate(arg)]
+        [_marker(position, element, v, small) for element, v in enumerate(arg)]
         if isinstance(arg, list)
-        else _marker(position, 0, arg)
+        else _marker(position, 0, arg, small)
         for position, arg in enumerate(args)
+    )
+
+
+def _has_int(args: tuple[Any, ...]) -> bool:
+    return any(
+        isinstance(v, int) for arg in args for v in (arg if isinstance(arg, list) else [arg])
     )
 
 
@@ -198,6 +217,10 @@ class Baked:
         self._compiled: dict[tuple[Any, ...], _Compiled] = {}
 
     def __call__(self, *args: Any) -> list[Any]:
+        compiled, args = self._compiled_for(args)
+        return compiled.run(args)
+
+    def _compiled_for(self, args: tuple[Any, ...]) -> tuple[_Compiled, tuple[Any, ...]]:
         # A list argument without repeats, in its order: `__in` drops them when compiling.
         args = tuple(list(dict.fromkeys(a)) if isinstance(a, (list, tuple)) else a for a in args)
         key = (connections[self.using].alias, translation.get_language(), _shape(args))
@@ -205,15 +228,32 @@ class Baked:
         if compiled is None:
             marked = _marked(args)
             compiled = _Compiled(self.build(*marked).using(self.using), marked)
+            if not compiled.sql and _has_int(args):  # no rows: for the shape, or the markers?
+                marked = _marked(args, small=True)
+                compiled = _Compiled(self.build(*marked).using(self.using), marked)
             self._compiled[key] = compiled
         if getattr(settings, "BAKED_QUERIES_CHECK", False):
             self._check(compiled, args)
-        return compiled.run(args)
+        return compiled, args
 
     def first(self, *args: Any) -> Any:
         """The first row, or None (the builder slices or orders as it needs)."""
         rows = self(*args)
         return rows[0] if rows else None
+
+    def one(self, *args: Any) -> dict[str, Any]:
+        """The row of a builder that returns `totals(...)`: what `.aggregate()` would give,
+        also when an empty `__in` leaves no query to run (each aggregate's value over no
+        rows: 0 for a count, None for a sum)."""
+        compiled, args = self._compiled_for(args)
+        rows = compiled.run(args)
+        if rows:
+            return {name.removesuffix("_"): value for name, value in rows[0].items()}
+        return {
+            name.removesuffix("_"): None if value is NotImplemented else value
+            for name, expression in compiled.queryset.query.annotation_select.items()
+            for value in [getattr(expression, "empty_result_set_value", None)]
+        }
 
     def _check(self, compiled: _Compiled, args: tuple[Any, ...]) -> None:
         fresh = self.build(*args).using(self.using)
@@ -228,6 +268,23 @@ class Baked:
                 "its queryset:\n"
                 f"  baked: {compiled.sql} {filled}\n  fresh: {sql} {list(params)}"
             )
+
+
+def totals(queryset: QuerySet[Any], **aggregates: Any) -> QuerySet[Any]:
+    """`queryset.aggregate(**aggregates)` as a queryset of one row (a dict), for a baked
+    builder (`Baked.one` reads it): the same SQL, one SELECT of the aggregates with no GROUP
+    BY. `.count()` is `totals(qs, n=Count("*"))`. Only for a plain filtered queryset: one
+    with its own aggregates, a slice or DISTINCT needs `.aggregate()`'s subquery."""
+    if queryset.query.is_sliced or queryset.query.distinct or queryset.query.annotations:
+        raise BakingError("totals() takes a plain filtered queryset")
+    # Each selected as its name and an underscore, which no field's name can end with: an
+    # aggregate named after a field (`jusoteki=Count(...)`) is allowed by `.aggregate()` but
+    # not by `.values()`. `Baked.one` gives the names back.
+    rows = queryset.order_by().values(
+        **{f"{name}_": aggregate for name, aggregate in aggregates.items()}
+    )
+    rows.query.group_by = None  # `values()` with aggregates would group by every column
+    return rows
 
 
 def baked(build: Callable[..., QuerySet[Any]]) -> Baked:

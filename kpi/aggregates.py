@@ -802,23 +802,43 @@ def scope_area(scope: Any) -> str:
     return f"p{scope.prefecture_code}"
 
 
-def _spans(names: list[str], start: dt.date, end: dt.date) -> Q:
-    """The rows whose sum is each figure's total of [start, end] in these areas (`start` the
-    first day of a month): the month rows of the whole months, the day rows of the rest."""
-
-    def of(prefix: str) -> Q:
-        return Q(area__in=[prefix + name for name in names])
-
+def _pieces(start: dt.date, end: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """The rows whose sum is each figure's total of [start, end] (`start` the first day of a
+    month), as (area prefix, first day, last day): the month rows of the whole months, the
+    day rows of the rest. None when `end` is before `start`."""
     if end < start:
-        return Q(pk__in=[])
+        return []
     last_month = end.replace(day=1)
     if (end + dt.timedelta(days=1)).day == 1:  # the month ends on `end`: count it whole
         last_month = end + dt.timedelta(days=1)
-    which = Q(pk__in=[])
+    pieces = []
     if last_month > start:
-        which |= of(MONTHS) & Q(day__range=(start, last_month - dt.timedelta(days=1)))
+        pieces.append((MONTHS, start, last_month - dt.timedelta(days=1)))
     if last_month <= end:
-        which |= of("") & Q(day__range=(last_month, end))
+        pieces.append(("", last_month, end))
+    return pieces
+
+
+# The dashboard's reads of the aggregates, baked (core.baked) per shape: which pieces of
+# month and day rows each period has, and whether it names its figures.
+_Shape = tuple[tuple[str, bool], ...]
+_MONTHLY: dict[_Shape, Baked] = {}
+_BY_AREA: dict[_Shape, Baked] = {}
+
+
+def _which(shape: _Shape, args: tuple[Any, ...]) -> Q:
+    """The rows of a shape's pieces: for each, its areas, first and last day and, if the
+    piece names them, its figures (in `args`, in that order)."""
+    which = Q(pk__in=[])
+    position = 0
+    for _prefix, names_figures in shape:
+        areas, first, last = args[position : position + 3]
+        piece = Q(area__in=areas, day__range=(first, last))
+        position += 3
+        if names_figures:
+            piece &= Q(figure__in=args[position])
+            position += 1
+        which |= piece
     return which
 
 
@@ -827,35 +847,47 @@ def monthly(
 ) -> dict[str, dict[dt.date, int]]:
     """{figure: {first day of month: n}} of one area for periods each starting on a month's
     first day, (start, end, figures or None for all): one query."""
-    which = Q(pk__in=[])
+    shape: list[tuple[str, bool]] = []
+    args: list[Any] = []
     for start, end, figures in spans:
-        span = _spans([area], start, end)
-        which |= span & Q(figure__in=figures) if figures is not None else span
-    rows = (
-        Tally.objects.filter(which)
-        .exclude(n=0)
-        .annotate(month=TruncMonth("day"))
-        .order_by()
-        .values_list("figure", "month")
-        .annotate(total=Sum("n"))
-    )
+        for prefix, first, last in _pieces(start, end):
+            shape.append((prefix, figures is not None))
+            args += [[prefix + area], first, last, *([figures] if figures is not None else [])]
+    key = tuple(shape)
+    query = _MONTHLY.get(key)
+    if query is None:
+        query = _MONTHLY[key] = baked(
+            lambda *args: (
+                Tally.objects.filter(_which(key, args))
+                .exclude(n=0)
+                .annotate(month=TruncMonth("day"))
+                .order_by()
+                .values_list("figure", "month")
+                .annotate(total=Sum("n"))
+            )
+        )
     found: dict[str, dict[dt.date, int]] = {}
-    for figure, month, total in rows:
+    for figure, month, total in query(*args):
         day = month.date() if isinstance(month, dt.datetime) else month
         found.setdefault(figure, {})[day] = found.get(figure, {}).get(day, 0) + total
     return found
 
 
+_FIRST_DAY = baked(
+    lambda area, figure: (
+        Tally.objects.filter(area=area, figure=figure)
+        .exclude(n=0)
+        .order_by("day")
+        .values_list("day", flat=True)[:1]
+    )
+)
+
+
 def first_day(area: str, figure: str) -> dt.date | None:
     """The first day of the first month the area counted the figure in (one query: the
     first of its month rows)."""
-    return (
-        Tally.objects.filter(area=MONTHS + area, figure=figure)
-        .exclude(n=0)
-        .order_by("day")
-        .values_list("day", flat=True)
-        .first()
-    )
+    day: dt.date | None = _FIRST_DAY.first(MONTHS + area, figure)
+    return day
 
 
 def by_area(
@@ -865,16 +897,26 @@ def by_area(
     is that of the figure `first` (a distinct count, one row per subject: K2 gives each
     municipality's first meeting), read from its day rows; the others' is None."""
     sums = [f for f in figures if f != first]
-    which = (_spans(names, start, end) & Q(figure__in=sums)) | Q(
-        area__in=names, figure=first, day__range=(start, end)
-    )
-    rows = (
-        Tally.objects.filter(which)
-        .exclude(n=0)
-        .order_by()
-        .values_list("area", "figure")
-        .annotate(total=Sum("n"), first=Min("day"))
-    )
+    pieces = _pieces(start, end)
+    key = tuple((prefix, True) for prefix, _first, _last in pieces)
+    args: list[Any] = []
+    for prefix, day_from, day_to in pieces:
+        args += [[prefix + name for name in names], day_from, day_to, sums]
+    query = _BY_AREA.get(key)
+    if query is None:
+        query = _BY_AREA[key] = baked(
+            lambda *args: (
+                Tally.objects.filter(
+                    _which(key, args[:-4])
+                    | Q(area__in=args[-4], figure=args[-3], day__range=(args[-2], args[-1]))
+                )
+                .exclude(n=0)
+                .order_by()
+                .values_list("area", "figure")
+                .annotate(total=Sum("n"), first=Min("day"))
+            )
+        )
+    rows = query(*args, names, first, start, end)
     found: dict[str, dict[str, tuple[int, dt.date | None]]] = {}
     for name, figure, total, day in rows:
         name = name.removeprefix(MONTHS)

@@ -17,17 +17,20 @@ dashboard and the `kpi_report` command use:
 - a municipality's 6-digit code (`392014`).
 """
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts import scope as access
 from accounts.models import User
+from core.baked import Baked, BakingError, baked
 from core.codes import is_valid_code
 from core.models import Jurisdiction, Municipality
 from core.prefectures import PREFECTURES, prefecture_name
@@ -159,6 +162,121 @@ class Scope:
         return data
 
 
+# --- baked queries over a scope -------------------------------------------------------------
+
+_SCOPE_VALUES: dict[str, Callable[[Scope], Any]] = {
+    "prefecture_code": lambda scope: scope.prefecture_code,
+    "municipality_ids": lambda scope: scope.municipality_ids,
+    "jurisdiction_pk": lambda scope: scope.jurisdiction.pk if scope.jurisdiction else None,
+}
+
+
+class BakedScope:
+    """A scope as the builder of a `scoped_baked` query sees it: its kind (and whether it has
+    a jurisdiction) fixed, its values (the prefecture's code, the municipalities' ids, the
+    jurisdiction's id) arguments of the baked query. `q(path)` filters on the ids as
+    `Scope.q` does (the national scope: an empty Q, with the same caveat about ORs)."""
+
+    def __init__(
+        self, kind: str, has_jurisdiction: bool, values: dict[str, Any], read: set[str] | None
+    ) -> None:
+        self.kind = kind
+        self.has_jurisdiction = has_jurisdiction
+        self._values = values
+        self._read = read
+
+    @property
+    def is_national(self) -> bool:
+        return self.kind == "national"
+
+    def _value(self, name: str) -> Any:
+        if self._read is not None:
+            self._read.add(name)
+        elif name not in self._values:
+            raise BakingError(
+                f"a scoped baked query read the scope's {name} only with some arguments"
+            )
+        return self._values[name]
+
+    @property
+    def prefecture_code(self) -> str:
+        return "" if self.is_national else self._value("prefecture_code")
+
+    @property
+    def municipality_ids(self) -> list[int]:
+        if self.is_national:
+            raise BakingError("the national scope's municipalities are every one: use q()")
+        ids: list[int] = self._value("municipality_ids")
+        return ids
+
+    @property
+    def jurisdiction_pk(self) -> int | None:
+        """The scope's jurisdiction (a jurisdiction's scope, or a municipality's own)."""
+        return self._value("jurisdiction_pk") if self.has_jurisdiction else None
+
+    def q(self, path: str = "") -> Q:
+        if self.is_national:
+            return Q()
+        return Q(**{f"{path or 'pk'}__in": self.municipality_ids})
+
+    def q_or_prefecture_wide(self) -> Q:
+        """Rows of a municipality in the scope, or prefecture-wide rows (no municipality) of
+        the scope's prefecture: a resource, a publicity action. The national scope: every
+        row (not through the OR, which would drop its empty Q)."""
+        if self.is_national:
+            return Q()
+        return (Q(municipality__isnull=True) | self.q("municipality")) & Q(
+            prefecture_code=self.prefecture_code
+        )
+
+
+class ScopedBaked:
+    """A baked query (`core.baked`) over a KPI scope: `build(scope, *args)` gets a
+    `BakedScope`. One compiled statement per kind of scope (and per number of municipalities,
+    as for any list argument); the scope's values it reads are filled in per call.
+
+    Which values the builder reads is found by building it once with the real scope, the
+    first time a kind is seen; each value read must reach the SQL as a parameter, like any
+    baked argument."""
+
+    def __init__(self, build: Callable[..., Any]) -> None:
+        self.build = build
+        self._kinds: dict[tuple[str, bool], tuple[tuple[str, ...], Baked]] = {}
+
+    def _for(self, scope: Scope, args: tuple[Any, ...]) -> tuple[Baked, tuple[Any, ...]]:
+        key = (scope.kind, scope.jurisdiction is not None)
+        found = self._kinds.get(key)
+        if found is None:
+            read: set[str] = set()
+            values = (
+                {} if scope.is_national else {n: value(scope) for n, value in _SCOPE_VALUES.items()}
+            )
+            self.build(BakedScope(*key, values, read), *args)
+            names = tuple(name for name in _SCOPE_VALUES if name in read)
+
+            def build(*values_and_args: Any) -> Any:
+                values = dict(zip(names, values_and_args[: len(names)], strict=True))
+                return self.build(BakedScope(*key, values, None), *values_and_args[len(names) :])
+
+            build.__qualname__ = getattr(self.build, "__qualname__", "scoped")
+            found = self._kinds[key] = (names, Baked(build))
+        names, query = found
+        return query, tuple(_SCOPE_VALUES[name](scope) for name in names)
+
+    def __call__(self, scope: Scope, *args: Any) -> list[Any]:
+        query, values = self._for(scope, args)
+        return query(*values, *args)
+
+    def one(self, scope: Scope, *args: Any) -> dict[str, Any]:
+        """`Baked.one`: the row of a builder that returns `core.baked.totals(...)`."""
+        query, values = self._for(scope, args)
+        return query.one(*values, *args)
+
+
+def scoped_baked(build: Callable[..., Any]) -> ScopedBaked:
+    return ScopedBaked(build)
+
+
 def prefecture_scope(code: str | None = None, *, named: bool = False) -> Scope:
     return Scope(prefecture_code=code or settings.DEFAULT_PREFECTURE_CODE, named=named)
 
@@ -205,6 +323,13 @@ def scope_from_token(token: str, *, prefecture_code: str | None = None) -> Scope
     )
 
 
+_JURISDICTIONS_COUNTED = baked(
+    lambda ids: Jurisdiction.objects.filter(pk__in=ids).annotate(
+        municipality_count=Count("municipalities")
+    )
+)
+
+
 def scopes_for_user(user: User) -> list[Scope]:
     """The scopes the user may open, widest first (2 queries).
 
@@ -217,22 +342,18 @@ def scopes_for_user(user: User) -> list[Scope]:
     A national user has some 2,200 scopes: the municipalities share their jurisdictions'
     instances (one query, marking those the user sees whole) rather than one joined copy each.
     """
-    visible = access.aggregate_municipalities(user)
-    municipalities = list(visible)
-    # The municipalities' jurisdictions, each marked whether the user sees all of it.
-    loaded = {
-        j.pk: j
-        for j in Jurisdiction.objects.filter(pk__in=visible.values("jurisdiction")).annotate(
-            kpi_complete=Q(pk__in=access.aggregate_jurisdictions(user).values("pk"))
-        )
-    }
+    municipalities = list(access.aggregate_municipalities(user))
+    # The municipalities' jurisdictions with how many municipalities each has: the user sees
+    # one whole (`accounts.scope.aggregate_jurisdictions`) when all of them are visible.
+    visible: Counter[int] = Counter(m.jurisdiction_id for m in municipalities)
+    loaded = {j.pk: j for j in _JURISDICTIONS_COUNTED(list(visible))}
     cached = Municipality._meta.get_field("jurisdiction").set_cached_value
     for municipality in municipalities:
         cached(municipality, loaded[municipality.jurisdiction_id])
     jurisdictions = [  # in the model's order: prefecture, sort order, id
         Scope(prefecture_code=jurisdiction.prefecture_code, jurisdiction=jurisdiction)
         for jurisdiction in loaded.values()
-        if jurisdiction.kpi_complete
+        if visible[jurisdiction.pk] == jurisdiction.municipality_count
     ]
     municipality_scopes = [
         Scope(

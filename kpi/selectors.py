@@ -58,6 +58,7 @@ from django_stubs_ext import WithAnnotations
 
 from cases.models import Case, CaseStatusChange, Consultation
 from casework.selectors import casework_figures
+from core.baked import totals
 from core.fiscal import (
     current_fiscal_year,
     era_label,
@@ -72,7 +73,7 @@ from core.prefectures import PREFECTURES, prefecture_name
 from kpi import aggregates
 from kpi.closing import ClosingState, changes_since, closings_for, differences, figures_of
 from kpi.models import Baseline, Figure, Indicator, SurveyCount, Target, YearClosing
-from kpi.scopes import Scope
+from kpi.scopes import Scope, scoped_baked
 from platforms.models import CaseMeeting, MunicipalStatus, Platform, established_as_of
 from programme.selectors import CountedElsewhere, ProgrammeFigures, programme_figures
 from referrals.history import ConfigHistory
@@ -1123,35 +1124,10 @@ def _secondary(
     total: int,
     counted: "_Counted",
 ) -> SecondaryFigures:
-    statuses = MunicipalStatus.objects.filter(
-        scope.q("municipality"), fiscal_year=fiscal_year
-    ).aggregate(
-        needs=Count("pk", filter=Q(needs_assessed_on__lte=as_of)),
-        jusoteki=Count("pk", filter=Q(jusoteki=True)),
-    )
-    platforms = Platform.objects.filter(scope.q("municipality"), established_as_of(as_of)).count()
-    latest_survey = (
-        SurveyCount.objects.filter(municipality=OuterRef("municipality"), survey_date__lte=as_of)
-        .order_by("-survey_date")
-        .values("survey_date")[:1]
-    )
-    survey = SurveyCount.objects.filter(
-        scope.q("municipality"), survey_date=Subquery(latest_survey)
-    ).aggregate(
-        persons=Sum("persons"),
-        municipalities=Count("municipality", distinct=True),
-        latest=Max("survey_date"),
-    )
-    # Prefecture-wide resources (no municipality) serve every scope of their prefecture; the
-    # national scope counts every resource (and must not go through the OR: Django drops its
-    # empty Q there).
-    in_scope = (
-        Q()
-        if scope.is_national
-        else (Q(municipality__isnull=True) | scope.q("municipality"))
-        & Q(prefecture_code=scope.prefecture_code)
-    )
-    resources = places_as_of(in_scope, as_of)
+    statuses = _STATUSES.one(scope, fiscal_year, as_of)
+    platforms = _PLATFORMS.one(scope, as_of)["n"]
+    survey = _LATEST_SURVEY.one(scope, as_of)
+    resources = places_as_of(scope, as_of)
     meetings = counted.meeting_figures
     return SecondaryFigures(
         municipalities=total,
@@ -1170,11 +1146,49 @@ def _secondary(
         consultations=counted.consultations,
         baselines={},
         endings=_endings(counted.endings),
-        casework=casework_figures(scope.q("municipality"), start, end),
+        casework=casework_figures(scope, start, end),
     )
 
 
-def places_as_of(in_scope: Q, as_of: dt.date) -> dict[str, int]:
+# The secondary figures' queries, baked per kind of scope (kpi.scopes.ScopedBaked).
+_STATUSES = scoped_baked(
+    lambda scope, fiscal_year, as_of: totals(
+        MunicipalStatus.objects.filter(scope.q("municipality"), fiscal_year=fiscal_year),
+        needs=Count("pk", filter=Q(needs_assessed_on__lte=as_of)),
+        jusoteki=Count("pk", filter=Q(jusoteki=True)),
+    )
+)
+_PLATFORMS = scoped_baked(
+    lambda scope, as_of: totals(
+        Platform.objects.filter(scope.q("municipality"), established_as_of(as_of)), n=Count("*")
+    )
+)
+_LATEST_SURVEY = scoped_baked(  # each municipality's latest survey on or before the day
+    lambda scope, as_of: totals(
+        SurveyCount.objects.filter(
+            scope.q("municipality"),
+            survey_date=Subquery(
+                SurveyCount.objects.filter(
+                    municipality=OuterRef("municipality"), survey_date__lte=as_of
+                )
+                .order_by("-survey_date")
+                .values("survey_date")[:1]
+            ),
+        ),
+        persons=Sum("persons"),
+        municipalities=Count("municipality", distinct=True),
+        latest=Max("survey_date"),
+    )
+)
+# Prefecture-wide resources (no municipality) serve every scope of their prefecture.
+_RESOURCES = scoped_baked(
+    lambda scope: Resource.objects.filter(scope.q_or_prefecture_wide()).values_list(
+        "pk", "kind_id", "opened_on", "closed_on", "active"
+    )
+)
+
+
+def places_as_of(scope: "Scope", as_of: dt.date) -> dict[str, int]:
     """Ibasho and work-training sites that existed on `as_of`, counted by what their kind was
     and counted as that day (4 queries: the resources of the scope and the configuration
     history, a few hundred rows at most).
@@ -1185,9 +1199,7 @@ def places_as_of(in_scope: Q, as_of: dt.date) -> dict[str, int]:
     """
     history = ConfigHistory.load()
     counts = {"ibasho": 0, "ibasho_supported": 0, "work": 0}
-    rows = Resource.objects.filter(in_scope).values_list(
-        "pk", "kind_id", "opened_on", "closed_on", "active"
-    )
+    rows = _RESOURCES(scope)
     for pk, kind_id, opened_on, closed_on, active in rows:
         if opened_on is not None and opened_on > as_of:
             continue

@@ -13,9 +13,10 @@ from accounts.access import ScopedQuerySet, get_for_user
 from accounts.scope import can_see_personal_data, personal_municipalities, personal_municipality_ids
 from accounts.types import User
 from cases.models import Case
-from core.baked import baked
+from core.baked import baked, totals
 from core.home import panel_query, panel_total
-from core.models import Jurisdiction
+from core.models import Jurisdiction, Municipality
+from kpi.scopes import scoped_baked
 from platforms.models import CaseMeeting
 from programme.models import (
     OutreachAttempt,
@@ -28,8 +29,8 @@ from programme.models import (
 )
 from referrals.models import Resource
 
-if TYPE_CHECKING:  # kpi imports this module: no import back at run time
-    from kpi.scopes import Scope
+if TYPE_CHECKING:
+    from kpi.scopes import BakedScope, Scope
 
 HOME_ROWS = 10
 
@@ -263,40 +264,100 @@ class ProgrammeFigures:
         }
 
 
-def _wide_or_scoped(scope: "Scope") -> Q:
-    """Rows of a municipality in the scope, or prefecture-wide rows (no municipality) of the
-    scope's prefecture. The national scope takes every row (see `Scope.q` on empty Qs)."""
-    if scope.is_national:
-        return Q()
-    return (Q(municipality__isnull=True) | scope.q("municipality")) & Q(
-        prefecture_code=scope.prefecture_code
-    )
-
-
-def _events(scope: "Scope", start: dt.date, end: dt.date) -> QuerySet[TrainingEvent]:
+def _events(scope: "BakedScope", start: dt.date, end: dt.date) -> QuerySet[TrainingEvent]:
     qs = TrainingEvent.objects.filter(held_on__range=(start, end))
     if scope.is_national:
         return qs
     qs = qs.filter(prefecture_code=scope.prefecture_code)
-    if scope.jurisdiction is not None:
+    if scope.has_jurisdiction:
         # A municipality's scope sees the events of its jurisdiction and the prefecture-wide.
-        qs = qs.filter(Q(jurisdiction=scope.jurisdiction) | Q(jurisdiction__isnull=True))
+        qs = qs.filter(Q(jurisdiction_id=scope.jurisdiction_pk) | Q(jurisdiction__isnull=True))
     return qs
 
 
-def _supported(scope: "Scope", start: dt.date, end: dt.date) -> dict[str, int]:
+def _attendance(scope: "BakedScope", start: dt.date, end: dt.date) -> QuerySet[Any]:
+    rows = TrainingAttendance.objects.filter(event__in=_events(scope, start, end))
+    if scope.has_jurisdiction:
+        rows = rows.filter(scope.q("municipality"))
+    return (
+        rows.values("event__jurisdiction")
+        .annotate(n=Sum("attendees"))
+        .values_list("event__jurisdiction", "n")
+    )
+
+
+def _supported(scope: "BakedScope", start: dt.date, end: dt.date) -> QuerySet[Any]:
     periods = PlaceSupport.objects.filter(starts_on__lte=end).filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=start)
     )
     places = Resource.objects.filter(
-        _wide_or_scoped(scope), Exists(periods.filter(resource=OuterRef("pk")))
+        scope.q_or_prefecture_wide(), Exists(periods.filter(resource=OuterRef("pk")))
     )
     incentive = periods.filter(incentive=True, resource=OuterRef("pk"))
-    return places.aggregate(
+    return totals(
+        places,
         ibasho=Count("pk", filter=Q(kind__counts_as_ibasho=True)),
         work=Count("pk", filter=Q(kind__is_work_training=True)),
         incentive=Count("pk", filter=Q(Exists(incentive), kind__is_work_training=True)),
     )
+
+
+def _register_counts(scope: "BakedScope", start: dt.date, end: dt.date) -> QuerySet[Any]:
+    """The register's three counts per municipality in one pass over the scope's entries
+    (each count its own condition; issue #22: three queries were three scans)."""
+    reached_attempts = OutreachAttempt.objects.filter(
+        entry=OuterRef("pk"), outcome__in=OutreachAttempt.REACHED, date__range=(start, end)
+    )
+    reported = Q(reported_on__range=(start, end))
+    reached = Q(Exists(reached_attempts))
+    opened = Q(case__intake_date__range=(start, end))
+    return (
+        SurveyEntry.objects.filter(scope.q("municipality"))
+        .filter(reported | reached | opened)
+        .values("municipality")
+        .annotate(
+            identified=Count("pk", filter=reported),
+            reached=Count("pk", filter=reached),
+            to_case=Count("pk", filter=opened),
+        )
+    )
+
+
+def _supervision_counts(scope: "BakedScope", start: dt.date, end: dt.date) -> QuerySet[Any]:
+    """The supervision requests made and given per municipality, in one pass."""
+    asked = Q(requested_on__range=(start, end))
+    gave = Q(status=SupervisionRequest.Status.GIVEN, given_on__range=(start, end))
+    return (
+        SupervisionRequest.objects.filter(scope.q("municipality"))
+        .filter(asked | gave)
+        .values("municipality")
+        .annotate(requests=Count("pk", filter=asked), given=Count("pk", filter=gave))
+    )
+
+
+# programme_figures' queries, baked per kind of scope (kpi.scopes.ScopedBaked): the dashboard
+# runs them all on every view (issue #22).
+_REGISTER = scoped_baked(_register_counts)
+_SUPERVISION = scoped_baked(_supervision_counts)
+_EVENTS = scoped_baked(
+    lambda scope, start, end: (
+        _events(scope, start, end).values("jurisdiction").annotate(n=Count("pk", distinct=True))
+    )
+)
+_ATTENDANCE = scoped_baked(_attendance)
+_PUBLICITY = scoped_baked(
+    lambda scope, start, end: totals(
+        PublicityAction.objects.filter(scope.q_or_prefecture_wide(), done_on__range=(start, end)),
+        n=Count("*"),
+    )
+)
+_SUPPORTED = scoped_baked(_supported)
+_MUNICIPALITIES = scoped_baked(
+    lambda scope: Municipality.objects.filter(scope.q()).order_by("code")
+)
+_JURISDICTIONS = baked(
+    lambda code: Jurisdiction.objects.filter(prefecture_code=code).order_by("sort_order", "pk")
+)
 
 
 @dataclass(frozen=True)
@@ -328,51 +389,23 @@ def programme_figures(
     - supported places: ibasho and work sites with a support period overlapping the period.
     """
     in_scope = scope.q("municipality")
-    entries = SurveyEntry.objects.filter(in_scope)
-    reached_attempts = OutreachAttempt.objects.filter(
-        entry=OuterRef("pk"), outcome__in=OutreachAttempt.REACHED, date__range=(start, end)
-    )
     per_muni: dict[int, dict[str, int]] = {}
 
     def tally(rows: Any, *keys: str) -> list[int]:
         """Each key's per-municipality counts of `rows` into per_muni; each key's total."""
-        totals = [0] * len(keys)
+        sums = [0] * len(keys)
         for row in rows:
             muni = per_muni.setdefault(row["municipality"], {})
             for index, key in enumerate(keys):
                 if row[key]:
                     muni[key] = row[key]
-                    totals[index] += row[key]
-        return totals
+                    sums[index] += row[key]
+        return sums
 
-    # The register's three counts in one pass over the scope's entries, the supervision
-    # requests' two in another (each count its own condition; issue #22: five queries were
-    # five scans and five compilations).
-    reported = Q(reported_on__range=(start, end))
-    reached_q = Q(Exists(reached_attempts))
-    opened = Q(case__intake_date__range=(start, end))
     identified, reached, to_case = tally(
-        entries.filter(reported | reached_q | opened)
-        .values("municipality")
-        .annotate(
-            identified=Count("pk", filter=reported),
-            reached=Count("pk", filter=reached_q),
-            to_case=Count("pk", filter=opened),
-        ),
-        "identified",
-        "reached",
-        "to_case",
+        _REGISTER(scope, start, end), "identified", "reached", "to_case"
     )
-    supervision = SupervisionRequest.objects.filter(in_scope)
-    asked = Q(requested_on__range=(start, end))
-    gave = Q(status=SupervisionRequest.Status.GIVEN, given_on__range=(start, end))
-    requests, given = tally(
-        supervision.filter(asked | gave)
-        .values("municipality")
-        .annotate(requests=Count("pk", filter=asked), given=Count("pk", filter=gave)),
-        "requests",
-        "given",
-    )
+    requests, given = tally(_SUPERVISION(scope, start, end), "requests", "given")
     if counted is None:
         tally(  # supported meetings per municipality; the figure counts the municipalities
             CaseMeeting.objects.filter(in_scope, held_on__range=(start, end))
@@ -389,26 +422,14 @@ def programme_figures(
         )
         supported_municipalities = counted.supported_municipalities
 
-    events = _events(scope, start, end)
-    event_rows = list(events.values("jurisdiction").annotate(n=Count("pk", distinct=True)))
-    attendance_rows = TrainingAttendance.objects.filter(event__in=events)
-    if scope.jurisdiction is not None:
-        attendance_rows = attendance_rows.filter(scope.q("municipality"))
-    attendance_by_j: dict[int | None, int] = dict(
-        attendance_rows.values("event__jurisdiction")
-        .annotate(n=Sum("attendees"))
-        .values_list("event__jurisdiction", "n")
-    )
+    event_rows = _EVENTS(scope, start, end)
+    attendance_by_j: dict[int | None, int] = dict(_ATTENDANCE(scope, start, end))
     events_by_j: dict[int | None, int] = {row["jurisdiction"]: row["n"] for row in event_rows}
     jurisdictions: list[Jurisdiction]
     if scope.is_national:
         jurisdictions = []  # every prefecture's offices would be no table to read: totals only
     elif scope.jurisdiction is None:
-        jurisdictions = list(
-            Jurisdiction.objects.filter(prefecture_code=scope.prefecture_code).order_by(
-                "sort_order", "pk"
-            )
-        )
+        jurisdictions = _JURISDICTIONS(scope.prefecture_code)
     else:
         jurisdictions = [scope.jurisdiction]
     by_jurisdiction = [
@@ -428,9 +449,7 @@ def programme_figures(
             )
         )
 
-    publicity = PublicityAction.objects.filter(
-        _wide_or_scoped(scope), done_on__range=(start, end)
-    ).count()
+    publicity = _PUBLICITY.one(scope, start, end)["n"]
     if counted is None:
         routes = dict(
             # K1's cases: voided (取消) ones count nowhere.
@@ -441,9 +460,9 @@ def programme_figures(
         )
     else:
         routes = counted.new_cases_by_route
-    supported = _supported(scope, start, end)
+    supported = _SUPPORTED.one(scope, start, end)
 
-    municipalities = [] if scope.is_national else list(scope.municipalities().order_by("code"))
+    municipalities = [] if scope.is_national else _MUNICIPALITIES(scope)
     by_municipality = [
         MunicipalityProgramme(
             code=m.code,

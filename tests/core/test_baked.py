@@ -234,3 +234,51 @@ def test_converters_are_worked_out_once_per_connection(kochi, monkeypatch):
     assert len(worked_out) == 2
     assert in_another_thread(lambda: codes(0) == codes(0) == expected) is True
     assert len(worked_out) == 3
+
+
+def test_totals_give_what_aggregate_gives(kochi):
+    from django.db.models import Count, Max
+
+    from core.baked import totals
+
+    # `code` is also a field's name (which `.values()` alone would refuse), and Jurisdiction
+    # is ordered by its Meta (which an aggregate must not group by).
+    query = baked(
+        lambda code: totals(
+            Jurisdiction.objects.filter(prefecture_code=code),
+            n=Count("*"),
+            prefecture_code=Max("prefecture_code"),
+            latest=Max("name_ja"),
+        )
+    )
+    for code in ("39", "99"):
+        expected = Jurisdiction.objects.filter(prefecture_code=code).aggregate(
+            n=Count("*"), prefecture_code=Max("prefecture_code"), latest=Max("name_ja")
+        )
+        assert query.one(code) == expected
+    assert query.one("39")["n"] > 0
+    # No query to run (an empty `__in`): each aggregate's value over no rows.
+    empty = baked(
+        lambda ids: totals(Municipality.objects.filter(pk__in=ids), n=Count("*"), top=Max("code"))
+    )
+    with CaptureQueriesContext(connection) as captured:
+        assert empty.one([]) == {"n": 0, "top": None}
+    assert len(captured) == 0
+    with pytest.raises(BakingError, match="plain"):
+        totals(Municipality.objects.all()[:3], n=Count("*"))
+
+
+def test_an_argument_compared_with_a_small_integer_column(kochi, settings):
+    """A marker out of a small column's range would compile to "no rows" (PostgreSQL's
+    ranges): the query is baked with small markers instead, and finds the row."""
+    from platforms.models import MunicipalStatus
+
+    settings.BAKED_QUERIES_CHECK = False
+    municipality = Municipality.objects.get(code="392014")
+    status = MunicipalStatus.objects.create(municipality=municipality, fiscal_year=2025)
+    query = baked(lambda fy, pk: MunicipalStatus.objects.filter(fiscal_year=fy, municipality_id=pk))
+    assert query(2025, municipality.pk) == [status]
+    assert query(2024, municipality.pk) == []
+    with CaptureQueriesContext(connection) as captured:
+        assert query(2025, municipality.pk) == [status]
+    assert len(captured) == 1

@@ -62,6 +62,14 @@ def test_counselor_sees_only_their_own_scope(login, counselor) -> None:
     assert set(options(response, "scope")) == {"392014", str(report.scope.jurisdiction.pk)}
 
 
+def test_a_jurisdiction_seen_in_part_is_not_a_scope(login, outsider) -> None:
+    """室戸市's counselor sees one of 安芸福祉保健所's nine municipalities: the municipality is
+    a scope, the jurisdiction is not (its figures would include the other eight)."""
+    response = login(outsider).get(URL)
+    assert options(response, "scope") == ["392022"]
+    assert response.context["report"].scope.kind == "municipality"
+
+
 def test_jurisdiction_counselor_sees_the_jurisdiction(login, aki_counselor) -> None:
     response = login(aki_counselor).get(URL)
     assert response.context["report"].scope.jurisdiction.name_ja == "安芸福祉保健所"
