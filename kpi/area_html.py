@@ -13,11 +13,10 @@ The programme section's table by municipality, the same way: `programme_row`, th
 
 from typing import Any
 
-from django.contrib.humanize.templatetags.humanize import intcomma
-from django.template.defaultfilters import date as date_filter
 from django.utils.translation import gettext
 
-from core.rendering import counted
+from core.rendering import counted, intcomma
+from core.rendering import date as date_filter  # `|date:"NAME"`
 from core.rendering import template_text as _v  # `{{ value }}`
 
 TEMPLATE = "kpi/_area_row.html"

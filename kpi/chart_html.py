@@ -11,10 +11,10 @@ equal. Used through `{% kpi_chart ind chart %}` (kpi.templatetags.kpi_charts).
 
 from typing import Any
 
-from django.contrib.humanize.templatetags.humanize import intcomma
-from django.template.defaultfilters import date as date_filter
 from django.utils.translation import gettext, pgettext
 
+from core.rendering import date as date_filter  # `|date:"NAME"`
+from core.rendering import intcomma
 from core.rendering import template_text as _v  # `{{ value }}`
 
 TEMPLATE = "kpi/_chart.html"
