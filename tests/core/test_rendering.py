@@ -41,7 +41,26 @@ def test_template_text_is_the_variable_node(settings, separator) -> None:
             assert template_text(12345) == "12,345"  # the separator is honoured
 
 
-NUMBERS = [0, 7, -7, 999, 1000, -1000, 12345, -1234567, 10**12, 10**99, 10**120, True, None, "", "x", "12345", 3.5, 1234.5]
+NUMBERS = [
+    0,
+    7,
+    -7,
+    999,
+    1000,
+    -1000,
+    12345,
+    -1234567,
+    10**12,
+    10**99,
+    10**120,
+    True,
+    None,
+    "",
+    "x",
+    "12345",
+    3.5,
+    1234.5,
+]
 
 
 @pytest.mark.parametrize("separator", [False, True])
