@@ -5,6 +5,7 @@ cases_tags and referrals_tags; each template stays the definition and its test c
 
 import datetime as dt
 import functools
+import html
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.template.base import render_value_in_context
 from django.template.defaultfilters import date as date_filter
 from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.formats import get_format
-from django.utils.html import escape
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
 
 # What `render_value_in_context` reads from a template context (the defaults of one).
@@ -27,9 +28,12 @@ def template_text(value: Any, context: Any = DEFAULT_CONTEXT) -> str:
     case, is only escaped: localize() and template_localtime() leave it as it is; an int
     without thousand separators is its digits, which localize() gives after reading three
     locale formats: a dashboard renders hundreds)."""
-    if type(value) is str:
-        return escape(value)
-    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+    kind = type(value)
+    if kind is str:  # `escape` itself, less its check for a lazy argument
+        return SafeString(html.escape(value))
+    if kind is SafeString:  # localize() and conditional_escape() give it back as it is
+        return value
+    if kind is int and not settings.USE_THOUSAND_SEPARATOR:
         return str(value)
     return render_value_in_context(value, context)
 
