@@ -32,7 +32,8 @@ def template_text(value: Any, context: Any = DEFAULT_CONTEXT) -> str:
     if kind is str:  # `escape` itself, less its check for a lazy argument
         return SafeString(html.escape(value))
     if kind is SafeString:  # localize() and conditional_escape() give it back as it is
-        return value
+        safe: SafeString = value
+        return safe
     if kind is int and not settings.USE_THOUSAND_SEPARATOR:
         return str(value)
     return render_value_in_context(value, context)
