@@ -336,6 +336,10 @@ class Case(Voidable, models.Model):
             models.Index(fields=["municipality", "intake_date"], name="case_muni_intake_idx"),
             # The counselor's home page: my open cases.
             models.Index(fields=["assigned_counselor", "status"], name="case_counselor_status_idx"),
+            # The case list's counselor choices: has this user a case in these municipalities?
+            models.Index(
+                fields=["assigned_counselor", "municipality"], name="case_counselor_muni_idx"
+            ),
             # Open cases of a municipality: the home panels and the list's "open" filter.
             models.Index(
                 fields=["municipality", "assigned_counselor"],

@@ -5,6 +5,7 @@ cursor, three round trips)."""
 import pytest
 from django.db.models import QuerySet
 
+from accounts.models import User
 from cases.filters import CaseFilter
 
 
@@ -35,3 +36,26 @@ def test_case_filter_choices_come_from_one_query(
     for name, choices in ours.items():
         field = CaseFilter(None, user=counselor).form.fields[name]
         assert [(str(v), str(label)) for v, label in ModelChoiceIterator(field)] == choices
+
+
+@pytest.mark.django_db
+def test_the_counselor_choices_are_the_user_and_the_active_counselors_of_its_cases(
+    counselor, colleague, outsider, muroto, kochi_city
+) -> None:
+    """Whoever is assigned a case in the user's municipalities, if active; the user always
+    (with no case); nobody whose cases are all elsewhere."""
+    from tests.conftest import make_user
+    from tests.factories import CaseFactory, PersonFactory
+
+    def counselor_choices() -> set[str]:
+        form = CaseFilter(None, user=counselor).form
+        return {str(label) for value, label in form.fields["counselor"].choices if value}
+
+    assert counselor_choices() == {str(counselor)}
+    CaseFactory(person=PersonFactory(municipality=kochi_city), assigned_counselor=colleague)
+    CaseFactory(person=PersonFactory(municipality=muroto), assigned_counselor=outsider)
+    gone = make_user("gone", User.Role.COUNSELOR, municipalities=[kochi_city])
+    CaseFactory(person=PersonFactory(municipality=kochi_city), assigned_counselor=gone)
+    gone.is_active = False
+    gone.save()
+    assert counselor_choices() == {str(counselor), str(colleague)}
