@@ -330,6 +330,45 @@ def home_recent_activity(request: AuthenticatedHttpRequest) -> dict[str, Any] | 
     }
 
 
+# What a row of the list shows (cases/_case_row.html, cases_tags.case_row) of a case and its
+# municipality, person and counselor: the query compiles, fetches and builds models from
+# these columns only (issue #22); a column read beyond them costs a query a row, which the
+# list's query-count test would catch.
+LIST_COLUMNS = (
+    "number",
+    "voided_at",
+    "status",
+    "intake_date",
+    "age_band_at_intake",
+    "municipality__name_ja",
+    "municipality__name_en",
+    "person__name",
+    "person__kana",
+    "assigned_counselor__username",
+    "assigned_counselor__display_name",
+)
+# A page's rows by id (in the scope still: the ids came from it), with their activity: baked,
+# where filtering the list's query again by its own page compiled every filter and the
+# activity subqueries a second time (issue #22).
+_LIST_ROWS = baked(
+    lambda scope_ids, case_ids: (
+        Case.objects.in_municipalities(scope_ids)
+        .filter(pk__in=case_ids)
+        .with_activity()
+        .select_related("municipality", "person", "assigned_counselor")
+        .only(*LIST_COLUMNS)
+    )
+)
+
+
+def case_list_rows(scope_ids: list[int], case_ids: list[int]) -> list[Case]:
+    """The case list's rows for a page's ids, in their order, each with its activity
+    (`with_activity`) and its tags' names (`tag_names_attach`): two queries."""
+    position = {pk: index for index, pk in enumerate(case_ids)}
+    rows = sorted(_LIST_ROWS(scope_ids, case_ids), key=lambda case: position[case.pk])
+    return tag_names_attach(rows)
+
+
 # The case list's tags, each case's names in the tags' own order: name pairs, not a model
 # instance a tag and a related manager a case as prefetch_related("issue_tags") builds
 # (a tenth of the list's CPU, issue #22, scripts/profile_pages.py).

@@ -31,7 +31,7 @@ from cases.forms import (
     StatusChangeForm,
 )
 from cases.models import Case, Consultation, HouseholdMember, Person
-from cases.selectors import get_case_for_user, person_duplicates, tag_names_attach
+from cases.selectors import case_list_rows, get_case_for_user, person_duplicates
 from cases.timeline import case_timeline
 from cases.voiding import void_page
 from core.concurrency import SavedVersion
@@ -62,25 +62,6 @@ def _sort_links(request: HttpRequest, current: str) -> dict[str, dict[str, str]]
     return links
 
 
-# What a row of the list shows (cases/_case_row.html, cases_tags.case_row) of a case and its
-# municipality, person and counselor: the query compiles, fetches and builds models from
-# these columns only (issue #22); a column read beyond them costs a query a row, which the
-# list's query-count test would catch.
-LIST_COLUMNS = (
-    "number",
-    "voided_at",
-    "status",
-    "intake_date",
-    "age_band_at_intake",
-    "municipality__name_ja",
-    "municipality__name_en",
-    "person__name",
-    "person__kana",
-    "assigned_counselor__username",
-    "assigned_counselor__display_name",
-)
-
-
 @personal_data_view
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
@@ -101,12 +82,11 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         qs = qs.order_by("-intake_date", "-id")
     paginator = Paginator(qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    # The page's ids first (a subquery without the per-row activity subqueries), then those
-    # rows with their activity: a deep page no longer computes them for every skipped row.
+    # The page's ids first (without the per-row activity subqueries), then those rows with
+    # their activity and tags: a deep page no longer computes them for every skipped row.
     bottom = (page.number - 1) * PAGE_SIZE
-    page.object_list = tag_names_attach(
-        list(qs.filter(pk__in=qs.values("pk")[bottom : bottom + PAGE_SIZE]).only(*LIST_COLUMNS))
-    )
+    page_ids = list(qs.values_list("pk", flat=True)[bottom : bottom + PAGE_SIZE])
+    page.object_list = case_list_rows(scope_ids, page_ids)
     audit_record(
         action=Action.LIST,
         request=request,

@@ -23,7 +23,8 @@ warm up, then `--repeat` times. For each page it prints the median of:
 and total/bare, the ratio issue #22 asks to keep under 2. `--profile PAGE` (repeatable, or
 `all`) runs cProfile over the repetitions of that page and prints the top functions by own
 time and by cumulative time; `--profile-dir DIR` also writes the .prof files for snakeviz or
-pstats. `--json FILE` writes the table as JSON.
+pstats. `--explain MS` prints `EXPLAIN (ANALYZE, BUFFERS)` of each SELECT of a page that took
+MS or more (PostgreSQL). `--json FILE` writes the table as JSON.
 
 The test client is not gunicorn: no WSGI server, no socket, and the client keeps the database
 connection open across requests (as CONN_MAX_AGE does under gunicorn). The app's own work,
@@ -174,6 +175,27 @@ def bare_sql_seconds(statements: list[str]) -> float:
     return elapsed
 
 
+def explain(page: str, statements: list[dict[str, Any]], slower_than_ms: float) -> None:
+    """`EXPLAIN (ANALYZE, BUFFERS)` of each SELECT that took at least `slower_than_ms`, in a
+    transaction rolled back: where a heavy statement's time and buffers go."""
+    from django.db import connection, transaction
+
+    slow = [
+        q
+        for q in statements
+        if float(q["time"]) * 1000 >= slower_than_ms and q["sql"].lstrip().startswith("SELECT")
+    ]
+    print(f"\n===== {page}: {len(slow)} statement(s) of {slower_than_ms:g} ms or more =====")
+    with transaction.atomic():
+        raw = connection.connection.cursor()
+        for q in slow:
+            raw.execute(f"EXPLAIN (ANALYZE, BUFFERS) {q['sql']}".encode(), prepare=False)
+            print(f"\n--- {float(q['time']) * 1000:.2f} ms: {q['sql'][:200]}")
+            print("\n".join(row[0] for row in raw.fetchall()))
+        raw.close()
+        transaction.set_rollback(True)
+
+
 def measure(
     page: Page,
     client: Any,
@@ -181,6 +203,7 @@ def measure(
     profiler: cProfile.Profile | None,
     templates: "TemplateTimes | None" = None,
     show_queries: bool = False,
+    explain_ms: float | None = None,
 ) -> Measured:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -210,6 +233,8 @@ def measure(
             print(f"\n===== {page.name}: the statements of one request (ms, sql) =====")
             for q in ctx.captured_queries:
                 print(f"{float(q['time']) * 1000:7.2f}  {q['sql'][:300]}")
+        if explain_ms is not None and i == 3 and connection.vendor == "postgresql":
+            explain(page.name, ctx.captured_queries, explain_ms)
         totals.append(elapsed)
         cpus.append(cpu)
         sqls.append(sum(float(q["time"]) for q in ctx.captured_queries))
@@ -318,6 +343,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--templates", action="store_true", help="time spent per template (inclusive), per page"
     )
+    parser.add_argument(
+        "--explain",
+        type=float,
+        metavar="MS",
+        help="EXPLAIN (ANALYZE, BUFFERS) each SELECT of a page that took MS or more",
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     # The production settings with the benchmark's URLconf, which adds the floor page.
@@ -339,11 +370,19 @@ def main(argv: list[str]) -> int:
         if args.templates:
             with TemplateTimes() as templates:
                 result = measure(
-                    page, clients[page.user], args.repeat, profiler, templates, args.queries
+                    page,
+                    clients[page.user],
+                    args.repeat,
+                    profiler,
+                    templates,
+                    args.queries,
+                    args.explain,
                 )
             templates.report(page.name, args.repeat)
         else:
-            result = measure(page, clients[page.user], args.repeat, profiler, None, args.queries)
+            result = measure(
+                page, clients[page.user], args.repeat, profiler, None, args.queries, args.explain
+            )
         results.append(result)
         if profiler is not None:
             print_profile(page.name, profiler, args.top, args.profile_dir)

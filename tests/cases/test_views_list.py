@@ -38,14 +38,23 @@ def test_list_query_count_is_constant_with_a_full_page(
     client = login(counselor)
     client.get(LIST)  # the first request after login renews the session (a write)
     # session, user, count, audit insert, filter choices (municipality count, counselor,
-    # issue tags), page, tags (one prefetch).
-    with django_assert_num_queries(9):
+    # issue tags), the page's ids, its rows (baked, cases.selectors.case_list_rows), tags.
+    with django_assert_num_queries(10):
         response = client.get(LIST)
     assert response.status_code == 200
-    assert len(response.context["page"].object_list) == 50
-    with django_assert_num_queries(9):
-        response = client.get(LIST, {"page": 2, "status": "open", "o": "-last_contact"})
-    assert len(response.context["page"].object_list) == 10
+    rows = response.context["page"].object_list
+    assert len(rows) == 50
+    # The rows, read by their ids, come in the list's order: newest intake first ...
+    intakes = [case.intake_date for case in rows]
+    assert intakes == sorted(intakes, reverse=True) and len(set(intakes)) == 50
+    with django_assert_num_queries(10):
+        response = client.get(LIST, {"page": 2, "status": "open", "o": "last_contact"})
+    rows = response.context["page"].object_list
+    assert len(rows) == 10
+    # ... or the order asked for (here not the ids' order), with each row's activity.
+    contacts = [case.last_contact_on for case in rows]
+    assert None not in contacts and contacts == sorted(contacts)
+    assert [case.pk for case in rows] != sorted(case.pk for case in rows)
 
 
 def test_list_never_shows_out_of_scope_rows_whatever_the_query_string(
