@@ -976,6 +976,9 @@ def warm_cache(log: Callable[[str], None] = print) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         with transaction.atomic(), connection.cursor() as cur:
+            # From a cold disk this takes longer than the app's statement timeout (15 s;
+            # config/settings.py), which had cut it short: no limit for this one read.
+            cur.execute("SET LOCAL statement_timeout = 0")
             cur.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
             cur.execute(
                 "SELECT count(*), coalesce(sum(pg_prewarm(c.oid, 'read')), 0)"
