@@ -51,8 +51,9 @@ from django.utils import translation
 # not mistaken for it (and refused if it ever is: see _bake).
 _INT_MARK = 7_340_000_000_000
 # ... unless the query compares one with a small integer field (a fiscal year), for which the
-# ORM turns a value out of the column's range into "no rows" (EmptyResultSet): then the
-# markers are small ones, inside every integer column's range (a list of at most 1,000).
+# ORM turns a value out of the column's range into "no rows" (EmptyResultSet) or drops the
+# condition (`lte` it: always true): then the markers are small ones, inside every integer
+# column's range (a list of at most 1,000).
 _SMALL_INT_MARK = 20_000
 _STR_MARK = "\x1fbaked:{}:{}\x1f"
 
@@ -226,11 +227,7 @@ class Baked:
         key = (connections[self.using].alias, translation.get_language(), _shape(args))
         compiled = self._compiled.get(key)
         if compiled is None:
-            marked = _marked(args)
-            compiled = _Compiled(self.build(*marked).using(self.using), marked)
-            if not compiled.sql and _has_int(args):  # no rows: for the shape, or the markers?
-                marked = _marked(args, small=True)
-                compiled = _Compiled(self.build(*marked).using(self.using), marked)
+            compiled = self._bake(args)
             self._compiled[key] = compiled
         if getattr(settings, "BAKED_QUERIES_CHECK", False):
             self._check(compiled, args)
@@ -240,6 +237,24 @@ class Baked:
         """The first row, or None (the builder slices or orders as it needs)."""
         rows = self(*args)
         return rows[0] if rows else None
+
+    def _bake(self, args: tuple[Any, ...]) -> _Compiled:
+        marked = _marked(args)
+        try:
+            compiled = _Compiled(self.build(*marked).using(self.using), marked)
+        except BakingError:
+            # A marker out of a small column's range can also drop its condition (`lte` a
+            # value above every one: always true), and with it the marker.
+            if not _has_int(args):
+                raise
+            compiled = None
+        if (compiled is None or not compiled.sql) and _has_int(args):
+            # No rows, or no condition: for the shape, or because of the markers? Small ones
+            # fit every integer column.
+            marked = _marked(args, small=True)
+            compiled = _Compiled(self.build(*marked).using(self.using), marked)
+        assert compiled is not None
+        return compiled
 
     def one(self, *args: Any) -> dict[str, Any]:
         """The row of a builder that returns `totals(...)`: what `.aggregate()` would give,

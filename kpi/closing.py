@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.models import AuditEvent
 from cases.models import Case
 from kpi.models import Indicator, YearClosing
+from kpi.scopes import scoped_baked
 from platforms.models import CaseMeeting
 from referrals.models import EmploymentOutcome, Referral, ReferralTransition
 
@@ -91,12 +92,17 @@ def closings_for(scope: "Scope", fiscal_years: list[int]) -> dict[int, YearClosi
     """The closings in force for the scope and years (1 query; none for the national scope)."""
     if scope.is_national or not fiscal_years:
         return {}
-    rows = YearClosing.objects.for_scope(
+    return {row.fiscal_year: row for row in _CLOSINGS(scope, fiscal_years)}
+
+
+# The dashboard reads them on every view: baked per kind of scope (kpi.scopes.ScopedBaked).
+_CLOSINGS = scoped_baked(
+    lambda scope, fiscal_years: YearClosing.objects.for_scope(
         prefecture_code=scope.prefecture_code,
         jurisdiction_id=scope.jurisdiction_id,
         municipality_id=scope.municipality_id,
     ).filter(fiscal_year__in=fiscal_years, reopened_at__isnull=True)
-    return {row.fiscal_year: row for row in rows}
+)
 
 
 @dataclass(frozen=True)

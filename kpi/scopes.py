@@ -145,9 +145,16 @@ class Scope:
 
     @cached_property
     def municipality_ids(self) -> list[int]:
-        """The ids of the scope's municipalities (one query, then remembered: a Scope is built
-        per request or command and never changes)."""
-        return list(Municipality.objects.filter(self.q()).values_list("pk", flat=True))
+        """The ids of the scope's municipalities (one baked query, none for a municipality's
+        own scope; then remembered: a Scope is built per request or command and never
+        changes)."""
+        if self.municipality is not None:
+            return [self.municipality.pk]
+        if self.jurisdiction is not None:
+            return _JURISDICTION_IDS(self.jurisdiction.pk)
+        if self.prefecture_code:
+            return _PREFECTURE_IDS(self.prefecture_code)
+        return list(Municipality.objects.values_list("pk", flat=True))
 
     def municipalities(self) -> QuerySet[Municipality]:
         return Municipality.objects.filter(self.q())
@@ -168,6 +175,7 @@ _SCOPE_VALUES: dict[str, Callable[[Scope], Any]] = {
     "prefecture_code": lambda scope: scope.prefecture_code,
     "municipality_ids": lambda scope: scope.municipality_ids,
     "jurisdiction_pk": lambda scope: scope.jurisdiction.pk if scope.jurisdiction else None,
+    "municipality_pk": lambda scope: scope.municipality.pk if scope.municipality else None,
 }
 
 
@@ -213,6 +221,16 @@ class BakedScope:
     def jurisdiction_pk(self) -> int | None:
         """The scope's jurisdiction (a jurisdiction's scope, or a municipality's own)."""
         return self._value("jurisdiction_pk") if self.has_jurisdiction else None
+
+    @property
+    def jurisdiction_id(self) -> int | None:
+        """`Scope.jurisdiction_id`: a jurisdiction scope's own (the key of stored rows)."""
+        return self.jurisdiction_pk if self.kind == "jurisdiction" else None
+
+    @property
+    def municipality_id(self) -> int | None:
+        """`Scope.municipality_id`: a municipality scope's own."""
+        return self._value("municipality_pk") if self.kind == "municipality" else None
 
     def q(self, path: str = "") -> Q:
         if self.is_national:
@@ -275,6 +293,14 @@ class ScopedBaked:
 
 def scoped_baked(build: Callable[..., Any]) -> ScopedBaked:
     return ScopedBaked(build)
+
+
+_PREFECTURE_IDS = baked(
+    lambda code: Municipality.objects.filter(prefecture_code=code).values_list("pk", flat=True)
+)
+_JURISDICTION_IDS = baked(
+    lambda pk: Municipality.objects.filter(jurisdiction_id=pk).values_list("pk", flat=True)
+)
 
 
 def prefecture_scope(code: str | None = None, *, named: bool = False) -> Scope:

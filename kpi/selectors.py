@@ -599,17 +599,36 @@ def _targets(scope: Scope, fiscal_year: int) -> list[Target]:
     The scope's own rows, plus the prefecture's K2 row: "every municipality" holds in any
     part of the prefecture.
     """
-    exact = Q(jurisdiction_id=scope.jurisdiction_id, municipality_id=scope.municipality_id)
-    prefecture_k2 = Q(
-        jurisdiction__isnull=True,
-        municipality__isnull=True,
-        indicator=Indicator.MUNICIPALITIES_WITH_CASE_MEETINGS,
-    )
-    return list(
+    return _TARGETS(scope, fiscal_year)
+
+
+# Baked per kind of scope (kpi.scopes.ScopedBaked): the dashboard reads them on every view.
+_TARGETS = scoped_baked(
+    lambda scope, fiscal_year: (
         Target.objects.filter(prefecture_code=scope.prefecture_code, fiscal_year__lte=fiscal_year)
-        .filter(exact | prefecture_k2)
+        .filter(
+            Q(jurisdiction_id=scope.jurisdiction_id, municipality_id=scope.municipality_id)
+            | Q(
+                jurisdiction__isnull=True,
+                municipality__isnull=True,
+                indicator=Indicator.MUNICIPALITIES_WITH_CASE_MEETINGS,
+            )
+        )
         .order_by("-fiscal_year")
     )
+)
+_BASELINES = scoped_baked(
+    lambda scope, fiscal_year: (
+        Baseline.objects.for_scope(
+            prefecture_code=scope.prefecture_code,
+            jurisdiction_id=scope.jurisdiction_id,
+            municipality_id=scope.municipality_id,
+        )
+        .filter(fiscal_year__lte=fiscal_year)
+        .order_by("-fiscal_year")
+        .values_list("indicator", "fiscal_year", "value", "period")
+    )
+)
 
 
 def resolve_target(
@@ -651,16 +670,7 @@ def _baselines(
 ) -> tuple[dict[str, BaselineValue], dict[tuple[int, str], BaselineValue]]:
     """The latest baseline of each indicator and figure up to the year, for this scope only,
     and every such row by (year, key): what a year without data shows instead (1 query)."""
-    rows = (
-        Baseline.objects.for_scope(
-            prefecture_code=scope.prefecture_code,
-            jurisdiction_id=scope.jurisdiction_id,
-            municipality_id=scope.municipality_id,
-        )
-        .filter(fiscal_year__lte=fiscal_year)
-        .order_by("-fiscal_year")
-        .values_list("indicator", "fiscal_year", "value", "period")
-    )
+    rows = _BASELINES(scope, fiscal_year)
     latest: dict[str, BaselineValue] = {}
     by_year: dict[tuple[int, str], BaselineValue] = {}
     for key, year, value, period in rows:
@@ -946,11 +956,8 @@ class _PlatformFlags(TypedDict):
     kpi_platform_preparing: bool
 
 
-def _municipality_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[AreaRow]:
-    """Every municipality in the scope with its counts, those without a meeting first (they
-    are where the prefecture must help). One query for the municipalities; the counts are
-    the year's by municipality (`_Counted`)."""
-    municipalities = (
+_MUNICIPALITIES_WITH_PLATFORMS = scoped_baked(
+    lambda scope, as_of: (
         Municipality.objects.filter(scope.q())
         .select_related("jurisdiction")
         .annotate(
@@ -964,6 +971,14 @@ def _municipality_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[
             ),
         )
     )
+)
+
+
+def _municipality_rows(scope: Scope, as_of: dt.date, counted: _Counted) -> list[AreaRow]:
+    """Every municipality in the scope with its counts, those without a meeting first (they
+    are where the prefecture must help). One query for the municipalities; the counts are
+    the year's by municipality (`_Counted`)."""
+    municipalities = _MUNICIPALITIES_WITH_PLATFORMS(scope, as_of)
     rows = [
         AreaRow(
             kind=AreaKind.MUNICIPALITY,
