@@ -47,15 +47,17 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.utils import translation
 
-# Far from any id, count or code the app stores, so that a constant parameter equal to one is
-# not mistaken for it (and refused if it ever is: see _bake).
+# Far from any id, count or code the app stores. Each shape is baked with two sets of markers
+# (`variant` 0 and 1), which must give the same SQL with the arguments in the same places: a
+# constant parameter equal to a marker, or SQL that depends on an argument's value, is refused.
 _INT_MARK = 7_340_000_000_000
-# ... unless the query compares one with a small integer field (a fiscal year), for which the
-# ORM turns a value out of the column's range into "no rows" (EmptyResultSet) or drops the
-# condition (`lte` it: always true): then the markers are small ones, inside every integer
-# column's range (a list of at most 1,000).
+# An int compared with a small integer column (a fiscal year) must stay inside the column's
+# range: out of it the ORM compiles the condition to "no rows" (EmptyResultSet) or drops it
+# (`lte` it: always true). So a shape with int arguments is also baked with small markers,
+# inside every integer column's range (at most 12 arguments, lists of at most 500), and those
+# are used whenever the SQL with the large ones differs.
 _SMALL_INT_MARK = 20_000
-_STR_MARK = "\x1fbaked:{}:{}\x1f"
+_STR_MARK = "\x1fbaked:{}:{}:{}\x1f"
 
 
 class BakingError(TypeError):
@@ -66,20 +68,24 @@ class BakingError(TypeError):
 _DATE_MARK = dt.date(2900, 1, 1)
 
 
-def _marker(position: int, element: int, sample: Any, small: bool = False) -> Any:
+def _marker(position: int, element: int, sample: Any, small: bool, variant: int) -> Any:
     if isinstance(sample, (bool, dt.datetime)) or not isinstance(sample, (int, str, dt.date)):
         raise BakingError(
             f"a baked query's argument must be int, str or date, not {type(sample)!r}"
         )
     if isinstance(sample, dt.date):
-        return _DATE_MARK + dt.timedelta(days=position * 100 + element)
+        return _DATE_MARK + dt.timedelta(days=variant * 50_000 + position * 100 + element)
     if isinstance(sample, int):
         if not small:
-            return _INT_MARK + position * 10_000 + element
-        if position >= 12 or element >= 1000:
-            raise BakingError("too many arguments for a baked query on a small integer column")
-        return _SMALL_INT_MARK + position * 1000 + element
-    return _STR_MARK.format(position, element)
+            return _INT_MARK + variant * 10**12 + position * 10_000 + element
+        if position >= 12 or element >= 500:
+            raise _TooBig("too many arguments for a baked query on a small integer column")
+        return _SMALL_INT_MARK + position * 1000 + variant * 500 + element
+    return _STR_MARK.format(variant, position, element)
+
+
+class _TooBig(BakingError):
+    """More arguments than small markers can tell apart."""
 
 
 class _Compiled:
@@ -88,6 +94,11 @@ class _Compiled:
 
     def __init__(self, queryset: QuerySet[Any], args: tuple[Any, ...]) -> None:
         self.queryset = queryset
+        self.small = any(
+            isinstance(v, int) and v < _INT_MARK
+            for arg in args
+            for v in (arg if isinstance(arg, list) else [arg])
+        )
         self.compiler = queryset.query.get_compiler(using=queryset.db)
         try:
             self.sql, params = self.compiler.as_sql()
@@ -109,6 +120,8 @@ class _Compiled:
                 found = None
             if found is not None:
                 self.slots.append((index, *found))
+        # Where each argument lands, for comparing two bakes of the shape.
+        self.layout = [(i, p, e, how is None) for i, p, e, how in self.slots]
         seen = {(position, element) for _index, position, element, _how in self.slots}
         missing = [(p, e) for p, e, _how in markers.values() if (p, e) not in seen]
         if missing and self.sql:  # (no SQL at all: nothing to fill in)
@@ -194,11 +207,11 @@ def _shape(args: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(len(a) if isinstance(a, list) else type(a) for a in args)
 
 
-def _marked(args: tuple[Any, ...], small: bool = False) -> tuple[Any, ...]:
+def _marked(args: tuple[Any, ...], small: bool = False, variant: int = 0) -> tuple[Any, ...]:
     return tuple(
-        [_marker(position, element, v, small) for element, v in enumerate(arg)]
+        [_marker(position, element, v, small, variant) for element, v in enumerate(arg)]
         if isinstance(arg, list)
-        else _marker(position, 0, arg, small)
+        else _marker(position, 0, arg, small, variant)
         for position, arg in enumerate(args)
     )
 
@@ -239,21 +252,34 @@ class Baked:
         return rows[0] if rows else None
 
     def _bake(self, args: tuple[Any, ...]) -> _Compiled:
-        marked = _marked(args)
+        def bake(small: bool, variant: int) -> _Compiled:
+            marked = _marked(args, small, variant)
+            return _Compiled(self.build(*marked).using(self.using), marked)
+
+        small = _has_int(args)
         try:
-            compiled = _Compiled(self.build(*marked).using(self.using), marked)
+            compiled = bake(False, 0)
         except BakingError:
-            # A marker out of a small column's range can also drop its condition (`lte` a
-            # value above every one: always true), and with it the marker.
-            if not _has_int(args):
+            if not small:
                 raise
-            compiled = None
-        if (compiled is None or not compiled.sql) and _has_int(args):
-            # No rows, or no condition: for the shape, or because of the markers? Small ones
-            # fit every integer column.
-            marked = _marked(args, small=True)
-            compiled = _Compiled(self.build(*marked).using(self.using), marked)
-        assert compiled is not None
+            # A large marker can drop its condition (`lte` a value above every one), and with
+            # it the marker: the small ones are the query.
+            compiled = bake(True, 0)
+        else:
+            if small:
+                try:
+                    fitting = bake(True, 0)
+                except _TooBig:
+                    pass  # (a long id list: no small column compares with one)
+                else:
+                    if fitting.sql != compiled.sql:  # the large markers changed the SQL
+                        compiled = fitting
+        again = bake(compiled.small, 1)
+        if again.sql != compiled.sql or again.layout != compiled.layout:
+            raise BakingError(
+                "a baked query's SQL depends on its arguments' values, or one of its constant "
+                "parameters equals a marker: bake it otherwise"
+            )
         return compiled
 
     def one(self, *args: Any) -> dict[str, Any]:

@@ -850,6 +850,8 @@ def monthly(
     shape: list[tuple[str, bool]] = []
     args: list[Any] = []
     for start, end, figures in spans:
+        if figures is not None and not figures:
+            continue  # no figure asked for: no rows
         for prefix, first, last in _pieces(start, end):
             shape.append((prefix, figures is not None))
             args += [[prefix + area], first, last, *([figures] if figures is not None else [])]
@@ -897,7 +899,7 @@ def by_area(
     is that of the figure `first` (a distinct count, one row per subject: K2 gives each
     municipality's first meeting), read from its day rows; the others' is None."""
     sums = [f for f in figures if f != first]
-    pieces = _pieces(start, end)
+    pieces = _pieces(start, end) if sums else []  # (only `first`: its day rows alone)
     key = tuple((prefix, True) for prefix, _first, _last in pieces)
     args: list[Any] = []
     for prefix, day_from, day_to in pieces:

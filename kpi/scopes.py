@@ -350,8 +350,12 @@ def scope_from_token(token: str, *, prefecture_code: str | None = None) -> Scope
 
 
 _JURISDICTIONS_COUNTED = baked(
-    lambda ids: Jurisdiction.objects.filter(pk__in=ids).annotate(
-        municipality_count=Count("municipalities")
+    lambda ids: (
+        Jurisdiction.objects.filter(pk__in=ids)
+        .annotate(municipality_count=Count("municipalities"))
+        # The model's order, which a grouped query does not keep by itself: the first scope is
+        # the dashboard's default.
+        .order_by("prefecture_code", "sort_order", "pk")
     )
 )
 

@@ -68,7 +68,8 @@ def test_rows_equal_the_querysets_and_the_sql_is_built_once(kochi, settings):
         assert rows == expected
         assert jurisdictions == [row.jurisdiction for row in expected]
         assert [r.name for r in rows] == [r.name for r in expected]
-    assert builder.calls == 1  # once, with the markers: never again for the same shape
+    # Baked once, with two sets of markers that must agree: never built again for the shape.
+    assert builder.calls == 2
 
 
 def test_a_list_argument_compiles_once_per_length(kochi, settings):
@@ -80,12 +81,13 @@ def test_a_list_argument_compiles_once_per_length(kochi, settings):
     ids = list(Municipality.objects.values_list("pk", flat=True))
     assert query(ids[:2]) == sorted(ids[:2], key=lambda i: ids.index(i))
     assert query(ids[2:4]) == ids[2:4]
-    assert builder.calls == 1
+    per_shape = builder.calls  # large markers, small ones (int arguments), a second set
+    assert per_shape == 3
     assert query(ids[:3]) == ids[:3]
-    assert builder.calls == 2
+    assert builder.calls == 2 * per_shape
     # Repeats are dropped, as `__in` drops them: the same shape as two ids.
     assert query([ids[0], ids[0], ids[1]]) == ids[:2]
-    assert builder.calls == 2
+    assert builder.calls == 2 * per_shape
     with CaptureQueriesContext(connection) as captured:
         assert query([]) == []
     assert len(captured) == 0  # `__in` an empty list: Django sends nothing, nor do we
@@ -157,7 +159,7 @@ def test_the_language_is_part_of_the_shape(kochi, settings):
         ja = query("39")
     with translation.override("en"):
         en = query("39")
-    assert builder.calls == 2
+    assert builder.calls == 2 * 2  # each language its shape (two sets of markers each)
     assert ja == list(
         Municipality.objects.filter(prefecture_code="39")
         .order_by("name_ja")
@@ -286,3 +288,12 @@ def test_an_argument_compared_with_a_small_integer_column(kochi, settings):
     up_to = baked(lambda fy: MunicipalStatus.objects.filter(fiscal_year__lte=fy))
     assert up_to(2025) == [status]
     assert up_to(2024) == []
+
+
+def test_a_constant_equal_to_a_marker_is_refused(kochi):
+    """The second set of markers finds it: the SQL's parameters land elsewhere."""
+    from core.baked import _INT_MARK
+
+    clash = baked(lambda pk: Municipality.objects.filter(pk=pk).exclude(pk=_INT_MARK))
+    with pytest.raises(BakingError, match="equals a marker"):
+        clash(1)

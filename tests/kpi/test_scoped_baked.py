@@ -37,12 +37,14 @@ def test_every_kind_of_scope_gives_its_own_filters_rows(kochi, settings):
         expected = list(scope.municipalities().filter(code__gte="39").order_by("code"))
         assert expected
         assert query(scope, "39") == expected
+        baked_so_far = len(built)
         with CaptureQueriesContext(connection) as captured:
             assert query(scope, "39") == expected
         assert len(captured) == 1
-    # Each kind: once with the scope's values (which does it read?), once with markers.
-    assert built == [kind for kind in ("national", "prefecture", "jurisdiction", "municipality")
-                     for _ in range(2)]  # fmt: skip
+        assert len(built) == baked_so_far  # not built again
+    # Each kind built for itself: once with the scope's values (which does it read?), then
+    # baked with markers.
+    assert list(dict.fromkeys(built)) == ["national", "prefecture", "jurisdiction", "municipality"]
 
 
 def test_prefecture_wide_rows_and_totals(kochi):
@@ -68,3 +70,25 @@ def test_a_scope_value_that_does_not_reach_the_sql_is_refused(kochi):
     )
     with pytest.raises(BakingError, match="national"):
         national(national_scope())
+
+
+def test_the_jurisdiction_scopes_keep_the_models_order(kochi, prefecture_staff):
+    """The first scope is the dashboard's default: the grouped query that counts each
+    jurisdiction's municipalities must still give them in the model's order."""
+    from core.models import Jurisdiction
+    from kpi.scopes import scopes_for_user
+
+    scopes = [s for s in scopes_for_user(prefecture_staff) if s.kind == "jurisdiction"]
+    expected = list(Jurisdiction.objects.filter(prefecture_code="39"))
+    assert len(expected) > 2
+    assert [s.jurisdiction.pk for s in scopes] == [j.pk for j in expected]
+
+
+def test_the_aggregates_asked_for_no_figure_read_nothing(kochi):
+    import datetime as dt
+
+    from kpi import aggregates
+
+    start, end = dt.date(2024, 4, 1), dt.date(2024, 9, 30)
+    assert aggregates.monthly("p39", [(start, end, [])]) == {}
+    assert aggregates.by_area(["m1"], [aggregates.F.K2], start, end, first=aggregates.F.K2) == {}
