@@ -14,8 +14,8 @@ The first call for a shape builds the queryset with marker values in place of th
 compiles it, and notes where each marker landed among the SQL parameters (it does so with a
 second set of markers too, and with small ones for int arguments: see the markers below);
 each later call copies that compiled statement, puts its own values there and runs it
-through Django's own iterable (model instances, `select_related`, `values_list`, converters, `prefetch_related`
-exactly as the queryset would give them). A shape is the builder, the database alias, the
+through Django's own iterable (model instances, `select_related`, `values_list`,
+converters, `prefetch_related` exactly as the queryset would give them). A shape is the builder, the database alias, the
 active language and, for a list argument, its length (`__in` spells one parameter per
 element).
 
