@@ -15,9 +15,9 @@ compiles it, and notes where each marker landed among the SQL parameters (it doe
 second set of markers too, and with small ones for int arguments: see the markers below);
 each later call copies that compiled statement, puts its own values there and runs it
 through Django's own iterable (model instances, `select_related`, `values_list`,
-converters, `prefetch_related` exactly as the queryset would give them). A shape is the builder, the database alias, the
-active language and, for a list argument, its length (`__in` spells one parameter per
-element).
+converters, `prefetch_related` exactly as the queryset would give them). A shape is the
+builder, the database alias, the active language and, for a list argument, its length
+(`__in` spells one parameter per element).
 
 Rules for a builder (each enforced where it can be):
 - every value that varies goes in as an argument: a builder that reads the clock, the
