@@ -49,7 +49,8 @@ def personal_municipalities(user: AnyUser) -> QuerySet[Municipality]:
 # `personal_municipalities(user).values_list("pk", flat=True)`, per branch, as baked queries
 # (core.baked: compiled once; every page reads them).
 _every_municipality_id = baked(lambda: Municipality.objects.values_list("pk", flat=True))
-_prefecture_municipality_ids = baked(
+# (Also a KPI scope's ids: kpi.scopes.Scope.municipality_ids.)
+prefecture_municipality_ids = baked(
     lambda code: Municipality.objects.filter(prefecture_code=code).values_list("pk", flat=True)
 )
 _assigned_municipality_ids = baked(
@@ -67,7 +68,7 @@ def _read_personal_municipality_ids(user: AnyUser) -> list[int]:
         return []
     if user.role in (User.Role.ADMIN, User.Role.CENTER):
         if user.prefecture_code:
-            return _prefecture_municipality_ids(user.prefecture_code)
+            return prefecture_municipality_ids(user.prefecture_code)
         return _every_municipality_id()
     return _assigned_municipality_ids(user.pk)
 

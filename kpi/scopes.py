@@ -153,7 +153,7 @@ class Scope:
         if self.jurisdiction is not None:
             return _JURISDICTION_IDS(self.jurisdiction.pk)
         if self.prefecture_code:
-            return _PREFECTURE_IDS(self.prefecture_code)
+            return access.prefecture_municipality_ids(self.prefecture_code)
         return list(Municipality.objects.values_list("pk", flat=True))
 
     def municipalities(self) -> QuerySet[Municipality]:
@@ -295,9 +295,6 @@ def scoped_baked(build: Callable[..., Any]) -> ScopedBaked:
     return ScopedBaked(build)
 
 
-_PREFECTURE_IDS = baked(
-    lambda code: Municipality.objects.filter(prefecture_code=code).values_list("pk", flat=True)
-)
 _JURISDICTION_IDS = baked(
     lambda pk: Municipality.objects.filter(jurisdiction_id=pk).values_list("pk", flat=True)
 )
