@@ -116,6 +116,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this session passed the second factor (django-otp).
     "django_otp.middleware.OTPMiddleware",
+    # request.user as the user itself: read hundreds of times a page through two lazy proxies.
+    "accounts.middleware.ResolvedUserMiddleware",
     "core.dates.DateStyleMiddleware",  # dates shown as the user chose (和暦 or Western)
     # The scope's municipality ids read once per request, however many lists ask (accounts.scope).
     "accounts.middleware.ScopeMemoMiddleware",
