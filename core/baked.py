@@ -17,19 +17,29 @@ each later call copies that compiled statement, puts its own values there and ru
 through Django's own iterable (model instances, `select_related`, `values_list`,
 converters, `prefetch_related` exactly as the queryset would give them). A shape is the
 builder, the database alias, the active language and, for a list argument, its length
-(`__in` spells one parameter per element).
+(`__in` spells one parameter per element) and the types of its elements.
 
 Rules for a builder (each enforced where it can be):
 - every value that varies goes in as an argument: a builder that reads the clock, the
   request or a setting would have it frozen at its first call;
 - arguments are ints, strs or dates (or lists of them), and each must reach the SQL as a parameter:
-  one that changes the SQL's text instead (a slice, an `if` on it) is refused at bake time;
+  one that changes the SQL's text instead (a slice) is refused at bake time, and so is a
+  parameter computed from an argument (`d + timedelta(days=1)`, `x + 1`): the two marker sets
+  give it two values;
+- a builder must not branch on an argument's value (`if code:`): that is not detected, as
+  every marker is truthy and far from the values the app stores;
 - the call returns a list, not a queryset, so nothing can be chained onto a compiled one.
 
 An aggregate is baked as `totals(queryset, **aggregates)` and read with `Baked.one`: the
 SELECT `.aggregate()` sends, and its dict. An int argument compared with a small integer
 column (a fiscal year) is baked with small markers: out of the column's range, the ORM would
 compile the marker to "no rows". A query over a KPI scope: `kpi.scopes.scoped_baked`.
+
+Some calls run the queryset the ordinary way instead (correct, only not faster): an int
+beyond 64 bits (a hand-typed id in a URL: SQLite cannot bind it, the ORM compiles it to "no
+rows"), and a shape whose markers the ORM compiles to "no rows" where small markers cannot
+stand in (more values than they can tell apart), or whose markers the ORM refuses for the
+field (strs for an int column: the ORM converts "12" to 12, not a marker).
 
 `BAKED_QUERIES_CHECK` (on in the test suite) also compiles the queryset the ordinary way on
 every call and raises if its SQL or parameters differ from the baked ones: every test that
@@ -43,7 +53,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.utils import translation
@@ -55,9 +65,13 @@ _INT_MARK = 7_340_000_000_000
 # An int compared with a small integer column (a fiscal year) must stay inside the column's
 # range: out of it the ORM compiles the condition to "no rows" (EmptyResultSet) or drops it
 # (`lte` it: always true). So a shape with int arguments is also baked with small markers,
-# inside every integer column's range (at most 12 arguments, lists of at most 500), and those
-# are used whenever the SQL with the large ones differs.
+# inside every integer column's range (at most 6,000 values in all), and those are used
+# whenever the SQL with the large ones differs. Every value of a call (each argument and each
+# element of a list argument) has its own index, so no two markers of a bake are equal.
 _SMALL_INT_MARK = 20_000
+_SMALL_INT_COUNT = 6_000  # 20,000 + 2 × 6,000 < 32,767, a smallint's top
+_DATE_COUNT = 50_000  # days after _DATE_MARK for each set of markers
+_INT64 = (-(2**63), 2**63 - 1)
 _STR_MARK = "\x1fbaked:{}:{}:{}\x1f"
 
 
@@ -69,24 +83,28 @@ class BakingError(TypeError):
 _DATE_MARK = dt.date(2900, 1, 1)
 
 
-def _marker(position: int, element: int, sample: Any, small: bool, variant: int) -> Any:
+def _marker(index: int, sample: Any, small: bool, variant: int) -> Any:
+    """The marker of a call's `index`-th value (arguments and list elements counted in order)."""
     if isinstance(sample, (bool, dt.datetime)) or not isinstance(sample, (int, str, dt.date)):
         raise BakingError(
             f"a baked query's argument must be int, str or date, not {type(sample)!r}"
         )
     if isinstance(sample, dt.date):
-        return _DATE_MARK + dt.timedelta(days=variant * 50_000 + position * 100 + element)
+        if index >= _DATE_COUNT:
+            raise _Unbakeable("too many values for a baked query's date markers")
+        return _DATE_MARK + dt.timedelta(days=variant * _DATE_COUNT + index)
     if isinstance(sample, int):
         if not small:
-            return _INT_MARK + variant * 10**12 + position * 10_000 + element
-        if position >= 12 or element >= 500:
-            raise _TooBig("too many arguments for a baked query on a small integer column")
-        return _SMALL_INT_MARK + position * 1000 + variant * 500 + element
-    return _STR_MARK.format(variant, position, element)
+            return _INT_MARK + variant * 10**12 + index
+        if index >= _SMALL_INT_COUNT:
+            raise _Unbakeable("too many values for a baked query on a small integer column")
+        return _SMALL_INT_MARK + variant * _SMALL_INT_COUNT + index
+    return _STR_MARK.format(variant, index, "")
 
 
-class _TooBig(BakingError):
-    """More arguments than small markers can tell apart."""
+class _Unbakeable(BakingError):
+    """A shape the markers cannot stand for: more values than small markers tell apart, or a
+    marker the ORM refuses for its field (a str marker for an int column). It runs unbaked."""
 
 
 class _Compiled:
@@ -205,16 +223,31 @@ def _memoized_converters(
 
 
 def _shape(args: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(len(a) if isinstance(a, list) else type(a) for a in args)
+    # A list's element types too: a None, a bool or a str where ints were baked is converted
+    # otherwise by the ORM (None leaves `__in`), so it is a shape of its own (or refused).
+    return tuple(
+        (len(a), frozenset(map(type, a))) if isinstance(a, list) else type(a) for a in args
+    )
+
+
+def _beyond_int64(args: tuple[Any, ...]) -> bool:
+    """Whether an int argument is beyond 64 bits. (A list's elements are not looked at: the
+    ORM sends an `__in` list's values as they are, so the queryset would fail the same way.)"""
+    low, high = _INT64
+    return any(type(arg) is int and not low <= arg <= high for arg in args)
 
 
 def _marked(args: tuple[Any, ...], small: bool = False, variant: int = 0) -> tuple[Any, ...]:
-    return tuple(
-        [_marker(position, element, v, small, variant) for element, v in enumerate(arg)]
-        if isinstance(arg, list)
-        else _marker(position, 0, arg, small, variant)
-        for position, arg in enumerate(args)
-    )
+    marked: list[Any] = []
+    index = 0
+    for arg in args:
+        if isinstance(arg, list):
+            marked.append([_marker(index + i, v, small, variant) for i, v in enumerate(arg)])
+            index += len(arg)
+        else:
+            marked.append(_marker(index, arg, small, variant))
+            index += 1
+    return tuple(marked)
 
 
 def _has_int(args: tuple[Any, ...]) -> bool:
@@ -229,21 +262,30 @@ class Baked:
     def __init__(self, build: Callable[..., QuerySet[Any]], using: str = DEFAULT_DB_ALIAS) -> None:
         self.build = build
         self.using = using
-        self._compiled: dict[tuple[Any, ...], _Compiled] = {}
+        # Each shape's compiled statement, or None: the shape runs unbaked (see the module).
+        self._compiled: dict[tuple[Any, ...], _Compiled | None] = {}
 
     def __call__(self, *args: Any) -> list[Any]:
         compiled, args = self._compiled_for(args)
+        if compiled is None:
+            return list(self._fresh(args))
         return compiled.run(args)
 
-    def _compiled_for(self, args: tuple[Any, ...]) -> tuple[_Compiled, tuple[Any, ...]]:
+    def _fresh(self, args: tuple[Any, ...]) -> QuerySet[Any]:
+        return self.build(*args).using(self.using)
+
+    def _compiled_for(self, args: tuple[Any, ...]) -> tuple[_Compiled | None, tuple[Any, ...]]:
         # A list argument without repeats, in its order: `__in` drops them when compiling.
         args = tuple(list(dict.fromkeys(a)) if isinstance(a, (list, tuple)) else a for a in args)
-        key = (connections[self.using].alias, translation.get_language(), _shape(args))
-        compiled = self._compiled.get(key)
-        if compiled is None:
-            compiled = self._bake(args)
-            self._compiled[key] = compiled
-        if getattr(settings, "BAKED_QUERIES_CHECK", False):
+        shape = _shape(args)
+        if _beyond_int64(args):
+            return None, args
+        key = (connections[self.using].alias, translation.get_language(), shape)
+        try:
+            compiled = self._compiled[key]
+        except KeyError:
+            compiled = self._compiled[key] = self._bake(args)
+        if compiled is not None and getattr(settings, "BAKED_QUERIES_CHECK", False):
             self._check(compiled, args)
         return compiled, args
 
@@ -252,34 +294,57 @@ class Baked:
         rows = self(*args)
         return rows[0] if rows else None
 
-    def _bake(self, args: tuple[Any, ...]) -> _Compiled:
+    def _bake(self, args: tuple[Any, ...]) -> _Compiled | None:
+        """The shape's compiled statement, or None when it must run unbaked."""
+
         def bake(small: bool, variant: int) -> _Compiled:
             marked = _marked(args, small, variant)
-            return _Compiled(self.build(*marked).using(self.using), marked)
+            try:
+                return _Compiled(self.build(*marked).using(self.using), marked)
+            except (ValueError, ValidationError) as error:  # (BakingError is a TypeError)
+                raise _Unbakeable(f"the ORM refuses a marker: {error}") from error
 
         small = _has_int(args)
         try:
             compiled = bake(False, 0)
+        except _Unbakeable:
+            return None
         except BakingError:
             if not small:
                 raise
             # A large marker can drop its condition (`lte` a value above every one), and with
             # it the marker: the small ones are the query.
-            compiled = bake(True, 0)
+            try:
+                compiled = bake(True, 0)
+            except _Unbakeable:
+                return None
         else:
             if small:
                 try:
                     fitting = bake(True, 0)
-                except _TooBig:
-                    pass  # (a long id list: no small column compares with one)
-                else:
-                    if fitting.sql != compiled.sql:  # the large markers changed the SQL
-                        compiled = fitting
+                except _Unbakeable:
+                    fitting = None
+                if fitting is not None and fitting.sql != compiled.sql:
+                    compiled = fitting  # the large markers changed the SQL
+        if not compiled.sql and all(a for a in args if isinstance(a, list)):
+            # "No rows" with no empty list to explain it: a marker out of a column's range
+            # that small markers could not replace (a long list beside it). Run it unbaked.
+            return None
         again = bake(compiled.small, 1)
         if again.sql != compiled.sql or again.layout != compiled.layout:
             raise BakingError(
                 "a baked query's SQL depends on its arguments' values, or one of its constant "
                 "parameters equals a marker: bake it otherwise"
+            )
+        slots = {index for index, *_rest in compiled.slots}
+        if any(
+            first != second
+            for index, (first, second) in enumerate(zip(compiled.params, again.params, strict=True))
+            if index not in slots
+        ):
+            raise BakingError(
+                "a baked query's parameter is computed from an argument (it changes with the "
+                "markers): pass the computed value as an argument of its own"
             )
         return compiled
 
@@ -288,12 +353,16 @@ class Baked:
         also when an empty `__in` leaves no query to run (each aggregate's value over no
         rows: 0 for a count, None for a sum)."""
         compiled, args = self._compiled_for(args)
-        rows = compiled.run(args)
+        if compiled is None:
+            queryset = self._fresh(args)
+            rows = list(queryset)
+        else:
+            queryset, rows = compiled.queryset, compiled.run(args)
         if rows:
             return {name.removesuffix("_"): value for name, value in rows[0].items()}
         return {
             name.removesuffix("_"): None if value is NotImplemented else value
-            for name, expression in compiled.queryset.query.annotation_select.items()
+            for name, expression in queryset.query.annotation_select.items()
             for value in [getattr(expression, "empty_result_set_value", None)]
         }
 

@@ -122,3 +122,12 @@ def test_center_and_admin_see_every_case(login, center, admin_user, case, muroto
 def test_case_pages_are_not_cached(login, counselor, case) -> None:
     response = login(counselor).get(case.get_absolute_url())
     assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("pk", [10**20, 2**63])
+def test_an_id_beyond_64_bits_is_an_audited_404(login, counselor, case, pk) -> None:
+    """A hand-typed id no column can hold: the same 404 and denial row as any unknown id
+    (SQLite cannot bind it; core.baked runs such a call as the queryset)."""
+    response = login(counselor).get(reverse("cases:detail", args=[pk]))
+    assert response.status_code == 404
+    assert AuditEvent.objects.filter(action="denied", user=counselor).exists()

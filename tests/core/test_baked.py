@@ -297,3 +297,92 @@ def test_a_constant_equal_to_a_marker_is_refused(kochi):
     clash = baked(lambda pk: Municipality.objects.filter(pk=pk).exclude(pk=_INT_MARK))
     with pytest.raises(BakingError, match="equals a marker"):
         clash(1)
+
+
+def test_a_long_list_beside_an_argument_on_a_small_integer_column_runs_unbaked(kochi, settings):
+    """More values than small markers can tell apart, and the large marker compiles to "no
+    rows" on PostgreSQL (out of a smallint's range): the shape runs as the queryset, not as
+    an empty answer every time."""
+    from platforms.models import MunicipalStatus
+
+    settings.BAKED_QUERIES_CHECK = False
+    municipality = Municipality.objects.get(code="392014")
+    status = MunicipalStatus.objects.create(municipality=municipality, fiscal_year=2025)
+    ids = [municipality.pk, *range(10**9, 10**9 + 6_500)]
+    query = baked(
+        lambda ids, fy: MunicipalStatus.objects.filter(municipality_id__in=ids, fiscal_year=fy)
+    )
+    assert query(ids, 2025) == [status]
+    assert query(ids, 2024) == []
+    assert query(ids[:2], 2025) == [status]  # a short list is baked with small markers
+
+
+def test_no_two_values_of_a_call_share_a_marker(kochi, settings):
+    """A list's 10,000th element once had the next argument's marker: the list's value was
+    replaced by the other argument's."""
+    from django.db.models import Q
+
+    settings.BAKED_QUERIES_CHECK = False
+    first, second = Municipality.objects.order_by("pk").values_list("pk", flat=True)[:2]
+    ids = [*range(10**9, 10**9 + 10_000), first]
+    query = baked(
+        lambda ids, other: Municipality.objects.filter(Q(pk__in=ids) | Q(pk=other)).values_list(
+            "pk", flat=True
+        )
+    )
+    assert sorted(query(ids, second)) == sorted([first, second])
+    from cases.models import Case
+    from tests.factories import CaseFactory
+
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=n) for n in range(120)]
+    case = CaseFactory(intake_date=days[100])  # dates were 100 apart
+    dated = baked(
+        lambda days, day: Case.objects.filter(Q(intake_date__in=days) | Q(intake_date=day))
+    )
+    assert dated(days, dt.date(1990, 1, 1)) == [case]
+
+
+def test_a_parameter_computed_from_an_argument_is_refused(kochi):
+    """`d + 1 day` would be frozen at the first call's value: the two marker sets give it
+    two values, and the builder is refused."""
+    from django.db.models import Q
+
+    from cases.models import Case
+
+    shifted = baked(
+        lambda day: Case.objects.filter(
+            Q(intake_date=day) | Q(intake_date=day + dt.timedelta(days=1))
+        )
+    )
+    with pytest.raises(BakingError, match="computed from an argument"):
+        shifted(dt.date(2024, 4, 1))
+    plus_one = baked(lambda pk: Municipality.objects.filter(Q(pk=pk) | Q(pk=pk + 1)))
+    with pytest.raises(BakingError, match="computed from an argument"):
+        plus_one(1)
+
+
+def test_an_id_beyond_64_bits_runs_unbaked(kochi):
+    """A hand-typed id in a URL: SQLite cannot bind it (OverflowError, a 500); the ORM
+    compiles it to no rows. The call runs as the queryset."""
+    query = baked(lambda pk: Municipality.objects.filter(pk=pk))
+    first = Municipality.objects.order_by("pk").first()
+    assert query(first.pk) == [first]
+    assert query(10**20) == []
+    assert query(-(10**20)) == []
+    assert query(first.pk) == [first]  # the baked shape is still there
+
+
+def test_a_list_element_of_another_type_is_a_shape_of_its_own(kochi, settings):
+    """After ints were baked, a None in the list (which `__in` leaves out) is refused rather
+    than sent as NULL, and strs are compiled as their own shape."""
+    settings.BAKED_QUERIES_CHECK = False
+    first, second = Municipality.objects.order_by("pk").values_list("pk", flat=True)[:2]
+    others = baked(
+        lambda ids: Municipality.objects.exclude(pk__in=ids).values_list("pk", flat=True)
+    )
+    everyone = Municipality.objects.count()
+    assert len(others([first, second])) == everyone - 2
+    with pytest.raises(BakingError, match="NoneType"):
+        others([first, None])
+    assert len(others([str(first), second])) == everyone - 2
+    assert len(others([first, second])) == everyone - 2
