@@ -22,8 +22,9 @@ TEMPLATE = "kpi/_chart.html"
 
 def _unit_label(unit: str, context: Any) -> str:
     """`{% translate ind.unit context "unit" as unit_label %}`: a variable's value translated
-    as the template tag does it (its % doubled into the message id), then rendered."""
-    return _v(pgettext("unit", unit.replace("%", "%%")), context)
+    as the template tag does it (its % doubled into the message id, then rendered, then each
+    %% made % again)."""
+    return _v(pgettext("unit", unit.replace("%", "%%")), context).replace("%%", "%")
 
 
 def _caption(ind: Any, unit_label: str, context: Any) -> str:

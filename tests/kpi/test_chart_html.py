@@ -67,3 +67,14 @@ def test_the_template_and_the_python_are_different_code() -> None:
     source = get_template(chart_html.TEMPLATE).template.source
     assert "{% for tick in chart.y_ticks %}" in source
     assert "kpi_chart" not in source
+
+
+@pytest.mark.parametrize("unit", ["人", "%", "件 (%)", "<b>&</b>"])
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_a_unit_is_translated_as_the_template_tag_translates_it(unit, language) -> None:
+    """`{% translate unit context "unit" %}` doubles a % into the message id and makes it one
+    again after rendering; the Python label does the same (a review found "%" shown as "%%")."""
+    template = Template('{% load i18n %}{% translate unit context "unit" %}')
+    with translation.override(language):
+        context = Context({"unit": unit})
+        assert chart_html._unit_label(unit, context) == template.render(context)
