@@ -72,7 +72,7 @@ _SMALL_INT_MARK = 20_000
 _SMALL_INT_COUNT = 6_000  # 20,000 + 2 × 6,000 < 32,767, a smallint's top
 _DATE_COUNT = 50_000  # days after _DATE_MARK for each set of markers
 _INT64 = (-(2**63), 2**63 - 1)
-_STR_MARK = "\x1fbaked:{}:{}:{}\x1f"
+_STR_MARK = "\x1fbaked:{}:{}\x1f"
 
 
 class BakingError(TypeError):
@@ -99,7 +99,7 @@ def _marker(index: int, sample: Any, small: bool, variant: int) -> Any:
         if index >= _SMALL_INT_COUNT:
             raise _Unbakeable("too many values for a baked query on a small integer column")
         return _SMALL_INT_MARK + variant * _SMALL_INT_COUNT + index
-    return _STR_MARK.format(variant, index, "")
+    return _STR_MARK.format(variant, index)
 
 
 class _Unbakeable(BakingError):
@@ -277,10 +277,9 @@ class Baked:
     def _compiled_for(self, args: tuple[Any, ...]) -> tuple[_Compiled | None, tuple[Any, ...]]:
         # A list argument without repeats, in its order: `__in` drops them when compiling.
         args = tuple(list(dict.fromkeys(a)) if isinstance(a, (list, tuple)) else a for a in args)
-        shape = _shape(args)
         if _beyond_int64(args):
             return None, args
-        key = (connections[self.using].alias, translation.get_language(), shape)
+        key = (connections[self.using].alias, translation.get_language(), _shape(args))
         try:
             compiled = self._compiled[key]
         except KeyError:
@@ -367,7 +366,7 @@ class Baked:
         }
 
     def _check(self, compiled: _Compiled, args: tuple[Any, ...]) -> None:
-        fresh = self.build(*args).using(self.using)
+        fresh = self._fresh(args)
         try:
             sql, params = fresh.query.get_compiler(using=fresh.db).as_sql()
         except EmptyResultSet:
