@@ -346,6 +346,14 @@ class Case(Voidable, models.Model):
                 name="case_open_muni_idx",
                 condition=~Q(status__in=["closed", "suspended"]),
             ),
+            # The voided cases of a municipality (few): the home follow-up lists leave their
+            # referrals out by this short list (referrals.selectors._live_cases) instead of
+            # reading every referral's case.
+            models.Index(
+                fields=["municipality"],
+                name="case_voided_muni_idx",
+                condition=Q(voided_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

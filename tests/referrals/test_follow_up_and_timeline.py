@@ -7,6 +7,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.services import case_void
 from cases.timeline import PROVIDERS, case_timeline
 from core.home import PANELS
 from referrals.selectors import home_stuck_referrals, referral_timeline_entries
@@ -115,6 +116,37 @@ def test_own_cases_come_first_then_the_rest_of_the_scope(
     assert [r.is_mine for r in panel["stuck"]] == [0, 1]
 
 
+def test_referrals_of_a_voided_case_are_on_neither_list(
+    login, counselor, colleague, center, recent_case, ibasho, muroto
+) -> None:
+    """A case opened by mistake is off every work list: its referrals leave the panel, its
+    totals and the full follow-up page, whoever the case was assigned to (the lists leave the
+    scope's voided cases out by their ids, referrals.selectors._live_cases)."""
+    kept_stuck = arranging(recent_case, ibasho, 40)
+    kept_quiet = connected(recent_case, ResourceFactory(kind=ibasho.kind), 120)
+    gone = []
+    for assignee in (counselor, colleague):
+        voided = CaseFactory(intake_date=days_ago(400), assigned_counselor=assignee)
+        gone += [
+            arranging(voided, ibasho, 50),
+            connected(voided, ResourceFactory(kind=ibasho.kind), 150),
+        ]
+        case_void(user=center, case=voided, reason="重複した受付")
+    # A voided case elsewhere does not hide anything here.
+    outside = CaseFactory(person__municipality=muroto, intake_date=days_ago(400))
+    case_void(user=center, case=outside, reason="重複した受付")
+    panel = panel_for(counselor)
+    assert [r.pk for r in panel["stuck"]] == [kept_stuck.pk]
+    assert [r.pk for r in panel["quiet"]] == [kept_quiet.pk]
+    assert (panel["stuck_total"], panel["quiet_total"]) == (1, 1)
+    assert panel["stuck"][0].case.number == recent_case.number
+    page = login(counselor).get(reverse("referrals:follow_up"))
+    assert page.status_code == 200
+    assert [r.pk for r in page.context["stuck"]] == [kept_stuck.pk]
+    assert [r.pk for r in page.context["quiet"]] == [kept_quiet.pk]
+    assert all(r.pk not in {g.pk for g in gone} for r in page.context["stuck"])
+
+
 def test_panel_is_hidden_when_empty_and_for_prefecture_staff(
     counselor, prefecture_staff, recent_case, ibasho
 ) -> None:
@@ -131,7 +163,8 @@ def test_panel_query_count_is_constant_and_rows_are_capped(
         resource = ResourceFactory(kind=ibasho.kind)
         arranging(recent_case, resource, 45)
         connected(recent_case, ResourceFactory(kind=ibasho.kind), 150)
-    # The scope ids (once for both lists), each list's rows with their total, the persons shown.
+    # The scope ids (once for both lists), each list's rows with their total, the cases shown
+    # with their persons.
     with django_assert_num_queries(4):
         panel = panel_for(counselor)
         panel["stuck"][0].case.person.name, panel["quiet"][0].resource.name
