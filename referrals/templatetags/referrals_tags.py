@@ -62,8 +62,8 @@ def _row_head(context: Any, r: Any) -> str:
     detail = page_pattern(context, "referrals:referral_detail")(r.pk)
     return (
         f"\n      <tr{' class="row--mine"' if mine else ''}>\n"
-        f'        <td><a href="{_v(case_url, context)}">{_v(r.case.number, context)}</a>'
-        f"{badge}</td>\n"
+        f'        <td class="nowrap"><a href="{_v(case_url, context)}">'
+        f"{_v(r.case.number, context)}</a>{badge}</td>\n"
         f"        <td>{_v(str(r.case.person), context)}</td>\n"
         f'        <td><a href="{_v(detail, context)}">{_v(r.resource.name, context)}</a></td>\n'
     )
@@ -74,7 +74,8 @@ def stuck_row(context: Any, r: Any) -> str:
     """templates/referrals/_follow_up_stuck_row.html."""
     days = gettext("%(n)s日") % {"n": _v(days_since(r.arranging_on), context)}
     return mark_safe(
-        _row_head(context, r) + f"        <td>{_v(format_day(r.arranging_on), context)}</td>\n"
+        _row_head(context, r)
+        + f'        <td class="date">{_v(format_day(r.arranging_on), context)}</td>\n'
         f'        <td class="num">{days}</td>\n'
         "      </tr>\n"
     )
@@ -85,7 +86,8 @@ def quiet_row(context: Any, r: Any) -> str:
     """templates/referrals/_follow_up_quiet_row.html."""
     last = format_day(r.last_note_on) or gettext("なし")
     return mark_safe(
-        _row_head(context, r) + f"        <td>{_v(format_day(r.connected_on), context)}</td>\n"
-        f"        <td>{_v(last, context)}</td>\n"
+        _row_head(context, r)
+        + f'        <td class="date">{_v(format_day(r.connected_on), context)}</td>\n'
+        f'        <td class="date">{_v(last, context)}</td>\n'
         "      </tr>\n"
     )
