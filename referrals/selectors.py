@@ -142,7 +142,7 @@ def _mine_first(
     ).order_by("is_mine", *then)
 
 
-def _live_cases(qs: QuerySet[Referral], municipality_ids: list[int]) -> QuerySet[Referral]:
+def _live_cases[Q: QuerySet[Referral]](qs: Q, municipality_ids: list[int]) -> Q:
     """Referrals of cases not voided: the scope's voided cases (few; `case_voided_muni_idx`)
     left out by a hashed list instead of a join to every referral's case."""
     voided = Case.objects.filter(municipality__in=municipality_ids, voided_at__isnull=False).values(
